@@ -1,0 +1,313 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  DEMO_DEPLOYMENT,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+} from '../emulator/server.js';
+import { ACTION_VERSION } from '../src/version.js';
+import { commandNames, leaks, runAction, type ActionRun } from './helpers/action.js';
+
+// Rollouts of under a second, polled every 200 ms: each run takes about two seconds.
+const FAST_PLAN = { pendingMs: 200, provisioningMs: 300, startingMs: 300 };
+const SPEC = JSON.stringify({ configuration: { name: 'Qwen/Qwen3-8B', revision: 'main' } });
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+async function start(options: EmulatorOptions = {}): Promise<Emulator> {
+  emulator = await startEmulator({ plan: FAST_PLAN, ...options });
+  return emulator;
+}
+
+function baseInputs(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'api-token': emu.token,
+    'api-url': emu.url,
+    'project-id': DEMO_DEPLOYMENT.projectId,
+    'deployment-id': DEMO_DEPLOYMENT.id,
+    'poll-interval': '200ms',
+    timeout: '20s',
+    'rollout-start-grace': '3s',
+    ...extra,
+  };
+}
+
+async function deploy(emu: Emulator, extra: Record<string, string> = {}): Promise<ActionRun> {
+  const run = await runAction({
+    inputs: baseInputs(emu, extra),
+    env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' },
+  });
+  // Every run, whatever its outcome: the token reaches nothing but its own mask command.
+  expect(leaks(run, emu.token)).toEqual([]);
+  return run;
+}
+
+const methods = (emu: Emulator): string[] => emu.requests.map((r) => r.method);
+
+describe('the bundled action against the emulator', () => {
+  it('rolls out a spec change and waits for the new rollout to run', async () => {
+    const emu = await start();
+    const run = await deploy(emu, { spec: SPEC, description: 'Qwen 3 8B' });
+
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({
+      outcome: 'running',
+      status: 'running',
+      id: 'llama-chat',
+      name: 'llama chat',
+      'deployment-configuration-id': 'cfg-0002',
+      dns: 'llama-chat--demo-project.emulator.code.run',
+      url: 'https://http--llama-chat--demo-project.emulator.code.run',
+    });
+    expect(JSON.parse(run.outputs.ports!)).toEqual([
+      expect.objectContaining({ name: 'http', internalPort: 8000, public: true }),
+    ]);
+    expect(JSON.parse(run.outputs.deployment!)).toMatchObject({
+      id: 'llama-chat',
+      status: 'running',
+    });
+    expect(Number(run.outputs['elapsed-seconds'])).toBeGreaterThanOrEqual(0);
+
+    // One read before, one update with exactly the given fields, then reads until running.
+    expect(methods(emu).slice(0, 2)).toEqual(['GET', 'POST']);
+    expect(
+      methods(emu)
+        .slice(2)
+        .every((m) => m === 'GET'),
+    ).toBe(true);
+    const post = emu.requests[1]!;
+    expect(post.body).toEqual({ description: 'Qwen 3 8B', spec: JSON.parse(SPEC) as unknown });
+    expect(post.path).toBe('/v1/projects/demo-project/llm-model-deployments/llama-chat');
+    expect(post.authorization).toBe(`Bearer ${emu.token}`);
+    expect(post.contentType).toBe('application/json');
+    expect(post.userAgent).toContain(`northflank-llm-deploy-action/${ACTION_VERSION}`);
+
+    // Each status once, with the time spent in the one before.
+    expect(run.stdout).toMatch(/Status: pending after \S+ running \(previous rollout\)/);
+    expect(run.stdout).toMatch(/Status: provisioning after \S+ pending/);
+    expect(run.stdout).toMatch(/Status: starting after \S+ provisioning/);
+    expect(run.stdout).toMatch(/Status: running after \S+ starting/);
+    expect(run.stdout.match(/Status: starting/g)).toHaveLength(1);
+
+    expect(run.summary).toContain('## Northflank: llama chat');
+    expect(run.summary).toContain('the new rollout is running');
+    expect(run.summary).toContain('https://http--llama-chat--demo-project.emulator.code.run');
+    expect(run.summary).toMatch(/\| `starting` \| \+\S+ \| \S+ \|/);
+  });
+
+  it('does not take a stale `running` after the update for the new rollout', async () => {
+    // Stale for 800 ms of a 1.5 s rollout.
+    const emu = await start({ staleReadMs: 800, plan: { ...FAST_PLAN, provisioningMs: 1000 } });
+    const run = await deploy(emu, { spec: SPEC });
+
+    expect(run.code).toBe(0);
+    expect(run.outputs['deployment-configuration-id']).toBe('cfg-0002');
+    expect(run.outputs.outcome).toBe('running');
+    // The first reads after the update were stale, and the action kept waiting through them.
+    const postAt = emu.requests[1]!.atMs;
+    const staleReads = emu.requests.filter(
+      (r) => r.method === 'GET' && r.atMs > postAt && r.atMs < postAt + 800,
+    );
+    expect(staleReads.length).toBeGreaterThanOrEqual(2);
+    expect(run.stdout).toMatch(/Status: running \(previous rollout\)/);
+    expect(run.stdout).toMatch(/Status: running after \S+ starting/);
+  });
+
+  it('fails at once on a crash, with the status in the outputs', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, ending: 'crashed' } });
+    const run = await deploy(emu, { spec: SPEC });
+
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({
+      outcome: 'crashed',
+      status: 'crashed',
+      'deployment-configuration-id': 'cfg-0002',
+    });
+    expect(run.stdout).toMatch(/^::error title=Rollout crashed::The new rollout crashed/m);
+    expect(run.summary).toContain('The rollout crashed');
+    // It stopped at the first crashed reading.
+    const last = emu.requests.at(-1)!;
+    expect(emu.requests.filter((r) => r.atMs >= last.atMs - 150)).toHaveLength(1);
+  });
+
+  it('fails when the deployment is paused during the rollout', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, ending: 'paused' } });
+    const run = await deploy(emu, { spec: SPEC });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'paused', status: 'paused' });
+    expect(run.stdout).toMatch(/^::error title=Deployment paused::/m);
+  });
+
+  it('fails when the deployment is deleted during the rollout', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, ending: 'deleted', deletingMs: 10_000 } });
+    const run = await deploy(emu, { spec: SPEC });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'deleting', status: 'deleting' });
+  });
+
+  it('fails when the deployment disappears (404) while waiting', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
+    setTimeout(() => {
+      emu.remove();
+    }, 1500);
+    const run = await deploy(emu, { spec: SPEC });
+    expect(run.code).toBe(1);
+    expect(run.outputs.outcome).toBe('deleted');
+    // What was last known is still reported.
+    expect(run.outputs.status).toBe('provisioning');
+    expect(run.stdout).toMatch(/deleted during the rollout/);
+  });
+
+  it('times out with how long it waited and the last status', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
+    const run = await deploy(emu, { spec: SPEC, timeout: '3s' });
+
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'timeout', status: 'provisioning' });
+    expect(run.stdout).toMatch(
+      /^::error title=Timed out::Timed out after [23]s waiting for the new rollout; the last status was "provisioning"/m,
+    );
+    expect(run.durationMs).toBeLessThan(6000);
+    expect(run.durationMs).toBeGreaterThan(2400);
+  });
+
+  it('succeeds with a warning when the update starts no rollout', async () => {
+    const emu = await start();
+    const run = await deploy(emu, { name: 'llama chat v2', 'rollout-start-grace': '1s' });
+
+    expect(run.code).toBe(0);
+    expect(emu.requests[1]!.body).toEqual({ name: 'llama chat v2' });
+    expect(run.outputs).toMatchObject({
+      outcome: 'no-rollout',
+      status: 'running',
+      name: 'llama chat v2',
+      'deployment-configuration-id': 'cfg-0001',
+    });
+    expect(run.stdout).toMatch(
+      /^::warning title=No new rollout observed::No new rollout was observed within 1s/m,
+    );
+    expect(run.durationMs).toBeLessThan(5000);
+  });
+
+  it('uses the team-scoped paths when team-id is given', async () => {
+    const emu = await start();
+    const run = await deploy(emu, { spec: SPEC, 'team-id': DEMO_DEPLOYMENT.teamId });
+    expect(run.code).toBe(0);
+    expect(new Set(emu.requests.map((r) => r.path))).toEqual(
+      new Set(['/v1/teams/demo-team/projects/demo-project/llm-model-deployments/llama-chat']),
+    );
+  });
+
+  it('with wait: false, sends the update and returns without polling', async () => {
+    const emu = await start();
+    const run = await deploy(emu, { spec: SPEC, wait: 'false' });
+    expect(run.code).toBe(0);
+    expect(methods(emu)).toEqual(['GET', 'POST', 'GET']);
+    expect(run.outputs).toMatchObject({
+      outcome: 'not-waited',
+      status: 'pending',
+      'deployment-configuration-id': 'cfg-0002',
+    });
+  });
+
+  it('reads the spec from spec-file in the workspace', async () => {
+    const emu = await start();
+    const yaml = [
+      'configuration:',
+      '  name: mistralai/Mistral-7B-Instruct-v0.3',
+      '  nodeConfiguration:',
+      '    gpu: { enabled: true, configuration: { gpuType: nvidia-a100, gpuCount: 2 } }',
+      '  architecture:',
+      '    workerConfig:',
+      '      parallelismConfig: { tensorParallelism: 2 }',
+      '      sequenceLengthConfig: { maxModelLength: auto }',
+      '',
+    ].join('\n');
+    const missing = await runAction({
+      inputs: baseInputs(emu, { 'spec-file': 'model/spec.yaml' }),
+    });
+    // No such file: an error naming the input, and nothing sent.
+    expect(missing.code).toBe(1);
+    expect(emu.requests).toHaveLength(0);
+    expect(missing.stdout).toMatch(
+      /Input "spec-file" is invalid: "model\/spec.yaml" does not exist; did the workflow run actions\/checkout first\?/,
+    );
+
+    const ok = await runAction({
+      inputs: baseInputs(emu, { 'spec-file': 'spec.yaml' }),
+      files: { 'spec.yaml': yaml },
+    });
+    expect(ok.code).toBe(0);
+    expect(emu.requests[1]!.body).toEqual({
+      spec: {
+        configuration: {
+          name: 'mistralai/Mistral-7B-Instruct-v0.3',
+          nodeConfiguration: {
+            gpu: { enabled: true, configuration: { gpuType: 'nvidia-a100', gpuCount: 2 } },
+          },
+          architecture: {
+            workerConfig: {
+              parallelismConfig: { tensorParallelism: 2 },
+              sequenceLengthConfig: { maxModelLength: 'auto' },
+            },
+          },
+        },
+      },
+    });
+    expect(ok.outputs.outcome).toBe('running');
+  });
+
+  it('with no fields to change, sends no update and waits for the current rollout', async () => {
+    const emu = await start();
+    const run = await deploy(emu);
+    expect(run.code).toBe(0);
+    expect(methods(emu)).toEqual(['GET', 'GET']);
+    expect(run.outputs.outcome).toBe('running');
+    expect(commandNames(run.stdout)).toContain('notice');
+  });
+});
+
+describe('API errors', () => {
+  it('a wrong token fails at once, naming the fix, without retrying', async () => {
+    const emu = await start();
+    const run = await runAction({
+      inputs: baseInputs(emu, { 'api-token': 'nf-wrong-token', spec: SPEC }),
+    });
+    expect(run.code).toBe(1);
+    expect(emu.requests).toHaveLength(1);
+    expect(run.stdout).toMatch(
+      /^::error title=Token refused::Northflank API GET \/v1\/projects\/demo-project\/llm-model-deployments\/llama-chat failed with HTTP 401: Unauthorized/m,
+    );
+    expect(run.stdout).toMatch(/Request id: emu-err-\d+/);
+    expect(run.stdout).toMatch(
+      /check that the api-token secret holds a current Northflank API token/,
+    );
+    expect(run.outputs.outcome).toBe('error');
+    expect(leaks(run, 'nf-wrong-token')).toEqual([]);
+  });
+
+  it('an unknown deployment fails with a 404 that names it', async () => {
+    const emu = await start();
+    const run = await deploy(emu, { 'deployment-id': 'no-such-model', spec: SPEC });
+    expect(run.code).toBe(1);
+    expect(emu.requests).toHaveLength(1);
+    expect(run.stdout).toMatch(
+      /^::error title=Not found::.*HTTP 404: LLM model deployment "no-such-model" not found in project "demo-project"/m,
+    );
+    expect(run.stdout).toMatch(
+      /Check that project "demo-project" has an LLM model deployment "no-such-model"/,
+    );
+  });
+
+  it('an update the API refuses shows its message and details', async () => {
+    const emu = await start();
+    const run = await deploy(emu, { tags: 'llm, no-such-tag' });
+    expect(run.code).toBe(1);
+    expect(methods(emu)).toEqual(['GET', 'POST']);
+    expect(run.stdout).toMatch(/POST \S+ failed with HTTP 400: Tag\(s\) not found: no-such-tag/);
+  });
+});

@@ -1,0 +1,453 @@
+/**
+ * A local emulator of the two Northflank endpoints the action uses, on 127.0.0.1: both path forms,
+ * bearer-token auth, Northflank's error body, validation of the update body, rollouts that step
+ * through pending → provisioning → starting → an ending, stale reads, rate-limit headers, and
+ * scripted faults. The tests and the demo run the action against it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { GetLlmmodeldeploymentResult } from '@northflank/js-client';
+import { UpdateBodySchema, type UpdateBody } from '../src/schema.js';
+import { DEFAULT_PLAN, statusAt, type Rollout, type RolloutPlan } from './model.js';
+
+export const EMULATOR_TOKEN = 'nf-emulator-token';
+
+/** A deployment as the emulator stores it. The GET body is derived from it. */
+export interface StoredDeployment {
+  teamId: string;
+  projectId: string;
+  id: string;
+  name: string;
+  description?: string;
+  tags: string[];
+  configuration: GetLlmmodeldeploymentResult['spec']['configuration'];
+  ports: GetLlmmodeldeploymentResult['ports'];
+  createdAt: string;
+  updatedAt: string;
+  rollout: Rollout;
+  /** What GETs show until `staleUntilMs`: the deployment as it was before the last update. */
+  stale?: { body: GetLlmmodeldeploymentResult; untilMs: number };
+  deleted?: boolean;
+}
+
+/** A fault injected into the next matching request(s). */
+export type Fault = { method?: 'GET' | 'POST'; times?: number } & (
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  /** Destroys the connection without an answer, before the request is handled. */
+  | { kind: 'reset' }
+  /** Handles the request (a POST is applied), then destroys the connection: the answer is lost. */
+  | { kind: 'reset-after-handling' }
+  /** Never answers. */
+  | { kind: 'hang' }
+  /** Answers normally after a delay. */
+  | { kind: 'delay'; ms: number }
+  /** Answers with this raw body and status (200 by default). */
+  | { kind: 'raw'; body: string; status?: number; contentType?: string }
+);
+
+export interface RecordedRequest {
+  method: string;
+  /** The raw path, as sent. */
+  path: string;
+  atMs: number;
+  authorization: string | undefined;
+  userAgent: string | undefined;
+  contentType: string | undefined;
+  body: unknown;
+  /** The status the emulator answered (0 when it did not). */
+  status: number;
+}
+
+export interface EmulatorOptions {
+  token?: string;
+  now?: () => number;
+  /** The plan of each rollout an update starts. */
+  plan?: Partial<RolloutPlan>;
+  /** How long after an update GETs still show the deployment as it was. */
+  staleReadMs?: number;
+  /** Tags that exist in the account; an update naming another is refused. */
+  existingTags?: string[];
+  /** Requests a token may make in a window; `x-ratelimit-*` headers describe it. */
+  rateLimit?: { limit: number; windowMs: number };
+  deployments?: Partial<StoredDeployment>[];
+  port?: number;
+}
+
+export interface Emulator {
+  url: string;
+  token: string;
+  requests: RecordedRequest[];
+  faults: Fault[];
+  plan: RolloutPlan;
+  staleReadMs: number;
+  deployment(id?: string): StoredDeployment;
+  /** Deletes a deployment now: GETs answer 404 from here on. */
+  remove(id?: string): void;
+  close(): Promise<void>;
+}
+
+export const DEMO_DEPLOYMENT = {
+  teamId: 'demo-team',
+  projectId: 'demo-project',
+  id: 'llama-chat',
+} as const;
+
+function seed(partial: Partial<StoredDeployment>, nowMs: number): StoredDeployment {
+  const created = new Date(nowMs - 86_400_000).toISOString();
+  return {
+    teamId: DEMO_DEPLOYMENT.teamId,
+    projectId: DEMO_DEPLOYMENT.projectId,
+    id: DEMO_DEPLOYMENT.id,
+    name: 'llama chat',
+    description: 'Chat model served by vLLM',
+    tags: ['llm'],
+    configuration: {
+      name: 'meta-llama/Llama-3.1-8B-Instruct',
+      engine: 'vllm',
+      nodeConfiguration: {
+        gpu: { enabled: true, configuration: { gpuType: 'nvidia-l4', gpuCount: 1 } },
+        storage: { storageClass: 'nvme', storageSize: 6144 },
+      },
+    },
+    ports: [{ id: 'http', name: 'http', internalPort: 8000, protocol: 'HTTP', public: true }],
+    createdAt: created,
+    updatedAt: created,
+    // Long finished: the deployment is running its first configuration.
+    rollout: {
+      configurationId: 'cfg-0001',
+      startedAtMs: nowMs - 86_400_000,
+      plan: { ...DEFAULT_PLAN },
+    },
+    ...partial,
+  };
+}
+
+function dnsBase(d: StoredDeployment): string {
+  return `${d.id}--${d.projectId}.emulator.code.run`;
+}
+
+/** The GET body, typed against Northflank's published client so the emulator keeps to the contract. */
+export function toApi(d: StoredDeployment, nowMs: number): GetLlmmodeldeploymentResult {
+  const status = statusAt(d.rollout, nowMs);
+  const base = dnsBase(d);
+  const body: GetLlmmodeldeploymentResult = {
+    name: d.name,
+    tags: d.tags,
+    spec: { type: 'custom', configuration: d.configuration },
+    id: d.id,
+    projectId: d.projectId,
+    entityId: d.teamId,
+    entityType: 'team',
+    creatorId: 'emulator-user',
+    dns: { base, zone: 'emulator.code.run' },
+    ports: d.ports.map((p) => ({ ...p, dns: `${p.name}--${base}` })),
+    status: status === 'gone' ? 'deleting' : (status as GetLlmmodeldeploymentResult['status']),
+    deploymentConfiguration: {
+      id: d.rollout.configurationId,
+      createdAt: new Date(d.rollout.startedAtMs).toISOString(),
+    },
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+  if (d.description !== undefined) body.description = d.description;
+  return body;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Objects merge key by key; anything else replaces. */
+function deepMerge(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(target) || !isPlainObject(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(patch)) out[key] = deepMerge(target[key], value);
+  return out;
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Starts the emulator on 127.0.0.1. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const now = options.now ?? Date.now;
+  const token = options.token ?? EMULATOR_TOKEN;
+  const existingTags = new Set(options.existingTags ?? ['llm', 'production', 'staging', 'gpu']);
+  const rateLimit = options.rateLimit ?? { limit: 1000, windowMs: 3_600_000 };
+  const store = new Map<string, StoredDeployment>();
+  for (const partial of options.deployments ?? [{}]) {
+    const d = seed(partial, now());
+    store.set(d.id, d);
+  }
+  let configurationCounter = 1;
+  let errorCounter = 0;
+  let window = { startMs: now(), used: 0 };
+  const sockets = new Set<Socket>();
+
+  const emulator: Emulator = {
+    url: '',
+    token,
+    requests: [],
+    faults: [],
+    plan: { ...DEFAULT_PLAN, ...options.plan },
+    staleReadMs: options.staleReadMs ?? 0,
+    deployment(id = DEMO_DEPLOYMENT.id) {
+      const d = store.get(id);
+      if (!d) throw new Error(`no deployment ${id}`);
+      return d;
+    },
+    remove(id = DEMO_DEPLOYMENT.id) {
+      emulator.deployment(id).deleted = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+
+  function takeFault(method: string): Fault | undefined {
+    const index = emulator.faults.findIndex((f) => f.method === undefined || f.method === method);
+    if (index < 0) return undefined;
+    const fault = emulator.faults[index];
+    if (!fault) return undefined;
+    const times = (fault.times ?? 1) - 1;
+    if (times <= 0) emulator.faults.splice(index, 1);
+    else fault.times = times;
+    return fault;
+  }
+
+  function send(
+    res: ServerResponse,
+    record: RecordedRequest,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    record.status = status;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      ...rateLimitHeaders(),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  function apiError(status: number, message: string, details?: unknown): unknown {
+    errorCounter++;
+    const error: Record<string, unknown> = {
+      status,
+      message,
+      id: `emu-err-${String(errorCounter).padStart(4, '0')}`,
+    };
+    if (details !== undefined) error.details = details;
+    return { error };
+  }
+
+  function rateLimitHeaders(): Record<string, string> {
+    const resetMs = Math.max(0, window.startMs + rateLimit.windowMs - now());
+    return {
+      'x-ratelimit-limit': String(rateLimit.limit),
+      'x-ratelimit-remaining': String(Math.max(0, rateLimit.limit - window.used)),
+      'x-ratelimit-reset': String(Math.ceil(resetMs / 1000)),
+    };
+  }
+
+  /** Routes a request; returns the status and body to answer with. */
+  function handle(
+    method: string,
+    rawPath: string,
+    authorization: string | undefined,
+    body: unknown,
+  ): { status: number; body: unknown } {
+    if (now() >= window.startMs + rateLimit.windowMs) window = { startMs: now(), used: 0 };
+    window.used++;
+    if (window.used > rateLimit.limit) {
+      return {
+        status: 429,
+        body: apiError(429, 'Rate limit exceeded: too many requests for this token'),
+      };
+    }
+    if (authorization !== `Bearer ${token}`) {
+      return {
+        status: 401,
+        body: apiError(401, 'Unauthorized: the API token is missing, invalid or expired'),
+      };
+    }
+    const segments = rawPath.split('?')[0]?.split('/').slice(1) ?? [];
+    let parts: string[];
+    try {
+      parts = segments.map((s) => decodeURIComponent(s));
+    } catch {
+      return { status: 400, body: apiError(400, 'Malformed path') };
+    }
+    let teamId: string | undefined;
+    if (parts[1] === 'teams') {
+      teamId = parts[2];
+      parts = [parts[0] ?? '', ...parts.slice(3)];
+    }
+    const [version, projects, projectId, collection, id] = parts;
+    if (
+      version !== 'v1' ||
+      projects !== 'projects' ||
+      collection !== 'llm-model-deployments' ||
+      !projectId ||
+      !id ||
+      parts.length !== 5
+    ) {
+      return { status: 404, body: apiError(404, `No route for ${method} ${rawPath}`) };
+    }
+    const d = store.get(id);
+    const known = [...store.values()];
+    if (teamId !== undefined && !known.some((k) => k.teamId === teamId)) {
+      return { status: 404, body: apiError(404, `Team "${teamId}" not found`) };
+    }
+    if (
+      !known.some((k) => k.projectId === projectId && (teamId === undefined || k.teamId === teamId))
+    ) {
+      return { status: 404, body: apiError(404, `Project "${projectId}" not found`) };
+    }
+    if (!d || d.projectId !== projectId || d.deleted || statusAt(d.rollout, now()) === 'gone') {
+      return {
+        status: 404,
+        body: apiError(404, `LLM model deployment "${id}" not found in project "${projectId}"`),
+      };
+    }
+    if (method === 'GET') {
+      const stale = d.stale && now() < d.stale.untilMs ? d.stale.body : undefined;
+      return { status: 200, body: { data: stale ?? toApi(d, now()) } };
+    }
+    if (method === 'POST') return update(d, body);
+    return { status: 405, body: apiError(405, `Method ${method} not allowed`) };
+  }
+
+  function update(d: StoredDeployment, body: unknown): { status: number; body: unknown } {
+    const parsed = UpdateBodySchema.safeParse(body);
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => ({
+        path: i.path.join('.'),
+        message: i.message,
+      }));
+      return {
+        status: 400,
+        body: apiError(400, 'Validation failed for the request body', details),
+      };
+    }
+    const change: UpdateBody = parsed.data;
+    const unknownTags = (change.tags ?? []).filter((t) => !existingTags.has(t));
+    if (unknownTags.length > 0) {
+      return {
+        status: 400,
+        body: apiError(400, `Tag(s) not found: ${unknownTags.join(', ')}. Create them first.`),
+      };
+    }
+    const before = toApi(d, now());
+    const nextConfiguration = change.spec?.configuration
+      ? (deepMerge(d.configuration, change.spec.configuration) as StoredDeployment['configuration'])
+      : d.configuration;
+    const nextPorts = change.ports
+      ? change.ports.map((p) => ({
+          id: p.name.toLowerCase(),
+          name: p.name,
+          internalPort: p.internalPort,
+          protocol: p.protocol,
+          public: p.public ?? false,
+          ...(p.disableNfDomain === undefined ? {} : { disableNfDomain: p.disableNfDomain }),
+        }))
+      : d.ports;
+    const needsRollout =
+      !sameJson(nextConfiguration, d.configuration) || !sameJson(nextPorts, d.ports);
+    if (change.name !== undefined) d.name = change.name;
+    if (change.description !== undefined) d.description = change.description;
+    if (change.tags !== undefined) d.tags = change.tags;
+    d.configuration = nextConfiguration;
+    d.ports = nextPorts;
+    // updatedAt has millisecond resolution; keep it moving even for two updates in one millisecond.
+    d.updatedAt = new Date(Math.max(now(), Date.parse(d.updatedAt) + 1)).toISOString();
+    if (needsRollout) {
+      configurationCounter++;
+      d.rollout = {
+        configurationId: `cfg-${String(configurationCounter).padStart(4, '0')}`,
+        startedAtMs: now(),
+        plan: { ...emulator.plan },
+      };
+    }
+    if (emulator.staleReadMs > 0) d.stale = { body: before, untilMs: now() + emulator.staleReadMs };
+    return { status: 200, body: { data: { id: d.id } } };
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = undefined;
+      let badJson = false;
+      if (text !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          badJson = true;
+          body = text;
+        }
+      }
+      const method = req.method ?? 'GET';
+      const record: RecordedRequest = {
+        method,
+        path: req.url ?? '',
+        atMs: now(),
+        authorization: req.headers.authorization,
+        userAgent: req.headers['user-agent'],
+        contentType: req.headers['content-type'],
+        body,
+        status: 0,
+      };
+      emulator.requests.push(record);
+      const fault = takeFault(method);
+      if (fault?.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'hang') return;
+      if (fault?.kind === 'status') {
+        send(
+          res,
+          record,
+          fault.status,
+          fault.body ?? apiError(fault.status, `Injected HTTP ${fault.status}`),
+          fault.headers,
+        );
+        return;
+      }
+      if (fault?.kind === 'raw') {
+        record.status = fault.status ?? 200;
+        res.writeHead(record.status, { 'content-type': fault.contentType ?? 'text/html' });
+        res.end(fault.body);
+        return;
+      }
+      const answer = badJson
+        ? { status: 400, body: apiError(400, 'Request body is not valid JSON') }
+        : handle(method, record.path, req.headers.authorization, body);
+      if (fault?.kind === 'reset-after-handling') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'delay') {
+        setTimeout(() => {
+          send(res, record, answer.status, answer.body);
+        }, fault.ms);
+        return;
+      }
+      send(res, record, answer.status, answer.body);
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  emulator.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return emulator;
+}

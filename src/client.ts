@@ -1,0 +1,370 @@
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Clock } from './clock.js';
+import {
+  CancelledError,
+  DeadlineError,
+  NetworkError,
+  NorthflankApiError,
+  ResponseFormatError,
+  compactJson,
+  type ApiErrorInfo,
+} from './errors.js';
+import { formatDuration } from './duration.js';
+import type { Logger } from './log.js';
+import { neutralise } from './log.js';
+import {
+  backoffDelayMs,
+  rateLimitDelayMs,
+  RETRYABLE_STATUSES,
+  UPDATE_RETRYABLE_STATUSES,
+  type BackoffPolicy,
+} from './retry.js';
+import { hasChangedSince } from './rollout.js';
+import {
+  ApiErrorBodySchema,
+  GetDeploymentResponseSchema,
+  type Deployment,
+  type UpdateBody,
+} from './schema.js';
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+/** Northflank's documented budget per token and hour. */
+export const HOURLY_REQUEST_BUDGET = 1000;
+const LOW_BUDGET_FRACTION = 0.1;
+/** A deployment is a few KB; anything far larger is not the API talking. */
+const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+
+const PERMISSION = {
+  GET: 'Project > AiModels > General > Read',
+  POST: 'Project > AiModels > General > Update',
+} as const;
+
+export interface DeploymentRef {
+  projectId: string;
+  deploymentId: string;
+  teamId: string | undefined;
+}
+
+export interface ClientOptions {
+  apiUrl: URL;
+  token: string;
+  target: DeploymentRef;
+  userAgent: string;
+  dispatcher: Dispatcher;
+  clock: Clock;
+  random: () => number;
+  /** Aborts when the workflow is cancelled. */
+  signal: AbortSignal;
+  /** Clock time after which no request or retry may start. */
+  deadlineMs: number;
+  requestTimeoutMs: number;
+  backoff: BackoffPolicy;
+  log: Logger;
+}
+
+/** The connection pool with per-phase timeouts, honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
+export function createDispatcher(requestTimeoutMs: number): Dispatcher {
+  return new EnvHttpProxyAgent({
+    connectTimeout: Math.min(MAX_CONNECT_TIMEOUT_MS, requestTimeoutMs),
+    headersTimeout: requestTimeoutMs,
+    bodyTimeout: requestTimeoutMs,
+  });
+}
+
+/** The path of the deployment: team-scoped when a team is given, each id one encoded segment. */
+export function deploymentPath(target: DeploymentRef): string {
+  const project = `projects/${encodeURIComponent(target.projectId)}/llm-model-deployments/${encodeURIComponent(target.deploymentId)}`;
+  return target.teamId === undefined
+    ? `/v1/${project}`
+    : `/v1/teams/${encodeURIComponent(target.teamId)}/${project}`;
+}
+
+type Method = 'GET' | 'POST';
+
+/** How one attempt ended, before deciding whether to try again. */
+type Attempt =
+  | {
+      kind: 'response';
+      status: number;
+      headers: Record<string, string | string[] | undefined>;
+      text: string;
+    }
+  // `sent` says whether the server may have acted on the request.
+  | { kind: 'network'; reason: string; sent: boolean };
+
+// Errors raised before a single byte of the request could have reached the server.
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  if (typeof code === 'string') return code;
+  return errorCode(cause);
+}
+
+/** The Northflank API for one deployment: reads and updates it, with timeouts and retries. */
+export class NorthflankClient {
+  private lowBudgetWarned = false;
+  /** The last rate-limit headers seen, for the report. */
+  rateLimitRemaining: number | undefined;
+  requestCount = 0;
+
+  constructor(private readonly options: ClientOptions) {}
+
+  /** The path of this deployment, for messages. */
+  get path(): string {
+    return deploymentPath(this.options.target);
+  }
+
+  /** Closes the connections; in-flight requests are aborted. */
+  async close(): Promise<void> {
+    await this.options.dispatcher.destroy();
+  }
+
+  /** GET the deployment (retrying transient failures). */
+  async getDeployment(): Promise<Deployment> {
+    const attempt = await this.withRetries('GET', undefined, RETRYABLE_STATUSES);
+    return this.parseDeployment(attempt.text);
+  }
+
+  /**
+   * POST the update. Sent again only where the server cannot have acted on it; after a failure
+   * that leaves that unknown, the deployment is read first, and an update that shows there is not
+   * sent twice.
+   */
+  async updateDeployment(body: UpdateBody, before: Deployment): Promise<void> {
+    await this.withRetries('POST', JSON.stringify(body), UPDATE_RETRYABLE_STATUSES, async () => {
+      const current = await this.getDeployment();
+      if (hasChangedSince(before, current)) {
+        this.options.log.info(
+          'The update reached Northflank although its response was lost; not sending it again.',
+        );
+        return true;
+      }
+      return false;
+    });
+  }
+
+  private async withRetries(
+    method: Method,
+    body: string | undefined,
+    retryable: ReadonlySet<number>,
+    landedAfterAmbiguousFailure?: () => Promise<boolean>,
+  ): Promise<Extract<Attempt, { kind: 'response' }>> {
+    const { clock, backoff, log } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.attempt(method, body);
+      if (result.kind === 'response' && result.status >= 200 && result.status < 300) return result;
+
+      const retryAllowed =
+        result.kind === 'response'
+          ? retryable.has(result.status)
+          : method === 'GET' || !result.sent || landedAfterAmbiguousFailure !== undefined;
+      const asked =
+        result.kind === 'response' && result.status === 429
+          ? rateLimitDelayMs(result.headers, clock.now())
+          : undefined;
+      const waitMs = asked ?? backoffDelayMs(attempt, backoff, this.options.random);
+      const outOfTime = clock.now() + waitMs > this.options.deadlineMs;
+      if (!retryAllowed || attempt + 1 >= backoff.maxAttempts || outOfTime) {
+        const why = !retryAllowed
+          ? undefined
+          : outOfTime
+            ? `gave up after ${attempt + 1} attempt(s): ${asked === undefined ? 'the next retry' : `the rate limit, which resets in ${formatDuration(waitMs)},`} would end after the deadline set by the "timeout" input`
+            : `gave up after ${attempt + 1} attempts`;
+        throw this.finalError(method, result, why);
+      }
+      const reason = result.kind === 'response' ? `HTTP ${result.status}` : result.reason;
+      log.warning(
+        `${method} ${this.path} failed (${reason}); retrying in ${formatDuration(waitMs)} (attempt ${attempt + 2} of ${backoff.maxAttempts})`,
+      );
+      await this.sleep(waitMs);
+      const ambiguous =
+        method === 'POST' &&
+        ((result.kind === 'network' && result.sent) ||
+          (result.kind === 'response' && (result.status === 502 || result.status === 504)));
+      if (ambiguous && landedAfterAmbiguousFailure && (await landedAfterAmbiguousFailure())) {
+        return { kind: 'response', status: 200, headers: {}, text: '' };
+      }
+    }
+  }
+
+  /** The error for a failure that will not be retried; `why` says why retrying stopped. */
+  private finalError(method: Method, result: Attempt, why: string | undefined): Error {
+    if (result.kind === 'response') {
+      const error = this.apiError(method, result);
+      return why
+        ? new NorthflankApiError({
+            ...error.info,
+            hint: `${error.info.hint ?? ''}${error.info.hint ? '. ' : ''}The action ${why}`,
+          })
+        : error;
+    }
+    return new NetworkError(
+      `Could not reach the Northflank API at ${this.options.apiUrl.origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`,
+    );
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await this.options.clock.sleep(ms, this.options.signal);
+  }
+
+  private async attempt(method: Method, body: string | undefined): Promise<Attempt> {
+    const { clock, signal, deadlineMs, requestTimeoutMs } = this.options;
+    signal.throwIfAborted();
+    const remainingMs = deadlineMs - clock.now();
+    if (remainingMs <= 0)
+      throw new DeadlineError(`the deadline set by "timeout" passed before ${method} ${this.path}`);
+    const timeout = AbortSignal.timeout(Math.min(requestTimeoutMs, remainingMs));
+    // Concatenated, not resolved: `new URL('//v1/...', base)` would take "v1" for a host.
+    const url = `${this.options.apiUrl.origin}${this.options.apiUrl.pathname.replace(/\/+$/, '')}${this.path}`;
+    this.requestCount++;
+    try {
+      const response = await request(url, {
+        method,
+        dispatcher: this.options.dispatcher,
+        signal: AbortSignal.any([signal, timeout]),
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          accept: 'application/json',
+          'user-agent': this.options.userAgent,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body,
+      });
+      const text = await readCapped(response.body);
+      this.trackRateLimit(response.headers);
+      return { kind: 'response', status: response.statusCode, headers: response.headers, text };
+    } catch (error) {
+      if (signal.aborted) throw cancellation(signal);
+      if (timeout.aborted) {
+        return {
+          kind: 'network',
+          reason: `no answer within ${formatDuration(Math.min(requestTimeoutMs, remainingMs))}`,
+          sent: true,
+        };
+      }
+      const code = errorCode(error);
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        kind: 'network',
+        reason: neutralise(code ? `${code}: ${message}` : message, 300),
+        sent: code === undefined || !NOT_SENT_CODES.has(code),
+      };
+    }
+  }
+
+  private trackRateLimit(headers: Record<string, string | string[] | undefined>): void {
+    const remaining = Number(headers['x-ratelimit-remaining']);
+    if (!Number.isFinite(remaining)) return;
+    this.rateLimitRemaining = remaining;
+    const limit = Number(headers['x-ratelimit-limit']) || HOURLY_REQUEST_BUDGET;
+    if (!this.lowBudgetWarned && remaining < limit * LOW_BUDGET_FRACTION) {
+      this.lowBudgetWarned = true;
+      this.options.log.warning(
+        `This API token has ${remaining} of its ${limit} requests left in the current hour; other tools may share it. Raise "poll-interval" or use a token of its own for this action.`,
+      );
+    }
+  }
+
+  private parseDeployment(text: string): Deployment {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ResponseFormatError(
+        `Northflank API GET ${this.path} answered with a body that is not JSON: "${neutralise(text.trim(), 200)}". Check api-url: it should point at the Northflank API, not a web page or proxy`,
+      );
+    }
+    const parsed = GetDeploymentResponseSchema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+        .join('; ');
+      throw new ResponseFormatError(
+        `Northflank API GET ${this.path} answered with a deployment in an unexpected shape (${issues}); excerpt: ${neutralise(compactJson(json, 200), 200)}`,
+      );
+    }
+    return parsed.data.data;
+  }
+
+  private apiError(
+    method: Method,
+    result: Extract<Attempt, { kind: 'response' }>,
+  ): NorthflankApiError {
+    const { status } = result;
+    const info: ApiErrorInfo = { method, path: this.path, status };
+    const header = result.headers['x-request-id'];
+    if (typeof header === 'string') info.requestId = neutralise(header, 100);
+    let parsedJson: unknown;
+    try {
+      parsedJson = JSON.parse(result.text);
+    } catch {
+      parsedJson = undefined;
+    }
+    const body = ApiErrorBodySchema.safeParse(parsedJson);
+    if (body.success) {
+      const { message, id, details } = body.data.error;
+      if (message) info.apiMessage = neutralise(message, 1000);
+      if (id) info.requestId = neutralise(id, 100);
+      if (details !== undefined) info.details = details;
+    } else if (result.text.trim() !== '') {
+      info.apiMessage = `(not a Northflank error body) "${neutralise(result.text.trim(), 200)}"`;
+    }
+    const hint = this.hintFor(method, status);
+    if (hint) info.hint = hint;
+    return new NorthflankApiError(info);
+  }
+
+  private hintFor(method: Method, status: number): string | undefined {
+    const { projectId, deploymentId, teamId } = this.options.target;
+    if (status >= 300 && status < 400) {
+      return 'The API answered with a redirect, which the action does not follow with your token; check api-url';
+    }
+    switch (status) {
+      case 401:
+        return 'The API token was refused: check that the api-token secret holds a current Northflank API token';
+      case 403:
+        return `The token lacks the permission "${PERMISSION[method]}" on this project${teamId === undefined ? ', or it is an organisation token: set team-id' : ''}`;
+      case 404:
+        return `Check that project "${projectId}"${teamId === undefined ? '' : ` in team "${teamId}"`} has an LLM model deployment "${deploymentId}" and that the token can see it`;
+      case 400:
+      case 409:
+      case 422:
+        return method === 'POST'
+          ? 'Northflank rejected the update; fix the inputs named in the message'
+          : undefined;
+      case 429:
+        return `The token's rate limit (${HOURLY_REQUEST_BUDGET} requests an hour) is used up; raise "poll-interval" or try again later`;
+      default:
+        return status >= 500
+          ? 'Northflank had a server error; try again in a few minutes'
+          : undefined;
+    }
+  }
+}
+
+function cancellation(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new CancelledError('abort');
+}
+
+async function readCapped(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > MAX_RESPONSE_BYTES)
+      throw new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

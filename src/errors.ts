@@ -1,0 +1,110 @@
+/** An input that failed validation: names the input, the field path inside it and the rule broken. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    readonly input: string,
+    readonly rule: string,
+    readonly fieldPath?: string,
+  ) {
+    super(
+      fieldPath
+        ? `Input "${input}" is invalid at ${fieldPath}: ${rule}`
+        : `Input "${input}" is invalid: ${rule}`,
+    );
+  }
+}
+
+/** What a failed API call tells us, kept as data so the message is composed in one place. */
+export interface ApiErrorInfo {
+  method: string;
+  /** The path without the host, ids included (they are not secret). */
+  path: string;
+  status: number;
+  apiMessage?: string;
+  /** Northflank's error id from the body, or a request id header. */
+  requestId?: string;
+  details?: unknown;
+  /** What the user can do about it. */
+  hint?: string;
+}
+
+/** The API answered with an error status that the action will not retry (or retried in vain). */
+export class NorthflankApiError extends Error {
+  override readonly name = 'NorthflankApiError';
+  constructor(readonly info: ApiErrorInfo) {
+    super(describeApiError(info));
+  }
+  get status(): number {
+    return this.info.status;
+  }
+}
+
+/** The API could not be reached, or did not answer in time, even after retries. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+}
+
+/** The API answered 2xx with a body that is not what the contract says. */
+export class ResponseFormatError extends Error {
+  override readonly name = 'ResponseFormatError';
+}
+
+/** The run's deadline (the `timeout` input) passed before the work was done. */
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/** The workflow was cancelled (SIGINT/SIGTERM). */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor(readonly signal: string) {
+    super(`Cancelled by ${signal}: the workflow run was cancelled.`);
+  }
+}
+
+function describeApiError(info: ApiErrorInfo): string {
+  const head = `Northflank API ${info.method} ${info.path} failed with HTTP ${info.status}`;
+  const parts = [info.apiMessage ? `${head}: ${info.apiMessage}` : head];
+  if (info.details !== undefined) parts.push(`Details: ${compactJson(info.details, 600)}`);
+  if (info.requestId) parts.push(`Request id: ${info.requestId}`);
+  if (info.hint) parts.push(info.hint);
+  return parts.join('. ').replace(/\.\./g, '.');
+}
+
+/** JSON of a value, cut to `maxChars`, for quoting API data inside a message. */
+export function compactJson(value: unknown, maxChars: number): string {
+  let text: string;
+  try {
+    // JSON.stringify gives undefined (despite its type) for undefined, functions and symbols.
+    text =
+      value === undefined || typeof value === 'function' || typeof value === 'symbol'
+        ? String(value)
+        : JSON.stringify(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
+}
+
+/** Any thrown value as a message a user can act on (not a stack trace). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string') return error;
+  return `Unexpected error: ${compactJson(error, 500)}`;
+}
+
+/** A short title for the failure annotation: what failed, not how. */
+export function errorTitle(error: unknown): string {
+  if (error instanceof InputError) return 'Invalid input';
+  if (error instanceof NorthflankApiError) {
+    if (error.status === 401 || error.status === 403) return 'Token refused';
+    if (error.status === 404) return 'Not found';
+    if (error.status === 429) return 'Rate limited';
+    return 'Northflank API error';
+  }
+  if (error instanceof NetworkError) return 'Northflank API unreachable';
+  if (error instanceof ResponseFormatError) return 'Unexpected API response';
+  if (error instanceof DeadlineError) return 'Timed out';
+  if (error instanceof CancelledError) return 'Cancelled';
+  return 'Deploy failed';
+}

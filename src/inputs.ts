@@ -1,0 +1,309 @@
+import * as path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { InputError } from './errors.js';
+import {
+  DescriptionSchema,
+  NameSchema,
+  PortSchema,
+  SpecSchema,
+  TagSchema,
+  type UpdateBody,
+} from './schema.js';
+
+export const DEFAULT_API_URL = 'https://api.northflank.com';
+export const DEFAULT_TIMEOUT = '30m';
+export const DEFAULT_POLL_INTERVAL = '30s';
+export const DEFAULT_ROLLOUT_START_GRACE = '60s';
+export const DEFAULT_REQUEST_TIMEOUT = '30s';
+
+/** Everything the action needs, validated once, before any request. */
+export interface Settings {
+  apiToken: string;
+  projectId: string;
+  deploymentId: string;
+  teamId: string | undefined;
+  apiUrl: URL;
+  /** Only the fields the user gave: an empty input means "leave unchanged". */
+  update: UpdateBody;
+  wait: boolean;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  rolloutStartGraceMs: number;
+  requestTimeoutMs: number;
+}
+
+/** Where inputs come from: `core.getInput` in the action, a map in tests. */
+export interface InputSources {
+  /** The raw value of an input, '' when not given. */
+  getInput(name: string): string;
+  /** Masks a value in the log; called on the token before anything else happens. */
+  setSecret(value: string): void;
+  /** Reads a file's text; used for `spec-file`. */
+  readFile(absolutePath: string): string;
+  /** The workspace that `spec-file` is relative to. */
+  workspace: string;
+}
+
+/** Reads and validates every input; throws InputError naming the input and the rule. */
+export function parseSettings(sources: InputSources): Settings {
+  const apiToken = sources.getInput('api-token').trim();
+  if (apiToken !== '') sources.setSecret(apiToken);
+  if (apiToken === '') {
+    throw new InputError(
+      'api-token',
+      'is required: pass a Northflank API token, e.g. ${{ secrets.NORTHFLANK_API_TOKEN }}',
+    );
+  }
+  // Never quote the token: the rule alone is enough to act on.
+  if (/[\s\p{Cc}]/u.test(apiToken)) {
+    throw new InputError(
+      'api-token',
+      'contains white space or control characters; copy the token again without line breaks',
+    );
+  }
+
+  const input = (name: string): string => sources.getInput(name).trim();
+  const settings: Settings = {
+    apiToken,
+    projectId: parseId('project-id', input('project-id'), true),
+    deploymentId: parseId('deployment-id', input('deployment-id'), true),
+    teamId: parseId('team-id', input('team-id'), false),
+    apiUrl: parseApiUrl(input('api-url') || DEFAULT_API_URL),
+    update: parseUpdateBody(sources),
+    wait: parseBoolean('wait', input('wait') || 'true'),
+    timeoutMs: parseDurationInput('timeout', input('timeout') || DEFAULT_TIMEOUT),
+    pollIntervalMs: parseDurationInput(
+      'poll-interval',
+      input('poll-interval') || DEFAULT_POLL_INTERVAL,
+    ),
+    rolloutStartGraceMs: parseDurationInput(
+      'rollout-start-grace',
+      input('rollout-start-grace') || DEFAULT_ROLLOUT_START_GRACE,
+    ),
+    requestTimeoutMs: parseDurationInput(
+      'request-timeout',
+      input('request-timeout') || DEFAULT_REQUEST_TIMEOUT,
+    ),
+  };
+  return settings;
+}
+
+function parseId<Required extends boolean>(
+  name: string,
+  value: string,
+  required: Required,
+): Required extends true ? string : string | undefined;
+function parseId(name: string, value: string, required: boolean): string | undefined {
+  if (value === '') {
+    if (required) throw new InputError(name, 'is required');
+    return undefined;
+  }
+  // Each id is one URL path segment; a slash or dot-segment would address another resource.
+  if (value.includes('/') || value.includes('\\') || value === '.' || value === '..') {
+    throw new InputError(name, `must be a single id, without "/" or "\\" (got "${value}")`);
+  }
+  if (/[\s\p{Cc}]/u.test(value)) {
+    throw new InputError(name, 'must not contain white space or control characters');
+  }
+  if (value.length > 200) throw new InputError(name, 'must be at most 200 characters');
+  return value;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** `api-url`: https, or http only to this machine (the local emulator), since it carries the token. */
+export function parseApiUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(
+      'api-url',
+      `must be an absolute URL such as ${DEFAULT_API_URL} (got "${value}")`,
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InputError(
+      'api-url',
+      'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries the API token',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError('api-url', `must be an https:// URL (got "${url.protocol}")`);
+  }
+  if (url.username || url.password) {
+    throw new InputError('api-url', 'must not contain credentials; pass the token as api-token');
+  }
+  if (url.search || url.hash) throw new InputError('api-url', 'must not have a query or fragment');
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+function parseBoolean(name: string, value: string): boolean {
+  // The same spellings as core.getBooleanInput (YAML 1.2 core schema), with our own message.
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputError(name, `must be true or false (got "${value}")`);
+}
+
+function parseDurationInput(name: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    throw new InputError(
+      name,
+      `must be a duration such as 90s, 15m, 1h30m or a number of seconds (got "${value}")`,
+    );
+  }
+  if (ms <= 0) throw new InputError(name, 'must be greater than zero');
+  return ms;
+}
+
+function formatPath(segments: readonly PropertyKey[]): string {
+  return segments
+    .map((segment, i) =>
+      typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`,
+    )
+    .join('');
+}
+
+/** Validates `value` against `schema`, turning zod's issues into one InputError for `name`. */
+function validate<S extends z.ZodType>(
+  name: string,
+  schema: S,
+  value: unknown,
+  prefix: PropertyKey[] = [],
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 5).map((issue) => {
+    const at = formatPath([...prefix, ...issue.path]);
+    return at ? `at ${at}: ${issue.message}` : issue.message;
+  });
+  const more =
+    result.error.issues.length > 5 ? ` (and ${result.error.issues.length - 5} more)` : '';
+  throw new InputError(name, problems.join('; ') + more);
+}
+
+/** Parses JSON or YAML text (JSON is YAML), naming the input and position on a syntax error. */
+function parseStructured(name: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const [first] = doc.errors;
+  if (first) {
+    const where = first.linePos
+      ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}`
+      : '';
+    throw new InputError(
+      name,
+      `is not valid JSON or YAML${where}: ${first.message.split('\n')[0] ?? ''}`,
+    );
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+function parseList(text: string): string[] {
+  const items = text
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return [...new Set(items)];
+}
+
+/** Builds the update body from the inputs that were given, and only those. */
+export function parseUpdateBody(sources: InputSources): UpdateBody {
+  const input = (name: string): string => sources.getInput(name).trim();
+  const body: UpdateBody = {};
+
+  const name = input('name');
+  if (name !== '') body.name = validate('name', NameSchema, name);
+
+  // Descriptions may span lines; only surrounding white space is dropped.
+  const description = input('description');
+  if (description !== '')
+    body.description = validate('description', DescriptionSchema, description);
+
+  const tags = input('tags');
+  if (tags !== '') {
+    body.tags = parseList(tags).map((tag, i) => validate('tags', TagSchema, tag, [i]));
+  }
+
+  const ports = input('ports');
+  if (ports !== '') {
+    const parsed = parseStructured('ports', ports);
+    if (!Array.isArray(parsed)) {
+      throw new InputError(
+        'ports',
+        'must be a list of ports, e.g. [{"name": "http", "internalPort": 8000, "protocol": "HTTP"}]',
+      );
+    }
+    body.ports = parsed.map((port: unknown, i) => validate('ports', PortSchema, port, [i]));
+    const seen = new Set<string>();
+    body.ports.forEach((port, i) => {
+      if (seen.has(port.name))
+        throw new InputError(
+          'ports',
+          `port name "${port.name}" is used twice; names must be unique`,
+          `[${i}].name`,
+        );
+      seen.add(port.name);
+    });
+  }
+
+  const spec = input('spec');
+  const specFile = input('spec-file');
+  if (spec !== '' && specFile !== '') {
+    throw new InputError(
+      'spec-file',
+      'cannot be used together with "spec"; give the spec in one of them',
+    );
+  }
+  if (spec !== '') body.spec = validateSpec('spec', parseStructured('spec', spec));
+  if (specFile !== '')
+    body.spec = validateSpec(
+      'spec-file',
+      parseStructured('spec-file', readSpecFile(sources, specFile)),
+    );
+
+  return body;
+}
+
+function validateSpec(name: string, value: unknown): NonNullable<UpdateBody['spec']> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(
+      name,
+      'must be an object such as {"configuration": {"name": "deepseek-ai/DeepSeek-V3"}}',
+    );
+  }
+  return validate(name, SpecSchema, value);
+}
+
+function readSpecFile(sources: InputSources, file: string): string {
+  const workspace = path.resolve(sources.workspace);
+  const absolute = path.resolve(workspace, file);
+  const relative = path.relative(workspace, absolute);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new InputError(
+      'spec-file',
+      `must be a path inside the workspace (${workspace}); got "${file}"`,
+    );
+  }
+  try {
+    return sources.readFile(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot be read (${code ?? 'unknown error'})`;
+    throw new InputError(
+      'spec-file',
+      `"${file}" ${reason}; did the workflow run actions/checkout first?`,
+    );
+  }
+}

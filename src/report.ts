@@ -1,0 +1,125 @@
+import { formatDuration } from './duration.js';
+import { publicUrl } from './rollout.js';
+import type { Deployment } from './schema.js';
+import { describeEntry, SUCCESSFUL_OUTCOMES, type Outcome, type TimelineEntry } from './wait.js';
+
+/** Everything the end of a run reports, success or failure. */
+export interface RunReport {
+  outcome: Outcome;
+  /** What happened and, on failure, what to try. */
+  message: string;
+  /** A short title for the failure annotation. */
+  title: string;
+  deployment: Deployment | undefined;
+  timeline: readonly TimelineEntry[];
+  elapsedMs: number;
+  target: { projectId?: string; deploymentId?: string; teamId?: string | undefined };
+  /** Whether an update was sent, and its fields (names only: values may be long). */
+  updatedFields: readonly string[];
+  requestCount: number;
+}
+
+/** Where outputs go: `core.setOutput` in the action. */
+export interface OutputSink {
+  setOutput(name: string, value: string): void;
+}
+
+/** Where the summary goes: `core.summary` in the action. */
+export interface SummarySink {
+  write(markdown: string): Promise<void>;
+}
+
+/** The step outputs for a report. Pure; every output is set, empty when unknown. */
+export function outputsFor(report: RunReport): Record<string, string> {
+  const d = report.deployment;
+  return {
+    outcome: report.outcome,
+    id: d?.id ?? report.target.deploymentId ?? '',
+    name: d?.name ?? '',
+    status: d?.status ?? '',
+    dns: d?.dns?.base ?? '',
+    url: d ? publicUrl(d) : '',
+    ports: d?.ports ? JSON.stringify(d.ports) : '[]',
+    'deployment-configuration-id': d?.deploymentConfiguration?.id ?? '',
+    deployment: d ? JSON.stringify(d) : '',
+    'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
+  };
+}
+
+/** Sets every output. */
+export function setOutputs(sink: OutputSink, report: RunReport): void {
+  for (const [name, value] of Object.entries(outputsFor(report))) sink.setOutput(name, value);
+}
+
+/** Text for a Markdown table cell: no HTML, no pipes, no line breaks from API text. */
+export function escapeCell(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '&#124;')
+    .replace(/[\r\n]+/g, ' ')
+    .slice(0, 500);
+}
+
+const OUTCOME_HEADLINE: Record<Outcome, string> = {
+  running: '✅ Rolled out: the new rollout is running',
+  'no-rollout': '⚠️ Updated, but no new rollout was observed',
+  'not-waited': '☑️ Update sent (not waited for)',
+  crashed: '❌ The rollout crashed',
+  paused: '❌ The deployment was paused',
+  deleting: '❌ The deployment is being deleted',
+  deleted: '❌ The deployment was deleted',
+  timeout: '⏱️ Timed out waiting for the rollout',
+  cancelled: '🛑 Cancelled',
+  error: '❌ Failed',
+};
+
+/** The job summary as Markdown. Pure. */
+export function summaryMarkdown(report: RunReport): string {
+  const d = report.deployment;
+  const lines: string[] = [];
+  const title = d?.name ?? report.target.deploymentId ?? 'LLM model deployment';
+  lines.push(
+    `## Northflank: ${escapeCell(title)}`,
+    '',
+    `**${OUTCOME_HEADLINE[report.outcome]}**`,
+    '',
+  );
+  if (!SUCCESSFUL_OUTCOMES.has(report.outcome) || report.outcome === 'no-rollout') {
+    lines.push(`> ${escapeCell(report.message)}`, '');
+  }
+  const url = d ? publicUrl(d) : '';
+  const rows: [string, string][] = [
+    ['Deployment', `\`${escapeCell(d?.id ?? report.target.deploymentId ?? '')}\``],
+    ['Project', `\`${escapeCell(report.target.projectId ?? '')}\``],
+  ];
+  if (report.target.teamId) rows.push(['Team', `\`${escapeCell(report.target.teamId)}\``]);
+  rows.push(['Status', d ? `\`${escapeCell(d.status)}\`` : 'unknown']);
+  if (url) rows.push(['URL', escapeCell(url)]);
+  if (d?.dns?.base) rows.push(['DNS', `\`${escapeCell(d.dns.base)}\``]);
+  if (d?.deploymentConfiguration?.id) {
+    rows.push(['Configuration', `\`${escapeCell(d.deploymentConfiguration.id)}\``]);
+  }
+  rows.push([
+    'Fields updated',
+    report.updatedFields.length ? report.updatedFields.join(', ') : 'none',
+  ]);
+  rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
+  rows.push(['API requests', String(report.requestCount)]);
+  lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
+
+  if (report.timeline.length > 0) {
+    const end = report.timeline[0]?.startMs ?? 0;
+    lines.push('### Rollout timeline', '', '| Status | From | Lasted |', '| --- | --- | --- |');
+    for (const entry of report.timeline) {
+      const lasted =
+        entry.endMs === undefined ? 'last seen' : formatDuration(entry.endMs - entry.startMs);
+      lines.push(
+        `| \`${escapeCell(describeEntry(entry))}\` | +${formatDuration(entry.startMs - end)} | ${lasted} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,62 @@
+/** How retries are spaced. */
+export interface BackoffPolicy {
+  baseMs: number;
+  capMs: number;
+  maxAttempts: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 30_000, maxAttempts: 6 };
+
+/**
+ * "Full jitter" backoff: a random delay in [0, min(cap, base * 2^attempt)). Spreading retries
+ * over the whole window keeps many runners that failed together from retrying together.
+ * `attempt` counts from 0 for the first retry.
+ */
+export function backoffDelayMs(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number,
+): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+export const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * The update is not idempotent in effect (each accepted POST may start a rollout), so it is sent
+ * again only when the server cannot have acted on it: 429 and 503 are refusals, and 502/504 come
+ * from a gateway, after which the caller reads the deployment to see whether the update landed.
+ */
+export const UPDATE_RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+
+/**
+ * How long a 429 asks us to wait, from `x-ratelimit-reset` (seconds until the window resets) or
+ * `Retry-After` (seconds, or an HTTP date). Undefined when neither is usable.
+ */
+export function rateLimitDelayMs(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  nowMs: number,
+): number | undefined {
+  const header = (name: string): string | undefined => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const candidates: number[] = [];
+  const reset = header('x-ratelimit-reset');
+  if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset.trim())) {
+    const seconds = Number(reset);
+    // Some APIs send an epoch timestamp here; Northflank documents seconds-until-reset. Accept both.
+    candidates.push(seconds > 1e9 ? seconds * 1000 - nowMs : seconds * 1000);
+  }
+  const retryAfter = header('retry-after');
+  if (retryAfter !== undefined) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter.trim())) candidates.push(Number(retryAfter) * 1000);
+    else {
+      const date = Date.parse(retryAfter);
+      if (!Number.isNaN(date)) candidates.push(date - nowMs);
+    }
+  }
+  if (candidates.length === 0) return undefined;
+  return Math.max(0, Math.ceil(Math.max(...candidates)));
+}
