@@ -77915,13 +77915,13 @@ function inputs_validate(name, schema, value, prefix = []) {
 }
 /** Parses JSON or YAML text (JSON is YAML), naming the input and position on a syntax error. */
 function parseStructured(name, text) {
-    const doc = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: false, uniqueKeys: true });
+    const lineCounter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
     const [first] = doc.errors;
     if (first) {
-        const where = first.linePos
-            ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}`
-            : '';
-        throw new errors/* InputError */.dz(name, `is not valid JSON or YAML${where}: ${first.message.split('\n')[0] ?? ''}`);
+        const { line, col } = lineCounter.linePos(first.pos[0]);
+        const reason = first.message.split('\n')[0] ?? '';
+        throw new errors/* InputError */.dz(name, `is not valid JSON or YAML at line ${line}, column ${col}: ${reason}`);
     }
     return doc.toJS({ maxAliasCount: 100 });
 }
@@ -81345,7 +81345,7 @@ __webpack_unused_export__ = YAMLMap.YAMLMap;
 __webpack_unused_export__ = YAMLSeq.YAMLSeq;
 __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
+exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;

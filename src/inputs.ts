@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
@@ -191,15 +191,15 @@ function validate<S extends z.ZodType>(
 
 /** Parses JSON or YAML text (JSON is YAML), naming the input and position on a syntax error. */
 function parseStructured(name: string, text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   const [first] = doc.errors;
   if (first) {
-    const where = first.linePos
-      ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}`
-      : '';
+    const { line, col } = lineCounter.linePos(first.pos[0]);
+    const reason = first.message.split('\n')[0] ?? '';
     throw new InputError(
       name,
-      `is not valid JSON or YAML${where}: ${first.message.split('\n')[0] ?? ''}`,
+      `is not valid JSON or YAML at line ${line}, column ${col}: ${reason}`,
     );
   }
   return doc.toJS({ maxAliasCount: 100 });

@@ -1,0 +1,273 @@
+import { describe, expect, it } from '@jest/globals';
+import { NorthflankApiError } from '../src/errors.js';
+import type { Deployment } from '../src/schema.js';
+import {
+  judge,
+  nextPollDelayMs,
+  RolloutTracker,
+  waitForRollout,
+  type WaitOptions,
+} from '../src/wait.js';
+import { FakeClock } from './helpers/fake-clock.js';
+import { recordingLogger } from './helpers/recording-logger.js';
+
+function deployment(
+  status: string,
+  configurationId = 'cfg-1',
+  updatedAt = '2026-01-01T00:00:00Z',
+): Deployment {
+  return {
+    id: 'd',
+    name: 'model',
+    status,
+    deploymentConfiguration: { id: configurationId },
+    updatedAt,
+  };
+}
+
+const OLD = deployment('running', 'cfg-1');
+
+describe('judge', () => {
+  const base = {
+    before: OLD,
+    newRolloutSeen: false,
+    sinceUpdateMs: 1000,
+    rolloutStartGraceMs: 60_000,
+  };
+
+  it('takes `running` of the previous configuration for the old rollout, not success', () => {
+    expect(judge({ ...base, current: deployment('running', 'cfg-1') })).toEqual({
+      done: false,
+      newRollout: false,
+    });
+  });
+
+  it('succeeds on `running` of a new configuration', () => {
+    expect(judge({ ...base, current: deployment('running', 'cfg-2') })).toMatchObject({
+      done: true,
+      outcome: 'running',
+    });
+  });
+
+  it('fails on crashed or paused of the new rollout', () => {
+    expect(judge({ ...base, current: deployment('crashed', 'cfg-2') })).toMatchObject({
+      done: true,
+      outcome: 'crashed',
+    });
+    expect(judge({ ...base, current: deployment('paused', 'cfg-2') })).toMatchObject({
+      done: true,
+      outcome: 'paused',
+    });
+  });
+
+  it('does not fail on a crash that belongs to the previous rollout, until the grace period ends', () => {
+    const before = deployment('crashed', 'cfg-1');
+    expect(judge({ ...base, before, current: deployment('crashed', 'cfg-1') })).toEqual({
+      done: false,
+      newRollout: false,
+    });
+    expect(
+      judge({ ...base, before, current: deployment('crashed', 'cfg-1'), sinceUpdateMs: 60_000 }),
+    ).toMatchObject({
+      done: true,
+      outcome: 'crashed',
+      message: expect.stringContaining('No new rollout was observed') as unknown,
+    });
+  });
+
+  it('fails on deleting whichever rollout it is', () => {
+    expect(judge({ ...base, current: deployment('deleting', 'cfg-1') })).toMatchObject({
+      done: true,
+      outcome: 'deleting',
+    });
+  });
+
+  it('keeps waiting on an unknown status, even of the new rollout', () => {
+    expect(judge({ ...base, current: deployment('warming-up', 'cfg-2') })).toEqual({
+      done: false,
+      newRollout: true,
+    });
+  });
+
+  it('takes a rollout under way after a settled deployment for the new one, even before its id changes', () => {
+    expect(judge({ ...base, current: deployment('starting', 'cfg-1') })).toEqual({
+      done: false,
+      newRollout: true,
+    });
+    expect(
+      judge({ ...base, newRolloutSeen: true, current: deployment('running', 'cfg-1') }),
+    ).toMatchObject({
+      done: true,
+      outcome: 'running',
+    });
+  });
+
+  it('falls back to updatedAt when there is no configuration id', () => {
+    const before: Deployment = { id: 'd', name: 'm', status: 'running', updatedAt: 'a' };
+    expect(judge({ ...base, before, current: { ...before, updatedAt: 'b' } })).toMatchObject({
+      done: true,
+      outcome: 'running',
+    });
+    expect(judge({ ...base, before, current: { ...before } })).toEqual({
+      done: false,
+      newRollout: false,
+    });
+  });
+
+  it('ends with no-rollout when the previous configuration is still running after the grace period', () => {
+    expect(
+      judge({ ...base, current: deployment('running', 'cfg-1'), sinceUpdateMs: 60_000 }),
+    ).toMatchObject({
+      done: true,
+      outcome: 'no-rollout',
+    });
+  });
+
+  it('without an update, waits for whatever rollout is current', () => {
+    expect(
+      judge({ ...base, before: undefined, current: deployment('running', 'cfg-1') }),
+    ).toMatchObject({ outcome: 'running' });
+  });
+});
+
+describe('nextPollDelayMs', () => {
+  const policy = { minMs: 900, maxMs: 30_000, fraction: 0.045 };
+  it('checks quickly at first, then backs off in proportion to the time since the update, up to the cap', () => {
+    expect(nextPollDelayMs(policy, 0)).toBe(900);
+    expect(nextPollDelayMs(policy, 100_000)).toBe(4500);
+    expect(nextPollDelayMs(policy, 10_000_000)).toBe(30_000);
+  });
+  it('never goes past a poll-interval below the minimum', () => {
+    expect(nextPollDelayMs({ ...policy, maxMs: 200 }, 0)).toBe(200);
+  });
+});
+
+/** A deployment whose readings follow a script of (time since start, reading) steps. */
+function scripted(
+  clock: FakeClock,
+  steps: [number, Deployment | Error][],
+): () => Promise<Deployment> {
+  const start = clock.now();
+  return () => {
+    const t = clock.now() - start;
+    const step = [...steps].reverse().find(([at]) => at <= t);
+    if (!step) throw new Error('no reading scripted');
+    const [, reading] = step;
+    return reading instanceof Error ? Promise.reject(reading) : Promise.resolve(reading);
+  };
+}
+
+function options(
+  clock: FakeClock,
+  getDeployment: () => Promise<Deployment>,
+  overrides: Partial<WaitOptions> = {},
+): WaitOptions {
+  return {
+    before: OLD,
+    updateSentMs: clock.now(),
+    getDeployment,
+    tracker: new RolloutTracker(),
+    clock,
+    signal: new AbortController().signal,
+    deadlineMs: clock.now() + 30 * 60_000,
+    poll: { minMs: 900, maxMs: 30_000, fraction: 0.045 },
+    rolloutStartGraceMs: 60_000,
+    log: recordingLogger().log,
+    ...overrides,
+  };
+}
+
+describe('waitForRollout', () => {
+  it('waits through stale reads and the rollout, and logs each status once with the time in the one before', async () => {
+    const clock = new FakeClock();
+    const { log, lines } = recordingLogger();
+    const read = scripted(clock, [
+      [0, deployment('running', 'cfg-1')],
+      [5_000, deployment('pending', 'cfg-2')],
+      [20_000, deployment('provisioning', 'cfg-2')],
+      [200_000, deployment('starting', 'cfg-2')],
+      [400_000, deployment('running', 'cfg-2')],
+    ]);
+    const tracker = new RolloutTracker();
+    const result = await waitForRollout(options(clock, read, { log, tracker }));
+
+    expect(result.outcome).toBe('running');
+    expect(result.deployment?.deploymentConfiguration?.id).toBe('cfg-2');
+    const statusLines = lines.filter((l) => l.startsWith('Status:'));
+    expect(statusLines).toEqual([
+      'Status: running (previous rollout)',
+      expect.stringMatching(/^Status: pending after 5s running \(previous rollout\)$/) as unknown,
+      expect.stringMatching(/^Status: provisioning after 1\ds pending$/) as unknown,
+      expect.stringMatching(/^Status: starting after 3m \d+s provisioning$/) as unknown,
+      expect.stringMatching(/^Status: running after 3m \d+s starting$/) as unknown,
+    ]);
+    expect(tracker.timeline.map((e) => e.status)).toEqual([
+      'running',
+      'pending',
+      'provisioning',
+      'starting',
+      'running',
+    ]);
+    // Seen within max(1 s, 5%) of the rollout's 400 s.
+    expect(clock.now() - 1_000_000 - 400_000).toBeLessThanOrEqual(20_000);
+  });
+
+  it('logs a heartbeat at most once a minute while nothing changes', async () => {
+    const clock = new FakeClock();
+    const { log, lines } = recordingLogger();
+    const read = scripted(clock, [
+      [0, deployment('provisioning', 'cfg-2')],
+      [600_000, deployment('running', 'cfg-2')],
+    ]);
+    await waitForRollout(options(clock, read, { log }));
+    const heartbeats = lines.filter((l) => l.startsWith('Still provisioning'));
+    expect(heartbeats.length).toBeGreaterThanOrEqual(8);
+    expect(heartbeats.length).toBeLessThanOrEqual(10);
+  });
+
+  it('times out at the deadline with the last status, having looked once more just before it', async () => {
+    const clock = new FakeClock();
+    const read = scripted(clock, [[0, deployment('provisioning', 'cfg-2')]]);
+    const start = clock.now();
+    const result = await waitForRollout(options(clock, read, { deadlineMs: start + 120_000 }));
+    expect(result.outcome).toBe('timeout');
+    expect(result.message).toMatch(
+      /^Timed out after 2m waiting for the new rollout; the last status was "provisioning"/,
+    );
+    expect(clock.now() - start).toBeGreaterThan(119_000);
+    expect(clock.now() - start).toBeLessThanOrEqual(120_000);
+  });
+
+  it('ends with `deleted` when the deployment answers 404', async () => {
+    const clock = new FakeClock();
+    const gone = new NorthflankApiError({ method: 'GET', path: '/v1/x', status: 404 });
+    const read = scripted(clock, [
+      [0, deployment('pending', 'cfg-2')],
+      [10_000, gone],
+    ]);
+    const result = await waitForRollout(options(clock, read));
+    expect(result).toMatchObject({ outcome: 'deleted', deployment: { status: 'pending' } });
+  });
+
+  it('passes other API errors on to the caller', async () => {
+    const clock = new FakeClock();
+    const refused = new NorthflankApiError({ method: 'GET', path: '/v1/x', status: 403 });
+    await expect(waitForRollout(options(clock, scripted(clock, [[0, refused]])))).rejects.toBe(
+      refused,
+    );
+  });
+
+  it('stops as soon as the signal aborts', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    let reads = 0;
+    const read = (): Promise<Deployment> => {
+      if (++reads === 3) controller.abort(new Error('cancelled'));
+      return Promise.resolve(deployment('provisioning', 'cfg-2'));
+    };
+    await expect(
+      waitForRollout(options(clock, read, { signal: controller.signal })),
+    ).rejects.toThrow('cancelled');
+    expect(reads).toBe(3);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Runs the bundled action the way a GitHub runner does, on this machine: used by the demo and by
+ * the black-box tests, so that what they exercise is what ships.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+
+/** The repository root: the nearest folder up with action.yml (this file also runs compiled, from build/). */
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(path.join(dir, 'action.yml'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no action.yml above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const ROOT = findRoot(import.meta.dirname);
+export const BUNDLE = path.join(ROOT, 'dist', 'index.js');
+
+interface ActionYml {
+  inputs: Record<string, { default?: string; required?: boolean }>;
+  outputs: Record<string, { description: string }>;
+}
+
+/** action.yml, parsed. */
+export function actionYml(): ActionYml {
+  return parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as ActionYml;
+}
+
+export interface ActionRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  durationMs: number;
+  workspace: string;
+}
+
+export interface RunOptions {
+  inputs: Record<string, string>;
+  /** Extra environment, e.g. ACTIONS_STEP_DEBUG. */
+  env?: Record<string, string>;
+  /** Files to create in the workspace before the run. */
+  files?: Record<string, string>;
+  /** Called once the process has started (to send it signals). */
+  onSpawn?: (child: ChildProcess, output: () => string) => void;
+  /** Also copy the action's stdout here as it comes (the demo shows the log live). */
+  echo?: NodeJS.WritableStream;
+}
+
+/** Parses the GITHUB_OUTPUT file format (`name<<DELIMITER\nvalue\nDELIMITER`). */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
+    if (!match) continue;
+    const [, name, delimiter] = match;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '');
+    outputs[name ?? ''] = value.join('\n');
+  }
+  return outputs;
+}
+
+/**
+ * Runs the bundled action in a child process exactly as the runner does: inputs as INPUT_*
+ * variables with action.yml's defaults applied, outputs and summary in files.
+ */
+export async function runAction(options: RunOptions): Promise<ActionRun> {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'nf-action-'));
+  const outputFile = path.join(workspace, 'github_output');
+  const summaryFile = path.join(workspace, 'step_summary');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
+    writeFileSync(path.join(workspace, name), content);
+  }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: workspace,
+    ...options.env,
+  };
+  const inputs = actionYml().inputs;
+  for (const [name, spec] of Object.entries(inputs)) {
+    const value = options.inputs[name] ?? spec.default;
+    if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  }
+  for (const name of Object.keys(options.inputs)) {
+    if (!(name in inputs))
+      throw new Error(`test uses input "${name}" that action.yml does not declare`);
+  }
+
+  const started = performance.now();
+  const child = spawn(process.execPath, [BUNDLE], {
+    env,
+    cwd: workspace,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    options.echo?.write(chunk);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  options.onSpawn?.(child, () => stdout);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+    child.on('close', (c, s) => {
+      resolve([c, s]);
+    });
+  });
+  return {
+    code,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    durationMs: performance.now() - started,
+    workspace,
+  };
+}
