@@ -67573,6 +67573,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
         setTimeout(() => process.exit(1), CANCEL_GRACE_MS).unref();
     });
 }
+const log = (0,_log_js__WEBPACK_IMPORTED_MODULE_4__/* .createLogger */ .h)();
 const report = await (0,_main_js__WEBPACK_IMPORTED_MODULE_5__/* .run */ .e)({
     inputs: {
         getInput: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.getInput(name, { trimWhitespace: false }),
@@ -67585,10 +67586,15 @@ const report = await (0,_main_js__WEBPACK_IMPORTED_MODULE_5__/* .run */ .e)({
     clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
     random: Math.random,
     signal: cancel.signal,
-    log: (0,_log_js__WEBPACK_IMPORTED_MODULE_4__/* .createLogger */ .h)(),
+    log,
     outputs: {
         setOutput: (name, value) => {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__.setOutput(name, value);
+            // Without GITHUB_OUTPUT, core.setOutput prints a ::set-output command with the value on
+            // stdout, where API text could carry a `##[` command; such a runner gets no outputs.
+            if (process.env.GITHUB_OUTPUT)
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__.setOutput(name, value);
+            else
+                log.debug(`GITHUB_OUTPUT is not set; output ${name} not written`);
         },
     },
     summary: {
@@ -67744,34 +67750,28 @@ const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
  */
 const UPDATE_RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 /**
- * How long a 429 asks us to wait, from `x-ratelimit-reset` (seconds until the window resets) or
- * `Retry-After` (seconds, or an HTTP date). Undefined when neither is usable.
+ * How long a 429 asks us to wait: `Retry-After` (seconds, or an HTTP date) when the response
+ * carries one, as the most specific instruction; else `x-ratelimit-reset` (seconds until the
+ * window resets, as Northflank documents it). Undefined when neither is usable.
  */
 function rateLimitDelayMs(headers, nowMs) {
     const header = (name) => {
         const value = headers[name];
-        return Array.isArray(value) ? value[0] : value;
+        return (Array.isArray(value) ? value[0] : value)?.trim();
     };
-    const candidates = [];
-    const reset = header('x-ratelimit-reset');
-    if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset.trim())) {
-        const seconds = Number(reset);
-        // Some APIs send an epoch timestamp here; Northflank documents seconds-until-reset. Accept both.
-        candidates.push(seconds > 1e9 ? seconds * 1000 - nowMs : seconds * 1000);
-    }
+    const seconds = (value) => value !== undefined && /^\d+(\.\d+)?$/.test(value) ? Number(value) : undefined;
     const retryAfter = header('retry-after');
-    if (retryAfter !== undefined) {
-        if (/^\d+(\.\d+)?$/.test(retryAfter.trim()))
-            candidates.push(Number(retryAfter) * 1000);
-        else {
-            const date = Date.parse(retryAfter);
-            if (!Number.isNaN(date))
-                candidates.push(date - nowMs);
-        }
+    const retryAfterSeconds = seconds(retryAfter);
+    if (retryAfterSeconds !== undefined)
+        return Math.ceil(retryAfterSeconds * 1000);
+    if (retryAfter !== undefined && !Number.isNaN(Date.parse(retryAfter))) {
+        return Math.max(0, Date.parse(retryAfter) - nowMs);
     }
-    if (candidates.length === 0)
+    const reset = seconds(header('x-ratelimit-reset'));
+    if (reset === undefined)
         return undefined;
-    return Math.max(0, Math.ceil(Math.max(...candidates)));
+    // Some APIs send an epoch timestamp here instead of a number of seconds; accept both.
+    return Math.max(0, Math.ceil(reset > 1e9 ? reset * 1000 - nowMs : reset * 1000));
 }
 
 ;// CONCATENATED MODULE: ./src/rollout.ts
@@ -77654,6 +77654,7 @@ class NorthflankClient {
         // Concatenated, not resolved: `new URL('//v1/...', base)` would take "v1" for a host.
         const url = `${this.options.apiUrl.origin}${this.options.apiUrl.pathname.replace(/\/+$/, '')}${this.path}`;
         this.requestCount++;
+        const startedMs = performance.now();
         try {
             const response = await (0,undici/* request */.Em)(url, {
                 method,
@@ -77669,6 +77670,7 @@ class NorthflankClient {
             });
             const text = await readCapped(response.body);
             this.trackRateLimit(response.headers);
+            this.options.log.debug(`${method} ${this.path} -> HTTP ${response.statusCode} in ${Math.round(performance.now() - startedMs)}ms (rate limit remaining: ${this.rateLimitRemaining ?? 'unknown'})`);
             return { kind: 'response', status: response.statusCode, headers: response.headers, text };
         }
         catch (error) {
@@ -78174,6 +78176,7 @@ async function waitForRollout(options) {
 
 
 
+
 /** The step outputs for a report. Pure; every output is set, empty when unknown. */
 function outputsFor(report) {
     const d = report.deployment;
@@ -78195,15 +78198,13 @@ function setOutputs(sink, report) {
     for (const [name, value] of Object.entries(outputsFor(report)))
         sink.setOutput(name, value);
 }
-/** Text for a Markdown table cell: no HTML, no pipes, no line breaks from API text. */
+/** Text for the summary: no HTML, no pipes, no line breaks, no workflow commands from API text. */
 function escapeCell(text) {
-    return text
+    return (0,log/* neutralise */.$0)(text, 500)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
-        .replace(/\|/g, '&#124;')
-        .replace(/[\r\n]+/g, ' ')
-        .slice(0, 500);
+        .replace(/\|/g, '&#124;');
 }
 const OUTCOME_HEADLINE = {
     running: '✅ Rolled out: the new rollout is running',

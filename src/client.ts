@@ -227,6 +227,7 @@ export class NorthflankClient {
     // Concatenated, not resolved: `new URL('//v1/...', base)` would take "v1" for a host.
     const url = `${this.options.apiUrl.origin}${this.options.apiUrl.pathname.replace(/\/+$/, '')}${this.path}`;
     this.requestCount++;
+    const startedMs = performance.now();
     try {
       const response = await request(url, {
         method,
@@ -242,6 +243,9 @@ export class NorthflankClient {
       });
       const text = await readCapped(response.body);
       this.trackRateLimit(response.headers);
+      this.options.log.debug(
+        `${method} ${this.path} -> HTTP ${response.statusCode} in ${Math.round(performance.now() - startedMs)}ms (rate limit remaining: ${this.rateLimitRemaining ?? 'unknown'})`,
+      );
       return { kind: 'response', status: response.statusCode, headers: response.headers, text };
     } catch (error) {
       if (signal.aborted) throw cancellation(signal);

@@ -18,6 +18,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+const log = createLogger();
+
 const report = await run({
   inputs: {
     getInput: (name) => core.getInput(name, { trimWhitespace: false }),
@@ -30,10 +32,13 @@ const report = await run({
   clock: systemClock,
   random: Math.random,
   signal: cancel.signal,
-  log: createLogger(),
+  log,
   outputs: {
     setOutput: (name, value) => {
-      core.setOutput(name, value);
+      // Without GITHUB_OUTPUT, core.setOutput prints a ::set-output command with the value on
+      // stdout, where API text could carry a `##[` command; such a runner gets no outputs.
+      if (process.env.GITHUB_OUTPUT) core.setOutput(name, value);
+      else log.debug(`GITHUB_OUTPUT is not set; output ${name} not written`);
     },
   },
   summary: {

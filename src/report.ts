@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.js';
+import { neutralise } from './log.js';
 import { publicUrl } from './rollout.js';
 import type { Deployment } from './schema.js';
 import { describeEntry, SUCCESSFUL_OUTCOMES, type Outcome, type TimelineEntry } from './wait.js';
@@ -51,15 +52,13 @@ export function setOutputs(sink: OutputSink, report: RunReport): void {
   for (const [name, value] of Object.entries(outputsFor(report))) sink.setOutput(name, value);
 }
 
-/** Text for a Markdown table cell: no HTML, no pipes, no line breaks from API text. */
+/** Text for the summary: no HTML, no pipes, no line breaks, no workflow commands from API text. */
 export function escapeCell(text: string): string {
-  return text
+  return neutralise(text, 500)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\|/g, '&#124;')
-    .replace(/[\r\n]+/g, ' ')
-    .slice(0, 500);
+    .replace(/\|/g, '&#124;');
 }
 
 const OUTCOME_HEADLINE: Record<Outcome, string> = {

@@ -31,8 +31,9 @@ export const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 export const UPDATE_RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 
 /**
- * How long a 429 asks us to wait, from `x-ratelimit-reset` (seconds until the window resets) or
- * `Retry-After` (seconds, or an HTTP date). Undefined when neither is usable.
+ * How long a 429 asks us to wait: `Retry-After` (seconds, or an HTTP date) when the response
+ * carries one, as the most specific instruction; else `x-ratelimit-reset` (seconds until the
+ * window resets, as Northflank documents it). Undefined when neither is usable.
  */
 export function rateLimitDelayMs(
   headers: Readonly<Record<string, string | string[] | undefined>>,
@@ -40,23 +41,19 @@ export function rateLimitDelayMs(
 ): number | undefined {
   const header = (name: string): string | undefined => {
     const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
+    return (Array.isArray(value) ? value[0] : value)?.trim();
   };
-  const candidates: number[] = [];
-  const reset = header('x-ratelimit-reset');
-  if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset.trim())) {
-    const seconds = Number(reset);
-    // Some APIs send an epoch timestamp here; Northflank documents seconds-until-reset. Accept both.
-    candidates.push(seconds > 1e9 ? seconds * 1000 - nowMs : seconds * 1000);
-  }
+  const seconds = (value: string | undefined): number | undefined =>
+    value !== undefined && /^\d+(\.\d+)?$/.test(value) ? Number(value) : undefined;
+
   const retryAfter = header('retry-after');
-  if (retryAfter !== undefined) {
-    if (/^\d+(\.\d+)?$/.test(retryAfter.trim())) candidates.push(Number(retryAfter) * 1000);
-    else {
-      const date = Date.parse(retryAfter);
-      if (!Number.isNaN(date)) candidates.push(date - nowMs);
-    }
+  const retryAfterSeconds = seconds(retryAfter);
+  if (retryAfterSeconds !== undefined) return Math.ceil(retryAfterSeconds * 1000);
+  if (retryAfter !== undefined && !Number.isNaN(Date.parse(retryAfter))) {
+    return Math.max(0, Date.parse(retryAfter) - nowMs);
   }
-  if (candidates.length === 0) return undefined;
-  return Math.max(0, Math.ceil(Math.max(...candidates)));
+  const reset = seconds(header('x-ratelimit-reset'));
+  if (reset === undefined) return undefined;
+  // Some APIs send an epoch timestamp here instead of a number of seconds; accept both.
+  return Math.max(0, Math.ceil(reset > 1e9 ? reset * 1000 - nowMs : reset * 1000));
 }
