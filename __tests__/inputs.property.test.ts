@@ -1,0 +1,121 @@
+/**
+ * Property-based tests of input parsing: whatever strings the inputs hold, parsing either gives
+ * settings or an InputError that names one of the action's inputs, and nothing else happens.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { DEMO_DEPLOYMENT, startEmulator, type Emulator } from '../emulator/server.js';
+import { InputError } from '../src/errors.js';
+import { parseSettings, type InputSources } from '../src/inputs.js';
+import { actionYml, runAction } from './helpers/action.js';
+
+const INPUT_NAMES = Object.keys(actionYml().inputs);
+
+/** Strings that stress the parsers: any text, JSON/YAML-ish text, and plausible values. */
+const inputValue = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc.json({ maxDepth: 4 }),
+  fc.constantFrom(
+    '',
+    'true',
+    'false',
+    '30s',
+    '1h30m',
+    '0',
+    '-1',
+    'llm, production',
+    '::add-mask::x',
+    '##[error]x',
+  ),
+  fc.constantFrom(
+    '[{"name": "http", "internalPort": 8000, "protocol": "HTTP"}]',
+    '{"configuration": {"name": "Qwen/Qwen3-8B"}}',
+    'configuration:\n  engine: vllm\n',
+    'https://api.northflank.com',
+    'http://127.0.0.1:1',
+  ),
+);
+
+const inputs = fc.dictionary(fc.constantFrom(...INPUT_NAMES), inputValue, {
+  maxKeys: INPUT_NAMES.length,
+});
+
+function sources(values: Record<string, string>): InputSources & { reads: string[] } {
+  const reads: string[] = [];
+  return {
+    getInput: (name) => values[name] ?? '',
+    setSecret: () => undefined,
+    readFile: (file) => {
+      reads.push(file);
+      throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    },
+    workspace: '/work/repo',
+    reads,
+  };
+}
+
+describe('input parsing, for any input strings', () => {
+  it('gives settings or an InputError naming an input of the action, and never throws anything else', () => {
+    fc.assert(
+      fc.property(inputs, (values) => {
+        const s = sources(values);
+        try {
+          const settings = parseSettings(s);
+          // What parsed is what the API accepts: ids are single segments, durations positive.
+          expect(settings.projectId).not.toContain('/');
+          expect(settings.deploymentId).not.toContain('/');
+          expect(settings.timeoutMs).toBeGreaterThan(0);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputError);
+          const { input, message } = error as InputError;
+          expect(INPUT_NAMES).toContain(input);
+          expect(message).toMatch(new RegExp(`^Input "${input}" is invalid`));
+        }
+        // The only I/O parsing does is reading the spec file it was asked to read.
+        expect(s.reads.length).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('the bundled action, for random invalid input', () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startEmulator();
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it('sends nothing when it rejects an input', async () => {
+    const samples = fc.sample(
+      fc.record({
+        name: fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }),
+        ports: fc.json({ maxDepth: 3 }),
+        spec: fc.string({ minLength: 1, maxLength: 40 }),
+      }),
+      { numRuns: 4, seed: 42 },
+    );
+    let rejected = 0;
+    for (const sample of samples) {
+      const before = emu.requests.length;
+      const run = await runAction({
+        inputs: {
+          'api-token': emu.token,
+          'api-url': emu.url,
+          'project-id': DEMO_DEPLOYMENT.projectId,
+          'deployment-id': DEMO_DEPLOYMENT.id,
+          ...sample,
+        },
+      });
+      if (run.outputs.outcome === 'error' && run.stdout.includes('::error title=Invalid input::')) {
+        rejected++;
+        expect(emu.requests.length).toBe(before);
+      }
+      expect(run.stderr).toBe('');
+    }
+    // The samples are random but seeded: most must have been rejected, or this proved nothing.
+    expect(rejected).toBeGreaterThanOrEqual(3);
+  });
+});
