@@ -1,4 +1,7 @@
+import type { AnnotationProperties } from '@actions/core';
 import { createLogger, type Logger, type LogSink } from '../../src/log.js';
+
+const title = (p: AnnotationProperties | undefined): string => (p?.title ? `[${p.title}] ` : '');
 
 /** A real logger (neutralising included) writing into an array instead of stdout. */
 export function recordingLogger(): { log: Logger; lines: string[] } {
@@ -6,9 +9,9 @@ export function recordingLogger(): { log: Logger; lines: string[] } {
   const sink: LogSink = {
     info: (m) => lines.push(m),
     debug: (m) => lines.push(`debug: ${m}`),
-    warning: (m) => lines.push(`warning: ${m}`),
-    error: (m) => lines.push(`error: ${m}`),
-    notice: (m) => lines.push(`notice: ${m}`),
+    warning: (m, p) => lines.push(`warning: ${title(p)}${m}`),
+    error: (m, p) => lines.push(`error: ${title(p)}${m}`),
+    notice: (m, p) => lines.push(`notice: ${title(p)}${m}`),
     startGroup: (n) => lines.push(`group: ${n}`),
     endGroup: () => lines.push('endgroup'),
   };
