@@ -1,4 +1,4 @@
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { createAgent, httpRequest, type Dispatcher } from './http.js';
 import type { Clock } from './clock.js';
 import {
   CancelledError,
@@ -65,10 +65,10 @@ export interface ClientOptions {
 
 /** The connection pool with per-phase timeouts, honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
 export function createDispatcher(requestTimeoutMs: number): Dispatcher {
-  return new EnvHttpProxyAgent({
-    connectTimeout: Math.min(MAX_CONNECT_TIMEOUT_MS, requestTimeoutMs),
-    headersTimeout: requestTimeoutMs,
-    bodyTimeout: requestTimeoutMs,
+  return createAgent({
+    connectTimeoutMs: Math.min(MAX_CONNECT_TIMEOUT_MS, requestTimeoutMs),
+    headersTimeoutMs: requestTimeoutMs,
+    bodyTimeoutMs: requestTimeoutMs,
   });
 }
 
@@ -225,13 +225,14 @@ export class NorthflankClient {
       throw new DeadlineError(`the deadline set by "timeout" passed before ${method} ${this.path}`);
     const timeout = AbortSignal.timeout(Math.min(requestTimeoutMs, remainingMs));
     // Concatenated, not resolved: `new URL('//v1/...', base)` would take "v1" for a host.
-    const url = `${this.options.apiUrl.origin}${this.options.apiUrl.pathname.replace(/\/+$/, '')}${this.path}`;
+    const url = new URL(
+      `${this.options.apiUrl.origin}${this.options.apiUrl.pathname.replace(/\/+$/, '')}${this.path}`,
+    );
     this.requestCount++;
     const startedMs = performance.now();
     try {
-      const response = await request(url, {
+      const response = await httpRequest(this.options.dispatcher, url, {
         method,
-        dispatcher: this.options.dispatcher,
         signal: AbortSignal.any([signal, timeout]),
         headers: {
           authorization: `Bearer ${this.options.token}`,
