@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { NorthflankApiError } from '../src/errors.js';
 import type { Deployment } from '../src/schema.js';
 import {
+  DEFAULT_POLL_POLICY,
   judge,
   nextPollDelayMs,
   RolloutTracker,
@@ -131,14 +132,61 @@ describe('judge', () => {
 });
 
 describe('nextPollDelayMs', () => {
-  const policy = { minMs: 900, maxMs: 30_000, fraction: 0.045 };
-  it('checks quickly at first, then backs off in proportion to the time since the update, up to the cap', () => {
-    expect(nextPollDelayMs(policy, 0)).toBe(900);
-    expect(nextPollDelayMs(policy, 100_000)).toBe(4500);
-    expect(nextPollDelayMs(policy, 10_000_000)).toBe(30_000);
+  const policy = { ...DEFAULT_POLL_POLICY, maxMs: 30_000 };
+  const state = { sinceUpdateMs: 0, sinceChangeMs: 0, status: 'starting', newRollout: true };
+
+  it('checks quickly right after a change, then backs off as the status holds, up to poll-interval', () => {
+    const pauses = [0, 900, 2700, 8100, 24_300].map((sinceChangeMs) =>
+      nextPollDelayMs(policy, {
+        ...state,
+        status: 'provisioning',
+        sinceUpdateMs: 600_000,
+        sinceChangeMs,
+      }),
+    );
+    expect(pauses).toEqual([900, 1800, 5400, 16_200, 30_000]);
   });
-  it('never goes past a poll-interval below the minimum', () => {
-    expect(nextPollDelayMs({ ...policy, maxMs: 200 }, 0)).toBe(200);
+
+  it('keeps the pause under 4.5% of the rollout so far while `running` may come next', () => {
+    expect(
+      nextPollDelayMs(policy, { ...state, sinceUpdateMs: 100_000, sinceChangeMs: 60_000 }),
+    ).toBe(4500);
+    expect(
+      nextPollDelayMs(policy, { ...state, sinceUpdateMs: 10_000, sinceChangeMs: 60_000 }),
+    ).toBe(900);
+    // A stale read of the previous rollout: the new one may be running at the next check.
+    expect(
+      nextPollDelayMs(policy, {
+        ...state,
+        status: 'running',
+        newRollout: false,
+        sinceUpdateMs: 20_000,
+        sinceChangeMs: 20_000,
+      }),
+    ).toBe(900);
+  });
+
+  it('lets the pause grow in pending and provisioning, which `running` never follows', () => {
+    expect(
+      nextPollDelayMs(policy, {
+        ...state,
+        status: 'provisioning',
+        sinceUpdateMs: 100_000,
+        sinceChangeMs: 60_000,
+      }),
+    ).toBe(30_000);
+    expect(
+      nextPollDelayMs(policy, {
+        ...state,
+        status: 'pending',
+        sinceUpdateMs: 10_000,
+        sinceChangeMs: 5000,
+      }),
+    ).toBe(10_000);
+  });
+
+  it('never goes past poll-interval, even below the minimum', () => {
+    expect(nextPollDelayMs({ ...policy, maxMs: 200 }, state)).toBe(200);
   });
 });
 
@@ -170,7 +218,7 @@ function options(
     clock,
     signal: new AbortController().signal,
     deadlineMs: clock.now() + 30 * 60_000,
-    poll: { minMs: 900, maxMs: 30_000, fraction: 0.045 },
+    poll: { ...DEFAULT_POLL_POLICY, maxMs: 30_000 },
     rolloutStartGraceMs: 60_000,
     log: recordingLogger().log,
     ...overrides,
@@ -197,8 +245,8 @@ describe('waitForRollout', () => {
     expect(statusLines).toEqual([
       'Status: running (previous rollout)',
       expect.stringMatching(/^Status: pending after 5s running \(previous rollout\)$/) as unknown,
-      expect.stringMatching(/^Status: provisioning after 1\ds pending$/) as unknown,
-      expect.stringMatching(/^Status: starting after 3m \d+s provisioning$/) as unknown,
+      expect.stringMatching(/^Status: provisioning after \d+s pending$/) as unknown,
+      expect.stringMatching(/^Status: starting after \dm \d+s provisioning$/) as unknown,
       expect.stringMatching(/^Status: running after 3m \d+s starting$/) as unknown,
     ]);
     expect(tracker.timeline.map((e) => e.status)).toEqual([
@@ -208,8 +256,9 @@ describe('waitForRollout', () => {
       'starting',
       'running',
     ]);
-    // Seen within max(1 s, 5%) of the rollout's 400 s.
+    // `running` seen within 5% of the rollout's 400 s; the early statuses cost few reads.
     expect(clock.now() - 1_000_000 - 400_000).toBeLessThanOrEqual(20_000);
+    expect(clock.sleeps.length).toBeLessThan(45);
   });
 
   it('logs a heartbeat at most once a minute while nothing changes', async () => {

@@ -55788,12 +55788,27 @@ function judge(j) {
     }
     return { done: false, newRollout };
 }
-const DEFAULT_MIN_POLL_MS = 900;
-const DEFAULT_POLL_FRACTION = 0.045;
+const DEFAULT_POLL_POLICY = {
+    // Under the 1 s / 5% latency target, with room for the request itself.
+    minMs: 900,
+    fraction: 0.045,
+    rampFactor: 2,
+};
 /** The pause before the next check. Pure. */
-function nextPollDelayMs(policy, sinceUpdateMs) {
-    return Math.round(Math.min(policy.maxMs, Math.max(policy.minMs, policy.fraction * sinceUpdateMs)));
+function nextPollDelayMs(policy, state) {
+    // Quick checks right after a change (a crash often follows `starting` within seconds), then
+    // back off as the status holds.
+    const ramp = Math.max(policy.minMs, policy.rampFactor * state.sinceChangeMs);
+    // `running` follows `starting`, never `pending` or `provisioning`: only where it may come next
+    // (or the rollout has not been seen yet) does the latency bound apply. This is what keeps a
+    // long GPU rollout frugal with the token's hourly budget.
+    const servingMayBeNext = !state.newRollout || !EARLY_STATUSES.has(state.status);
+    const bound = servingMayBeNext
+        ? Math.max(policy.minMs, policy.fraction * state.sinceUpdateMs)
+        : Infinity;
+    return Math.round(Math.min(policy.maxMs, ramp, bound));
 }
+const EARLY_STATUSES = new Set(['pending', 'provisioning']);
 const DEFAULT_HEARTBEAT_MS = 60_000;
 /** Time kept before the deadline for one last reading (and that request's own timeout). */
 const LAST_LOOK_MARGIN_MS = 500;
@@ -55863,7 +55878,12 @@ async function waitForRollout(options) {
         if (remainingMs <= LAST_LOOK_MARGIN_MS)
             return timedOut(options, current);
         // The last pause stops short of the deadline so that one more reading fits before it.
-        const delayMs = Math.min(nextPollDelayMs(options.poll, now - options.updateSentMs), remainingMs - LAST_LOOK_MARGIN_MS);
+        const delayMs = Math.min(nextPollDelayMs(options.poll, {
+            sinceUpdateMs: now - options.updateSentMs,
+            sinceChangeMs: now - (entry?.startMs ?? now),
+            status: current.status,
+            newRollout: verdict.newRollout,
+        }), remainingMs - LAST_LOOK_MARGIN_MS);
         await clock.sleep(delayMs, options.signal);
     }
 }
@@ -56011,11 +56031,7 @@ async function run(deps) {
                 clock,
                 signal: deps.signal,
                 deadlineMs: startedMs + active.timeoutMs,
-                poll: {
-                    minMs: DEFAULT_MIN_POLL_MS,
-                    maxMs: active.pollIntervalMs,
-                    fraction: DEFAULT_POLL_FRACTION,
-                },
+                poll: { ...DEFAULT_POLL_POLICY, maxMs: active.pollIntervalMs },
                 rolloutStartGraceMs: active.rolloutStartGraceMs,
                 log,
             }))

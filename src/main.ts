@@ -16,8 +16,7 @@ import { DEFAULT_BACKOFF } from './retry.js';
 import type { Deployment } from './schema.js';
 import { ACTION_NAME, ACTION_VERSION } from './version.js';
 import {
-  DEFAULT_MIN_POLL_MS,
-  DEFAULT_POLL_FRACTION,
+  DEFAULT_POLL_POLICY,
   RolloutTracker,
   SUCCESSFUL_OUTCOMES,
   waitForRollout,
@@ -83,11 +82,7 @@ export async function run(deps: RunDeps): Promise<RunReport> {
             clock,
             signal: deps.signal,
             deadlineMs: startedMs + active.timeoutMs,
-            poll: {
-              minMs: DEFAULT_MIN_POLL_MS,
-              maxMs: active.pollIntervalMs,
-              fraction: DEFAULT_POLL_FRACTION,
-            },
+            poll: { ...DEFAULT_POLL_POLICY, maxMs: active.pollIntervalMs },
             rolloutStartGraceMs: active.rolloutStartGraceMs,
             log,
           }),

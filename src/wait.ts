@@ -150,22 +150,47 @@ export interface PollPolicy {
   /** The longest pause: the `poll-interval` input. */
   maxMs: number;
   /**
-   * The pause as a fraction of the time since the update. A rollout that has taken t so far is
-   * likely to take a while more, so the pause grows with t; the fraction bounds how late a change
-   * is seen relative to the rollout's length.
+   * While the next status could be `running`, the pause stays under this fraction of the time
+   * since the update: that bounds how late success is seen, relative to the rollout's length.
    */
   fraction: number;
+  /** After a status change the pause is this many times the time since the change. */
+  rampFactor: number;
 }
 
-export const DEFAULT_MIN_POLL_MS = 900;
-export const DEFAULT_POLL_FRACTION = 0.045;
+export const DEFAULT_POLL_POLICY: Omit<PollPolicy, 'maxMs'> = {
+  // Under the 1 s / 5% latency target, with room for the request itself.
+  minMs: 900,
+  fraction: 0.045,
+  rampFactor: 2,
+};
+
+/** What the poll policy looks at. */
+export interface PollState {
+  sinceUpdateMs: number;
+  /** Time since the status last changed (or the rollout did). */
+  sinceChangeMs: number;
+  status: string;
+  /** Whether the reading belongs to the new rollout. */
+  newRollout: boolean;
+}
 
 /** The pause before the next check. Pure. */
-export function nextPollDelayMs(policy: PollPolicy, sinceUpdateMs: number): number {
-  return Math.round(
-    Math.min(policy.maxMs, Math.max(policy.minMs, policy.fraction * sinceUpdateMs)),
-  );
+export function nextPollDelayMs(policy: PollPolicy, state: PollState): number {
+  // Quick checks right after a change (a crash often follows `starting` within seconds), then
+  // back off as the status holds.
+  const ramp = Math.max(policy.minMs, policy.rampFactor * state.sinceChangeMs);
+  // `running` follows `starting`, never `pending` or `provisioning`: only where it may come next
+  // (or the rollout has not been seen yet) does the latency bound apply. This is what keeps a
+  // long GPU rollout frugal with the token's hourly budget.
+  const servingMayBeNext = !state.newRollout || !EARLY_STATUSES.has(state.status);
+  const bound = servingMayBeNext
+    ? Math.max(policy.minMs, policy.fraction * state.sinceUpdateMs)
+    : Infinity;
+  return Math.round(Math.min(policy.maxMs, ramp, bound));
 }
+
+const EARLY_STATUSES: ReadonlySet<string> = new Set(['pending', 'provisioning']);
 
 /** How a wait is run; every source of time and I/O is passed in. */
 export interface WaitOptions {
@@ -265,7 +290,12 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     if (remainingMs <= LAST_LOOK_MARGIN_MS) return timedOut(options, current);
     // The last pause stops short of the deadline so that one more reading fits before it.
     const delayMs = Math.min(
-      nextPollDelayMs(options.poll, now - options.updateSentMs),
+      nextPollDelayMs(options.poll, {
+        sinceUpdateMs: now - options.updateSentMs,
+        sinceChangeMs: now - (entry?.startMs ?? now),
+        status: current.status,
+        newRollout: verdict.newRollout,
+      }),
       remainingMs - LAST_LOOK_MARGIN_MS,
     );
     await clock.sleep(delayMs, options.signal);

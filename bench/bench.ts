@@ -1,0 +1,302 @@
+/**
+ * `npm run bench`: the numbers behind the action's start-up and polling, side by side in one run.
+ * Not a test: it reports, it does not judge (the targets are shown next to the figures).
+ *
+ * - Start-up: time from spawning a process to its first API request arriving at a local server,
+ *   for the bundled action, a bare `node` that sends one fetch (the floor), and a script that uses
+ *   @northflank/js-client to make the same call. Interleaved runs, medians.
+ * - Polling: detection latency (the new rollout is `running` → the step knows) and requests made,
+ *   for rollouts of 10 s (real time, the bundle against the emulator) and 2, 10 and 30 minutes (the
+ *   real wait loop on a simulated clock, against the emulator's rollout model).
+ * - Bundle size, and peak RSS of the action during the 10 s rollout.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { endsAtMs, planOfDuration, statusAt, type Rollout } from '../emulator/model.js';
+import { DEMO_DEPLOYMENT, startEmulator } from '../emulator/server.js';
+import { createLogger } from '../src/log.js';
+import type { Deployment } from '../src/schema.js';
+import { DEFAULT_POLL_POLICY, RolloutTracker, waitForRollout } from '../src/wait.js';
+import { BUNDLE, ROOT, runAction } from '../scripts/local-runner.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const DEFAULT_POLL_INTERVAL_MS = 30_000;
+const work = path.join(ROOT, 'build', 'bench-work');
+mkdirSync(work, { recursive: true });
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
+const ms = (value: number): string => `${value.toFixed(1)} ms`;
+const mark = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+
+// --- start-up ---------------------------------------------------------------------------------
+
+const FLOOR_SCRIPT = path.join(work, 'floor.mjs');
+writeFileSync(FLOOR_SCRIPT, 'await fetch(process.env.TARGET_URL);\n');
+const JS_CLIENT_SCRIPT = path.join(work, 'js-client.mjs');
+writeFileSync(
+  JS_CLIENT_SCRIPT,
+  `import { ApiClient, ApiClientInMemoryContextProvider } from '@northflank/js-client';
+const provider = new ApiClientInMemoryContextProvider();
+await provider.addContext({ name: 'bench', token: 'bench-token', host: process.env.TARGET_ORIGIN });
+const api = new ApiClient(provider, { throwErrorOnHttpErrorCode: false });
+await api.get.llmModelDeployment({ parameters: { projectId: 'p', llmModelDeploymentId: 'd' } });
+`,
+);
+
+const RSS_PRELOAD = path.join(work, 'rss.mjs');
+writeFileSync(
+  RSS_PRELOAD,
+  `import { writeFileSync } from 'node:fs';
+process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));
+`,
+);
+
+async function startupMs(): Promise<Record<string, number[]>> {
+  let firstRequestAt = 0;
+  const server = createServer((_req, res) => {
+    firstRequestAt ||= performance.now();
+    // A 401 ends every variant at once, after its first request.
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end('{"error":{"status":401,"message":"bench"}}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const variants: Record<string, { args: string[]; env: Record<string, string> }> = {
+    'node + one fetch (floor)': {
+      args: [FLOOR_SCRIPT],
+      env: { TARGET_URL: `${origin}/v1/projects/p/llm-model-deployments/d` },
+    },
+    'the action (dist/index.js)': {
+      args: [BUNDLE],
+      env: {
+        'INPUT_API-TOKEN': 'bench-token',
+        'INPUT_API-URL': origin,
+        'INPUT_PROJECT-ID': 'p',
+        'INPUT_DEPLOYMENT-ID': 'd',
+        INPUT_WAIT: 'true',
+        INPUT_TIMEOUT: '30m',
+        'INPUT_POLL-INTERVAL': '30s',
+        'INPUT_ROLLOUT-START-GRACE': '60s',
+        'INPUT_REQUEST-TIMEOUT': '30s',
+      },
+    },
+    '@northflank/js-client script': { args: [JS_CLIENT_SCRIPT], env: { TARGET_ORIGIN: origin } },
+  };
+  const results: Record<string, number[]> = Object.fromEntries(
+    Object.keys(variants).map((k) => [k, []]),
+  );
+  // Interleaved, so that drift in the machine's load touches every variant alike.
+  for (let round = 0; round < RUNS + 1; round++) {
+    for (const [name, variant] of Object.entries(variants)) {
+      firstRequestAt = 0;
+      const spawnedAt = performance.now();
+      const child = spawn(process.execPath, variant.args, {
+        env: { PATH: process.env.PATH ?? '', ...variant.env },
+        cwd: work,
+        stdio: 'ignore',
+      });
+      await new Promise((resolve) => child.on('close', resolve));
+      // The first round warms the file system cache and is not counted.
+      if (round > 0 && firstRequestAt > 0) results[name]?.push(firstRequestAt - spawnedAt);
+    }
+  }
+  server.close();
+  return results;
+}
+
+/** Peak RSS of the floor script when its fetch gets an answer, for comparison with the action. */
+async function floorPeakRssMb(): Promise<number> {
+  const server = createServer((_req, res) => {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end('{"error":{"status":401,"message":"bench"}}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const rssFile = path.join(work, 'rss-floor.txt');
+  const child = spawn(process.execPath, [FLOOR_SCRIPT], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      TARGET_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      NODE_OPTIONS: `--import=${pathToFileURL(RSS_PRELOAD).href}`,
+      BENCH_RSS_FILE: rssFile,
+    },
+    stdio: 'ignore',
+  });
+  await new Promise((resolve) => child.on('close', resolve));
+  server.close();
+  return Number(readFileSync(rssFile, 'utf8')) / 1024;
+}
+
+// --- polling ----------------------------------------------------------------------------------
+
+interface PollingResult {
+  rolloutMs: number;
+  latencyMs: number;
+  requests: number;
+  mode: string;
+}
+
+/** The real wait loop on a simulated clock, against the emulator's rollout model. */
+async function simulatedRollout(rolloutMs: number): Promise<PollingResult> {
+  let now = 0;
+  const clock = {
+    now: () => now,
+    sleep: (delay: number) => {
+      now += delay;
+      return Promise.resolve();
+    },
+  };
+  const rollout: Rollout = {
+    configurationId: 'cfg-2',
+    startedAtMs: 0,
+    plan: planOfDuration(rolloutMs),
+  };
+  const before: Deployment = {
+    id: 'd',
+    name: 'm',
+    status: 'running',
+    deploymentConfiguration: { id: 'cfg-1' },
+  };
+  let reads = 0;
+  const silent = createLogger({
+    info() {},
+    debug() {},
+    warning() {},
+    error() {},
+    notice() {},
+    startGroup() {},
+    endGroup() {},
+  });
+  const result = await waitForRollout({
+    before,
+    updateSentMs: 0,
+    getDeployment: () => {
+      reads++;
+      return Promise.resolve({
+        ...before,
+        status: statusAt(rollout, now),
+        deploymentConfiguration: { id: 'cfg-2' },
+      });
+    },
+    tracker: new RolloutTracker(),
+    clock,
+    signal: new AbortController().signal,
+    deadlineMs: 2 * 3_600_000,
+    poll: { ...DEFAULT_POLL_POLICY, maxMs: DEFAULT_POLL_INTERVAL_MS },
+    rolloutStartGraceMs: 60_000,
+    log: silent,
+  });
+  if (result.outcome !== 'running') throw new Error(`simulated rollout ended ${result.outcome}`);
+  // The read before the update and the update itself count against the budget too.
+  return {
+    rolloutMs,
+    latencyMs: now - endsAtMs(rollout),
+    requests: reads + 2,
+    mode: 'simulated clock',
+  };
+}
+
+/** The bundle, in real time, against the emulator, with the action's defaults. */
+async function realRollout(rolloutMs: number): Promise<PollingResult & { peakRssMb: number }> {
+  const emulator = await startEmulator({ plan: planOfDuration(rolloutMs) });
+  const rssFile = path.join(work, 'rss.txt');
+  let exitedAt = 0;
+  const run = await runAction({
+    inputs: {
+      'api-token': emulator.token,
+      'api-url': emulator.url,
+      'project-id': DEMO_DEPLOYMENT.projectId,
+      'deployment-id': DEMO_DEPLOYMENT.id,
+      spec: '{"configuration": {"revision": "bench"}}',
+    },
+    env: { NODE_OPTIONS: `--import=${pathToFileURL(RSS_PRELOAD).href}`, BENCH_RSS_FILE: rssFile },
+    onSpawn: (child) => {
+      child.on('exit', () => (exitedAt = Date.now()));
+    },
+  });
+  await emulator.close();
+  if (run.outputs.outcome !== 'running')
+    throw new Error(`real rollout ended ${run.outputs.outcome ?? '?'}:\n${run.stdout}`);
+  const rollout = emulator.deployment().rollout;
+  return {
+    rolloutMs,
+    latencyMs: exitedAt - endsAtMs(rollout),
+    requests: emulator.requests.length,
+    mode: 'real time, bundle vs emulator',
+    peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024,
+  };
+}
+
+// --- report -----------------------------------------------------------------------------------
+
+const lines: string[] = [];
+const out = (line = ''): void => {
+  lines.push(line);
+  console.log(line);
+};
+
+console.error(`Measuring start-up (${RUNS} interleaved runs of each)...`);
+const startup = await startupMs();
+const floor = median(startup['node + one fetch (floor)'] ?? []);
+const action = median(startup['the action (dist/index.js)'] ?? []);
+const jsClient = median(startup['@northflank/js-client script'] ?? []);
+
+console.error('Measuring rollouts...');
+const real = await realRollout(10_000);
+const floorRssMb = await floorPeakRssMb();
+const simulated = [];
+for (const minutes of [2, 10, 30]) simulated.push(await simulatedRollout(minutes * 60_000));
+
+const bundleBytes = statSync(BUNDLE).size;
+const gzipBytes = gzipSync(readFileSync(BUNDLE)).length;
+
+out(
+  `### Start-up: process start to first API request (median of ${RUNS}, node ${process.version})`,
+);
+out();
+out('| Variant | Median | vs floor |');
+out('| --- | --- | --- |');
+for (const [name, values] of Object.entries(startup)) {
+  out(`| ${name} | ${ms(median(values))} | ${(median(values) / floor).toFixed(2)}× |`);
+}
+out();
+out(
+  `Target: the action at most 1.3× the floor: ${mark(action <= 1.3 * floor)} (${(action / floor).toFixed(2)}×); well under the js-client script: ${mark(action < jsClient)} (${(action / jsClient).toFixed(2)}× of it).`,
+);
+out();
+out(`### Polling with the default poll-interval (30s)`);
+out();
+out('| Rollout | Detection latency | Target latency | Requests | Mode |');
+out('| --- | --- | --- | --- | --- |');
+for (const r of [real, ...simulated]) {
+  const target = Math.max(1000, 0.05 * r.rolloutMs);
+  out(
+    `| ${r.rolloutMs / 1000 >= 60 ? `${r.rolloutMs / 60_000} min` : `${r.rolloutMs / 1000} s`} | ${ms(r.latencyMs)} | ≤ ${ms(target)} ${r.latencyMs <= target ? '(met)' : '(NOT met)'} | ${r.requests} | ${r.mode} |`,
+  );
+}
+const longest = simulated.at(-1);
+out();
+out(
+  `Target: at most 80 requests for a 30-minute rollout: ${mark((longest?.requests ?? Infinity) <= 80)} (${longest?.requests ?? '?'}).`,
+);
+out();
+out('### Size and memory');
+out();
+out(
+  `- dist/index.js: ${(bundleBytes / 1024).toFixed(0)} KiB (${(gzipBytes / 1024).toFixed(0)} KiB gzipped)`,
+);
+out(
+  `- Peak RSS of the action during the 10 s rollout: ${real.peakRssMb.toFixed(1)} MB (target under 80 MB: ${mark(real.peakRssMb < 80)})`,
+);
+out(`- Peak RSS of the floor (node + one fetch that gets an answer): ${floorRssMb.toFixed(1)} MB`);
+writeFileSync(path.join(ROOT, 'build', 'bench-results.md'), `${lines.join('\n')}\n`);
