@@ -28101,7 +28101,6 @@ module.exports = __nccwpck_require__(218);
 /***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -28365,7 +28364,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -45216,13 +45215,13 @@ function errorTitle(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(529);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9015);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9622);
 
 
 
@@ -45290,7 +45289,7 @@ __webpack_async_result__();
 /* harmony export */   h: () => (/* binding */ createLogger)
 /* harmony export */ });
 /* unused harmony export MAX_LOG_MESSAGE_CHARS */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 
 /** The longest log message we write; API text beyond this is cut so one response cannot flood the log. */
 const MAX_LOG_MESSAGE_CHARS = 4000;
@@ -45346,7 +45345,7 @@ function createLogger(sink = _actions_core__WEBPACK_IMPORTED_MODULE_0__) {
 
 /***/ }),
 
-/***/ 9015:
+/***/ 9622:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -55490,6 +55489,122 @@ async function readCapped(body) {
     return Buffer.concat(chunks).toString('utf8');
 }
 
+;// CONCATENATED MODULE: ./src/diff.ts
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+/** Leaf-by-leaf differences between what the update sets and what is there now. */
+function diffObject(path, wanted, current, out) {
+    for (const [key, value] of Object.entries(wanted)) {
+        const here = isObject(current) ? current[key] : undefined;
+        const at = `${path}.${key}`;
+        if (isObject(value))
+            diffObject(at, value, here, out);
+        else if (!same(value, here))
+            out.push({ path: at, from: here, to: value });
+    }
+}
+/** Ports as the update sends them, so current and wanted compare field for field. */
+function comparablePorts(ports) {
+    return ports.map((p) => ({
+        name: p.name,
+        internalPort: p.internalPort,
+        protocol: p.protocol,
+        public: p.public ?? false,
+    }));
+}
+/** What the update would change on the deployment as it is now (a dry run shows this). Pure. */
+function changesOf(body, current) {
+    const changes = [];
+    if (body.name !== undefined && body.name !== current.name) {
+        changes.push({ path: 'name', from: current.name, to: body.name });
+    }
+    if (body.description !== undefined && body.description !== current.description) {
+        changes.push({ path: 'description', from: current.description, to: body.description });
+    }
+    if (body.tags !== undefined && !same(body.tags, current.tags ?? [])) {
+        changes.push({ path: 'tags', from: current.tags ?? [], to: body.tags });
+    }
+    if (body.ports !== undefined) {
+        const from = comparablePorts(current.ports ?? []);
+        const to = comparablePorts(body.ports);
+        if (!same(from, to))
+            changes.push({ path: 'ports', from, to });
+    }
+    if (body.spec?.configuration !== undefined) {
+        const currentConfiguration = isObject(current.spec) ? current.spec.configuration : undefined;
+        diffObject('spec.configuration', body.spec.configuration, currentConfiguration, changes);
+    }
+    return changes;
+}
+/** A change as one line: `spec.configuration.revision: "main" → "v2"`. */
+function describeChange(change) {
+    const show = (value) => value === undefined ? '(not set)' : JSON.stringify(value);
+    return `${change.path}: ${show(change.from)} → ${show(change.to)}`;
+}
+
+;// CONCATENATED MODULE: ./src/github-deployment.ts
+
+const PERMISSION_HINT = 'the job needs "permissions: deployments: write" for github-token';
+/**
+ * Records the rollout as a GitHub deployment of this commit, `in_progress` from now on.
+ * @actions/github is loaded only here, so runs without `environment` never pay for it. A GitHub
+ * API failure is a warning: it must not fail the model's deploy.
+ */
+async function startGitHubDeployment(o) {
+    try {
+        const { getOctokit, context } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
+        const octokit = getOctokit(o.token);
+        const { owner, repo } = context.repo;
+        const logUrl = `${context.serverUrl}/${owner}/${repo}/actions/runs/${String(context.runId)}`;
+        const created = await octokit.rest.repos.createDeployment({
+            owner,
+            repo,
+            ref: context.sha,
+            environment: o.environment,
+            description: o.description.slice(0, 140),
+            auto_merge: false,
+            required_contexts: [],
+        });
+        if (!('id' in created.data)) {
+            o.log.warning(`GitHub did not create a deployment: ${created.data.message ?? 'no reason given'}`);
+            return undefined;
+        }
+        const deploymentId = created.data.id;
+        await octokit.rest.repos.createDeploymentStatus({
+            owner,
+            repo,
+            deployment_id: deploymentId,
+            state: 'in_progress',
+            log_url: logUrl,
+        });
+        o.log.info(`GitHub deployment ${String(deploymentId)} to "${o.environment}" is in progress.`);
+        return {
+            finish: async (state, environmentUrl, description) => {
+                try {
+                    await octokit.rest.repos.createDeploymentStatus({
+                        owner,
+                        repo,
+                        deployment_id: deploymentId,
+                        state,
+                        log_url: logUrl,
+                        description: description.slice(0, 140),
+                        ...(environmentUrl ? { environment_url: environmentUrl } : {}),
+                    });
+                }
+                catch (error) {
+                    o.log.warning(`Could not set the GitHub deployment's status to ${state}: ${(0,errors/* errorMessage */.gJ)(error)} (${PERMISSION_HINT})`);
+                }
+            },
+        };
+    }
+    catch (error) {
+        o.log.warning(`Could not record a GitHub deployment to "${o.environment}": ${(0,errors/* errorMessage */.gJ)(error)} (${PERMISSION_HINT})`);
+        return undefined;
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -55505,6 +55620,7 @@ const DEFAULT_TIMEOUT = '30m';
 const DEFAULT_POLL_INTERVAL = '30s';
 const DEFAULT_ROLLOUT_START_GRACE = '60s';
 const DEFAULT_REQUEST_TIMEOUT = '30s';
+const DEFAULT_SMOKE_TIMEOUT = '5m';
 /** Reads and validates every input; throws InputError naming the input and the rule. */
 function parseSettings(sources) {
     const apiToken = sources.getInput('api-token').trim();
@@ -55530,6 +55646,9 @@ function parseSettings(sources) {
         pollIntervalMs: parseDurationInput('poll-interval', input('poll-interval') || DEFAULT_POLL_INTERVAL),
         rolloutStartGraceMs: parseDurationInput('rollout-start-grace', input('rollout-start-grace') || DEFAULT_ROLLOUT_START_GRACE),
         requestTimeoutMs: parseDurationInput('request-timeout', input('request-timeout') || DEFAULT_REQUEST_TIMEOUT),
+        dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+        github: parseGitHub(sources),
+        smoke: parseSmoke(sources),
     };
     return settings;
 }
@@ -55550,12 +55669,45 @@ function parseId(name, value, required) {
         throw new errors/* InputError */.dz(name, 'must be at most 200 characters');
     return value;
 }
+function parseGitHub(sources) {
+    const environment = sources.getInput('environment').trim();
+    const token = sources.getInput('github-token').trim();
+    if (token !== '')
+        sources.setSecret(token);
+    if (environment === '')
+        return undefined;
+    if (token === '') {
+        throw new errors/* InputError */.dz('github-token', 'is required with "environment"; the default ${{ github.token }} works when the job has "permissions: deployments: write"');
+    }
+    if (environment.length > 255)
+        throw new errors/* InputError */.dz('environment', 'must be at most 255 characters');
+    return { environment, token };
+}
+function parseSmoke(sources) {
+    const input = (name) => sources.getInput(name).trim();
+    const apiKey = input('smoke-api-key');
+    if (apiKey !== '')
+        sources.setSecret(apiKey);
+    if (!parseBoolean('smoke-test', input('smoke-test') || 'false'))
+        return undefined;
+    const url = input('smoke-url');
+    return {
+        url: url === '' ? undefined : parseHttpUrl('smoke-url', url),
+        timeoutMs: parseDurationInput('smoke-timeout', input('smoke-timeout') || DEFAULT_SMOKE_TIMEOUT),
+        prompt: input('smoke-prompt') || undefined,
+        apiKey: apiKey || undefined,
+    };
+}
 function isLoopbackHost(hostname) {
     const host = hostname.replace(/^\[|\]$/g, '');
     return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 /** `api-url`: https, or http only to this machine (the local emulator), since it carries the token. */
 function parseApiUrl(value) {
+    return parseHttpUrl('api-url', value);
+}
+/** An https URL (or http to a loopback address), named `name` in errors. */
+function parseHttpUrl(name, value) {
     let url;
     try {
         url = new URL(value);
@@ -55564,16 +55716,16 @@ function parseApiUrl(value) {
         throw new errors/* InputError */.dz('api-url', `must be an absolute URL such as ${DEFAULT_API_URL} (got "${value}")`);
     }
     if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw new errors/* InputError */.dz('api-url', 'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries the API token');
+        throw new errors/* InputError */.dz('api-url', 'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors/* InputError */.dz('api-url', `must be an https:// URL (got "${url.protocol}")`);
+        throw new errors/* InputError */.dz(name, `must be an https:// URL (got "${url.protocol}")`);
     }
     if (url.username || url.password) {
-        throw new errors/* InputError */.dz('api-url', 'must not contain credentials; pass the token as api-token');
+        throw new errors/* InputError */.dz(name, 'must not contain credentials');
     }
     if (url.search || url.hash)
-        throw new errors/* InputError */.dz('api-url', 'must not have a query or fragment');
+        throw new errors/* InputError */.dz(name, 'must not have a query or fragment');
     url.pathname = url.pathname.replace(/\/+$/, '');
     return url;
 }
@@ -55705,6 +55857,7 @@ const SUCCESSFUL_OUTCOMES = new Set([
     'running',
     'no-rollout',
     'not-waited',
+    'dry-run',
 ]);
 /** What has been seen of the deployment so far; kept outside the wait so a failure can report it. */
 class RolloutTracker {
@@ -55893,6 +56046,7 @@ async function waitForRollout(options) {
 
 
 
+
 /** The step outputs for a report. Pure; every output is set, empty when unknown. */
 function outputsFor(report) {
     const d = report.deployment;
@@ -55907,6 +56061,7 @@ function outputsFor(report) {
         'deployment-configuration-id': d?.deploymentConfiguration?.id ?? '',
         deployment: d ? JSON.stringify(d) : '',
         'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
+        models: JSON.stringify(report.models ?? []),
     };
 }
 /** Sets every output. */
@@ -55926,6 +56081,8 @@ const OUTCOME_HEADLINE = {
     running: '✅ Rolled out: the new rollout is running',
     'no-rollout': '⚠️ Updated, but no new rollout was observed',
     'not-waited': '☑️ Update sent (not waited for)',
+    'dry-run': '🔍 Dry run: no update sent',
+    'smoke-failed': '❌ Running, but the model does not answer',
     crashed: '❌ The rollout crashed',
     paused: '❌ The deployment was paused',
     deleting: '❌ The deployment is being deleted',
@@ -55965,6 +56122,19 @@ function summaryMarkdown(report) {
     rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
     rows.push(['API requests', String(report.requestCount)]);
     lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
+    if (report.changes) {
+        lines.push('### Changes the update would make', '');
+        if (report.changes.length === 0)
+            lines.push('None: the deployment already matches.', '');
+        else
+            lines.push(...report.changes.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
+    }
+    if (report.models) {
+        lines.push('### Smoke test', '', `Models listed: ${report.models.map((m) => `\`${escapeCell(m)}\``).join(', ') || 'none'}`);
+        if (report.reply !== undefined)
+            lines.push('', `Reply to the prompt: ${escapeCell(report.reply)}`);
+        lines.push('');
+    }
     if (report.timeline.length > 0) {
         const end = report.timeline[0]?.startMs ?? 0;
         lines.push('### Rollout timeline', '', '| Status | From | Lasted |', '| --- | --- | --- |');
@@ -55975,6 +56145,111 @@ function summaryMarkdown(report) {
         lines.push('');
     }
     return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/smoke.ts
+
+
+
+
+
+/** `GET /v1/models` of an OpenAI-compatible server (vLLM serves one). */
+const ModelListSchema = looseObject({ data: array(looseObject({ id: schemas_string() })) });
+/** `POST /v1/chat/completions`: only the reply is read. */
+const ChatCompletionSchema = looseObject({
+    choices: array(looseObject({ message: looseObject({ content: schemas_string().nullable().optional() }) }))
+        .min(1),
+});
+const FIRST_PAUSE_MS = 2000;
+const LONGEST_PAUSE_MS = 15_000;
+/** Probes the model until it lists itself (and answers a prompt), within the smoke timeout. */
+async function smokeTest(o) {
+    const base = o.url.href.replace(/\/+$/, '');
+    const deadline = o.clock.now() + o.timeoutMs;
+    let pause = FIRST_PAUSE_MS;
+    let last = '';
+    for (;;) {
+        const answer = await call(o, 'GET', `${base}/v1/models`);
+        const parsed = answer.status === 200 ? ModelListSchema.safeParse(parseJson(answer.text)) : undefined;
+        const models = parsed?.success ? parsed.data.data.map((m) => m.id) : [];
+        const listed = o.expectedModel === undefined ? models.length > 0 : models.includes(o.expectedModel);
+        if (listed) {
+            o.log.info(`The model answers at ${base}/v1/models: ${models.join(', ')}`);
+            return o.prompt === undefined
+                ? { ok: true, models, message: 'The model is listed.' }
+                : smoke_prompt(o, base, models);
+        }
+        const state = answer.status === 200
+            ? parsed?.success
+                ? `it lists ${models.length ? models.join(', ') : 'no model'}${o.expectedModel ? `, not ${o.expectedModel}` : ''}`
+                : `its answer is not a model list: ${(0,log/* neutralise */.$0)(answer.text.trim(), 120)}`
+            : (answer.error ?? `HTTP ${answer.status}`);
+        if (state !== last)
+            o.log.info(`Waiting for the model at ${base}/v1/models: ${state}`);
+        last = state;
+        if (o.clock.now() + pause > deadline) {
+            return {
+                ok: false,
+                models,
+                message: `The model did not answer at ${base}/v1/models within ${formatDuration(o.timeoutMs)} (last: ${state}). The deployment runs but does not serve: check its logs in Northflank, the port's public setting, or raise "smoke-timeout".`,
+            };
+        }
+        await o.clock.sleep(pause, o.signal);
+        pause = Math.min(LONGEST_PAUSE_MS, Math.round(pause * 1.5));
+    }
+}
+async function smoke_prompt(o, base, models) {
+    const model = o.expectedModel ?? models[0] ?? '';
+    const body = JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: o.prompt }],
+        max_tokens: 64,
+    });
+    const answer = await call(o, 'POST', `${base}/v1/chat/completions`, body);
+    const parsed = answer.status === 200 ? ChatCompletionSchema.safeParse(parseJson(answer.text)) : undefined;
+    if (!parsed?.success) {
+        const what = answer.error ?? `HTTP ${answer.status}: ${(0,log/* neutralise */.$0)(answer.text.trim(), 200)}`;
+        return {
+            ok: false,
+            models,
+            message: `The model is listed but did not answer the smoke prompt (${what}).`,
+        };
+    }
+    const reply = (parsed.data.choices[0]?.message.content ?? '').trim().split('\n')[0] ?? '';
+    o.log.info(`The model replied: ${reply}`);
+    return { ok: true, models, reply, message: 'The model is listed and answered the prompt.' };
+}
+async function call(o, method, url, body) {
+    o.signal.throwIfAborted();
+    const timeout = AbortSignal.timeout(o.requestTimeoutMs);
+    try {
+        const response = await httpRequest(o.dispatcher, new URL(url), {
+            method,
+            signal: AbortSignal.any([o.signal, timeout]),
+            headers: {
+                accept: 'application/json',
+                ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}),
+                ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+            body,
+        });
+        return { status: response.statusCode, text: (await response.body.text()).slice(0, 100_000) };
+    }
+    catch (error) {
+        o.signal.throwIfAborted();
+        const reason = timeout.aborted
+            ? `no answer within ${formatDuration(o.requestTimeoutMs)}`
+            : (0,errors/* compactJson */.Ar)(error instanceof Error ? error.message : error, 200);
+        return { status: 0, text: '', error: (0,log/* neutralise */.$0)(reason, 200) };
+    }
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -55991,6 +56266,10 @@ const ACTION_NAME = 'northflank-llm-deploy-action';
 
 
 
+
+
+
+
 /** Rolls out the deployment: inputs, update, wait, report. Resolves to the report; never throws. */
 async function run(deps) {
     const { clock, log } = deps;
@@ -55998,44 +56277,43 @@ async function run(deps) {
     const tracker = new RolloutTracker();
     let settings;
     let client;
+    let github;
     let result;
     try {
         // 1. Inputs, validated before any request.
-        settings = parseSettings(deps.inputs);
-        const active = settings;
-        client = createClient(active, deps, startedMs);
-        const api = client;
-        const fields = Object.keys(active.update);
+        const active = (settings = await log.group('Inputs', () => Promise.resolve(readSettings(deps))));
+        const api = (client = createClient(active, deps, startedMs));
         // 2. Update: read the deployment first, so the wait can tell the new rollout from the old.
-        const before = await log.group('Update', async () => {
-            const current = await api.getDeployment();
-            tracker.observe(current, clock.now(), true);
-            log.info(`Deployment "${current.name}" (${current.id}) is ${current.status}${configurationLabel(current)}.`);
-            if (fields.length === 0) {
-                log.notice('No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.');
-                return undefined;
-            }
-            log.info(`Sending update of ${fields.join(', ')} to ${api.path}.`);
-            await api.updateDeployment(active.update, current);
-            log.info('Update accepted.');
-            return current;
+        let sent;
+        const current = await log.group(active.dryRun ? 'Dry run' : 'Update', async () => {
+            const read = await api.getDeployment();
+            tracker.observe(read, clock.now(), true);
+            log.info(`Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`);
+            if (!active.dryRun)
+                sent = await update(api, active, read, log);
+            return read;
         });
-        const updateSentMs = clock.now();
-        // 3. Wait for the new rollout.
-        result = active.wait
-            ? await log.group('Waiting for the rollout', () => waitForRollout({
-                before,
-                updateSentMs,
-                getDeployment: () => api.getDeployment(),
-                tracker,
-                clock,
-                signal: deps.signal,
-                deadlineMs: startedMs + active.timeoutMs,
-                poll: { ...DEFAULT_POLL_POLICY, maxMs: active.pollIntervalMs },
-                rolloutStartGraceMs: active.rolloutStartGraceMs,
-                log,
-            }))
-            : await notWaited(api, tracker, clock);
+        if (active.dryRun) {
+            result = dryRun(active, current, log);
+        }
+        else {
+            if (active.github && active.wait) {
+                github = await startGitHubDeployment({
+                    ...active.github,
+                    description: `Northflank ${active.deploymentId}`,
+                    log,
+                });
+            }
+            // 3. Wait for the new rollout, then, if asked, check that the model answers.
+            result = active.wait
+                ? await log.group('Waiting for the rollout', () => wait(api, active, deps, sent, tracker, startedMs))
+                : await notWaited(api, tracker, clock);
+            const smokeSettings = active.smoke;
+            if (smokeSettings && (result.outcome === 'running' || result.outcome === 'no-rollout')) {
+                const rolled = result;
+                result = await log.group('Smoke test', () => smoke(active, smokeSettings, rolled, deps));
+            }
+        }
     }
     catch (error) {
         result = main_failure(error, tracker);
@@ -56043,7 +56321,7 @@ async function run(deps) {
     finally {
         await client?.close();
     }
-    // 4. Report: outputs and summary, on failure too.
+    // 4. Report: outputs, summary and the GitHub deployment's state, on failure too.
     const report = {
         outcome: result.outcome,
         message: result.message,
@@ -56058,11 +56336,21 @@ async function run(deps) {
                 teamId: settings.teamId,
             }
             : {},
-        updatedFields: settings ? Object.keys(settings.update) : [],
+        updatedFields: settings && !settings.dryRun ? Object.keys(settings.update) : [],
         requestCount: client?.requestCount ?? 0,
+        ...(result.changes ? { changes: result.changes } : {}),
+        ...(result.models ? { models: result.models } : {}),
+        ...(result.reply === undefined ? {} : { reply: result.reply }),
     };
     await publish(report, deps);
+    await github?.finish(githubState(report), report.deployment ? publicUrl(report.deployment) : '', report.message);
     return report;
+}
+function readSettings(deps) {
+    const settings = parseSettings(deps.inputs);
+    const fields = Object.keys(settings.update);
+    deps.log.info(`Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`);
+    return settings;
 }
 function createClient(settings, deps, startedMs) {
     return new NorthflankClient({
@@ -56088,6 +56376,42 @@ function configurationLabel(deployment) {
     const id = deployment.deploymentConfiguration?.id;
     return id ? ` with configuration ${id}` : '';
 }
+/** Sends the update; resolves to the deployment as it was before, or undefined when nothing was sent. */
+async function update(api, settings, before, log) {
+    const fields = Object.keys(settings.update);
+    if (fields.length === 0) {
+        log.notice('No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.');
+        return undefined;
+    }
+    log.info(`Sending update of ${fields.join(', ')} to ${api.path}.`);
+    await api.updateDeployment(settings.update, before);
+    log.info('Update accepted.');
+    return before;
+}
+function dryRun(settings, current, log) {
+    const changes = changesOf(settings.update, current);
+    log.info(`Dry run: would send POST ${current.id} with body ${JSON.stringify(settings.update)}`);
+    for (const change of changes)
+        log.info(`Would change ${describeChange(change)}`);
+    const message = changes.length === 0
+        ? 'Dry run: the update would change nothing; no update was sent.'
+        : `Dry run: the update would change ${changes.length} field(s): ${changes.map((c) => c.path).join(', ')}; no update was sent.`;
+    return { outcome: 'dry-run', message, deployment: current, changes };
+}
+function wait(api, settings, deps, before, tracker, startedMs) {
+    return waitForRollout({
+        before,
+        updateSentMs: deps.clock.now(),
+        getDeployment: () => api.getDeployment(),
+        tracker,
+        clock: deps.clock,
+        signal: deps.signal,
+        deadlineMs: startedMs + settings.timeoutMs,
+        poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
+        rolloutStartGraceMs: settings.rolloutStartGraceMs,
+        log: deps.log,
+    });
+}
 async function notWaited(api, tracker, clock) {
     const deployment = await api.getDeployment();
     tracker.observe(deployment, clock.now(), false);
@@ -56096,6 +56420,52 @@ async function notWaited(api, tracker, clock) {
         message: 'Update sent; not waiting for the rollout (wait: false).',
         deployment,
     };
+}
+async function smoke(settings, smokeSettings, rolled, deps) {
+    const deployment = rolled.deployment;
+    const url = smokeSettings.url ??
+        (deployment && publicUrl(deployment) ? new URL(publicUrl(deployment)) : undefined);
+    if (!url) {
+        return {
+            ...rolled,
+            outcome: 'smoke-failed',
+            title: 'Smoke test failed',
+            message: 'The smoke test needs a URL: the deployment has no public HTTP port. Make one public, or set smoke-url.',
+        };
+    }
+    const spec = deployment?.spec;
+    const expectedModel = typeof spec?.configuration?.name === 'string' ? spec.configuration.name : undefined;
+    const dispatcher = createDispatcher(settings.requestTimeoutMs);
+    try {
+        const smoked = await smokeTest({
+            url,
+            expectedModel,
+            timeoutMs: smokeSettings.timeoutMs,
+            prompt: smokeSettings.prompt,
+            apiKey: smokeSettings.apiKey,
+            dispatcher,
+            requestTimeoutMs: settings.requestTimeoutMs,
+            clock: deps.clock,
+            signal: deps.signal,
+            log: deps.log,
+        });
+        const extra = {
+            models: smoked.models,
+            ...(smoked.reply === undefined ? {} : { reply: smoked.reply }),
+        };
+        return smoked.ok
+            ? { ...rolled, ...extra, message: `${rolled.message} ${smoked.message}` }
+            : {
+                ...rolled,
+                ...extra,
+                outcome: 'smoke-failed',
+                title: 'Smoke test failed',
+                message: smoked.message,
+            };
+    }
+    finally {
+        await dispatcher.destroy();
+    }
 }
 function main_failure(error, tracker) {
     const last = tracker.last;
@@ -56130,9 +56500,16 @@ const TITLES = {
     deleted: 'Deployment deleted',
     timeout: 'Timed out',
     cancelled: 'Cancelled',
+    'smoke-failed': 'Smoke test failed',
 };
 function titleFor(result) {
     return TITLES[result.outcome] ?? 'Deploy failed';
+}
+/** The GitHub deployment state for a run: the rollout failed, or the action could not tell. */
+function githubState(report) {
+    if (SUCCESSFUL_OUTCOMES.has(report.outcome))
+        return 'success';
+    return ['error', 'timeout', 'cancelled'].includes(report.outcome) ? 'error' : 'failure';
 }
 async function publish(report, deps) {
     const { log } = deps;
@@ -56141,7 +56518,7 @@ async function publish(report, deps) {
     if (report.outcome === 'running') {
         log.info(`Done in ${took}: ${report.message}`);
     }
-    else if (report.outcome === 'not-waited') {
+    else if (report.outcome === 'not-waited' || report.outcome === 'dry-run') {
         log.info(report.message);
     }
     else if (report.outcome === 'no-rollout') {
@@ -56184,6 +56561,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
@@ -56359,6 +56743,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 
@@ -64957,7 +65348,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 3218:
+/***/ 6257:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 // ESM COMPAT FLAG
@@ -65007,8 +65398,8 @@ __nccwpck_require__.d(platform_namespaceObject, {
   platform: () => (platform)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -65083,7 +65474,7 @@ function toCommandProperties(annotationProperties) {
  */
 function issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function issue(name, message = '') {
     issueCommand(name, {}, message);
@@ -65139,8 +65530,8 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -65154,10 +65545,10 @@ function issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -65173,7 +65564,7 @@ function prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -66138,7 +66529,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -66161,7 +66552,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -66257,7 +66648,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -66461,7 +66852,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -66488,7 +66879,7 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
@@ -66981,13 +67372,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -67278,7 +67669,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -67617,8 +68008,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -67799,7 +68190,7 @@ function setOutput(name, value) {
     if (filePath) {
         return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
@@ -67867,7 +68258,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -67979,7 +68370,7 @@ function getIDToken(aud) {
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -67991,6 +68382,9 @@ function getIDToken(aud) {
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -68119,6 +68513,28 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -68142,6 +68558,69 @@ function getIDToken(aud) {
 /******/ 		if (!module.children) module.children = [];
 /******/ 		return module;
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

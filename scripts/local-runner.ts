@@ -96,7 +96,12 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   };
   const inputs = actionYml().inputs;
   for (const [name, spec] of Object.entries(inputs)) {
-    const value = options.inputs[name] ?? spec.default;
+    // The runner evaluates expressions in defaults; `github.token` is the only one action.yml uses.
+    const fallback = spec.default?.replace(
+      /\$\{\{\s*github\.token\s*\}\}/,
+      options.env?.GITHUB_TOKEN ?? '',
+    );
+    const value = options.inputs[name] ?? fallback;
     if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
   for (const name of Object.keys(options.inputs)) {

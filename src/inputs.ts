@@ -17,6 +17,7 @@ export const DEFAULT_TIMEOUT = '30m';
 export const DEFAULT_POLL_INTERVAL = '30s';
 export const DEFAULT_ROLLOUT_START_GRACE = '60s';
 export const DEFAULT_REQUEST_TIMEOUT = '30s';
+export const DEFAULT_SMOKE_TIMEOUT = '5m';
 
 /** Everything the action needs, validated once, before any request. */
 export interface Settings {
@@ -32,6 +33,20 @@ export interface Settings {
   pollIntervalMs: number;
   rolloutStartGraceMs: number;
   requestTimeoutMs: number;
+  /** Validate, read and show what would change; send no update. */
+  dryRun: boolean;
+  /** Record the rollout as a GitHub deployment to this environment. */
+  github: { environment: string; token: string } | undefined;
+  /** Probe the model's OpenAI-compatible endpoint once it runs. */
+  smoke: SmokeSettings | undefined;
+}
+
+export interface SmokeSettings {
+  /** Overrides the deployment's public URL. */
+  url: URL | undefined;
+  timeoutMs: number;
+  prompt: string | undefined;
+  apiKey: string | undefined;
 }
 
 /** Where inputs come from: `core.getInput` in the action, a map in tests. */
@@ -86,6 +101,9 @@ export function parseSettings(sources: InputSources): Settings {
       'request-timeout',
       input('request-timeout') || DEFAULT_REQUEST_TIMEOUT,
     ),
+    dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+    github: parseGitHub(sources),
+    smoke: parseSmoke(sources),
   };
   return settings;
 }
@@ -111,6 +129,36 @@ function parseId(name: string, value: string, required: boolean): string | undef
   return value;
 }
 
+function parseGitHub(sources: InputSources): Settings['github'] {
+  const environment = sources.getInput('environment').trim();
+  const token = sources.getInput('github-token').trim();
+  if (token !== '') sources.setSecret(token);
+  if (environment === '') return undefined;
+  if (token === '') {
+    throw new InputError(
+      'github-token',
+      'is required with "environment"; the default ${{ github.token }} works when the job has "permissions: deployments: write"',
+    );
+  }
+  if (environment.length > 255)
+    throw new InputError('environment', 'must be at most 255 characters');
+  return { environment, token };
+}
+
+function parseSmoke(sources: InputSources): SmokeSettings | undefined {
+  const input = (name: string): string => sources.getInput(name).trim();
+  const apiKey = input('smoke-api-key');
+  if (apiKey !== '') sources.setSecret(apiKey);
+  if (!parseBoolean('smoke-test', input('smoke-test') || 'false')) return undefined;
+  const url = input('smoke-url');
+  return {
+    url: url === '' ? undefined : parseHttpUrl('smoke-url', url),
+    timeoutMs: parseDurationInput('smoke-timeout', input('smoke-timeout') || DEFAULT_SMOKE_TIMEOUT),
+    prompt: input('smoke-prompt') || undefined,
+    apiKey: apiKey || undefined,
+  };
+}
+
 function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
@@ -118,6 +166,11 @@ function isLoopbackHost(hostname: string): boolean {
 
 /** `api-url`: https, or http only to this machine (the local emulator), since it carries the token. */
 export function parseApiUrl(value: string): URL {
+  return parseHttpUrl('api-url', value);
+}
+
+/** An https URL (or http to a loopback address), named `name` in errors. */
+function parseHttpUrl(name: string, value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
@@ -130,16 +183,16 @@ export function parseApiUrl(value: string): URL {
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new InputError(
       'api-url',
-      'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries the API token',
+      'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials',
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError('api-url', `must be an https:// URL (got "${url.protocol}")`);
+    throw new InputError(name, `must be an https:// URL (got "${url.protocol}")`);
   }
   if (url.username || url.password) {
-    throw new InputError('api-url', 'must not contain credentials; pass the token as api-token');
+    throw new InputError(name, 'must not contain credentials');
   }
-  if (url.search || url.hash) throw new InputError('api-url', 'must not have a query or fragment');
+  if (url.search || url.hash) throw new InputError(name, 'must not have a query or fragment');
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }

@@ -1,8 +1,14 @@
 import { NorthflankClient, createDispatcher } from './client.js';
 import type { Clock } from './clock.js';
+import { changesOf, describeChange, type FieldChange } from './diff.js';
 import { formatDuration } from './duration.js';
 import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
-import type { InputSources, Settings } from './inputs.js';
+import {
+  startGitHubDeployment,
+  type GitHubDeployment,
+  type GitHubDeploymentState,
+} from './github-deployment.js';
+import type { InputSources, Settings, SmokeSettings } from './inputs.js';
 import { parseSettings } from './inputs.js';
 import type { Logger } from './log.js';
 import {
@@ -13,7 +19,9 @@ import {
   type SummarySink,
 } from './report.js';
 import { DEFAULT_BACKOFF } from './retry.js';
+import { publicUrl } from './rollout.js';
 import type { Deployment } from './schema.js';
+import { smokeTest } from './smoke.js';
 import { ACTION_NAME, ACTION_VERSION } from './version.js';
 import {
   DEFAULT_POLL_POLICY,
@@ -35,6 +43,13 @@ export interface RunDeps {
   summary: SummarySink;
 }
 
+type Result = WaitResult & {
+  title?: string;
+  changes?: FieldChange[];
+  models?: string[];
+  reply?: string;
+};
+
 /** Rolls out the deployment: inputs, update, wait, report. Resolves to the report; never throws. */
 export async function run(deps: RunDeps): Promise<RunReport> {
   const { clock, log } = deps;
@@ -42,59 +57,55 @@ export async function run(deps: RunDeps): Promise<RunReport> {
   const tracker = new RolloutTracker();
   let settings: Settings | undefined;
   let client: NorthflankClient | undefined;
-  let result: WaitResult & { title?: string };
+  let github: GitHubDeployment | undefined;
+  let result: Result;
   try {
     // 1. Inputs, validated before any request.
-    settings = parseSettings(deps.inputs);
-    const active = settings;
-    client = createClient(active, deps, startedMs);
-    const api = client;
-    const fields = Object.keys(active.update);
+    const active = (settings = await log.group('Inputs', () =>
+      Promise.resolve(readSettings(deps)),
+    ));
+    const api = (client = createClient(active, deps, startedMs));
 
     // 2. Update: read the deployment first, so the wait can tell the new rollout from the old.
-    const before = await log.group('Update', async () => {
-      const current = await api.getDeployment();
-      tracker.observe(current, clock.now(), true);
+    let sent: Deployment | undefined;
+    const current = await log.group(active.dryRun ? 'Dry run' : 'Update', async () => {
+      const read = await api.getDeployment();
+      tracker.observe(read, clock.now(), true);
       log.info(
-        `Deployment "${current.name}" (${current.id}) is ${current.status}${configurationLabel(current)}.`,
+        `Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`,
       );
-      if (fields.length === 0) {
-        log.notice(
-          'No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.',
-        );
-        return undefined;
-      }
-      log.info(`Sending update of ${fields.join(', ')} to ${api.path}.`);
-      await api.updateDeployment(active.update, current);
-      log.info('Update accepted.');
-      return current;
+      if (!active.dryRun) sent = await update(api, active, read, log);
+      return read;
     });
-    const updateSentMs = clock.now();
-
-    // 3. Wait for the new rollout.
-    result = active.wait
-      ? await log.group('Waiting for the rollout', () =>
-          waitForRollout({
-            before,
-            updateSentMs,
-            getDeployment: () => api.getDeployment(),
-            tracker,
-            clock,
-            signal: deps.signal,
-            deadlineMs: startedMs + active.timeoutMs,
-            poll: { ...DEFAULT_POLL_POLICY, maxMs: active.pollIntervalMs },
-            rolloutStartGraceMs: active.rolloutStartGraceMs,
-            log,
-          }),
-        )
-      : await notWaited(api, tracker, clock);
+    if (active.dryRun) {
+      result = dryRun(active, current, log);
+    } else {
+      if (active.github && active.wait) {
+        github = await startGitHubDeployment({
+          ...active.github,
+          description: `Northflank ${active.deploymentId}`,
+          log,
+        });
+      }
+      // 3. Wait for the new rollout, then, if asked, check that the model answers.
+      result = active.wait
+        ? await log.group('Waiting for the rollout', () =>
+            wait(api, active, deps, sent, tracker, startedMs),
+          )
+        : await notWaited(api, tracker, clock);
+      const smokeSettings = active.smoke;
+      if (smokeSettings && (result.outcome === 'running' || result.outcome === 'no-rollout')) {
+        const rolled = result;
+        result = await log.group('Smoke test', () => smoke(active, smokeSettings, rolled, deps));
+      }
+    }
   } catch (error) {
     result = failure(error, tracker);
   } finally {
     await client?.close();
   }
 
-  // 4. Report: outputs and summary, on failure too.
+  // 4. Report: outputs, summary and the GitHub deployment's state, on failure too.
   const report: RunReport = {
     outcome: result.outcome,
     message: result.message,
@@ -109,11 +120,28 @@ export async function run(deps: RunDeps): Promise<RunReport> {
           teamId: settings.teamId,
         }
       : {},
-    updatedFields: settings ? Object.keys(settings.update) : [],
+    updatedFields: settings && !settings.dryRun ? Object.keys(settings.update) : [],
     requestCount: client?.requestCount ?? 0,
+    ...(result.changes ? { changes: result.changes } : {}),
+    ...(result.models ? { models: result.models } : {}),
+    ...(result.reply === undefined ? {} : { reply: result.reply }),
   };
   await publish(report, deps);
+  await github?.finish(
+    githubState(report),
+    report.deployment ? publicUrl(report.deployment) : '',
+    report.message,
+  );
   return report;
+}
+
+function readSettings(deps: RunDeps): Settings {
+  const settings = parseSettings(deps.inputs);
+  const fields = Object.keys(settings.update);
+  deps.log.info(
+    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
+  );
+  return settings;
 }
 
 function createClient(settings: Settings, deps: RunDeps, startedMs: number): NorthflankClient {
@@ -142,6 +170,59 @@ function configurationLabel(deployment: Deployment): string {
   return id ? ` with configuration ${id}` : '';
 }
 
+/** Sends the update; resolves to the deployment as it was before, or undefined when nothing was sent. */
+async function update(
+  api: NorthflankClient,
+  settings: Settings,
+  before: Deployment,
+  log: Logger,
+): Promise<Deployment | undefined> {
+  const fields = Object.keys(settings.update);
+  if (fields.length === 0) {
+    log.notice(
+      'No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.',
+    );
+    return undefined;
+  }
+  log.info(`Sending update of ${fields.join(', ')} to ${api.path}.`);
+  await api.updateDeployment(settings.update, before);
+  log.info('Update accepted.');
+  return before;
+}
+
+function dryRun(settings: Settings, current: Deployment, log: Logger): Result {
+  const changes = changesOf(settings.update, current);
+  log.info(`Dry run: would send POST ${current.id} with body ${JSON.stringify(settings.update)}`);
+  for (const change of changes) log.info(`Would change ${describeChange(change)}`);
+  const message =
+    changes.length === 0
+      ? 'Dry run: the update would change nothing; no update was sent.'
+      : `Dry run: the update would change ${changes.length} field(s): ${changes.map((c) => c.path).join(', ')}; no update was sent.`;
+  return { outcome: 'dry-run', message, deployment: current, changes };
+}
+
+function wait(
+  api: NorthflankClient,
+  settings: Settings,
+  deps: RunDeps,
+  before: Deployment | undefined,
+  tracker: RolloutTracker,
+  startedMs: number,
+): Promise<WaitResult> {
+  return waitForRollout({
+    before,
+    updateSentMs: deps.clock.now(),
+    getDeployment: () => api.getDeployment(),
+    tracker,
+    clock: deps.clock,
+    signal: deps.signal,
+    deadlineMs: startedMs + settings.timeoutMs,
+    poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
+    rolloutStartGraceMs: settings.rolloutStartGraceMs,
+    log: deps.log,
+  });
+}
+
 async function notWaited(
   api: NorthflankClient,
   tracker: RolloutTracker,
@@ -156,7 +237,61 @@ async function notWaited(
   };
 }
 
-type FailureResult = WaitResult & { outcome: 'error' | 'cancelled' | 'timeout'; title: string };
+async function smoke(
+  settings: Settings,
+  smokeSettings: SmokeSettings,
+  rolled: Result,
+  deps: RunDeps,
+): Promise<Result> {
+  const deployment = rolled.deployment;
+  const url =
+    smokeSettings.url ??
+    (deployment && publicUrl(deployment) ? new URL(publicUrl(deployment)) : undefined);
+  if (!url) {
+    return {
+      ...rolled,
+      outcome: 'smoke-failed',
+      title: 'Smoke test failed',
+      message:
+        'The smoke test needs a URL: the deployment has no public HTTP port. Make one public, or set smoke-url.',
+    };
+  }
+  const spec = deployment?.spec as { configuration?: { name?: unknown } } | undefined;
+  const expectedModel =
+    typeof spec?.configuration?.name === 'string' ? spec.configuration.name : undefined;
+  const dispatcher = createDispatcher(settings.requestTimeoutMs);
+  try {
+    const smoked = await smokeTest({
+      url,
+      expectedModel,
+      timeoutMs: smokeSettings.timeoutMs,
+      prompt: smokeSettings.prompt,
+      apiKey: smokeSettings.apiKey,
+      dispatcher,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      clock: deps.clock,
+      signal: deps.signal,
+      log: deps.log,
+    });
+    const extra = {
+      models: smoked.models,
+      ...(smoked.reply === undefined ? {} : { reply: smoked.reply }),
+    };
+    return smoked.ok
+      ? { ...rolled, ...extra, message: `${rolled.message} ${smoked.message}` }
+      : {
+          ...rolled,
+          ...extra,
+          outcome: 'smoke-failed',
+          title: 'Smoke test failed',
+          message: smoked.message,
+        };
+  } finally {
+    await dispatcher.destroy();
+  }
+}
+
+type FailureResult = Result & { outcome: 'error' | 'cancelled' | 'timeout'; title: string };
 
 function failure(error: unknown, tracker: RolloutTracker): FailureResult {
   const last = tracker.last;
@@ -192,10 +327,17 @@ const TITLES: Partial<Record<WaitResult['outcome'], string>> = {
   deleted: 'Deployment deleted',
   timeout: 'Timed out',
   cancelled: 'Cancelled',
+  'smoke-failed': 'Smoke test failed',
 };
 
 function titleFor(result: WaitResult): string {
   return TITLES[result.outcome] ?? 'Deploy failed';
+}
+
+/** The GitHub deployment state for a run: the rollout failed, or the action could not tell. */
+function githubState(report: RunReport): GitHubDeploymentState {
+  if (SUCCESSFUL_OUTCOMES.has(report.outcome)) return 'success';
+  return ['error', 'timeout', 'cancelled'].includes(report.outcome) ? 'error' : 'failure';
 }
 
 async function publish(report: RunReport, deps: RunDeps): Promise<void> {
@@ -204,7 +346,7 @@ async function publish(report: RunReport, deps: RunDeps): Promise<void> {
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
     log.info(`Done in ${took}: ${report.message}`);
-  } else if (report.outcome === 'not-waited') {
+  } else if (report.outcome === 'not-waited' || report.outcome === 'dry-run') {
     log.info(report.message);
   } else if (report.outcome === 'no-rollout') {
     log.warning(report.message, { title: 'No new rollout observed' });

@@ -1,3 +1,4 @@
+import { describeChange, type FieldChange } from './diff.js';
 import { formatDuration } from './duration.js';
 import { neutralise } from './log.js';
 import { publicUrl } from './rollout.js';
@@ -18,6 +19,11 @@ export interface RunReport {
   /** Whether an update was sent, and its fields (names only: values may be long). */
   updatedFields: readonly string[];
   requestCount: number;
+  /** With a dry run: what the update would change. */
+  changes?: FieldChange[];
+  /** With a smoke test: the models the endpoint listed, and the reply to the prompt. */
+  models?: string[];
+  reply?: string;
 }
 
 /** Where outputs go: `core.setOutput` in the action. */
@@ -44,6 +50,7 @@ export function outputsFor(report: RunReport): Record<string, string> {
     'deployment-configuration-id': d?.deploymentConfiguration?.id ?? '',
     deployment: d ? JSON.stringify(d) : '',
     'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
+    models: JSON.stringify(report.models ?? []),
   };
 }
 
@@ -65,6 +72,8 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   running: '✅ Rolled out: the new rollout is running',
   'no-rollout': '⚠️ Updated, but no new rollout was observed',
   'not-waited': '☑️ Update sent (not waited for)',
+  'dry-run': '🔍 Dry run: no update sent',
+  'smoke-failed': '❌ Running, but the model does not answer',
   crashed: '❌ The rollout crashed',
   paused: '❌ The deployment was paused',
   deleting: '❌ The deployment is being deleted',
@@ -108,6 +117,21 @@ export function summaryMarkdown(report: RunReport): string {
   rows.push(['API requests', String(report.requestCount)]);
   lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
 
+  if (report.changes) {
+    lines.push('### Changes the update would make', '');
+    if (report.changes.length === 0) lines.push('None: the deployment already matches.', '');
+    else lines.push(...report.changes.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
+  }
+  if (report.models) {
+    lines.push(
+      '### Smoke test',
+      '',
+      `Models listed: ${report.models.map((m) => `\`${escapeCell(m)}\``).join(', ') || 'none'}`,
+    );
+    if (report.reply !== undefined)
+      lines.push('', `Reply to the prompt: ${escapeCell(report.reply)}`);
+    lines.push('');
+  }
   if (report.timeline.length > 0) {
     const end = report.timeline[0]?.startMs ?? 0;
     lines.push('### Rollout timeline', '', '| Status | From | Lasted |', '| --- | --- | --- |');

@@ -22,12 +22,15 @@ export type Outcome =
   | 'timeout'
   | 'cancelled'
   | 'not-waited'
+  | 'dry-run'
+  | 'smoke-failed'
   | 'error';
 
 export const SUCCESSFUL_OUTCOMES: ReadonlySet<Outcome> = new Set([
   'running',
   'no-rollout',
   'not-waited',
+  'dry-run',
 ]);
 
 /** One status the deployment held, and for how long (until `endMs`, or still). */

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { Clock } from './clock.js';
+import { compactJson } from './errors.js';
+import { formatDuration } from './duration.js';
+import { httpRequest, type Dispatcher } from './http.js';
+import type { Logger } from './log.js';
+import { neutralise } from './log.js';
+
+/** `GET /v1/models` of an OpenAI-compatible server (vLLM serves one). */
+const ModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
+
+/** `POST /v1/chat/completions`: only the reply is read. */
+const ChatCompletionSchema = z.looseObject({
+  choices: z
+    .array(z.looseObject({ message: z.looseObject({ content: z.string().nullable().optional() }) }))
+    .min(1),
+});
+
+export interface SmokeOptions {
+  /** The model's base URL (the deployment's public URL, or `smoke-url`). */
+  url: URL;
+  /** The model that must be listed (the spec's model name), when known. */
+  expectedModel: string | undefined;
+  timeoutMs: number;
+  prompt: string | undefined;
+  apiKey: string | undefined;
+  dispatcher: Dispatcher;
+  requestTimeoutMs: number;
+  clock: Clock;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface SmokeResult {
+  ok: boolean;
+  models: string[];
+  reply?: string;
+  message: string;
+}
+
+const FIRST_PAUSE_MS = 2000;
+const LONGEST_PAUSE_MS = 15_000;
+
+/** Probes the model until it lists itself (and answers a prompt), within the smoke timeout. */
+export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
+  const base = o.url.href.replace(/\/+$/, '');
+  const deadline = o.clock.now() + o.timeoutMs;
+  let pause = FIRST_PAUSE_MS;
+  let last = '';
+  for (;;) {
+    const answer = await call(o, 'GET', `${base}/v1/models`);
+    const parsed =
+      answer.status === 200 ? ModelListSchema.safeParse(parseJson(answer.text)) : undefined;
+    const models = parsed?.success ? parsed.data.data.map((m) => m.id) : [];
+    const listed =
+      o.expectedModel === undefined ? models.length > 0 : models.includes(o.expectedModel);
+    if (listed) {
+      o.log.info(`The model answers at ${base}/v1/models: ${models.join(', ')}`);
+      return o.prompt === undefined
+        ? { ok: true, models, message: 'The model is listed.' }
+        : prompt(o, base, models);
+    }
+    const state =
+      answer.status === 200
+        ? parsed?.success
+          ? `it lists ${models.length ? models.join(', ') : 'no model'}${o.expectedModel ? `, not ${o.expectedModel}` : ''}`
+          : `its answer is not a model list: ${neutralise(answer.text.trim(), 120)}`
+        : (answer.error ?? `HTTP ${answer.status}`);
+    if (state !== last) o.log.info(`Waiting for the model at ${base}/v1/models: ${state}`);
+    last = state;
+    if (o.clock.now() + pause > deadline) {
+      return {
+        ok: false,
+        models,
+        message: `The model did not answer at ${base}/v1/models within ${formatDuration(o.timeoutMs)} (last: ${state}). The deployment runs but does not serve: check its logs in Northflank, the port's public setting, or raise "smoke-timeout".`,
+      };
+    }
+    await o.clock.sleep(pause, o.signal);
+    pause = Math.min(LONGEST_PAUSE_MS, Math.round(pause * 1.5));
+  }
+}
+
+async function prompt(o: SmokeOptions, base: string, models: string[]): Promise<SmokeResult> {
+  const model = o.expectedModel ?? models[0] ?? '';
+  const body = JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: o.prompt }],
+    max_tokens: 64,
+  });
+  const answer = await call(o, 'POST', `${base}/v1/chat/completions`, body);
+  const parsed =
+    answer.status === 200 ? ChatCompletionSchema.safeParse(parseJson(answer.text)) : undefined;
+  if (!parsed?.success) {
+    const what = answer.error ?? `HTTP ${answer.status}: ${neutralise(answer.text.trim(), 200)}`;
+    return {
+      ok: false,
+      models,
+      message: `The model is listed but did not answer the smoke prompt (${what}).`,
+    };
+  }
+  const reply = (parsed.data.choices[0]?.message.content ?? '').trim().split('\n')[0] ?? '';
+  o.log.info(`The model replied: ${reply}`);
+  return { ok: true, models, reply, message: 'The model is listed and answered the prompt.' };
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  /** Why there was no HTTP answer. */
+  error?: string;
+}
+
+async function call(
+  o: SmokeOptions,
+  method: 'GET' | 'POST',
+  url: string,
+  body?: string,
+): Promise<Answer> {
+  o.signal.throwIfAborted();
+  const timeout = AbortSignal.timeout(o.requestTimeoutMs);
+  try {
+    const response = await httpRequest(o.dispatcher, new URL(url), {
+      method,
+      signal: AbortSignal.any([o.signal, timeout]),
+      headers: {
+        accept: 'application/json',
+        ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body,
+    });
+    return { status: response.statusCode, text: (await response.body.text()).slice(0, 100_000) };
+  } catch (error) {
+    o.signal.throwIfAborted();
+    const reason = timeout.aborted
+      ? `no answer within ${formatDuration(o.requestTimeoutMs)}`
+      : compactJson(error instanceof Error ? error.message : error, 200);
+    return { status: 0, text: '', error: neutralise(reason, 200) };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
