@@ -1,0 +1,257 @@
+/**
+ * The workflow experience, through the bundled action: log groups, dry run, the smoke test of the
+ * model against an OpenAI-compatible endpoint, and GitHub deployments against a local fake of
+ * GitHub's API.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  startModelServer,
+  type ModelServer,
+  type ModelServerOptions,
+} from '../emulator/model-server.js';
+import {
+  DEMO_DEPLOYMENT,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+} from '../emulator/server.js';
+import { commandNames, leaks, runAction, type ActionRun } from './helpers/action.js';
+import { startFakeGitHub } from './helpers/fake-github.js';
+
+const MODEL = 'Qwen/Qwen3-8B';
+const SPEC = JSON.stringify({ configuration: { name: MODEL } });
+const FAST_PLAN = { pendingMs: 200, provisioningMs: 300, startingMs: 300 };
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emu = await startEmulator({ plan: FAST_PLAN, ...options });
+  cleanups.push(() => emu.close());
+  return emu;
+}
+
+async function modelServer(options: Partial<ModelServerOptions> = {}): Promise<ModelServer> {
+  const server = await startModelServer({ model: MODEL, ...options });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function deploy(
+  emu: Emulator,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<ActionRun> {
+  const run = await runAction({
+    inputs: {
+      'api-token': emu.token,
+      'api-url': emu.url,
+      'project-id': DEMO_DEPLOYMENT.projectId,
+      'deployment-id': DEMO_DEPLOYMENT.id,
+      'poll-interval': '200ms',
+      timeout: '30s',
+      ...inputs,
+    },
+    env: { ACTIONS_STEP_DEBUG: 'true', ...env },
+  });
+  expect(leaks(run, emu.token)).toEqual([]);
+  return run;
+}
+
+describe('the log', () => {
+  it('groups the phases', async () => {
+    const emu = await emulator();
+    const server = await modelServer();
+    const run = await deploy(emu, { spec: SPEC, 'smoke-test': 'true', 'smoke-url': server.url });
+    const groups = run.stdout.split('\n').filter((l) => l.startsWith('::group::'));
+    expect(groups).toEqual([
+      '::group::Inputs',
+      '::group::Update',
+      '::group::Waiting for the rollout',
+      '::group::Smoke test',
+    ]);
+    expect(commandNames(run.stdout).filter((c) => c === 'endgroup')).toHaveLength(4);
+  });
+});
+
+describe('dry run', () => {
+  it('reads the deployment, shows what would change, sends nothing, and outputs the current state', async () => {
+    const emu = await emulator();
+    const run = await deploy(emu, {
+      'dry-run': 'true',
+      description: 'Chat model served by vLLM',
+      spec: JSON.stringify({
+        configuration: {
+          name: MODEL,
+          nodeConfiguration: { gpu: { configuration: { gpuCount: 2 } } },
+        },
+      }),
+    });
+    expect(run.code).toBe(0);
+    expect(emu.requests.map((r) => r.method)).toEqual(['GET']);
+    expect(run.outputs).toMatchObject({
+      outcome: 'dry-run',
+      status: 'running',
+      'deployment-configuration-id': 'cfg-0001',
+    });
+    expect(run.stdout).toContain(
+      'Would change spec.configuration.name: "meta-llama/Llama-3.1-8B-Instruct" → "Qwen/Qwen3-8B"',
+    );
+    expect(run.stdout).toContain(
+      'Would change spec.configuration.nodeConfiguration.gpu.configuration.gpuCount: 1 → 2',
+    );
+    // The description is already that: not a change.
+    expect(run.stdout).not.toContain('Would change description');
+    expect(run.stdout).toMatch(/Dry run: the update would change 2 field\(s\)/);
+    expect(run.summary).toContain('Dry run: no update sent');
+    expect(run.summary).toContain(
+      'spec.configuration.nodeConfiguration.gpu.configuration.gpuCount: 1 → 2',
+    );
+  });
+});
+
+describe('smoke test', () => {
+  it('waits for the model to come up and list itself, then passes', async () => {
+    const emu = await emulator();
+    const server = await modelServer({ readyAfterMs: 2500 });
+    const run = await deploy(emu, { spec: SPEC, 'smoke-test': 'true', 'smoke-url': server.url });
+    expect(run.code).toBe(0);
+    expect(run.outputs.outcome).toBe('running');
+    expect(JSON.parse(run.outputs.models!)).toEqual([MODEL]);
+    expect(run.stdout).toMatch(/Waiting for the model at \S+\/v1\/models: HTTP 503/);
+    expect(run.stdout).toContain(`The model answers at ${server.url}/v1/models: ${MODEL}`);
+    expect(server.requests.filter((r) => r.path === '/v1/models').length).toBeGreaterThanOrEqual(2);
+    expect(run.summary).toContain('### Smoke test');
+  });
+
+  it('sends the prompt with the key, and shows the first line of the reply', async () => {
+    const emu = await emulator();
+    const server = await modelServer({ apiKey: 'sk-model-key' });
+    const run = await deploy(emu, {
+      spec: SPEC,
+      'smoke-test': 'true',
+      'smoke-url': server.url,
+      'smoke-prompt': 'Say hello',
+      'smoke-api-key': 'sk-model-key',
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('The model replied: Hello from the emulator!');
+    expect(run.stdout).not.toContain('Second line.');
+    const completion = server.requests.find((r) => r.path === '/v1/chat/completions');
+    expect(completion?.body).toMatchObject({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Say hello' }],
+    });
+    expect(completion?.authorization).toBe('Bearer sk-model-key');
+    expect(leaks(run, 'sk-model-key')).toEqual([]);
+  });
+
+  it('fails the step when the model never answers within smoke-timeout', async () => {
+    const emu = await emulator();
+    const server = await modelServer({ neverReady: true });
+    const run = await deploy(emu, {
+      spec: SPEC,
+      'smoke-test': 'true',
+      'smoke-url': server.url,
+      'smoke-timeout': '3s',
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'smoke-failed', status: 'running' });
+    expect(run.stdout).toMatch(
+      /^::error title=Smoke test failed::The model did not answer at \S+ within 3s \(last: HTTP 503\)/m,
+    );
+  });
+
+  it('fails the step when the completion fails', async () => {
+    const emu = await emulator();
+    const server = await modelServer({ completionFails: true });
+    const run = await deploy(emu, {
+      spec: SPEC,
+      'smoke-test': 'true',
+      'smoke-url': server.url,
+      'smoke-prompt': 'hi',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/did not answer the smoke prompt \(HTTP 500: .*CUDA out of memory/);
+  });
+
+  it('without a public HTTP port or smoke-url, says what to do', async () => {
+    const emu = await emulator({
+      deployments: [
+        {
+          ports: [{ id: 'grpc', name: 'grpc', internalPort: 9000, protocol: 'TCP', public: false }],
+        },
+      ],
+    });
+    const run = await deploy(emu, { spec: SPEC, 'smoke-test': 'true' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /the deployment has no public HTTP port\. Make one public, or set smoke-url/,
+    );
+  });
+});
+
+describe('GitHub deployments', () => {
+  const githubEnv = (url: string): Record<string, string> => ({
+    GITHUB_API_URL: url,
+    GITHUB_SERVER_URL: 'https://github.example',
+    GITHUB_REPOSITORY: 'acme/models',
+    GITHUB_SHA: 'c0ffee',
+    GITHUB_RUN_ID: '77',
+    GITHUB_TOKEN: 'ghs_workflow_token',
+  });
+
+  it('records the rollout: created for the commit, in_progress while waiting, success with the URL', async () => {
+    const emu = await emulator();
+    const github = await startFakeGitHub();
+    cleanups.push(() => github.close());
+    const run = await deploy(emu, { spec: SPEC, environment: 'production' }, githubEnv(github.url));
+    expect(run.code).toBe(0);
+    expect(github.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'POST /repos/acme/models/deployments',
+      'POST /repos/acme/models/deployments/4242/statuses',
+      'POST /repos/acme/models/deployments/4242/statuses',
+    ]);
+    expect(github.calls[0]?.body).toMatchObject({
+      ref: 'c0ffee',
+      environment: 'production',
+      auto_merge: false,
+      required_contexts: [],
+    });
+    expect(github.calls[1]?.body).toMatchObject({
+      state: 'in_progress',
+      log_url: 'https://github.example/acme/models/actions/runs/77',
+    });
+    expect(github.calls[2]?.body).toMatchObject({
+      state: 'success',
+      environment_url: 'https://http--llama-chat--demo-project.emulator.code.run',
+    });
+    expect(github.calls.every((c) => c.authorization === 'token ghs_workflow_token')).toBe(true);
+    expect(leaks(run, 'ghs_workflow_token')).toEqual([]);
+    // The GitHub deployment was created once the update was accepted.
+    const firstGitHubCall = run.stdout.indexOf('GitHub deployment 4242');
+    expect(firstGitHubCall).toBeGreaterThan(run.stdout.indexOf('Update accepted'));
+  });
+
+  it('marks a crashed rollout as failure', async () => {
+    const emu = await emulator({ plan: { ...FAST_PLAN, ending: 'crashed' } });
+    const github = await startFakeGitHub();
+    cleanups.push(() => github.close());
+    const run = await deploy(emu, { spec: SPEC, environment: 'staging' }, githubEnv(github.url));
+    expect(run.code).toBe(1);
+    expect(github.calls.at(-1)?.body).toMatchObject({ state: 'failure' });
+  });
+
+  it('warns, and still deploys, when the token may not create deployments', async () => {
+    const emu = await emulator();
+    const github = await startFakeGitHub({ refuse: true });
+    cleanups.push(() => github.close());
+    const run = await deploy(emu, { spec: SPEC, environment: 'production' }, githubEnv(github.url));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^::warning::Could not record a GitHub deployment to "production": .*Resource not accessible by integration.*deployments: write/m,
+    );
+  });
+});
