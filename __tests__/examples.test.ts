@@ -1,0 +1,92 @@
+/**
+ * action.yml and the example workflows, checked with GitHub's own parser (@actions/workflow-parser),
+ * and the examples cross-checked against action.yml: every input they pass and every output they
+ * read exists.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
+import { parseAction } from '@actions/workflow-parser/actions/index';
+import { parse } from 'yaml';
+import { actionYml } from './helpers/action.js';
+import { ROOT } from '../scripts/local-runner.js';
+
+const EXAMPLES = path.join(ROOT, 'examples', 'workflows');
+const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yml'));
+const trace = new NoOperationTraceWriter();
+
+function errorsOf(result: {
+  context: { errors: { getErrors(): { message: string }[] } };
+}): string[] {
+  return result.context.errors.getErrors().map((e) => e.message);
+}
+
+describe("GitHub's parser", () => {
+  it('accepts action.yml', () => {
+    const content = readFileSync(path.join(ROOT, 'action.yml'), 'utf8');
+    expect(errorsOf(parseAction({ name: 'action.yml', content }, trace))).toEqual([]);
+  });
+
+  it('rejects a broken action.yml (the check can fail)', () => {
+    const content = 'name: x\ndescription: y\nruns:\n  using: node24\n  mian: dist/index.js\n';
+    expect(errorsOf(parseAction({ name: 'action.yml', content }, trace)).length).toBeGreaterThan(0);
+  });
+
+  it('rejects a broken workflow (the check can fail)', () => {
+    const content = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n';
+    expect(errorsOf(parseWorkflow({ name: 'bad.yml', content }, trace)).length).toBeGreaterThan(0);
+  });
+
+  it('there are examples for each use the README promises', () => {
+    expect(files.sort()).toEqual([
+      'chain-outputs.yml',
+      'deploy-on-push.yml',
+      'environment.yml',
+      'matrix.yml',
+      'spec-file.yml',
+    ]);
+  });
+
+  it.each(files)('accepts examples/workflows/%s', (file) => {
+    const content = readFileSync(path.join(EXAMPLES, file), 'utf8');
+    expect(errorsOf(parseWorkflow({ name: file, content }, trace))).toEqual([]);
+  });
+
+  it.each(['ci.yml', 'release.yml'])("accepts the project's own .github/workflows/%s", (file) => {
+    const content = readFileSync(path.join(ROOT, '.github', 'workflows', file), 'utf8');
+    expect(errorsOf(parseWorkflow({ name: file, content }, trace))).toEqual([]);
+  });
+});
+
+interface Step {
+  id?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
+}
+
+describe('the examples against action.yml', () => {
+  const { inputs, outputs } = actionYml();
+
+  it.each(files)(
+    '%s passes only declared inputs, all required ones, and reads only declared outputs',
+    (file) => {
+      const text = readFileSync(path.join(EXAMPLES, file), 'utf8');
+      const workflow = parse(text) as { jobs: Record<string, { steps: Step[] }> };
+      const ours = Object.values(workflow.jobs)
+        .flatMap((job) => job.steps)
+        .filter((step) => step.uses?.includes('northflank-llm-deploy-action'));
+      expect(ours.length).toBeGreaterThan(0);
+      for (const step of ours) {
+        const given = Object.keys(step.with ?? {});
+        expect(given.filter((name) => !(name in inputs))).toEqual([]);
+        const required = Object.entries(inputs)
+          .filter(([, i]) => i.required)
+          .map(([name]) => name);
+        expect(required.filter((name) => !given.includes(name))).toEqual([]);
+      }
+      const read = [...text.matchAll(/steps\.deploy\.outputs\.([a-z-]+)/g)].map((m) => m[1] ?? '');
+      expect(read.filter((name) => !(name in outputs))).toEqual([]);
+    },
+  );
+});
