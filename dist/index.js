@@ -45056,15 +45056,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 529:
+/***/ 1627:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ systemClock)
+  m: () => (/* binding */ defaultDeps)
 });
 
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/clock.ts
@@ -45084,6 +45088,45 @@ const systemClock = {
         }
     },
 };
+
+// EXTERNAL MODULE: ./src/log.ts
+var log = __nccwpck_require__(5625);
+;// CONCATENATED MODULE: ./src/defaults.ts
+
+
+
+
+/** The real world for `run()`: @actions/core, the system clock, this process's environment. */
+function defaultDeps(signal = new AbortController().signal) {
+    return {
+        inputs: {
+            getInput: (name) => core.getInput(name, { trimWhitespace: false }),
+            setSecret: (value) => {
+                core.setSecret(value);
+            },
+            readFile: (file) => (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'),
+            workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+        },
+        clock: systemClock,
+        random: Math.random,
+        signal,
+        log: (0,log/* createLogger */.h)(),
+        outputs: {
+            setOutput: (name, value) => {
+                // Without GITHUB_OUTPUT, core.setOutput prints a ::set-output command with the value on
+                // stdout; core escapes %, CR and LF there but not `##[`, which API text could carry.
+                core.setOutput(name, process.env.GITHUB_OUTPUT ? value : value.replace(/##\[/g, '#\u200B#['));
+            },
+        },
+        summary: {
+            write: async (markdown) => {
+                if (!process.env.GITHUB_STEP_SUMMARY)
+                    return;
+                await core.summary.addRaw(markdown, true).write();
+            },
+        },
+    };
+}
 
 
 /***/ }),
@@ -45215,16 +45258,9 @@ function errorTitle(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(529);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9622);
-
-
-
+/* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1627);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9622);
 
 
 
@@ -45235,46 +45271,15 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
         if (cancel.signal.aborted)
             return;
-        cancel.abort(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .CancelledError */ .cc(signal));
+        cancel.abort(new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .CancelledError */ .cc(signal));
         // Reporting normally takes milliseconds; if anything hangs, leave anyway, non-zero.
         setTimeout(() => process.exit(1), CANCEL_GRACE_MS).unref();
     });
 }
-const log = (0,_log_js__WEBPACK_IMPORTED_MODULE_4__/* .createLogger */ .h)();
-const report = await (0,_main_js__WEBPACK_IMPORTED_MODULE_5__/* .run */ .e)({
-    inputs: {
-        getInput: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.getInput(name, { trimWhitespace: false }),
-        setSecret: (value) => {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__.setSecret(value);
-        },
-        readFile: (file) => (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(file, 'utf8'),
-        workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-    },
-    clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
-    random: Math.random,
-    signal: cancel.signal,
-    log,
-    outputs: {
-        setOutput: (name, value) => {
-            // Without GITHUB_OUTPUT, core.setOutput prints a ::set-output command with the value on
-            // stdout, where API text could carry a `##[` command; such a runner gets no outputs.
-            if (process.env.GITHUB_OUTPUT)
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__.setOutput(name, value);
-            else
-                log.debug(`GITHUB_OUTPUT is not set; output ${name} not written`);
-        },
-    },
-    summary: {
-        write: async (markdown) => {
-            if (!process.env.GITHUB_STEP_SUMMARY)
-                return;
-            await _actions_core__WEBPACK_IMPORTED_MODULE_0__.summary.addRaw(markdown, true).write();
-        },
-    },
-});
+const report = await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)((0,_defaults_js__WEBPACK_IMPORTED_MODULE_0__/* .defaultDeps */ .m)(cancel.signal));
 // Not process.exit(): on some platforms that cuts off stdout still being written to a pipe.
 // run() closes its connections, so the process ends by itself.
-process.exitCode = (0,_main_js__WEBPACK_IMPORTED_MODULE_5__/* .succeeded */ .g)(report) ? 0 : 1;
+process.exitCode = (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .succeeded */ .g)(report) ? 0 : 1;
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -55489,6 +55494,8 @@ async function readCapped(body) {
     return Buffer.concat(chunks).toString('utf8');
 }
 
+// EXTERNAL MODULE: ./src/defaults.ts + 3 modules
+var defaults = __nccwpck_require__(1627);
 ;// CONCATENATED MODULE: ./src/diff.ts
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -56270,8 +56277,9 @@ const ACTION_NAME = 'northflank-llm-deploy-action';
 
 
 
+
 /** Rolls out the deployment: inputs, update, wait, report. Resolves to the report; never throws. */
-async function run(deps) {
+async function run(deps = (0,defaults/* defaultDeps */.m)()) {
     const { clock, log } = deps;
     const startedMs = clock.now();
     const tracker = new RolloutTracker();
@@ -56645,13 +56653,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 

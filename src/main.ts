@@ -1,5 +1,6 @@
 import { NorthflankClient, createDispatcher } from './client.js';
 import type { Clock } from './clock.js';
+import { defaultDeps } from './defaults.js';
 import { changesOf, describeChange, type FieldChange } from './diff.js';
 import { formatDuration } from './duration.js';
 import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
@@ -51,7 +52,7 @@ type Result = WaitResult & {
 };
 
 /** Rolls out the deployment: inputs, update, wait, report. Resolves to the report; never throws. */
-export async function run(deps: RunDeps): Promise<RunReport> {
+export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
   const { clock, log } = deps;
   const startedMs = clock.now();
   const tracker = new RolloutTracker();
