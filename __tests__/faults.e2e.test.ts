@@ -211,6 +211,31 @@ describe('log safety', () => {
   });
 });
 
+describe('outputs without GITHUB_OUTPUT', () => {
+  it('still sets them (as ::set-output), with API text defused', async () => {
+    const e = await start({
+      deployments: [{ description: 'x ##[set-output name=status;]hacked' }],
+    });
+    const run = await runAction({
+      inputs: {
+        'api-token': e.token,
+        'api-url': e.url,
+        'project-id': DEMO_DEPLOYMENT.projectId,
+        'deployment-id': DEMO_DEPLOYMENT.id,
+        wait: 'false',
+      },
+      env: { GITHUB_OUTPUT: '' },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^::set-output name=outcome::not-waited$/m);
+    expect(run.stdout).toMatch(
+      /^::set-output name=deployment::.*x #\u200B#\[set-output name=status;\]hacked/m,
+    );
+    expectOnlyOurCommands({ ...run, stdout: run.stdout.replace(/^::set-output .*$/gm, '') });
+    expect(run.stdout).not.toContain('##[');
+  });
+});
+
 describe('cancellation', () => {
   /** Runs a rollout, injects `fault` once the wait is under way, and sends `signal` once `ready`. */
   async function cancelDuring(
