@@ -55188,7 +55188,9 @@ const DeploymentSchema = looseObject({
     description: schemas_string().optional(),
     tags: array(schemas_string()).optional(),
     projectId: schemas_string().optional(),
-    spec: unknown().optional(),
+    // Only the model's name is read (the smoke test looks for it); the rest is kept as it comes.
+    spec: looseObject({ configuration: looseObject({ name: schemas_string().optional() }).optional() })
+        .optional(),
     dns: looseObject({ base: schemas_string(), zone: schemas_string().optional() }).optional(),
     ports: array(DeploymentPortSchema).optional(),
     deploymentConfiguration: looseObject({ id: schemas_string(), createdAt: schemas_string().optional() })
@@ -55540,8 +55542,7 @@ function changesOf(body, current) {
             changes.push({ path: 'ports', from, to });
     }
     if (body.spec?.configuration !== undefined) {
-        const currentConfiguration = isObject(current.spec) ? current.spec.configuration : undefined;
-        diffObject('spec.configuration', body.spec.configuration, currentConfiguration, changes);
+        diffObject('spec.configuration', body.spec.configuration, current.spec?.configuration, changes);
     }
     return changes;
 }
@@ -56441,8 +56442,7 @@ async function smoke(settings, smokeSettings, rolled, deps) {
             message: 'The smoke test needs a URL: the deployment has no public HTTP port. Make one public, or set smoke-url.',
         };
     }
-    const spec = deployment?.spec;
-    const expectedModel = typeof spec?.configuration?.name === 'string' ? spec.configuration.name : undefined;
+    const expectedModel = deployment?.spec?.configuration?.name;
     const dispatcher = createDispatcher(settings.requestTimeoutMs);
     try {
         const smoked = await smokeTest({

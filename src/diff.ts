@@ -56,8 +56,7 @@ export function changesOf(body: UpdateBody, current: Deployment): FieldChange[] 
     if (!same(from, to)) changes.push({ path: 'ports', from, to });
   }
   if (body.spec?.configuration !== undefined) {
-    const currentConfiguration = isObject(current.spec) ? current.spec.configuration : undefined;
-    diffObject('spec.configuration', body.spec.configuration, currentConfiguration, changes);
+    diffObject('spec.configuration', body.spec.configuration, current.spec?.configuration, changes);
   }
   return changes;
 }

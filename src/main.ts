@@ -257,9 +257,7 @@ async function smoke(
         'The smoke test needs a URL: the deployment has no public HTTP port. Make one public, or set smoke-url.',
     };
   }
-  const spec = deployment?.spec as { configuration?: { name?: unknown } } | undefined;
-  const expectedModel =
-    typeof spec?.configuration?.name === 'string' ? spec.configuration.name : undefined;
+  const expectedModel = deployment?.spec?.configuration?.name;
   const dispatcher = createDispatcher(settings.requestTimeoutMs);
   try {
     const smoked = await smokeTest({

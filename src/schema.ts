@@ -165,7 +165,10 @@ export const DeploymentSchema = z.looseObject({
   description: z.string().optional(),
   tags: z.array(z.string()).optional(),
   projectId: z.string().optional(),
-  spec: z.unknown().optional(),
+  // Only the model's name is read (the smoke test looks for it); the rest is kept as it comes.
+  spec: z
+    .looseObject({ configuration: z.looseObject({ name: z.string().optional() }).optional() })
+    .optional(),
   dns: z.looseObject({ base: z.string(), zone: z.string().optional() }).optional(),
   ports: z.array(DeploymentPortSchema).optional(),
   deploymentConfiguration: z
