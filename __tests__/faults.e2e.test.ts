@@ -5,12 +5,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import {
-  DEMO_DEPLOYMENT,
   startEmulator,
   toApi,
   type Emulator,
   type EmulatorOptions,
   type Fault,
+  emulatorInputs,
 } from '../emulator/server.js';
 import {
   commandNames,
@@ -53,10 +53,7 @@ async function deploy(
 ): Promise<ActionRun> {
   const run = await runAction({
     inputs: {
-      'api-token': e.token,
-      'api-url': e.url,
-      'project-id': DEMO_DEPLOYMENT.projectId,
-      'deployment-id': DEMO_DEPLOYMENT.id,
+      ...emulatorInputs(e),
       'poll-interval': '200ms',
       timeout: '30s',
       spec: SPEC,
@@ -218,10 +215,7 @@ describe('outputs without GITHUB_OUTPUT', () => {
     });
     const run = await runAction({
       inputs: {
-        'api-token': e.token,
-        'api-url': e.url,
-        'project-id': DEMO_DEPLOYMENT.projectId,
-        'deployment-id': DEMO_DEPLOYMENT.id,
+        ...emulatorInputs(e),
         wait: 'false',
       },
       env: { GITHUB_OUTPUT: '' },

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { DEMO_DEPLOYMENT, startEmulator, type Emulator } from '../emulator/server.js';
+import { startEmulator, type Emulator, emulatorInputs } from '../emulator/server.js';
 import { InputError } from '../src/errors.js';
 import { parseSettings, type InputSources } from '../src/inputs.js';
 import { actionYml, runAction } from './helpers/action.js';
@@ -102,10 +102,7 @@ describe('the bundled action, for random invalid input', () => {
       const before = emu.requests.length;
       const run = await runAction({
         inputs: {
-          'api-token': emu.token,
-          'api-url': emu.url,
-          'project-id': DEMO_DEPLOYMENT.projectId,
-          'deployment-id': DEMO_DEPLOYMENT.id,
+          ...emulatorInputs(emu),
           ...sample,
         },
       });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO_DEPLOYMENT, startEmulator, type Emulator } from '../emulator/server.js';
+import { startEmulator, type Emulator, emulatorInputs } from '../emulator/server.js';
 import { leaks, runAction } from './helpers/action.js';
 
 let emu: Emulator;
@@ -67,10 +67,7 @@ describe('invalid input fails the step before any request', () => {
     const before = emu.requests.length;
     const run = await runAction({
       inputs: {
-        'api-token': emu.token,
-        'api-url': emu.url,
-        'project-id': DEMO_DEPLOYMENT.projectId,
-        'deployment-id': DEMO_DEPLOYMENT.id,
+        ...emulatorInputs(emu),
         ...inputs,
       },
     });

@@ -4,6 +4,7 @@ import {
   startEmulator,
   type Emulator,
   type EmulatorOptions,
+  emulatorInputs,
 } from '../emulator/server.js';
 import { ACTION_VERSION } from '../src/version.js';
 import { commandNames, leaks, runAction, type ActionRun } from './helpers/action.js';
@@ -25,10 +26,7 @@ async function start(options: EmulatorOptions = {}): Promise<Emulator> {
 
 function baseInputs(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    'api-token': emu.token,
-    'api-url': emu.url,
-    'project-id': DEMO_DEPLOYMENT.projectId,
-    'deployment-id': DEMO_DEPLOYMENT.id,
+    ...emulatorInputs(emu),
     'poll-interval': '200ms',
     timeout: '20s',
     'rollout-start-grace': '3s',

@@ -10,10 +10,10 @@ import {
   type ModelServerOptions,
 } from '../emulator/model-server.js';
 import {
-  DEMO_DEPLOYMENT,
   startEmulator,
   type Emulator,
   type EmulatorOptions,
+  emulatorInputs,
 } from '../emulator/server.js';
 import { commandNames, leaks, runAction, type ActionRun } from './helpers/action.js';
 import { startFakeGitHub } from './helpers/fake-github.js';
@@ -46,10 +46,7 @@ async function deploy(
 ): Promise<ActionRun> {
   const run = await runAction({
     inputs: {
-      'api-token': emu.token,
-      'api-url': emu.url,
-      'project-id': DEMO_DEPLOYMENT.projectId,
-      'deployment-id': DEMO_DEPLOYMENT.id,
+      ...emulatorInputs(emu),
       'poll-interval': '200ms',
       timeout: '30s',
       ...inputs,

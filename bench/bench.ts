@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { endsAtMs, planOfDuration, statusAt, type Rollout } from '../emulator/model.js';
-import { DEMO_DEPLOYMENT, startEmulator } from '../emulator/server.js';
+import { startEmulator, emulatorInputs } from '../emulator/server.js';
 import { createLogger } from '../src/log.js';
 import type { Deployment } from '../src/schema.js';
 import { DEFAULT_POLL_POLICY, RolloutTracker, waitForRollout } from '../src/wait.js';
@@ -213,10 +213,7 @@ async function realRollout(rolloutMs: number): Promise<PollingResult & { peakRss
   let exitedAt = 0;
   const run = await runAction({
     inputs: {
-      'api-token': emulator.token,
-      'api-url': emulator.url,
-      'project-id': DEMO_DEPLOYMENT.projectId,
-      'deployment-id': DEMO_DEPLOYMENT.id,
+      ...emulatorInputs(emulator),
       spec: '{"configuration": {"revision": "bench"}}',
     },
     env: { NODE_OPTIONS: `--import=${pathToFileURL(RSS_PRELOAD).href}`, BENCH_RSS_FILE: rssFile },

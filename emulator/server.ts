@@ -92,6 +92,16 @@ export const DEMO_DEPLOYMENT = {
   id: 'llama-chat',
 } as const;
 
+/** The action's inputs that point it at this emulator's demo deployment. */
+export function emulatorInputs(emulator: Pick<Emulator, 'url' | 'token'>): Record<string, string> {
+  return {
+    'api-token': emulator.token,
+    'api-url': emulator.url,
+    'project-id': DEMO_DEPLOYMENT.projectId,
+    'deployment-id': DEMO_DEPLOYMENT.id,
+  };
+}
+
 function seed(partial: Partial<StoredDeployment>, nowMs: number): StoredDeployment {
   const created = new Date(nowMs - 86_400_000).toISOString();
   return {

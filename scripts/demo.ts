@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEMO_DEPLOYMENT, startEmulator } from '../emulator/server.js';
+import { DEMO_DEPLOYMENT, startEmulator, emulatorInputs } from '../emulator/server.js';
 import { ROOT, runAction } from './local-runner.js';
 
 const emulator = await startEmulator({
@@ -21,10 +21,7 @@ console.log(
 const spec = readFileSync(path.join(ROOT, 'examples', 'model-spec.yaml'), 'utf8');
 const run = await runAction({
   inputs: {
-    'api-token': emulator.token,
-    'api-url': emulator.url,
-    'project-id': DEMO_DEPLOYMENT.projectId,
-    'deployment-id': DEMO_DEPLOYMENT.id,
+    ...emulatorInputs(emulator),
     'spec-file': 'model-spec.yaml',
     description: 'Qwen3 8B on one L4, deployed from git',
     'poll-interval': '2s',
