@@ -88,7 +88,7 @@ describe('the bundled action against the emulator', () => {
     expect(run.stdout).toMatch(/Status: pending after \S+ running \(previous rollout\)/);
     expect(run.stdout).toMatch(/Status: provisioning after \S+ pending/);
     expect(run.stdout).toMatch(/Status: starting after \S+ provisioning/);
-    expect(run.stdout).toMatch(/Status: running after \S+ starting/);
+    expect(run.stdout).toMatch(/Status: running after \S+ starting, .+ since the update/);
     expect(run.stdout.match(/Status: starting/g)).toHaveLength(1);
 
     expect(run.summary).toContain('## Northflank: llama chat');

@@ -244,10 +244,18 @@ describe('waitForRollout', () => {
     const statusLines = lines.filter((l) => l.startsWith('Status:'));
     expect(statusLines).toEqual([
       'Status: running (previous rollout)',
-      expect.stringMatching(/^Status: pending after 5s running \(previous rollout\)$/) as unknown,
-      expect.stringMatching(/^Status: provisioning after \d+s pending$/) as unknown,
-      expect.stringMatching(/^Status: starting after \dm \d+s provisioning$/) as unknown,
-      expect.stringMatching(/^Status: running after 3m \d+s starting$/) as unknown,
+      expect.stringMatching(
+        /^Status: pending after 5s running \(previous rollout\), 5s since the update$/,
+      ) as unknown,
+      expect.stringMatching(
+        /^Status: provisioning after \d+s pending, \d+s since the update$/,
+      ) as unknown,
+      expect.stringMatching(
+        /^Status: starting after \dm \d+s provisioning, 3m \d+s since the update$/,
+      ) as unknown,
+      expect.stringMatching(
+        /^Status: running after 3m \d+s starting, 6m \d+s since the update$/,
+      ) as unknown,
     ]);
     expect(tracker.timeline.map((e) => e.status)).toEqual([
       'running',

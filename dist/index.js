@@ -56021,7 +56021,7 @@ async function waitForRollout(options) {
         const entry = tracker.timeline.at(-1);
         const label = describeEntry({ status: current.status, previousRollout: !verdict.newRollout });
         if (ended) {
-            log.info(`Status: ${label} after ${formatDuration(now - ended.startMs)} ${describeEntry(ended)}`);
+            log.info(`Status: ${label} after ${formatDuration(now - ended.startMs)} ${describeEntry(ended)}, ${formatDuration(now - options.updateSentMs)} since the update`);
             lastLogMs = now;
         }
         else if (firstReading) {
@@ -56294,12 +56294,14 @@ async function run(deps = (0,defaults/* defaultDeps */.m)()) {
         const api = (client = createClient(active, deps, startedMs));
         // 2. Update: read the deployment first, so the wait can tell the new rollout from the old.
         let sent;
+        let updateSentMs = clock.now();
         const current = await log.group(active.dryRun ? 'Dry run' : 'Update', async () => {
             const read = await api.getDeployment();
             tracker.observe(read, clock.now(), true);
             log.info(`Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`);
             if (!active.dryRun)
                 sent = await update(api, active, read, log);
+            updateSentMs = clock.now();
             return read;
         });
         if (active.dryRun) {
@@ -56315,7 +56317,7 @@ async function run(deps = (0,defaults/* defaultDeps */.m)()) {
             }
             // 3. Wait for the new rollout, then, if asked, check that the model answers.
             result = active.wait
-                ? await log.group('Waiting for the rollout', () => wait(api, active, deps, sent, tracker, startedMs))
+                ? await log.group('Waiting for the rollout', () => wait(api, active, deps, { before: sent, updateSentMs, startedMs }, tracker))
                 : await notWaited(api, tracker, clock);
             const smokeSettings = active.smoke;
             if (smokeSettings && (result.outcome === 'running' || result.outcome === 'no-rollout')) {
@@ -56407,15 +56409,15 @@ function dryRun(settings, current, log) {
         : `Dry run: the update would change ${changes.length} field(s): ${changes.map((c) => c.path).join(', ')}; no update was sent.`;
     return { outcome: 'dry-run', message, deployment: current, changes };
 }
-function wait(api, settings, deps, before, tracker, startedMs) {
+function wait(api, settings, deps, when, tracker) {
     return waitForRollout({
-        before,
-        updateSentMs: deps.clock.now(),
+        before: when.before,
+        updateSentMs: when.updateSentMs,
         getDeployment: () => api.getDeployment(),
         tracker,
         clock: deps.clock,
         signal: deps.signal,
-        deadlineMs: startedMs + settings.timeoutMs,
+        deadlineMs: when.startedMs + settings.timeoutMs,
         poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
         rolloutStartGraceMs: settings.rolloutStartGraceMs,
         log: deps.log,

@@ -69,6 +69,7 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
 
     // 2. Update: read the deployment first, so the wait can tell the new rollout from the old.
     let sent: Deployment | undefined;
+    let updateSentMs = clock.now();
     const current = await log.group(active.dryRun ? 'Dry run' : 'Update', async () => {
       const read = await api.getDeployment();
       tracker.observe(read, clock.now(), true);
@@ -76,6 +77,7 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
         `Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`,
       );
       if (!active.dryRun) sent = await update(api, active, read, log);
+      updateSentMs = clock.now();
       return read;
     });
     if (active.dryRun) {
@@ -91,7 +93,7 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
       // 3. Wait for the new rollout, then, if asked, check that the model answers.
       result = active.wait
         ? await log.group('Waiting for the rollout', () =>
-            wait(api, active, deps, sent, tracker, startedMs),
+            wait(api, active, deps, { before: sent, updateSentMs, startedMs }, tracker),
           )
         : await notWaited(api, tracker, clock);
       const smokeSettings = active.smoke;
@@ -206,18 +208,17 @@ function wait(
   api: NorthflankClient,
   settings: Settings,
   deps: RunDeps,
-  before: Deployment | undefined,
+  when: { before: Deployment | undefined; updateSentMs: number; startedMs: number },
   tracker: RolloutTracker,
-  startedMs: number,
 ): Promise<WaitResult> {
   return waitForRollout({
-    before,
-    updateSentMs: deps.clock.now(),
+    before: when.before,
+    updateSentMs: when.updateSentMs,
     getDeployment: () => api.getDeployment(),
     tracker,
     clock: deps.clock,
     signal: deps.signal,
-    deadlineMs: startedMs + settings.timeoutMs,
+    deadlineMs: when.startedMs + settings.timeoutMs,
     poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
     rolloutStartGraceMs: settings.rolloutStartGraceMs,
     log: deps.log,

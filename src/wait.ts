@@ -273,7 +273,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     const label = describeEntry({ status: current.status, previousRollout: !verdict.newRollout });
     if (ended) {
       log.info(
-        `Status: ${label} after ${formatDuration(now - ended.startMs)} ${describeEntry(ended)}`,
+        `Status: ${label} after ${formatDuration(now - ended.startMs)} ${describeEntry(ended)}, ${formatDuration(now - options.updateSentMs)} since the update`,
       );
       lastLogMs = now;
     } else if (firstReading) {
