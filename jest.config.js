@@ -9,4 +9,5 @@ export default {
   // Black-box tests spawn the bundle and talk to a real server; give them room on a 2-core machine.
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/jest.summary-reporter.js'],
 };
