@@ -51,8 +51,20 @@ function annotation(options: AnnotationOptions | undefined): core.AnnotationProp
   return options?.title === undefined ? undefined : { title: neutralise(options.title, 200) };
 }
 
+// Named functions rather than the `core` namespace itself: the bundler then sees which of
+// @actions/core's exports are used and leaves out the rest (its OIDC client and its HTTP stack).
+const coreSink: LogSink = {
+  info: core.info,
+  debug: core.debug,
+  warning: core.warning,
+  error: core.error,
+  notice: core.notice,
+  startGroup: core.startGroup,
+  endGroup: core.endGroup,
+};
+
 /** A logger that neutralises workflow commands before anything reaches the sink. */
-export function createLogger(sink: LogSink = core): Logger {
+export function createLogger(sink: LogSink = coreSink): Logger {
   return {
     info: (message) => {
       sink.info(neutralise(message));

@@ -1,0 +1,31 @@
+// Runs after `npm ci` / `npm install`, before anything is bundled.
+//
+// @actions/core's index imports, at its top level, its OIDC client (which brings
+// @actions/http-client and a whole second copy of undici) and @actions/exec, though this action
+// uses neither. None of its modules does anything on import, but the package does not declare
+// that, so ncc keeps them all: about 1 MB of bundle and 50-60 ms of start-up on every run.
+// Declaring the package free of side effects lets ncc (webpack) drop what the action does not use.
+// Only versions whose modules were read for side effects are marked; any other fails the install,
+// so that an upgrade is reviewed rather than silently bundled differently.
+import { readFileSync, writeFileSync } from 'node:fs';
+import process from 'node:process';
+import { URL } from 'node:url';
+
+const REVIEWED = { '@actions/core': ['3.0.1'] };
+
+for (const [name, versions] of Object.entries(REVIEWED)) {
+  // The action's own copy, the one ncc bundles (its exports map hides package.json from resolve).
+  const file = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+  const pkg = JSON.parse(readFileSync(file, 'utf8'));
+  if (!versions.includes(pkg.version)) {
+    process.stderr.write(
+      `postinstall: ${name}@${pkg.version} has not been reviewed for side effects on import ` +
+        `(reviewed: ${versions.join(', ')}). Read its lib/*.js, then add the version to ` +
+        `REVIEWED in scripts/postinstall.js.\n`,
+    );
+    process.exit(1);
+  }
+  if (pkg.sideEffects !== false) {
+    writeFileSync(file, JSON.stringify({ ...pkg, sideEffects: false }, null, 2) + '\n');
+  }
+}
