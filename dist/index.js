@@ -17175,12 +17175,20 @@ function errorTitle(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5761);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9622);
+/* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8877);
+/* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5761);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9622);
 
 
 
+
+// undici parses HTTP with llhttp compiled to WebAssembly, and V8 re-compiles its busy functions
+// with its optimising compiler: about 35 MB of peak memory to speed up a few dozen small responses.
+// V8's baseline compiler alone parses them as well. V8 reads this flag when it compiles a module,
+// and undici compiles llhttp on its first connection, which comes after this line.
+(0,node_v8__WEBPACK_IMPORTED_MODULE_0__.setFlagsFromString)('--liftoff-only');
 /** After a cancel, the runner kills the step 7.5 s after SIGINT; finish well before that. */
 const CANCEL_GRACE_MS = 1500;
 const cancel = new AbortController();
@@ -17188,15 +17196,15 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
         if (cancel.signal.aborted)
             return;
-        cancel.abort(new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .CancelledError */ .cc(signal));
+        cancel.abort(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .CancelledError */ .cc(signal));
         // Reporting normally takes milliseconds; if anything hangs, leave anyway, non-zero.
         setTimeout(() => process.exit(1), CANCEL_GRACE_MS).unref();
     });
 }
-const report = await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)((0,_defaults_js__WEBPACK_IMPORTED_MODULE_0__/* .defaultDeps */ .m)(cancel.signal));
+const report = await (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)((0,_defaults_js__WEBPACK_IMPORTED_MODULE_1__/* .defaultDeps */ .m)(cancel.signal));
 // Not process.exit(): on some platforms that cuts off stdout still being written to a pipe.
 // run() closes its connections, so the process ends by itself.
-process.exitCode = (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .succeeded */ .g)(report) ? 0 : 1;
+process.exitCode = (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .succeeded */ .g)(report) ? 0 : 1;
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -28660,6 +28668,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 8877:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 
 /***/ }),
 
