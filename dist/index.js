@@ -17326,6 +17326,27 @@ function createAgent(timeouts) {
 function httpRequest(dispatcher, url, options) {
     return dispatcher.request({ ...options, origin: url.origin, path: url.pathname + url.search });
 }
+/** A response body as UTF-8 text; fails once it passes `maxBytes` instead of buffering it all. */
+async function readCapped(body, maxBytes) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of body) {
+        size += chunk.byteLength;
+        if (size > maxBytes)
+            throw new Error(`response larger than ${maxBytes} bytes`);
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+/** The JSON value that `text` holds, or undefined when it holds none. */
+function parseJsonOrUndefined(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
@@ -27306,7 +27327,7 @@ class NorthflankClient {
                 },
                 body,
             });
-            const text = await readCapped(response.body);
+            const text = await readCapped(response.body, MAX_RESPONSE_BYTES);
             this.trackRateLimit(response.headers);
             this.options.log.debug(`${method} ${this.path} -> HTTP ${response.statusCode} in ${Math.round(performance.now() - startedMs)}ms (rate limit remaining: ${this.rateLimitRemaining ?? 'unknown'})`);
             return { kind: 'response', status: response.statusCode, headers: response.headers, text };
@@ -27342,11 +27363,8 @@ class NorthflankClient {
         }
     }
     parseDeployment(text) {
-        let json;
-        try {
-            json = JSON.parse(text);
-        }
-        catch {
+        const json = parseJsonOrUndefined(text);
+        if (json === undefined) {
             throw new errors/* ResponseFormatError */.TT(`Northflank API GET ${this.path} answered with a body that is not JSON: "${(0,log/* neutralise */.$0)(text.trim(), 200)}". Check api-url: it should point at the Northflank API, not a web page or proxy`);
         }
         const parsed = GetDeploymentResponseSchema.safeParse(json);
@@ -27365,14 +27383,7 @@ class NorthflankClient {
         const header = result.headers['x-request-id'];
         if (typeof header === 'string')
             info.requestId = (0,log/* neutralise */.$0)(header, 100);
-        let parsedJson;
-        try {
-            parsedJson = JSON.parse(result.text);
-        }
-        catch {
-            parsedJson = undefined;
-        }
-        const body = ApiErrorBodySchema.safeParse(parsedJson);
+        const body = ApiErrorBodySchema.safeParse(parseJsonOrUndefined(result.text));
         if (body.success) {
             const { message, id, details } = body.data.error;
             if (message)
@@ -27419,17 +27430,6 @@ class NorthflankClient {
 }
 function cancellation(signal) {
     return signal.reason instanceof Error ? signal.reason : new errors/* CancelledError */.cc('abort');
-}
-async function readCapped(body) {
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of body) {
-        size += chunk.byteLength;
-        if (size > MAX_RESPONSE_BYTES)
-            throw new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
-        chunks.push(chunk);
-    }
-    return Buffer.concat(chunks).toString('utf8');
 }
 
 // EXTERNAL MODULE: ./src/defaults.ts + 4 modules
@@ -28105,6 +28105,8 @@ const ChatCompletionSchema = looseObject({
         .min(1),
 });
 const FIRST_PAUSE_MS = 2000;
+/** A model list or a short chat reply fits well within this. */
+const MAX_ANSWER_BYTES = 100_000;
 const LONGEST_PAUSE_MS = 15_000;
 /** Probes the model until it lists itself (and answers a prompt), within the smoke timeout. */
 async function smokeTest(o) {
@@ -28114,7 +28116,9 @@ async function smokeTest(o) {
     let last = '';
     for (;;) {
         const answer = await call(o, 'GET', `${base}/v1/models`);
-        const parsed = answer.status === 200 ? ModelListSchema.safeParse(parseJson(answer.text)) : undefined;
+        const parsed = answer.status === 200
+            ? ModelListSchema.safeParse(parseJsonOrUndefined(answer.text))
+            : undefined;
         const models = parsed?.success ? parsed.data.data.map((m) => m.id) : [];
         const listed = o.expectedModel === undefined ? models.length > 0 : models.includes(o.expectedModel);
         if (listed) {
@@ -28150,7 +28154,9 @@ async function smoke_prompt(o, base, models) {
         max_tokens: 64,
     });
     const answer = await call(o, 'POST', `${base}/v1/chat/completions`, body);
-    const parsed = answer.status === 200 ? ChatCompletionSchema.safeParse(parseJson(answer.text)) : undefined;
+    const parsed = answer.status === 200
+        ? ChatCompletionSchema.safeParse(parseJsonOrUndefined(answer.text))
+        : undefined;
     if (!parsed?.success) {
         const what = answer.error ?? `HTTP ${answer.status}: ${(0,log/* neutralise */.$0)(answer.text.trim(), 200)}`;
         return {
@@ -28177,7 +28183,7 @@ async function call(o, method, url, body) {
             },
             body,
         });
-        return { status: response.statusCode, text: (await response.body.text()).slice(0, 100_000) };
+        return { status: response.statusCode, text: await readCapped(response.body, MAX_ANSWER_BYTES) };
     }
     catch (error) {
         o.signal.throwIfAborted();
@@ -28185,14 +28191,6 @@ async function call(o, method, url, body) {
             ? `no answer within ${formatDuration(o.requestTimeoutMs)}`
             : (0,errors/* compactJson */.Ar)(error instanceof Error ? error.message : error, 200);
         return { status: 0, text: '', error: (0,log/* neutralise */.$0)(reason, 200) };
-    }
-}
-function parseJson(text) {
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return undefined;
     }
 }
 
@@ -28229,16 +28227,12 @@ async function run(deps = (0,defaults/* defaultDeps */.m)()) {
         const active = (settings = await log.group('Inputs', () => Promise.resolve(readSettings(deps))));
         const api = (client = createClient(active, deps, startedMs));
         // 2. Update: read the deployment first, so the wait can tell the new rollout from the old.
-        let sent;
-        let updateSentMs = clock.now();
-        const current = await log.group(active.dryRun ? 'Dry run' : 'Update', async () => {
+        const { current, sent, updateSentMs } = await log.group(active.dryRun ? 'Dry run' : 'Update', async () => {
             const read = await api.getDeployment();
             tracker.observe(read, clock.now(), true);
             log.info(`Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`);
-            if (!active.dryRun)
-                sent = await update(api, active, read, log);
-            updateSentMs = clock.now();
-            return read;
+            const sent = active.dryRun ? undefined : await update(api, active, read, log);
+            return { current: read, sent, updateSentMs: clock.now() };
         });
         if (active.dryRun) {
             result = dryRun(active, current, log);
@@ -28370,8 +28364,8 @@ async function notWaited(api, tracker, clock) {
 }
 async function smoke(settings, smokeSettings, rolled, deps) {
     const deployment = rolled.deployment;
-    const url = smokeSettings.url ??
-        (deployment && publicUrl(deployment) ? new URL(publicUrl(deployment)) : undefined);
+    const deploymentUrl = deployment ? publicUrl(deployment) : '';
+    const url = smokeSettings.url ?? (deploymentUrl ? new URL(deploymentUrl) : undefined);
     if (!url) {
         return {
             ...rolled,

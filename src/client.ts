@@ -1,4 +1,10 @@
-import { createAgent, httpRequest, type Dispatcher } from './http.js';
+import {
+  createAgent,
+  httpRequest,
+  parseJsonOrUndefined,
+  readCapped,
+  type Dispatcher,
+} from './http.js';
 import type { Clock } from './clock.js';
 import {
   CancelledError,
@@ -242,7 +248,7 @@ export class NorthflankClient {
         },
         body,
       });
-      const text = await readCapped(response.body);
+      const text = await readCapped(response.body, MAX_RESPONSE_BYTES);
       this.trackRateLimit(response.headers);
       this.options.log.debug(
         `${method} ${this.path} -> HTTP ${response.statusCode} in ${Math.round(performance.now() - startedMs)}ms (rate limit remaining: ${this.rateLimitRemaining ?? 'unknown'})`,
@@ -281,10 +287,8 @@ export class NorthflankClient {
   }
 
   private parseDeployment(text: string): Deployment {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
+    const json = parseJsonOrUndefined(text);
+    if (json === undefined) {
       throw new ResponseFormatError(
         `Northflank API GET ${this.path} answered with a body that is not JSON: "${neutralise(text.trim(), 200)}". Check api-url: it should point at the Northflank API, not a web page or proxy`,
       );
@@ -310,13 +314,7 @@ export class NorthflankClient {
     const info: ApiErrorInfo = { method, path: this.path, status };
     const header = result.headers['x-request-id'];
     if (typeof header === 'string') info.requestId = neutralise(header, 100);
-    let parsedJson: unknown;
-    try {
-      parsedJson = JSON.parse(result.text);
-    } catch {
-      parsedJson = undefined;
-    }
-    const body = ApiErrorBodySchema.safeParse(parsedJson);
+    const body = ApiErrorBodySchema.safeParse(parseJsonOrUndefined(result.text));
     if (body.success) {
       const { message, id, details } = body.data.error;
       if (message) info.apiMessage = neutralise(message, 1000);
@@ -360,16 +358,4 @@ export class NorthflankClient {
 
 function cancellation(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new CancelledError('abort');
-}
-
-async function readCapped(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BYTES)
-      throw new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

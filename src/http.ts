@@ -35,3 +35,27 @@ export function httpRequest(
 ): Promise<Dispatcher.ResponseData> {
   return dispatcher.request({ ...options, origin: url.origin, path: url.pathname + url.search });
 }
+
+/** A response body as UTF-8 text; fails once it passes `maxBytes` instead of buffering it all. */
+export async function readCapped(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new Error(`response larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The JSON value that `text` holds, or undefined when it holds none. */
+export function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -68,18 +68,18 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
     const api = (client = createClient(active, deps, startedMs));
 
     // 2. Update: read the deployment first, so the wait can tell the new rollout from the old.
-    let sent: Deployment | undefined;
-    let updateSentMs = clock.now();
-    const current = await log.group(active.dryRun ? 'Dry run' : 'Update', async () => {
-      const read = await api.getDeployment();
-      tracker.observe(read, clock.now(), true);
-      log.info(
-        `Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`,
-      );
-      if (!active.dryRun) sent = await update(api, active, read, log);
-      updateSentMs = clock.now();
-      return read;
-    });
+    const { current, sent, updateSentMs } = await log.group(
+      active.dryRun ? 'Dry run' : 'Update',
+      async () => {
+        const read = await api.getDeployment();
+        tracker.observe(read, clock.now(), true);
+        log.info(
+          `Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`,
+        );
+        const sent = active.dryRun ? undefined : await update(api, active, read, log);
+        return { current: read, sent, updateSentMs: clock.now() };
+      },
+    );
     if (active.dryRun) {
       result = dryRun(active, current, log);
     } else {
@@ -246,9 +246,8 @@ async function smoke(
   deps: RunDeps,
 ): Promise<Result> {
   const deployment = rolled.deployment;
-  const url =
-    smokeSettings.url ??
-    (deployment && publicUrl(deployment) ? new URL(publicUrl(deployment)) : undefined);
+  const deploymentUrl = deployment ? publicUrl(deployment) : '';
+  const url = smokeSettings.url ?? (deploymentUrl ? new URL(deploymentUrl) : undefined);
   if (!url) {
     return {
       ...rolled,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { compactJson } from './errors.js';
 import { formatDuration } from './duration.js';
-import { httpRequest, type Dispatcher } from './http.js';
+import { httpRequest, parseJsonOrUndefined, readCapped, type Dispatcher } from './http.js';
 import type { Logger } from './log.js';
 import { neutralise } from './log.js';
 
@@ -39,6 +39,8 @@ export interface SmokeResult {
 }
 
 const FIRST_PAUSE_MS = 2000;
+/** A model list or a short chat reply fits well within this. */
+const MAX_ANSWER_BYTES = 100_000;
 const LONGEST_PAUSE_MS = 15_000;
 
 /** Probes the model until it lists itself (and answers a prompt), within the smoke timeout. */
@@ -50,7 +52,9 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
   for (;;) {
     const answer = await call(o, 'GET', `${base}/v1/models`);
     const parsed =
-      answer.status === 200 ? ModelListSchema.safeParse(parseJson(answer.text)) : undefined;
+      answer.status === 200
+        ? ModelListSchema.safeParse(parseJsonOrUndefined(answer.text))
+        : undefined;
     const models = parsed?.success ? parsed.data.data.map((m) => m.id) : [];
     const listed =
       o.expectedModel === undefined ? models.length > 0 : models.includes(o.expectedModel);
@@ -89,7 +93,9 @@ async function prompt(o: SmokeOptions, base: string, models: string[]): Promise<
   });
   const answer = await call(o, 'POST', `${base}/v1/chat/completions`, body);
   const parsed =
-    answer.status === 200 ? ChatCompletionSchema.safeParse(parseJson(answer.text)) : undefined;
+    answer.status === 200
+      ? ChatCompletionSchema.safeParse(parseJsonOrUndefined(answer.text))
+      : undefined;
   if (!parsed?.success) {
     const what = answer.error ?? `HTTP ${answer.status}: ${neutralise(answer.text.trim(), 200)}`;
     return {
@@ -129,20 +135,12 @@ async function call(
       },
       body,
     });
-    return { status: response.statusCode, text: (await response.body.text()).slice(0, 100_000) };
+    return { status: response.statusCode, text: await readCapped(response.body, MAX_ANSWER_BYTES) };
   } catch (error) {
     o.signal.throwIfAborted();
     const reason = timeout.aborted
       ? `no answer within ${formatDuration(o.requestTimeoutMs)}`
       : compactJson(error instanceof Error ? error.message : error, 200);
     return { status: 0, text: '', error: neutralise(reason, 200) };
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
