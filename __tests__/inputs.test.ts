@@ -159,6 +159,9 @@ describe('parseSettings', () => {
     [{ 'api-url': 'http://api.example.com' }, 'api-url', /must use https:\/\//],
     [{ 'api-url': 'not a url' }, 'api-url', /absolute URL/],
     [{ 'api-url': 'https://user:pw@api.example.com' }, 'api-url', /credentials/],
+    [{ 'smoke-test': 'true', 'smoke-url': 'not a url' }, 'smoke-url', /absolute URL/],
+    [{ 'smoke-test': 'true', 'smoke-url': 'http://model.example.com' }, 'smoke-url', /https:\/\//],
+    [{ 'smoke-test': 'true', 'smoke-url': 'https://model.example.com?x=1' }, 'smoke-url', /query/],
   ])('rejects %j, naming %s and the rule', (inputs, input, rule) => {
     const error = parseError(inputs);
     expect(error.input).toBe(input);

@@ -27657,10 +27657,11 @@ function parseHttpUrl(name, value) {
         url = new URL(value);
     }
     catch {
-        throw new errors/* InputError */.dz('api-url', `must be an absolute URL such as ${DEFAULT_API_URL} (got "${value}")`);
+        const example = name === 'api-url' ? DEFAULT_API_URL : 'https://model.example.com';
+        throw new errors/* InputError */.dz(name, `must be an absolute URL such as ${example} (got "${value}")`);
     }
     if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw new errors/* InputError */.dz('api-url', 'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials');
+        throw new errors/* InputError */.dz(name, 'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
         throw new errors/* InputError */.dz(name, `must be an https:// URL (got "${url.protocol}")`);

@@ -175,14 +175,12 @@ function parseHttpUrl(name: string, value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(
-      'api-url',
-      `must be an absolute URL such as ${DEFAULT_API_URL} (got "${value}")`,
-    );
+    const example = name === 'api-url' ? DEFAULT_API_URL : 'https://model.example.com';
+    throw new InputError(name, `must be an absolute URL such as ${example} (got "${value}")`);
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new InputError(
-      'api-url',
+      name,
       'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials',
     );
   }
