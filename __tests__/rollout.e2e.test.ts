@@ -173,16 +173,16 @@ describe('the bundled action against the emulator', () => {
     expect(run.durationMs).toBeGreaterThan(2400);
   });
 
-  it('succeeds with a warning when the update starts no rollout', async () => {
+  it('succeeds with a warning when a forced spec update starts no rollout', async () => {
     const emu = await start();
-    const run = await deploy(emu, { name: 'llama chat v2', 'rollout-start-grace': '1s' });
+    const spec = JSON.stringify({ configuration: { engine: 'vllm' } });
+    const run = await deploy(emu, { spec, force: 'true', 'rollout-start-grace': '1s' });
 
     expect(run.code).toBe(0);
-    expect(emu.requests[1]!.body).toEqual({ name: 'llama chat v2' });
+    expect(emu.requests[1]!.body).toEqual({ spec: JSON.parse(spec) as unknown });
     expect(run.outputs).toMatchObject({
       outcome: 'no-rollout',
       status: 'running',
-      name: 'llama chat v2',
       'deployment-configuration-id': 'cfg-0001',
     });
     expect(run.stdout).toMatch(

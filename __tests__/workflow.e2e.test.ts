@@ -65,11 +65,12 @@ describe('the log', () => {
     const groups = run.stdout.split('\n').filter((l) => l.startsWith('::group::'));
     expect(groups).toEqual([
       '::group::Inputs',
+      '::group::Plan',
       '::group::Update',
       '::group::Waiting for the rollout',
       '::group::Smoke test',
     ]);
-    expect(commandNames(run.stdout).filter((c) => c === 'endgroup')).toHaveLength(4);
+    expect(commandNames(run.stdout).filter((c) => c === 'endgroup')).toHaveLength(5);
   });
 });
 

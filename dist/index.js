@@ -1,13 +1,13 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 158:
+/***/ 670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(4640)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -67,16 +67,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4660:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -184,7 +184,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 5646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -200,9 +200,9 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 function noop () {}
 
@@ -443,16 +443,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 4203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const { Readable } = __nccwpck_require__(471)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 
 function noop () {}
 
@@ -664,7 +664,7 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 9656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -672,9 +672,9 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished } = __nccwpck_require__(7075)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 function noop () {}
 
@@ -880,17 +880,17 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 6730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
 const { AsyncResource } = __nccwpck_require__(6698)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { kHTTP2Stream } = __nccwpck_require__(6443)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(4640)
+const { kHTTP2Stream } = __nccwpck_require__(4043)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -998,30 +998,30 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(4660)
+module.exports.request = __nccwpck_require__(4203)
+module.exports.stream = __nccwpck_require__(9656)
+module.exports.pipeline = __nccwpck_require__(5646)
+module.exports.upgrade = __nccwpck_require__(6730)
+module.exports.connect = __nccwpck_require__(2004)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { ReadableStreamFrom } = __nccwpck_require__(4640)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -1599,15 +1599,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 let tls // include tls conditionally since it is not always available
 
@@ -1765,7 +1765,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2303:
 /***/ ((module) => {
 
 
@@ -1915,7 +1915,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 3374:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2149,7 +2149,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 4627:
 /***/ ((module) => {
 
 
@@ -2633,7 +2633,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7311:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2641,7 +2641,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -2658,9 +2658,9 @@ const {
   getServerName,
   normalizedMethodRecords,
   getProtocolFromUrlString
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -3125,16 +3125,16 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 8082:
+/***/ 8290:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(8474)
 const { Buffer } = __nccwpck_require__(4573)
-const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(4627)
 const { debuglog } = __nccwpck_require__(7975)
-const { parseAddress } = __nccwpck_require__(1732)
+const { parseAddress } = __nccwpck_require__(1796)
 
 const debug = debuglog('undici:socks5')
 const EMPTY_BUFFER = Buffer.alloc(0)
@@ -3554,14 +3554,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1732:
+/***/ 1796:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Buffer } = __nccwpck_require__(4573)
 const net = __nccwpck_require__(7030)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * Parse an address and determine its type
@@ -3773,7 +3773,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6443:
+/***/ 4043:
 /***/ ((module) => {
 
 
@@ -3856,7 +3856,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 4152:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3864,7 +3864,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(2303)
 
 class TstNode {
   /** @type {any} */
@@ -4023,22 +4023,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(4043)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const timers = __nccwpck_require__(6603)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const timers = __nccwpck_require__(1275)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+const { tree } = __nccwpck_require__(4152)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.', 2).map(v => Number(v))
 
@@ -5043,17 +5043,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 8285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(4627)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(4043)
+const DispatcherBase = __nccwpck_require__(9265)
+const Pool = __nccwpck_require__(2244)
+const Client = __nccwpck_require__(1285)
+const util = __nccwpck_require__(4640)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -5212,7 +5212,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 637:
+/***/ 9133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5220,9 +5220,9 @@ module.exports = Agent
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const timers = __nccwpck_require__(1275)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -5235,7 +5235,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -5269,9 +5269,9 @@ const {
   kResume,
   kHTTPContext,
   kClosed
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(776)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const removeAllListeners = util.removeAllListeners
@@ -5283,7 +5283,7 @@ const kTypeOfService = Symbol('kTypeOfService')
 let extractBody
 
 function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
 
   let mod
 
@@ -5304,7 +5304,7 @@ function lazyllhttp () {
 
   if (useWasmSIMD) {
     try {
-      mod = new WebAssembly.Module(__nccwpck_require__(3434))
+      mod = new WebAssembly.Module(__nccwpck_require__(8586))
     } catch {
     }
   }
@@ -5314,7 +5314,7 @@ function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(3870))
+    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(7630))
   }
 
   return new WebAssembly.Instance(mod, {
@@ -6383,7 +6383,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(6396).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -6988,14 +6988,14 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 4548:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -7004,7 +7004,7 @@ const {
   InvalidArgumentError,
   HeadersTimeoutError,
   BodyTimeoutError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -7033,8 +7033,8 @@ const {
   kRemoteSettings,
   kHTTP2Stream,
   kHTTP2SessionState
-} = __nccwpck_require__(6443)
-const { channels } = __nccwpck_require__(2414)
+} = __nccwpck_require__(4043)
+const { channels } = __nccwpck_require__(3374)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -7653,7 +7653,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(6396).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -8051,7 +8051,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8059,17 +8059,17 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { ClientStats } = __nccwpck_require__(6854)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(4640)
+const { ClientStats } = __nccwpck_require__(7782)
+const { channels } = __nccwpck_require__(3374)
+const Request = __nccwpck_require__(7311)
+const DispatcherBase = __nccwpck_require__(9265)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 const {
   kUrl,
   kServerName,
@@ -8112,9 +8112,9 @@ const {
   kHTTP2ConnectionWindowSize,
   kResume,
   kPingInterval
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(4043)
+const connectH1 = __nccwpck_require__(9133)
+const connectH2 = __nccwpck_require__(4548)
 
 const kClosedResolve = Symbol('kClosedResolve')
 
@@ -8727,20 +8727,20 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 9265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
-const UnwrapHandler = __nccwpck_require__(2365)
+const Dispatcher = __nccwpck_require__(7939)
+const UnwrapHandler = __nccwpck_require__(6970)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(6443)
+} = __nccwpck_require__(4627)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(4043)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -8930,12 +8930,12 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 7939:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const EventEmitter = __nccwpck_require__(8474)
-const WrapHandler = __nccwpck_require__(9510)
+const WrapHandler = __nccwpck_require__(7158)
 
 const wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler))
 
@@ -8985,15 +8985,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 929:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(9265)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(4043)
+const ProxyAgent = __nccwpck_require__(9920)
+const Agent = __nccwpck_require__(8285)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -9138,7 +9138,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 2279:
+/***/ 5844:
 /***/ ((module) => {
 
 
@@ -9280,15 +9280,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3856:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { PoolStats } = __nccwpck_require__(6854)
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(2279)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const { PoolStats } = __nccwpck_require__(7782)
+const DispatcherBase = __nccwpck_require__(9265)
+const FixedQueue = __nccwpck_require__(5844)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -9501,7 +9501,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 628:
+/***/ 2244:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9513,14 +9513,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3856)
+const Client = __nccwpck_require__(1285)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl } = __nccwpck_require__(4043)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -9626,20 +9626,20 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9920:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
-const { channels } = __nccwpck_require__(2414)
-const Socks5ProxyAgent = __nccwpck_require__(7223)
+const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
+const Agent = __nccwpck_require__(8285)
+const Pool = __nccwpck_require__(2244)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
+const Client = __nccwpck_require__(1285)
+const { channels } = __nccwpck_require__(3374)
+const Socks5ProxyAgent = __nccwpck_require__(8151)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -9952,7 +9952,7 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 7223:
+/***/ 8151:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9960,12 +9960,12 @@ module.exports = ProxyAgent
 const { URL } = __nccwpck_require__(3136)
 
 let tls // include tls conditionally since it is not always available
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { Socks5Client, STATES } = __nccwpck_require__(8082)
-const { kDispatch, kClose, kDestroy } = __nccwpck_require__(6443)
-const Pool = __nccwpck_require__(628)
-const buildConnector = __nccwpck_require__(9136)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { Socks5Client, STATES } = __nccwpck_require__(8290)
+const { kDispatch, kClose, kDestroy } = __nccwpck_require__(4043)
+const Pool = __nccwpck_require__(2244)
+const buildConnector = __nccwpck_require__(2784)
 const { debuglog } = __nccwpck_require__(7975)
 
 const debug = debuglog('undici:socks5-proxy')
@@ -10219,7 +10219,7 @@ module.exports = Socks5ProxyAgent
 
 /***/ }),
 
-/***/ 276:
+/***/ 3332:
 /***/ ((module) => {
 
 
@@ -10259,13 +10259,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2365:
+/***/ 6970:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseHeaders } = __nccwpck_require__(3440)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { parseHeaders } = __nccwpck_require__(4640)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 const kResume = Symbol('resume')
 
@@ -10372,12 +10372,12 @@ module.exports = class UnwrapHandler {
 
 /***/ }),
 
-/***/ 9510:
+/***/ 7158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 module.exports = class WrapHandler {
   #handler
@@ -10484,13 +10484,13 @@ function toRawHeaderValue (value) {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.MINOR = exports.MAJOR = exports.HTAB_SP_VCHAR_OBS_TEXT = exports.QUOTED_STRING = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.HEX = exports.URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.STATUSES_HTTP = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.HEADER_STATE = exports.FINISH = exports.STATUSES = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(1308);
 // Emums
 exports.ERROR = {
     OK: 0,
@@ -11022,7 +11022,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -11045,7 +11045,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 3434:
+/***/ 8586:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -11068,7 +11068,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 172:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -11087,7 +11087,7 @@ function enumToMap(obj, filter = [], exceptions = []) {
 
 /***/ }),
 
-/***/ 6436:
+/***/ 6132:
 /***/ ((module) => {
 
 
@@ -11122,7 +11122,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 313:
+/***/ 4521:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11253,7 +11253,7 @@ module.exports["default"] = instance
 
 /***/ }),
 
-/***/ 6854:
+/***/ 7782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11265,7 +11265,7 @@ const {
   kSize,
   kFree,
   kQueued
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
 class ClientStats {
   constructor (client) {
@@ -11292,7 +11292,7 @@ module.exports = { ClientStats, PoolStats }
 
 /***/ }),
 
-/***/ 6603:
+/***/ 1275:
 /***/ ((module) => {
 
 
@@ -11724,29 +11724,29 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 6396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   ReadableStreamFrom,
   readableStreamClose,
   fullyReadBody,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { FormData, setFormDataState } = __nccwpck_require__(5910)
-const { webidl } = __nccwpck_require__(7879)
+} = __nccwpck_require__(9520)
+const { FormData, setFormDataState } = __nccwpck_require__(1142)
+const { webidl } = __nccwpck_require__(5159)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { parseJSONFromBytes } = __nccwpck_require__(8116)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { serializeAMimeType } = __nccwpck_require__(7708)
+const { multipartFormDataParser } = __nccwpck_require__(3028)
+const { createDeferredPromise } = __nccwpck_require__(6132)
+const { parseJSONFromBytes } = __nccwpck_require__(484)
+const { utf8DecodeBytes } = __nccwpck_require__(3332)
+const { runtimeFeatures } = __nccwpck_require__(4521)
 
 const random = runtimeFeatures.has('crypto')
   ? (__nccwpck_require__(7598).randomInt)
@@ -12249,7 +12249,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 7775:
 /***/ ((module) => {
 
 
@@ -12387,13 +12387,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 7708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(8116)
+const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(484)
 
 const encoder = new TextEncoder()
 
@@ -12990,17 +12990,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 116:
+/***/ 3028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(1900)
-const { makeEntry } = __nccwpck_require__(5910)
-const { webidl } = __nccwpck_require__(7879)
+const { bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(7708)
+const { makeEntry } = __nccwpck_require__(1142)
+const { webidl } = __nccwpck_require__(5159)
 const assert = __nccwpck_require__(4589)
-const { isomorphicDecode } = __nccwpck_require__(8116)
+const { isomorphicDecode } = __nccwpck_require__(484)
 
 const dd = Buffer.from('--')
 const decoder = new TextDecoder()
@@ -13583,14 +13583,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 1142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { iteratorMixin } = __nccwpck_require__(3168)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(7879)
+const { iteratorMixin } = __nccwpck_require__(9520)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(5159)
 const nodeUtil = __nccwpck_require__(7975)
 
 // https://xhr.spec.whatwg.org/#formdata
@@ -13849,7 +13849,7 @@ module.exports = { FormData, makeEntry, setFormDataState }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 179:
 /***/ ((module) => {
 
 
@@ -13896,22 +13896,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
+const { getGlobalOrigin } = __nccwpck_require__(179)
+const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(7708)
 const { performance } = __nccwpck_require__(643)
-const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(7879)
-const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(8116)
+const { webidl } = __nccwpck_require__(5159)
+const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(484)
 
 function responseURL (response) {
   // https://fetch.spec.whatwg.org/#responses
@@ -15425,13 +15425,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8116:
+/***/ 484:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { utf8DecodeBytes } = __nccwpck_require__(3332)
 
 /**
  * @param {(char: string) => boolean} condition
@@ -15675,14 +15675,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7879:
+/***/ 5159:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { types, inspect } = __nccwpck_require__(7975)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { runtimeFeatures } = __nccwpck_require__(4521)
 
 const UNDEFINED = 1
 const BOOLEAN = 2
@@ -16688,7 +16688,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5761:
+/***/ 8569:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -16697,13 +16697,13 @@ __nccwpck_require__.d(__webpack_exports__, {
   m: () => (/* binding */ defaultDeps)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 5 modules
-var core = __nccwpck_require__(5049);
+// EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 5 modules
+var core = __nccwpck_require__(457);
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -17007,7 +17007,7 @@ const systemClock = {
 };
 
 // EXTERNAL MODULE: ./src/log.ts
-var log = __nccwpck_require__(5625);
+var log = __nccwpck_require__(1107);
 ;// CONCATENATED MODULE: ./src/defaults.ts
 
 
@@ -17048,7 +17048,7 @@ function defaultDeps(signal = new AbortController().signal) {
 
 /***/ }),
 
-/***/ 3916:
+/***/ 2174:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -17171,15 +17171,15 @@ function errorTitle(error) {
 
 /***/ }),
 
-/***/ 9407:
+/***/ 629:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8877);
 /* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5761);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9622);
+/* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8569);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2174);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7800);
 
 
 
@@ -17211,7 +17211,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5625:
+/***/ 1107:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -17219,7 +17219,7 @@ __webpack_async_result__();
 /* harmony export */   h: () => (/* binding */ createLogger)
 /* harmony export */ });
 /* unused harmony export MAX_LOG_MESSAGE_CHARS */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5049);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(457);
 
 /** The longest log message we write; API text beyond this is cut so one response cannot flood the log. */
 const MAX_LOG_MESSAGE_CHARS = 4000;
@@ -17286,7 +17286,7 @@ function createLogger(sink = coreSink) {
 
 /***/ }),
 
-/***/ 9622:
+/***/ 7800:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -17296,13 +17296,13 @@ __nccwpck_require__.d(__webpack_exports__, {
   g: () => (/* binding */ succeeded)
 });
 
-// EXTERNAL MODULE: ./node_modules/undici/lib/api/index.js
-var api = __nccwpck_require__(6615);
-// EXTERNAL MODULE: ./node_modules/undici/lib/dispatcher/dispatcher.js
-var dispatcher = __nccwpck_require__(883);
+// EXTERNAL MODULE: ../main/node_modules/undici/lib/api/index.js
+var api = __nccwpck_require__(8567);
+// EXTERNAL MODULE: ../main/node_modules/undici/lib/dispatcher/dispatcher.js
+var dispatcher = __nccwpck_require__(7939);
 var dispatcher_default = /*#__PURE__*/__nccwpck_require__.n(dispatcher);
-// EXTERNAL MODULE: ./node_modules/undici/lib/dispatcher/env-http-proxy-agent.js
-var env_http_proxy_agent = __nccwpck_require__(3137);
+// EXTERNAL MODULE: ../main/node_modules/undici/lib/dispatcher/env-http-proxy-agent.js
+var env_http_proxy_agent = __nccwpck_require__(929);
 var env_http_proxy_agent_default = /*#__PURE__*/__nccwpck_require__.n(env_http_proxy_agent);
 ;// CONCATENATED MODULE: ./src/http.ts
 // undici's index loads everything it ships (fetch, WebSocket, caches, mocks) at start-up, which
@@ -17349,7 +17349,7 @@ function parseJsonOrUndefined(text) {
 }
 
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+var errors = __nccwpck_require__(2174);
 ;// CONCATENATED MODULE: ./src/duration.ts
 const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:h|ms|m|s))+$/;
@@ -17388,7 +17388,7 @@ function formatDuration(ms) {
 }
 
 // EXTERNAL MODULE: ./src/log.ts
-var log = __nccwpck_require__(5625);
+var log = __nccwpck_require__(1107);
 ;// CONCATENATED MODULE: ./src/retry.ts
 const DEFAULT_BACKOFF = { baseMs: 1000, capMs: 30_000, maxAttempts: 6 };
 /**
@@ -17470,8 +17470,22 @@ function publicUrl(deployment) {
     const port = deployment.ports?.find((p) => p.public === true && (p.protocol === 'HTTP' || p.protocol === 'HTTP/2') && p.dns);
     return port?.dns ? `https://${port.dns}` : '';
 }
+function field(value, key) {
+    return typeof value === 'object' && value !== null
+        ? value[key]
+        : undefined;
+}
+/** The GPU the spec asks for, as `nvidia-h100 x8`, for messages; undefined when the spec names none. */
+function gpuLabel(deployment) {
+    const gpu = field(field(field(deployment.spec?.configuration, 'nodeConfiguration'), 'gpu'), 'configuration');
+    const type = field(gpu, 'gpuType');
+    if (typeof type !== 'string' || type === '')
+        return undefined;
+    const count = field(gpu, 'gpuCount');
+    return typeof count === 'number' ? `${type} x${count}` : type;
+}
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/util.js
 
 // functions
 function assertEqual(val) {
@@ -18346,7 +18360,7 @@ function constantCatch(value) {
     return fn;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/core.js
 var _a;
 
 /** A special constant with type `never` */
@@ -18489,7 +18503,7 @@ function config(newConfig) {
     return globalConfig;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -18802,7 +18816,7 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/regexes.js
 
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
@@ -18960,7 +18974,7 @@ const sha512_hex = /^[0-9a-fA-F]{128}$/;
 const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
 const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/checks.js
 // import { $ZodType } from "./schemas.js";
 
 
@@ -19478,7 +19492,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (ins
     };
 });
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -19518,14 +19532,14 @@ class Doc {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/schemas.js
 
 
 
@@ -22163,7 +22177,7 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/registries.js
 var registries_a;
 const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
 const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
@@ -22216,7 +22230,7 @@ function registry() {
 (registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
 const globalRegistry = globalThis.__zod_globalRegistry;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/api.js
 
 
 
@@ -23321,7 +23335,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
     return inst;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -23974,7 +23988,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return to_json_schema_finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -24819,7 +24833,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/locales/en.js
 
 const error = () => {
     const Sizable = {
@@ -24946,7 +24960,7 @@ const error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -25215,7 +25229,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/parse.js
 
 
 
@@ -25392,7 +25406,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/errors.js
 
 
 
@@ -25451,7 +25465,7 @@ const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, 
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -25469,7 +25483,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ../main/node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -27224,8 +27238,14 @@ class NorthflankClient {
     /** The last rate-limit headers seen, for the report. */
     rateLimitRemaining;
     requestCount = 0;
+    deadlineMs;
     constructor(options) {
         this.options = options;
+        this.deadlineMs = options.deadlineMs;
+    }
+    /** Moves the time after which no request may start (a revert gets its own deadline). */
+    extendDeadline(deadlineMs) {
+        this.deadlineMs = Math.max(this.deadlineMs, deadlineMs);
     }
     /** The path of this deployment, for messages. */
     get path() {
@@ -27268,7 +27288,7 @@ class NorthflankClient {
                 ? rateLimitDelayMs(result.headers, clock.now())
                 : undefined;
             const waitMs = asked ?? backoffDelayMs(attempt, backoff, this.options.random);
-            const outOfTime = clock.now() + waitMs > this.options.deadlineMs;
+            const outOfTime = clock.now() + waitMs > this.deadlineMs;
             if (!retryAllowed || attempt + 1 >= backoff.maxAttempts || outOfTime) {
                 const why = !retryAllowed
                     ? undefined
@@ -27305,7 +27325,8 @@ class NorthflankClient {
         await this.options.clock.sleep(ms, this.options.signal);
     }
     async attempt(method, body) {
-        const { clock, signal, deadlineMs, requestTimeoutMs } = this.options;
+        const { clock, signal, requestTimeoutMs } = this.options;
+        const { deadlineMs } = this;
         signal.throwIfAborted();
         const remainingMs = deadlineMs - clock.now();
         if (remainingMs <= 0)
@@ -27433,61 +27454,7 @@ function cancellation(signal) {
 }
 
 // EXTERNAL MODULE: ./src/defaults.ts + 4 modules
-var defaults = __nccwpck_require__(5761);
-;// CONCATENATED MODULE: ./src/diff.ts
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-/** Leaf-by-leaf differences between what the update sets and what is there now. */
-function diffObject(path, wanted, current, out) {
-    for (const [key, value] of Object.entries(wanted)) {
-        const here = isObject(current) ? current[key] : undefined;
-        const at = `${path}.${key}`;
-        if (isObject(value))
-            diffObject(at, value, here, out);
-        else if (!same(value, here))
-            out.push({ path: at, from: here, to: value });
-    }
-}
-/** Ports as the update sends them, so current and wanted compare field for field. */
-function comparablePorts(ports) {
-    return ports.map((p) => ({
-        name: p.name,
-        internalPort: p.internalPort,
-        protocol: p.protocol,
-        public: p.public ?? false,
-    }));
-}
-/** What the update would change on the deployment as it is now (a dry run shows this). Pure. */
-function changesOf(body, current) {
-    const changes = [];
-    if (body.name !== undefined && body.name !== current.name) {
-        changes.push({ path: 'name', from: current.name, to: body.name });
-    }
-    if (body.description !== undefined && body.description !== current.description) {
-        changes.push({ path: 'description', from: current.description, to: body.description });
-    }
-    if (body.tags !== undefined && !same(body.tags, current.tags ?? [])) {
-        changes.push({ path: 'tags', from: current.tags ?? [], to: body.tags });
-    }
-    if (body.ports !== undefined) {
-        const from = comparablePorts(current.ports ?? []);
-        const to = comparablePorts(body.ports);
-        if (!same(from, to))
-            changes.push({ path: 'ports', from, to });
-    }
-    if (body.spec?.configuration !== undefined) {
-        diffObject('spec.configuration', body.spec.configuration, current.spec?.configuration, changes);
-    }
-    return changes;
-}
-/** A change as one line: `spec.configuration.revision: "main" → "v2"`. */
-function describeChange(change) {
-    const show = (value) => value === undefined ? '(not set)' : JSON.stringify(value);
-    return `${change.path}: ${show(change.from)} → ${show(change.to)}`;
-}
-
+var defaults = __nccwpck_require__(8569);
 ;// CONCATENATED MODULE: ./src/github-deployment.ts
 
 const PERMISSION_HINT = 'the job needs "permissions: deployments: write" for github-token';
@@ -27498,7 +27465,7 @@ const PERMISSION_HINT = 'the job needs "permissions: deployments: write" for git
  */
 async function startGitHubDeployment(o) {
     try {
-        const { getOctokit, context } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
+        const { getOctokit, context } = await __nccwpck_require__.e(/* import() */ 925).then(__nccwpck_require__.bind(__nccwpck_require__, 2925));
         const octokit = getOctokit(o.token);
         const { owner, repo } = context.repo;
         const logUrl = `${context.serverUrl}/${owner}/${repo}/actions/runs/${String(context.runId)}`;
@@ -27551,8 +27518,8 @@ async function startGitHubDeployment(o) {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(3439);
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
@@ -27565,6 +27532,7 @@ const DEFAULT_POLL_INTERVAL = '30s';
 const DEFAULT_ROLLOUT_START_GRACE = '60s';
 const DEFAULT_REQUEST_TIMEOUT = '30s';
 const DEFAULT_SMOKE_TIMEOUT = '5m';
+const DEFAULT_REVERT_TIMEOUT = '20m';
 /** Reads and validates every input; throws InputError naming the input and the rule. */
 function parseSettings(sources) {
     const apiToken = sources.getInput('api-token').trim();
@@ -27591,6 +27559,16 @@ function parseSettings(sources) {
         rolloutStartGraceMs: parseDurationInput('rollout-start-grace', input('rollout-start-grace') || DEFAULT_ROLLOUT_START_GRACE),
         requestTimeoutMs: parseDurationInput('request-timeout', input('request-timeout') || DEFAULT_REQUEST_TIMEOUT),
         dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+        force: parseBoolean('force', input('force') || 'false'),
+        phaseLimits: {
+            provisioningMs: parseOptionalDuration('provisioning-timeout', input('provisioning-timeout')),
+            startingMs: parseOptionalDuration('starting-timeout', input('starting-timeout')),
+        },
+        revert: parseBoolean('revert-on-failure', input('revert-on-failure') || 'false')
+            ? {
+                timeoutMs: parseDurationInput('revert-timeout', input('revert-timeout') || DEFAULT_REVERT_TIMEOUT),
+            }
+            : undefined,
         github: parseGitHub(sources),
         smoke: parseSmoke(sources),
     };
@@ -27690,6 +27668,9 @@ function parseDurationInput(name, value) {
     if (ms <= 0)
         throw new errors/* InputError */.dz(name, 'must be greater than zero');
     return ms;
+}
+function parseOptionalDuration(name, value) {
+    return value === '' ? undefined : parseDurationInput(name, value);
 }
 function formatPath(segments) {
     return segments
@@ -27794,12 +27775,259 @@ function readSpecFile(sources, file) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/plan.ts
+/**
+ * What an update would change, decided before anything is written. Pure.
+ *
+ * How each field compares is Northflank's update semantics as we infer them (the API does not
+ * document them; see ../shared/api and README): `spec` is merged into the current spec, so only
+ * the leaves it sets matter; `name`, `description`, `tags` and `ports` are replaced whole. If
+ * Northflank documents otherwise, this file is the one place to change.
+ */
+
+/** The fields whose change starts a new rollout; the others are metadata. */
+const ROLLOUT_FIELDS = new Set(['spec', 'ports']);
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Structural equality of JSON values; object key order does not matter, array order does. */
+function sameValue(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a) || Array.isArray(b)) {
+        return (Array.isArray(a) &&
+            Array.isArray(b) &&
+            a.length === b.length &&
+            a.every((item, i) => sameValue(item, b[i])));
+    }
+    if (!isObject(a) || !isObject(b))
+        return false;
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of keys)
+        if (!sameValue(a[key], b[key]))
+            return false;
+    return true;
+}
+/**
+ * The leaves `wanted` sets that differ from `current`: objects are walked key by key (a merge
+ * keeps what they leave out); anything else, arrays included, is one leaf compared whole.
+ */
+function specLeafChanges(path, wanted, current) {
+    if (!isObject(wanted)) {
+        return sameValue(wanted, current) ? [] : [{ path, from: current, to: wanted }];
+    }
+    const here = isObject(current) ? current : {};
+    return Object.entries(wanted).flatMap(([key, value]) => specLeafChanges(`${path}.${key}`, value, here[key]));
+}
+/** A port as an update sets it: server-set fields (`id`, `dns`) left out, defaults filled in. */
+function settablePort(port) {
+    const out = {
+        name: port.name,
+        internalPort: port.internalPort,
+        protocol: port.protocol,
+        public: port.public ?? false,
+        disableNfDomain: port.disableNfDomain ?? false,
+    };
+    // The GET does not report `domains`; only a port that names some compares them.
+    if (port.domains !== undefined && port.domains !== null)
+        out.domains = port.domains;
+    return out;
+}
+/** Ports compare as a list of what an update can set, in name order (names are unique). */
+function comparablePorts(ports) {
+    return ports.map(settablePort).sort((a, b) => String(a.name).localeCompare(String(b.name), 'en'));
+}
+/** Tags compare as a set: order and repeats carry no meaning. */
+function comparableTags(tags) {
+    return [...new Set(tags)].sort();
+}
+/** The leaves one given field would change. */
+function fieldChanges(field, body, current) {
+    switch (field) {
+        case 'name':
+            return body.name === current.name
+                ? []
+                : [{ path: 'name', from: current.name, to: body.name }];
+        case 'description':
+            return body.description === current.description
+                ? []
+                : [{ path: 'description', from: current.description, to: body.description }];
+        case 'tags': {
+            const from = current.tags ?? [];
+            const to = body.tags ?? [];
+            return sameValue(comparableTags(from), comparableTags(to))
+                ? []
+                : [{ path: 'tags', from, to }];
+        }
+        case 'ports': {
+            const from = (current.ports ?? []).map(settablePort);
+            const to = (body.ports ?? []).map(settablePort);
+            return sameValue(comparablePorts(from), comparablePorts(to))
+                ? []
+                : [{ path: 'ports', from, to }];
+        }
+        case 'spec':
+            return specLeafChanges('spec.configuration', body.spec?.configuration ?? {}, current.spec?.configuration);
+    }
+}
+const FIELD_ORDER = ['name', 'description', 'tags', 'ports', 'spec'];
+/**
+ * Plans an update of `current` with the given fields: which are in place, which leaves change,
+ * and the body to send. With `force`, every given field is sent even when in place.
+ */
+function planUpdate(given, current, force = false) {
+    const body = {};
+    const changes = [];
+    const inPlace = [];
+    for (const field of FIELD_ORDER) {
+        if (given[field] === undefined)
+            continue;
+        const fieldLeaves = fieldChanges(field, given, current);
+        changes.push(...fieldLeaves);
+        if (fieldLeaves.length === 0)
+            inPlace.push(field);
+        if (fieldLeaves.length > 0 || force)
+            Object.assign(body, { [field]: given[field] });
+    }
+    return { body, changes, inPlace, startsRollout: startsRollout(body) };
+}
+/** Whether an update with this body starts a rollout: it changes `spec` or `ports`. */
+function startsRollout(body) {
+    return FIELD_ORDER.some((field) => ROLLOUT_FIELDS.has(field) && body[field] !== undefined);
+}
+/** Whether a reading shows every field of `body` in place (an update's values have landed). */
+function isInPlace(body, current) {
+    return planUpdate(body, current).changes.length === 0;
+}
+/** A change as one line: `spec.configuration.revision: "main" → "v2"`. */
+function describeChange(change) {
+    const show = (value) => value === undefined ? '(not set)' : JSON.stringify(value);
+    return `${change.path}: ${show(change.from)} → ${show(change.to)}`;
+}
+/**
+ * The previous values of the spec leaves `sent` set, as a spec to merge back; leaves that had no
+ * previous value go to `missing`.
+ */
+function previousSpec(path, sent, before, missing) {
+    const here = isObject(before) ? before : {};
+    const out = {};
+    for (const [key, value] of Object.entries(sent)) {
+        const at = `${path}.${key}`;
+        const previous = here[key];
+        if (isObject(value)) {
+            const nested = previousSpec(at, value, previous, missing);
+            if (Object.keys(nested).length > 0)
+                out[key] = nested;
+        }
+        else if (previous === undefined) {
+            missing.push({ path: at, from: undefined, to: value });
+        }
+        else if (!sameValue(previous, value)) {
+            out[key] = previous;
+        }
+    }
+    return out;
+}
+/** Plans the revert of `sent` (the body of an accepted update) to `before`, the deployment it changed. Pure. */
+function planRevert(sent, before) {
+    const previous = {};
+    const notReverted = [];
+    if (sent.name !== undefined)
+        previous.name = before.name;
+    // No description before: the closest an update can come is an empty one.
+    if (sent.description !== undefined)
+        previous.description = before.description ?? '';
+    if (sent.tags !== undefined)
+        previous.tags = [...(before.tags ?? [])];
+    if (sent.ports !== undefined)
+        previous.ports = (before.ports ?? []).map(settablePort);
+    if (sent.spec?.configuration !== undefined) {
+        const configuration = previousSpec('spec.configuration', sent.spec.configuration, before.spec?.configuration, notReverted);
+        if (Object.keys(configuration).length > 0)
+            previous.spec = { configuration };
+    }
+    // The previous values come from the API; send them only if they pass the update's own rules.
+    const parsed = UpdateBodySchema.safeParse(previous);
+    if (parsed.success)
+        return { body: parsed.data, notReverted };
+    const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+        .join('; ');
+    return { body: {}, notReverted, invalid: issues };
+}
+
+;// CONCATENATED MODULE: ./src/phases.ts
+/**
+ * Where a rollout's time went, phase by phase, and the per-phase deadlines. Pure: the wait passes
+ * the timeline in and the time now.
+ */
+
+/** `pending` and `provisioning` both wait for a node; `starting` downloads and loads the model. */
+function phaseOf(status) {
+    if (status === 'pending' || status === 'provisioning')
+        return 'provisioning';
+    if (status === 'starting')
+        return 'starting';
+    return undefined;
+}
+/** Milliseconds spent in each status (or label), in the order first seen. */
+function timeByStatus(spans, nowMs) {
+    const totals = new Map();
+    for (const span of spans) {
+        const ms = Math.max(0, (span.endMs ?? nowMs) - span.startMs);
+        totals.set(span.status, (totals.get(span.status) ?? 0) + ms);
+    }
+    return totals;
+}
+/** Milliseconds spent in a phase, summed over the spans given (those of one rollout). */
+function timeInPhase(spans, phase, nowMs) {
+    let total = 0;
+    for (const [status, ms] of timeByStatus(spans, nowMs)) {
+        if (phaseOf(status) === phase)
+            total += ms;
+    }
+    return total;
+}
+/**
+ * The phase of the current status, if it has a deadline and has run past it. `spans` are the
+ * rollout's own; time in a phase adds up across visits (a status that flaps back counts on).
+ */
+function phaseOverrun(spans, status, limits, nowMs) {
+    const phase = phaseOf(status);
+    if (phase === undefined)
+        return undefined;
+    const limitMs = phase === 'provisioning' ? limits.provisioningMs : limits.startingMs;
+    if (limitMs === undefined)
+        return undefined;
+    const spentMs = timeInPhase(spans, phase, nowMs);
+    return spentMs > limitMs ? { phase, spentMs, limitMs } : undefined;
+}
+/** Where the time went: `pending 10s, provisioning 12m 5s, starting 3m`. */
+function describeTimeSpent(spans, nowMs) {
+    const parts = [...timeByStatus(spans, nowMs)].map(([status, ms]) => `${status} ${formatDuration(ms)}`);
+    return parts.join(', ') || 'no status seen';
+}
+/** What a phase deadline's overrun most likely means, and what to try. */
+function phaseOverrunMessage(overrun, gpu) {
+    const spent = formatDuration(overrun.spentMs);
+    const limit = formatDuration(overrun.limitMs);
+    if (overrun.phase === 'provisioning') {
+        return `The new rollout spent ${spent} waiting for a node (pending/provisioning), past provisioning-timeout (${limit}). Northflank most likely has no capacity for the GPU in the spec${gpu ? ` (${gpu})` : ''} right now: try another GPU type or count, or raise provisioning-timeout.`;
+    }
+    return `The new rollout spent ${spent} starting, past starting-timeout (${limit}): the model is still downloading or loading. It may be too large to load in time on this node (check the model's size, the storage size, gpuMemoryUtilization and the parallelism settings), or raise starting-timeout.`;
+}
+
 ;// CONCATENATED MODULE: ./src/wait.ts
+
+
 
 
 
 const SUCCESSFUL_OUTCOMES = new Set([
     'running',
+    'updated',
+    'unchanged',
     'no-rollout',
     'not-waited',
     'dry-run',
@@ -27808,21 +28036,37 @@ const SUCCESSFUL_OUTCOMES = new Set([
 class RolloutTracker {
     timeline = [];
     last;
+    /** Set once the action reverts a failed rollout: later entries belong to the revert. */
+    reverting = false;
     /** Records a reading; returns the entry it ended when the status (or the rollout) changed. */
     observe(deployment, nowMs, previousRollout) {
         this.last = deployment;
         const current = this.timeline.at(-1);
-        if (current?.status === deployment.status && current.previousRollout === previousRollout) {
+        if (current?.status === deployment.status &&
+            current.previousRollout === previousRollout &&
+            (current.revert ?? false) === this.reverting) {
             return undefined;
         }
         if (current)
             current.endMs = nowMs;
-        this.timeline.push({ status: deployment.status, previousRollout, startMs: nowMs });
+        this.timeline.push({
+            status: deployment.status,
+            previousRollout,
+            ...(this.reverting ? { revert: true } : {}),
+            startMs: nowMs,
+        });
         return current;
     }
+    /** The entries of the rollout the wait is following: since the update (or revert), not the previous one. */
+    currentRolloutSpans() {
+        return this.timeline.filter((entry) => !entry.previousRollout && (entry.revert ?? false) === this.reverting);
+    }
 }
-/** A timeline entry as text: `running (previous rollout)`. */
+/** A timeline entry as text: `running (previous rollout)`, `pending (revert)`. */
 function describeEntry(entry) {
+    if (entry.revert) {
+        return entry.previousRollout ? `${entry.status} (failed rollout)` : `${entry.status} (revert)`;
+    }
     return entry.previousRollout ? `${entry.status} (previous rollout)` : entry.status;
 }
 /** Whether a reading is of the new rollout: a new configuration, or the old one left `running`. */
@@ -27835,18 +28079,55 @@ function belongsToNewRollout(j) {
     // status, and a rollout under way after we changed it is ours.
     return !IN_PROGRESS_STATUSES.has(j.before.status) && IN_PROGRESS_STATUSES.has(j.current.status);
 }
+/** Judges a reading after a metadata-only update that still shows the configuration from before it. */
+function judgeMetadata(j, sent) {
+    const { status } = j.current;
+    const fields = Object.keys(sent).join(', ');
+    if (!isInPlace(sent, j.current)) {
+        // A replica that has not seen the update yet; it catches up within seconds.
+        if (j.sinceUpdateMs < j.rolloutStartGraceMs)
+            return { done: false, newRollout: false };
+        return {
+            done: true,
+            newRollout: false,
+            outcome: 'error',
+            message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values. Check the deployment in Northflank, and run the workflow again.`,
+        };
+    }
+    if (status === SERVING_STATUS) {
+        return {
+            done: true,
+            newRollout: false,
+            outcome: 'updated',
+            message: `The update is in place (${fields}). It needed no rollout: the configuration that was running still runs.`,
+        };
+    }
+    if (FAILED_STATUSES.has(status)) {
+        return {
+            done: true,
+            newRollout: false,
+            outcome: status === 'paused' ? 'paused' : 'crashed',
+            message: `The update of ${fields} is in place, but the deployment is ${status}, and a change of ${fields} does not restart it. Fix the deployment in Northflank, or change the spec to start a new rollout.`,
+        };
+    }
+    // The same configuration, still rolling out (it was before the update): wait for it.
+    return { done: false, newRollout: false };
+}
 /** Decides, from one reading, whether the wait is over and how it ended. Pure. */
 function judge(j) {
     const { status } = j.current;
-    const newRollout = belongsToNewRollout(j);
     if (status === GONE_STATUS) {
         return {
             done: true,
-            newRollout,
+            newRollout: belongsToNewRollout(j),
             outcome: 'deleting',
             message: 'The deployment is being deleted; nothing will serve.',
         };
     }
+    if (j.metadataOnly && j.before && !j.newRolloutSeen && !isDifferentRollout(j.before, j.current)) {
+        return judgeMetadata(j, j.metadataOnly);
+    }
+    const newRollout = belongsToNewRollout(j);
     if (newRollout) {
         if (status === SERVING_STATUS) {
             return { done: true, newRollout, outcome: 'running', message: 'The new rollout is running.' };
@@ -27910,13 +28191,51 @@ const EARLY_STATUSES = new Set(['pending', 'provisioning']);
 const DEFAULT_HEARTBEAT_MS = 60_000;
 /** Time kept before the deadline for one last reading (and that request's own timeout). */
 const LAST_LOOK_MARGIN_MS = 500;
+/** Where the time went since the update, status by status, for timeout messages. */
+function timeSpent(options, nowMs) {
+    const spans = options.tracker.timeline
+        .filter((entry) => (entry.endMs ?? nowMs) > options.updateSentMs)
+        .map((entry) => ({
+        status: describeEntry(entry),
+        startMs: Math.max(entry.startMs, options.updateSentMs),
+        ...(entry.endMs === undefined ? {} : { endMs: entry.endMs }),
+    }));
+    return describeTimeSpent(spans, nowMs);
+}
 function timedOut(options, last) {
-    const waited = formatDuration(options.clock.now() - options.updateSentMs);
+    const now = options.clock.now();
+    const waited = formatDuration(now - options.updateSentMs);
     return {
         outcome: 'timeout',
         deployment: last,
-        message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}". Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
+        message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}". Where the time went: ${timeSpent(options, now)}. Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
     };
+}
+/** The new rollout ran past a phase deadline: a timeout that names the phase. */
+function phaseTimedOut(options, current, nowMs) {
+    if (!options.phaseLimits)
+        return undefined;
+    const overrun = phaseOverrun(options.tracker.currentRolloutSpans(), current.status, options.phaseLimits, nowMs);
+    if (!overrun)
+        return undefined;
+    return {
+        outcome: 'timeout',
+        deployment: current,
+        message: `${phaseOverrunMessage(overrun, gpuLabel(current))} Where the time went: ${timeSpent(options, nowMs)}.`,
+    };
+}
+/** How long until the current phase of the new rollout reaches its deadline, if it has one. */
+function untilPhaseDeadlineMs(options, status, nowMs) {
+    const phase = phaseOf(status);
+    const limit = phase === 'provisioning'
+        ? options.phaseLimits?.provisioningMs
+        : phase === 'starting'
+            ? options.phaseLimits?.startingMs
+            : undefined;
+    if (phase === undefined || limit === undefined)
+        return Infinity;
+    // One millisecond past the limit, so the next reading is over it, not on it.
+    return Math.max(0, limit - timeInPhase(options.tracker.currentRolloutSpans(), phase, nowMs)) + 1;
 }
 /** Polls until the new rollout is running, fails, or the deadline passes. */
 async function waitForRollout(options) {
@@ -27952,6 +28271,7 @@ async function waitForRollout(options) {
             newRolloutSeen,
             sinceUpdateMs: now - options.updateSentMs,
             rolloutStartGraceMs: options.rolloutStartGraceMs,
+            ...(options.metadataOnly ? { metadataOnly: options.metadataOnly } : {}),
         });
         newRolloutSeen = verdict.newRollout;
         const ended = tracker.observe(current, now, !verdict.newRollout);
@@ -27972,6 +28292,11 @@ async function waitForRollout(options) {
         firstReading = false;
         if (verdict.done)
             return { outcome: verdict.outcome, message: verdict.message, deployment: current };
+        if (verdict.newRollout) {
+            const overrun = phaseTimedOut(options, current, now);
+            if (overrun)
+                return overrun;
+        }
         const remainingMs = options.deadlineMs - now;
         if (remainingMs <= LAST_LOOK_MARGIN_MS)
             return timedOut(options, current);
@@ -27981,7 +28306,7 @@ async function waitForRollout(options) {
             sinceChangeMs: now - (entry?.startMs ?? now),
             status: current.status,
             newRollout: verdict.newRollout,
-        }), remainingMs - LAST_LOOK_MARGIN_MS);
+        }), remainingMs - LAST_LOOK_MARGIN_MS, verdict.newRollout ? untilPhaseDeadlineMs(options, current.status, now) : Infinity);
         await clock.sleep(delayMs, options.signal);
     }
 }
@@ -28007,6 +28332,9 @@ function outputsFor(report) {
         deployment: d ? JSON.stringify(d) : '',
         'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
         models: JSON.stringify(report.models ?? []),
+        // JSON has no undefined: a leaf that was not set shows as null.
+        changes: JSON.stringify((report.changes ?? []).map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null }))),
+        'previous-configuration-id': report.previousConfigurationId ?? '',
     };
 }
 /** Sets every output. */
@@ -28024,6 +28352,8 @@ function escapeCell(text) {
 }
 const OUTCOME_HEADLINE = {
     running: '✅ Rolled out: the new rollout is running',
+    updated: '✅ Updated: the new values are in place, no rollout needed',
+    unchanged: '✅ Unchanged: the configuration was already in place; nothing sent',
     'no-rollout': '⚠️ Updated, but no new rollout was observed',
     'not-waited': '☑️ Update sent (not waited for)',
     'dry-run': '🔍 Dry run: no update sent',
@@ -28034,6 +28364,8 @@ const OUTCOME_HEADLINE = {
     deleted: '❌ The deployment was deleted',
     timeout: '⏱️ Timed out waiting for the rollout',
     cancelled: '🛑 Cancelled',
+    reverted: '↩️ The rollout failed; the previous configuration runs again',
+    'revert-failed': '❌ The rollout failed, and so did the revert',
     error: '❌ Failed',
 };
 /** The job summary as Markdown. Pure. */
@@ -28060,6 +28392,9 @@ function summaryMarkdown(report) {
     if (d?.deploymentConfiguration?.id) {
         rows.push(['Configuration', `\`${escapeCell(d.deploymentConfiguration.id)}\``]);
     }
+    if (report.previousConfigurationId) {
+        rows.push(['Previous configuration', `\`${escapeCell(report.previousConfigurationId)}\``]);
+    }
     rows.push([
         'Fields updated',
         report.updatedFields.length ? report.updatedFields.join(', ') : 'none',
@@ -28068,11 +28403,14 @@ function summaryMarkdown(report) {
     rows.push(['API requests', String(report.requestCount)]);
     lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
     if (report.changes) {
-        lines.push('### Changes the update would make', '');
+        lines.push(report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes', '');
         if (report.changes.length === 0)
             lines.push('None: the deployment already matches.', '');
         else
             lines.push(...report.changes.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
+    }
+    if (report.notReverted?.length) {
+        lines.push('### Not reverted', '', 'The failed update added these spec settings, which the previous spec did not have; Northflank merges a spec, so an update cannot remove them. Remove them in Northflank, or set them explicitly in your spec.', '', ...report.notReverted.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
     }
     if (report.models) {
         lines.push('### Smoke test', '', `Models listed: ${report.models.map((m) => `\`${escapeCell(m)}\``).join(', ') || 'none'}`);
@@ -28214,46 +28552,54 @@ const ACTION_NAME = 'northflank-llm-deploy-action';
 
 
 
-/** Rolls out the deployment: inputs, update, wait, report. Resolves to the report; never throws. */
+/**
+ * Rolls out the deployment: inputs, plan, update, wait, revert, smoke test, report. Resolves to
+ * the report; never throws.
+ */
 async function run(deps = (0,defaults/* defaultDeps */.m)()) {
     const { clock, log } = deps;
     const startedMs = clock.now();
     const tracker = new RolloutTracker();
-    let settings;
-    let client;
-    let github;
+    const state = {};
     let result;
     try {
         // 1. Inputs, validated before any request.
-        const active = (settings = await log.group('Inputs', () => Promise.resolve(readSettings(deps))));
-        const api = (client = createClient(active, deps, startedMs));
-        // 2. Update: read the deployment first, so the wait can tell the new rollout from the old.
-        const { current, sent, updateSentMs } = await log.group(active.dryRun ? 'Dry run' : 'Update', async () => {
-            const read = await api.getDeployment();
-            tracker.observe(read, clock.now(), true);
-            log.info(`Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`);
-            const sent = active.dryRun ? undefined : await update(api, active, read, log);
-            return { current: read, sent, updateSentMs: clock.now() };
-        });
-        if (active.dryRun) {
-            result = dryRun(active, current, log);
+        const settings = (state.settings = await log.group('Inputs', () => Promise.resolve(readSettings(deps))));
+        const api = (state.client = createClient(settings, deps, startedMs));
+        // 2. Plan: read the deployment and work out which of the given fields would change.
+        const { before, plan } = await log.group(settings.dryRun ? 'Dry run' : 'Plan', () => planStep(api, settings, deps, tracker));
+        state.before = before;
+        state.plan = plan;
+        if (settings.dryRun) {
+            result = dryRun(plan, before, log);
         }
         else {
-            if (active.github && active.wait) {
-                github = await startGitHubDeployment({
-                    ...active.github,
-                    description: `Northflank ${active.deploymentId}`,
+            // 3. Update: only what would change; nothing at all when everything is in place.
+            const updateSentMs = clock.now();
+            const sent = (state.sent = await updateStep(api, settings, plan, before, log));
+            if (settings.github && settings.wait) {
+                state.github = await startGitHubDeployment({
+                    ...settings.github,
+                    description: `Northflank ${settings.deploymentId}`,
                     log,
                 });
             }
-            // 3. Wait for the new rollout, then, if asked, check that the model answers.
-            result = active.wait
-                ? await log.group('Waiting for the rollout', () => wait(api, active, deps, { before: sent, updateSentMs, startedMs }, tracker))
-                : await notWaited(api, tracker, clock);
-            const smokeSettings = active.smoke;
-            if (smokeSettings && (result.outcome === 'running' || result.outcome === 'no-rollout')) {
+            // 4. Wait for the rollout the update started (or for the one under way).
+            const context = { before, plan, sent, updateSentMs, startedMs };
+            result = settings.wait
+                ? await log.group('Waiting for the rollout', () => waitStep(api, settings, deps, tracker, context))
+                : await notWaited(api, tracker, clock, context);
+            // 5. Put the previous values back if the new rollout crashed or ran out of time.
+            const revert = settings.revert;
+            if (revert && sent && shouldRevert(result, tracker)) {
+                const failed = result;
+                result = await log.group('Reverting the failed rollout', () => revertStep(api, settings, revert, deps, tracker, { failed, sent, before }));
+            }
+            // 6. Check that the model answers, if asked.
+            const smokeSettings = settings.smoke;
+            if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
                 const rolled = result;
-                result = await log.group('Smoke test', () => smoke(active, smokeSettings, rolled, deps));
+                result = await log.group('Smoke test', () => smoke(settings, smokeSettings, rolled, deps));
             }
         }
     }
@@ -28261,16 +28607,23 @@ async function run(deps = (0,defaults/* defaultDeps */.m)()) {
         result = main_failure(error, tracker);
     }
     finally {
-        await client?.close();
+        await state.client?.close();
     }
-    // 4. Report: outputs, summary and the GitHub deployment's state, on failure too.
-    const report = {
+    // 7. Report: outputs, summary and the GitHub deployment's state, on failure too.
+    const report = makeReport(result, state, tracker, clock.now() - startedMs);
+    await publish(report, deps);
+    await state.github?.finish(githubState(report), report.deployment ? publicUrl(report.deployment) : '', report.message);
+    return report;
+}
+function makeReport(result, state, tracker, elapsedMs) {
+    const { settings, plan, before } = state;
+    return {
         outcome: result.outcome,
-        message: result.message,
+        message: withChanges(result, plan),
         title: result.title ?? titleFor(result),
         deployment: result.deployment ?? tracker.last,
         timeline: tracker.timeline,
-        elapsedMs: clock.now() - startedMs,
+        elapsedMs,
         target: settings
             ? {
                 projectId: settings.projectId,
@@ -28278,15 +28631,42 @@ async function run(deps = (0,defaults/* defaultDeps */.m)()) {
                 teamId: settings.teamId,
             }
             : {},
-        updatedFields: settings && !settings.dryRun ? Object.keys(settings.update) : [],
-        requestCount: client?.requestCount ?? 0,
-        ...(result.changes ? { changes: result.changes } : {}),
+        updatedFields: Object.keys(state.sent ?? {}),
+        requestCount: state.client?.requestCount ?? 0,
+        ...(plan ? { changes: plan.changes } : {}),
+        ...(before?.deploymentConfiguration?.id
+            ? { previousConfigurationId: before.deploymentConfiguration.id }
+            : {}),
+        ...(result.notReverted ? { notReverted: result.notReverted } : {}),
         ...(result.models ? { models: result.models } : {}),
         ...(result.reply === undefined ? {} : { reply: result.reply }),
     };
-    await publish(report, deps);
-    await github?.finish(githubState(report), report.deployment ? publicUrl(report.deployment) : '', report.message);
-    return report;
+}
+/** Outcomes after which the deployment serves, so a smoke test makes sense. */
+const SERVING_OUTCOMES = new Set([
+    'running',
+    'updated',
+    'unchanged',
+    'no-rollout',
+]);
+/** Outcomes where the rollout itself failed: naming what the update changed helps. */
+const ROLLOUT_FAILURES = new Set([
+    'crashed',
+    'paused',
+    'timeout',
+    'reverted',
+    'revert-failed',
+    'smoke-failed',
+]);
+const MAX_CHANGES_IN_MESSAGE = 5;
+/** A failed rollout's message names the changes it carried. */
+function withChanges(result, plan) {
+    if (!plan || plan.changes.length === 0 || !ROLLOUT_FAILURES.has(result.outcome)) {
+        return result.message;
+    }
+    const shown = plan.changes.slice(0, MAX_CHANGES_IN_MESSAGE).map(describeChange).join('; ');
+    const more = plan.changes.length - MAX_CHANGES_IN_MESSAGE;
+    return `${result.message} The update carried: ${shown}${more > 0 ? `; and ${more} more` : ''}.`;
 }
 function readSettings(deps) {
     const settings = parseSettings(deps.inputs);
@@ -28318,43 +28698,193 @@ function configurationLabel(deployment) {
     const id = deployment.deploymentConfiguration?.id;
     return id ? ` with configuration ${id}` : '';
 }
-/** Sends the update; resolves to the deployment as it was before, or undefined when nothing was sent. */
-async function update(api, settings, before, log) {
-    const fields = Object.keys(settings.update);
-    if (fields.length === 0) {
+/** Reads the deployment and plans the update against it. */
+async function planStep(api, settings, deps, tracker) {
+    const { log } = deps;
+    const before = await api.getDeployment();
+    tracker.observe(before, deps.clock.now(), true);
+    log.info(`Deployment "${before.name}" (${before.id}) is ${before.status}${configurationLabel(before)}.`);
+    const plan = planUpdate(settings.update, before, settings.force);
+    const verb = settings.dryRun ? 'Would change' : 'Changes';
+    for (const change of plan.changes)
+        log.info(`${verb} ${describeChange(change)}`);
+    if (plan.inPlace.length > 0) {
+        log.info(`Already in place: ${plan.inPlace.join(', ')}${settings.force ? ' (sent anyway: force is true)' : ''}.`);
+    }
+    return { before, plan };
+}
+/** Sends the planned update; resolves to the body sent, or undefined when nothing was sent. */
+async function updateStep(api, settings, plan, before, log) {
+    const fields = Object.keys(plan.body);
+    if (Object.keys(settings.update).length === 0) {
         log.notice('No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.');
         return undefined;
     }
-    log.info(`Sending update of ${fields.join(', ')} to ${api.path}.`);
-    await api.updateDeployment(settings.update, before);
-    log.info('Update accepted.');
-    return before;
+    if (fields.length === 0) {
+        log.notice(`Nothing to change: ${plan.inPlace.join(', ')} ${plan.inPlace.length === 1 ? 'is' : 'are'} already in place, so no update is sent and nothing restarts. Set force: true to send it anyway.`);
+        return undefined;
+    }
+    return log.group('Update', async () => {
+        log.info(`Sending update of ${fields.join(', ')} to ${api.path}${plan.startsRollout ? '; this starts a new rollout' : '; no rollout expected (metadata only)'}.`);
+        await api.updateDeployment(plan.body, before);
+        log.info('Update accepted.');
+        return plan.body;
+    });
 }
-function dryRun(settings, current, log) {
-    const changes = changesOf(settings.update, current);
-    log.info(`Dry run: would send POST ${current.id} with body ${JSON.stringify(settings.update)}`);
-    for (const change of changes)
-        log.info(`Would change ${describeChange(change)}`);
-    const message = changes.length === 0
+function dryRun(plan, current, log) {
+    const fields = Object.keys(plan.body);
+    if (fields.length > 0) {
+        log.info(`Dry run: would send POST ${current.id} with body ${JSON.stringify(plan.body)}`);
+    }
+    const paths = plan.changes.map((c) => c.path);
+    const message = fields.length === 0
         ? 'Dry run: the update would change nothing; no update was sent.'
-        : `Dry run: the update would change ${changes.length} field(s): ${changes.map((c) => c.path).join(', ')}; no update was sent.`;
-    return { outcome: 'dry-run', message, deployment: current, changes };
+        : `Dry run: the update would change ${paths.length || fields.length} field(s): ${(paths.length ? paths : fields).join(', ')}${plan.startsRollout ? ', which starts a new rollout' : ', which needs no rollout'}; no update was sent.`;
+    return { outcome: 'dry-run', message, deployment: current };
 }
-function wait(api, settings, deps, when, tracker) {
-    return waitForRollout({
-        before: when.before,
-        updateSentMs: when.updateSentMs,
+/** Statuses that no rollout is under way in; any other (an unknown one too) may still change. */
+const SETTLED_STATUSES = new Set([
+    SERVING_STATUS,
+    GONE_STATUS,
+    ...FAILED_STATUSES,
+]);
+/** Whether the given fields were all in place, so nothing was sent. */
+function isUnchanged(settings, u) {
+    return u.sent === undefined && Object.keys(settings.update).length > 0;
+}
+/** Waits for the rollout the update started; with nothing sent, for the one under way. */
+async function waitStep(api, settings, deps, tracker, u) {
+    const unchanged = isUnchanged(settings, u);
+    if (unchanged && SETTLED_STATUSES.has(u.before.status)) {
+        return unchangedSettled(u.before);
+    }
+    const waited = await waitForRollout({
+        ...waitOptions(api, settings, deps, tracker),
+        before: u.sent === undefined ? undefined : u.before,
+        updateSentMs: u.updateSentMs,
+        deadlineMs: u.startedMs + settings.timeoutMs,
+        ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
+    });
+    if (unchanged && waited.outcome === 'running') {
+        return {
+            ...waited,
+            outcome: 'unchanged',
+            message: 'The configuration is already in place; nothing was sent. The rollout that was under way is now running.',
+        };
+    }
+    return waited;
+}
+/** The options every wait shares. */
+function waitOptions(api, settings, deps, tracker) {
+    return {
         getDeployment: () => api.getDeployment(),
         tracker,
         clock: deps.clock,
         signal: deps.signal,
-        deadlineMs: when.startedMs + settings.timeoutMs,
         poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
         rolloutStartGraceMs: settings.rolloutStartGraceMs,
+        phaseLimits: settings.phaseLimits,
         log: deps.log,
-    });
+    };
 }
-async function notWaited(api, tracker, clock) {
+/**
+ * Nothing was sent and no rollout is under way: done at once. Running is success; crashed or
+ * paused fails, since sending the same values again would not help.
+ */
+function unchangedSettled(current) {
+    const { status } = current;
+    if (status === SERVING_STATUS) {
+        return {
+            outcome: 'unchanged',
+            message: 'The configuration is already in place and running; nothing was sent.',
+            deployment: current,
+        };
+    }
+    if (status === GONE_STATUS) {
+        return {
+            outcome: 'deleting',
+            message: 'The deployment is being deleted; nothing will serve.',
+            deployment: current,
+        };
+    }
+    return {
+        outcome: status === 'paused' ? 'paused' : 'crashed',
+        message: `This configuration is already in place, and the deployment is ${status}; nothing was sent. ${status === 'paused'
+            ? 'Resume the deployment in Northflank.'
+            : 'The crash is in this configuration: fix the spec, or set force: true to send it again and restart the deployment.'}`,
+        deployment: current,
+    };
+}
+/** Whether to put the previous values back: a rollout of ours crashed or ran out of time. */
+function shouldRevert(result, tracker) {
+    return ((result.outcome === 'crashed' || result.outcome === 'timeout') &&
+        // A deployment that was crashed before the update and stayed so is not the update's doing.
+        tracker.currentRolloutSpans().length > 0);
+}
+/** Sends the pre-update values of what the update changed, and waits for that rollout. */
+async function revertStep(api, settings, revert, deps, tracker, r) {
+    const { clock, log } = deps;
+    const failedAt = r.failed.deployment ?? tracker.last ?? r.before;
+    const plan = planRevert(r.sent, r.before);
+    const leftOver = plan.notReverted.length > 0
+        ? ` Not reverted: ${plan.notReverted.map((c) => c.path).join(', ')} (added by the update; Northflank merges a spec, so an update cannot remove them: remove them in Northflank, or set them in your spec).`
+        : '';
+    const revertFailed = (deployment, why) => ({
+        outcome: 'revert-failed',
+        title: 'Revert failed',
+        deployment,
+        notReverted: plan.notReverted,
+        message: `${r.failed.message} ${why} Restore the previous configuration in Northflank.${leftOver}`,
+    });
+    const fields = Object.keys(plan.body);
+    if (plan.invalid !== undefined) {
+        return revertFailed(failedAt, `The previous values break a rule of the API (${plan.invalid}), so they were not sent back.`);
+    }
+    if (fields.length === 0) {
+        return revertFailed(failedAt, 'The update only added spec settings, and an update cannot remove them, so there was nothing to send back.');
+    }
+    const revertSentMs = clock.now();
+    const deadlineMs = revertSentMs + revert.timeoutMs;
+    // The revert has its own time: the step's timeout may be what just ran out.
+    api.extendDeadline(deadlineMs);
+    tracker.reverting = true;
+    log.info(`Sending the previous values of ${fields.join(', ')}; waiting up to ${formatDuration(revert.timeoutMs)} for the deployment to run them again.`);
+    let waited;
+    try {
+        await api.updateDeployment(plan.body, failedAt);
+        waited = await waitForRollout({
+            ...waitOptions(api, settings, deps, tracker),
+            before: failedAt,
+            updateSentMs: revertSentMs,
+            deadlineMs,
+            ...(startsRollout(plan.body) ? {} : { metadataOnly: plan.body }),
+        });
+    }
+    catch (error) {
+        if (error instanceof errors/* CancelledError */.cc)
+            throw error;
+        return revertFailed(tracker.last, `The revert failed too: ${(0,errors/* errorMessage */.gJ)(error)}.`);
+    }
+    if (waited.outcome !== 'running' && waited.outcome !== 'updated') {
+        return revertFailed(waited.deployment, `The revert did not bring it back: ${waited.message}`);
+    }
+    const id = waited.deployment?.deploymentConfiguration?.id;
+    return {
+        ...waited,
+        notReverted: plan.notReverted,
+        outcome: 'reverted',
+        title: 'Rollout failed; reverted',
+        message: `${r.failed.message} Reverted: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}. The step fails because the deploy did.${leftOver}`,
+    };
+}
+async function notWaited(api, tracker, clock, u) {
+    if (u.sent === undefined && u.plan.inPlace.length > 0) {
+        return {
+            outcome: 'unchanged',
+            message: 'The configuration is already in place; nothing was sent.',
+            deployment: u.before,
+        };
+    }
     const deployment = await api.getDeployment();
     tracker.observe(deployment, clock.now(), false);
     return {
@@ -28442,6 +28972,8 @@ const TITLES = {
     timeout: 'Timed out',
     cancelled: 'Cancelled',
     'smoke-failed': 'Smoke test failed',
+    reverted: 'Rollout failed; reverted',
+    'revert-failed': 'Revert failed',
 };
 function titleFor(result) {
     return TITLES[result.outcome] ?? 'Deploy failed';
@@ -28452,6 +28984,13 @@ function githubState(report) {
         return 'success';
     return ['error', 'timeout', 'cancelled'].includes(report.outcome) ? 'error' : 'failure';
 }
+/** Successes reported as a plain log line (not "Done in", not a warning). */
+const QUIET_SUCCESSES = new Set([
+    'not-waited',
+    'dry-run',
+    'updated',
+    'unchanged',
+]);
 async function publish(report, deps) {
     const { log } = deps;
     setOutputs(deps.outputs, report);
@@ -28459,7 +28998,7 @@ async function publish(report, deps) {
     if (report.outcome === 'running') {
         log.info(`Done in ${took}: ${report.message}`);
     }
-    else if (report.outcome === 'not-waited' || report.outcome === 'dry-run') {
+    else if (QUIET_SUCCESSES.has(report.outcome)) {
         log.info(report.message);
     }
     else if (report.outcome === 'no-rollout') {
@@ -28722,18 +29261,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 7349:
+/***/ 2197:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveBlockMap = __nccwpck_require__(143);
+var resolveBlockSeq = __nccwpck_require__(1854);
+var resolveFlowCollection = __nccwpck_require__(9030);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -28819,15 +29358,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 83:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(573);
+var composeNode = __nccwpck_require__(4961);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -28871,17 +29410,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 4961:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var composeCollection = __nccwpck_require__(2197);
+var composeScalar = __nccwpck_require__(3573);
+var resolveEnd = __nccwpck_require__(1020);
+var utilEmptyScalarPosition = __nccwpck_require__(8407);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -28990,15 +29529,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 3573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -29085,18 +29624,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 3104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(2606);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var identity = __nccwpck_require__(4919);
+var composeDoc = __nccwpck_require__(83);
+var resolveEnd = __nccwpck_require__(1020);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -29316,17 +29855,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 143:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -29440,12 +29979,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 5089:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -29647,14 +30186,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 1854:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveProps = __nccwpck_require__(775);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -29705,7 +30244,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1020:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29751,19 +30290,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 9030:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -29967,13 +30506,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 5882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(389);
+var resolveEnd = __nccwpck_require__(1020);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -30202,7 +30741,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 775:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30357,7 +30896,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 4283:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30400,7 +30939,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 8407:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30435,12 +30974,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 1795:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(4283);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -30459,12 +30998,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 1091:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -30481,22 +31020,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(6424);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(7105);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var toJS = __nccwpck_require__(3899);
+var Schema = __nccwpck_require__(8224);
+var stringifyDocument = __nccwpck_require__(2285);
+var anchors = __nccwpck_require__(9196);
+var applyReviver = __nccwpck_require__(909);
+var createNode = __nccwpck_require__(1732);
+var directives = __nccwpck_require__(2606);
 
 class Document {
     constructor(value, replacer, options) {
@@ -30825,13 +31364,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 9196:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -30908,7 +31447,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 909:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30972,14 +31511,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 1732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -31069,13 +31608,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 2606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 const escapeChars = {
     '!': '%21',
@@ -31254,7 +31793,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 152:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -31323,28 +31862,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 3439:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var Schema = __nccwpck_require__(8224);
+var errors = __nccwpck_require__(152);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
+var publicApi = __nccwpck_require__(4543);
+var visit = __nccwpck_require__(2588);
 
 
 
@@ -31381,7 +31920,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 7297:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -31407,16 +31946,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 7105:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var anchors = __nccwpck_require__(9196);
+var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -31534,14 +32073,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 4661:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(1732);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -31692,14 +32231,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 4833:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var applyReviver = __nccwpck_require__(909);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 class NodeBase {
     constructor(type) {
@@ -31739,15 +32278,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 5773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(1732);
+var stringifyPair = __nccwpck_require__(7764);
+var addPairToJSMap = __nccwpck_require__(8768);
+var identity = __nccwpck_require__(4919);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -31785,14 +32324,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 389:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -31819,17 +32358,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 5462:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(4156);
+var addPairToJSMap = __nccwpck_require__(8768);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -31973,17 +32512,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 6831:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(6424);
+var createNode = __nccwpck_require__(1732);
+var stringifyCollection = __nccwpck_require__(4156);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var toJS = __nccwpck_require__(3899);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -32095,16 +32634,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 8768:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var log = __nccwpck_require__(7297);
+var merge = __nccwpck_require__(9380);
+var stringify = __nccwpck_require__(9300);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -32167,7 +32706,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 4919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32227,12 +32766,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 6424:
+/***/ 3899:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -32273,15 +32812,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
+var errors = __nccwpck_require__(152);
+var stringifyString = __nccwpck_require__(1773);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -32498,7 +33037,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 3701:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32568,7 +33107,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 5235:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -32674,14 +33213,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 9877:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(334);
+var cstStringify = __nccwpck_require__(3701);
+var cstVisit = __nccwpck_require__(5235);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -32793,12 +33332,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 5145:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(9877);
 
 /*
 START -> stream
@@ -33523,7 +34062,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 1460:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33571,14 +34110,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 2064:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -34558,18 +35097,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 4543:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var log = __nccwpck_require__(7297);
+var identity = __nccwpck_require__(4919);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -34672,16 +35211,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8224:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(4919);
+var map = __nccwpck_require__(6424);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var tags = __nccwpck_require__(6178);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -34718,13 +35257,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 6424:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var YAMLMap = __nccwpck_require__(5462);
 
 const map = {
     collection: 'map',
@@ -34744,12 +35283,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 5632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const nullTag = {
     identify: value => value == null,
@@ -34768,13 +35307,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 7562:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var YAMLSeq = __nccwpck_require__(6831);
 
 const seq = {
     collection: 'seq',
@@ -34794,12 +35333,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 4704:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(1773);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -34817,12 +35356,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 4359:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -34845,13 +35384,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 6229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -34899,12 +35438,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 7602:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -34948,18 +35487,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 7904:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(4359);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
 
 const schema = [
     map.map,
@@ -34980,14 +35519,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 8647:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(389);
+var map = __nccwpck_require__(6424);
+var seq = __nccwpck_require__(7562);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -35051,27 +35590,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 6178:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(4359);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
+var schema = __nccwpck_require__(7904);
+var schema$1 = __nccwpck_require__(8647);
+var binary = __nccwpck_require__(4355);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var schema$2 = __nccwpck_require__(3081);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -35157,14 +35696,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 4355:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(389);
+var stringifyString = __nccwpck_require__(1773);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -35234,12 +35773,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 6158:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -35270,13 +35809,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 838:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -35327,12 +35866,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 5609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -35410,13 +35949,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 9380:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -35488,16 +36027,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 6431:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var pairs = __nccwpck_require__(9281);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -35572,15 +36111,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 9281:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLSeq = __nccwpck_require__(6831);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -35661,24 +36200,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 3081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var binary = __nccwpck_require__(4355);
+var bool = __nccwpck_require__(6158);
+var float = __nccwpck_require__(838);
+var int = __nccwpck_require__(5609);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schema = [
     map.map,
@@ -35709,14 +36248,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 2504:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -35812,12 +36351,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 4960:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -35924,7 +36463,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 9915:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36082,15 +36621,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 9300:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(9196);
+var identity = __nccwpck_require__(4919);
+var stringifyComment = __nccwpck_require__(6599);
+var stringifyString = __nccwpck_require__(1773);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -36221,14 +36760,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 4156:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -36383,7 +36922,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 6599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36414,14 +36953,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 2285:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -36508,7 +37047,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 3569:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36542,15 +37081,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 7764:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -36701,13 +37240,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 1773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(389);
+var foldFlowLines = __nccwpck_require__(9915);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -37046,12 +37585,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 2588:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -37289,7 +37828,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 5049:
+/***/ 457:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37311,7 +37850,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -37347,7 +37886,7 @@ function toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -37443,7 +37982,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -37480,7 +38019,7 @@ function file_command_prepareKeyValueMessage(key, value) {
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38040,6 +38579,6 @@ function getIDToken(aud) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9407);
+/******/ var __webpack_exports__ = __nccwpck_require__(629);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -63,6 +63,8 @@ export interface EmulatorOptions {
   now?: () => number;
   /** The plan of each rollout an update starts. */
   plan?: Partial<RolloutPlan>;
+  /** Plans for the next rollouts, one each, in order; then `plan` again. */
+  plans?: Partial<RolloutPlan>[];
   /** How long after an update GETs still show the deployment as it was. */
   staleReadMs?: number;
   /** Tags that exist in the account; an update naming another is refused. */
@@ -79,6 +81,8 @@ export interface Emulator {
   requests: RecordedRequest[];
   faults: Fault[];
   plan: RolloutPlan;
+  /** Plans for the next rollouts, taken one per rollout before `plan` applies. */
+  plans: Partial<RolloutPlan>[];
   staleReadMs: number;
   deployment(id?: string): StoredDeployment;
   /** Deletes a deployment now: GETs answer 404 from here on. */
@@ -199,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requests: [],
     faults: [],
     plan: { ...DEFAULT_PLAN, ...options.plan },
+    plans: [...(options.plans ?? [])],
     staleReadMs: options.staleReadMs ?? 0,
     deployment(id = DEMO_DEPLOYMENT.id) {
       const d = store.get(id);
@@ -381,7 +386,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       d.rollout = {
         configurationId: `cfg-${String(configurationCounter).padStart(4, '0')}`,
         startedAtMs: now(),
-        plan: { ...emulator.plan },
+        plan: { ...emulator.plan, ...emulator.plans.shift() },
       };
     }
     if (emulator.staleReadMs > 0) d.stale = { body: before, untilMs: now() + emulator.staleReadMs };

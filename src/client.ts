@@ -123,7 +123,16 @@ export class NorthflankClient {
   rateLimitRemaining: number | undefined;
   requestCount = 0;
 
-  constructor(private readonly options: ClientOptions) {}
+  private deadlineMs: number;
+
+  constructor(private readonly options: ClientOptions) {
+    this.deadlineMs = options.deadlineMs;
+  }
+
+  /** Moves the time after which no request may start (a revert gets its own deadline). */
+  extendDeadline(deadlineMs: number): void {
+    this.deadlineMs = Math.max(this.deadlineMs, deadlineMs);
+  }
 
   /** The path of this deployment, for messages. */
   get path(): string {
@@ -179,7 +188,7 @@ export class NorthflankClient {
           ? rateLimitDelayMs(result.headers, clock.now())
           : undefined;
       const waitMs = asked ?? backoffDelayMs(attempt, backoff, this.options.random);
-      const outOfTime = clock.now() + waitMs > this.options.deadlineMs;
+      const outOfTime = clock.now() + waitMs > this.deadlineMs;
       if (!retryAllowed || attempt + 1 >= backoff.maxAttempts || outOfTime) {
         const why = !retryAllowed
           ? undefined
@@ -224,7 +233,8 @@ export class NorthflankClient {
   }
 
   private async attempt(method: Method, body: string | undefined): Promise<Attempt> {
-    const { clock, signal, deadlineMs, requestTimeoutMs } = this.options;
+    const { clock, signal, requestTimeoutMs } = this.options;
+    const { deadlineMs } = this;
     signal.throwIfAborted();
     const remainingMs = deadlineMs - clock.now();
     if (remainingMs <= 0)

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
+import type { PhaseLimits } from './phases.js';
 import {
   DescriptionSchema,
   NameSchema,
@@ -18,6 +19,7 @@ export const DEFAULT_POLL_INTERVAL = '30s';
 export const DEFAULT_ROLLOUT_START_GRACE = '60s';
 export const DEFAULT_REQUEST_TIMEOUT = '30s';
 export const DEFAULT_SMOKE_TIMEOUT = '5m';
+export const DEFAULT_REVERT_TIMEOUT = '20m';
 
 /** Everything the action needs, validated once, before any request. */
 export interface Settings {
@@ -35,6 +37,12 @@ export interface Settings {
   requestTimeoutMs: number;
   /** Validate, read and show what would change; send no update. */
   dryRun: boolean;
+  /** Send the given fields even when they are already in place. */
+  force: boolean;
+  /** Deadlines for the new rollout's phases, on top of `timeoutMs`. */
+  phaseLimits: PhaseLimits;
+  /** Put the previous values back when the new rollout fails, waiting this long for it. */
+  revert: { timeoutMs: number } | undefined;
   /** Record the rollout as a GitHub deployment to this environment. */
   github: { environment: string; token: string } | undefined;
   /** Probe the model's OpenAI-compatible endpoint once it runs. */
@@ -102,6 +110,19 @@ export function parseSettings(sources: InputSources): Settings {
       input('request-timeout') || DEFAULT_REQUEST_TIMEOUT,
     ),
     dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+    force: parseBoolean('force', input('force') || 'false'),
+    phaseLimits: {
+      provisioningMs: parseOptionalDuration('provisioning-timeout', input('provisioning-timeout')),
+      startingMs: parseOptionalDuration('starting-timeout', input('starting-timeout')),
+    },
+    revert: parseBoolean('revert-on-failure', input('revert-on-failure') || 'false')
+      ? {
+          timeoutMs: parseDurationInput(
+            'revert-timeout',
+            input('revert-timeout') || DEFAULT_REVERT_TIMEOUT,
+          ),
+        }
+      : undefined,
     github: parseGitHub(sources),
     smoke: parseSmoke(sources),
   };
@@ -212,6 +233,10 @@ function parseDurationInput(name: string, value: string): number {
   }
   if (ms <= 0) throw new InputError(name, 'must be greater than zero');
   return ms;
+}
+
+function parseOptionalDuration(name: string, value: string): number | undefined {
+  return value === '' ? undefined : parseDurationInput(name, value);
 }
 
 function formatPath(segments: readonly PropertyKey[]): string {

@@ -1,7 +1,6 @@
 import { NorthflankClient, createDispatcher } from './client.js';
 import type { Clock } from './clock.js';
 import { defaultDeps } from './defaults.js';
-import { changesOf, describeChange, type FieldChange } from './diff.js';
 import { formatDuration } from './duration.js';
 import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
 import {
@@ -13,6 +12,14 @@ import type { InputSources, Settings, SmokeSettings } from './inputs.js';
 import { parseSettings } from './inputs.js';
 import type { Logger } from './log.js';
 import {
+  describeChange,
+  planRevert,
+  planUpdate,
+  startsRollout,
+  type FieldChange,
+  type UpdatePlan,
+} from './plan.js';
+import {
   setOutputs,
   summaryMarkdown,
   type OutputSink,
@@ -20,8 +27,8 @@ import {
   type SummarySink,
 } from './report.js';
 import { DEFAULT_BACKOFF } from './retry.js';
-import { publicUrl } from './rollout.js';
-import type { Deployment } from './schema.js';
+import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, publicUrl } from './rollout.js';
+import type { Deployment, UpdateBody } from './schema.js';
 import { smokeTest } from './smoke.js';
 import { ACTION_NAME, ACTION_VERSION } from './version.js';
 import {
@@ -29,6 +36,8 @@ import {
   RolloutTracker,
   SUCCESSFUL_OUTCOMES,
   waitForRollout,
+  type Outcome,
+  type WaitOptions,
   type WaitResult,
 } from './wait.js';
 
@@ -46,76 +55,115 @@ export interface RunDeps {
 
 type Result = WaitResult & {
   title?: string;
-  changes?: FieldChange[];
   models?: string[];
   reply?: string;
+  notReverted?: FieldChange[];
 };
 
-/** Rolls out the deployment: inputs, update, wait, report. Resolves to the report; never throws. */
+/** What the run has learnt so far; the report is made from it, whichever step failed. */
+interface RunState {
+  settings?: Settings;
+  client?: NorthflankClient;
+  github?: GitHubDeployment;
+  /** The deployment as read before the update. */
+  before?: Deployment;
+  plan?: UpdatePlan;
+  /** The body of the update Northflank accepted; undefined when nothing was sent. */
+  sent?: UpdateBody;
+}
+
+/**
+ * Rolls out the deployment: inputs, plan, update, wait, revert, smoke test, report. Resolves to
+ * the report; never throws.
+ */
 export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
   const { clock, log } = deps;
   const startedMs = clock.now();
   const tracker = new RolloutTracker();
-  let settings: Settings | undefined;
-  let client: NorthflankClient | undefined;
-  let github: GitHubDeployment | undefined;
+  const state: RunState = {};
   let result: Result;
   try {
     // 1. Inputs, validated before any request.
-    const active = (settings = await log.group('Inputs', () =>
+    const settings = (state.settings = await log.group('Inputs', () =>
       Promise.resolve(readSettings(deps)),
     ));
-    const api = (client = createClient(active, deps, startedMs));
+    const api = (state.client = createClient(settings, deps, startedMs));
 
-    // 2. Update: read the deployment first, so the wait can tell the new rollout from the old.
-    const { current, sent, updateSentMs } = await log.group(
-      active.dryRun ? 'Dry run' : 'Update',
-      async () => {
-        const read = await api.getDeployment();
-        tracker.observe(read, clock.now(), true);
-        log.info(
-          `Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`,
-        );
-        const sent = active.dryRun ? undefined : await update(api, active, read, log);
-        return { current: read, sent, updateSentMs: clock.now() };
-      },
+    // 2. Plan: read the deployment and work out which of the given fields would change.
+    const { before, plan } = await log.group(settings.dryRun ? 'Dry run' : 'Plan', () =>
+      planStep(api, settings, deps, tracker),
     );
-    if (active.dryRun) {
-      result = dryRun(active, current, log);
+    state.before = before;
+    state.plan = plan;
+    if (settings.dryRun) {
+      result = dryRun(plan, before, log);
     } else {
-      if (active.github && active.wait) {
-        github = await startGitHubDeployment({
-          ...active.github,
-          description: `Northflank ${active.deploymentId}`,
+      // 3. Update: only what would change; nothing at all when everything is in place.
+      const updateSentMs = clock.now();
+      const sent = (state.sent = await updateStep(api, settings, plan, before, log));
+      if (settings.github && settings.wait) {
+        state.github = await startGitHubDeployment({
+          ...settings.github,
+          description: `Northflank ${settings.deploymentId}`,
           log,
         });
       }
-      // 3. Wait for the new rollout, then, if asked, check that the model answers.
-      result = active.wait
+
+      // 4. Wait for the rollout the update started (or for the one under way).
+      const context: UpdateContext = { before, plan, sent, updateSentMs, startedMs };
+      result = settings.wait
         ? await log.group('Waiting for the rollout', () =>
-            wait(api, active, deps, { before: sent, updateSentMs, startedMs }, tracker),
+            waitStep(api, settings, deps, tracker, context),
           )
-        : await notWaited(api, tracker, clock);
-      const smokeSettings = active.smoke;
-      if (smokeSettings && (result.outcome === 'running' || result.outcome === 'no-rollout')) {
+        : await notWaited(api, tracker, clock, context);
+
+      // 5. Put the previous values back if the new rollout crashed or ran out of time.
+      const revert = settings.revert;
+      if (revert && sent && shouldRevert(result, tracker)) {
+        const failed = result;
+        result = await log.group('Reverting the failed rollout', () =>
+          revertStep(api, settings, revert, deps, tracker, { failed, sent, before }),
+        );
+      }
+
+      // 6. Check that the model answers, if asked.
+      const smokeSettings = settings.smoke;
+      if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
         const rolled = result;
-        result = await log.group('Smoke test', () => smoke(active, smokeSettings, rolled, deps));
+        result = await log.group('Smoke test', () => smoke(settings, smokeSettings, rolled, deps));
       }
     }
   } catch (error) {
     result = failure(error, tracker);
   } finally {
-    await client?.close();
+    await state.client?.close();
   }
 
-  // 4. Report: outputs, summary and the GitHub deployment's state, on failure too.
-  const report: RunReport = {
+  // 7. Report: outputs, summary and the GitHub deployment's state, on failure too.
+  const report = makeReport(result, state, tracker, clock.now() - startedMs);
+  await publish(report, deps);
+  await state.github?.finish(
+    githubState(report),
+    report.deployment ? publicUrl(report.deployment) : '',
+    report.message,
+  );
+  return report;
+}
+
+function makeReport(
+  result: Result,
+  state: RunState,
+  tracker: RolloutTracker,
+  elapsedMs: number,
+): RunReport {
+  const { settings, plan, before } = state;
+  return {
     outcome: result.outcome,
-    message: result.message,
+    message: withChanges(result, plan),
     title: result.title ?? titleFor(result),
     deployment: result.deployment ?? tracker.last,
     timeline: tracker.timeline,
-    elapsedMs: clock.now() - startedMs,
+    elapsedMs,
     target: settings
       ? {
           projectId: settings.projectId,
@@ -123,19 +171,46 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
           teamId: settings.teamId,
         }
       : {},
-    updatedFields: settings && !settings.dryRun ? Object.keys(settings.update) : [],
-    requestCount: client?.requestCount ?? 0,
-    ...(result.changes ? { changes: result.changes } : {}),
+    updatedFields: Object.keys(state.sent ?? {}),
+    requestCount: state.client?.requestCount ?? 0,
+    ...(plan ? { changes: plan.changes } : {}),
+    ...(before?.deploymentConfiguration?.id
+      ? { previousConfigurationId: before.deploymentConfiguration.id }
+      : {}),
+    ...(result.notReverted ? { notReverted: result.notReverted } : {}),
     ...(result.models ? { models: result.models } : {}),
     ...(result.reply === undefined ? {} : { reply: result.reply }),
   };
-  await publish(report, deps);
-  await github?.finish(
-    githubState(report),
-    report.deployment ? publicUrl(report.deployment) : '',
-    report.message,
-  );
-  return report;
+}
+
+/** Outcomes after which the deployment serves, so a smoke test makes sense. */
+const SERVING_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
+  'running',
+  'updated',
+  'unchanged',
+  'no-rollout',
+]);
+
+/** Outcomes where the rollout itself failed: naming what the update changed helps. */
+const ROLLOUT_FAILURES: ReadonlySet<Outcome> = new Set<Outcome>([
+  'crashed',
+  'paused',
+  'timeout',
+  'reverted',
+  'revert-failed',
+  'smoke-failed',
+]);
+
+const MAX_CHANGES_IN_MESSAGE = 5;
+
+/** A failed rollout's message names the changes it carried. */
+function withChanges(result: Result, plan: UpdatePlan | undefined): string {
+  if (!plan || plan.changes.length === 0 || !ROLLOUT_FAILURES.has(result.outcome)) {
+    return result.message;
+  }
+  const shown = plan.changes.slice(0, MAX_CHANGES_IN_MESSAGE).map(describeChange).join('; ');
+  const more = plan.changes.length - MAX_CHANGES_IN_MESSAGE;
+  return `${result.message} The update carried: ${shown}${more > 0 ? `; and ${more} more` : ''}.`;
 }
 
 function readSettings(deps: RunDeps): Settings {
@@ -167,69 +242,275 @@ function createClient(settings: Settings, deps: RunDeps, startedMs: number): Nor
     log: deps.log,
   });
 }
-
 function configurationLabel(deployment: Deployment): string {
   const id = deployment.deploymentConfiguration?.id;
   return id ? ` with configuration ${id}` : '';
 }
 
-/** Sends the update; resolves to the deployment as it was before, or undefined when nothing was sent. */
-async function update(
+/** Reads the deployment and plans the update against it. */
+async function planStep(
   api: NorthflankClient,
   settings: Settings,
+  deps: RunDeps,
+  tracker: RolloutTracker,
+): Promise<{ before: Deployment; plan: UpdatePlan }> {
+  const { log } = deps;
+  const before = await api.getDeployment();
+  tracker.observe(before, deps.clock.now(), true);
+  log.info(
+    `Deployment "${before.name}" (${before.id}) is ${before.status}${configurationLabel(before)}.`,
+  );
+  const plan = planUpdate(settings.update, before, settings.force);
+  const verb = settings.dryRun ? 'Would change' : 'Changes';
+  for (const change of plan.changes) log.info(`${verb} ${describeChange(change)}`);
+  if (plan.inPlace.length > 0) {
+    log.info(
+      `Already in place: ${plan.inPlace.join(', ')}${settings.force ? ' (sent anyway: force is true)' : ''}.`,
+    );
+  }
+  return { before, plan };
+}
+
+/** Sends the planned update; resolves to the body sent, or undefined when nothing was sent. */
+async function updateStep(
+  api: NorthflankClient,
+  settings: Settings,
+  plan: UpdatePlan,
   before: Deployment,
   log: Logger,
-): Promise<Deployment | undefined> {
-  const fields = Object.keys(settings.update);
-  if (fields.length === 0) {
+): Promise<UpdateBody | undefined> {
+  const fields = Object.keys(plan.body);
+  if (Object.keys(settings.update).length === 0) {
     log.notice(
       'No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.',
     );
     return undefined;
   }
-  log.info(`Sending update of ${fields.join(', ')} to ${api.path}.`);
-  await api.updateDeployment(settings.update, before);
-  log.info('Update accepted.');
-  return before;
+  if (fields.length === 0) {
+    log.notice(
+      `Nothing to change: ${plan.inPlace.join(', ')} ${plan.inPlace.length === 1 ? 'is' : 'are'} already in place, so no update is sent and nothing restarts. Set force: true to send it anyway.`,
+    );
+    return undefined;
+  }
+  return log.group('Update', async () => {
+    log.info(
+      `Sending update of ${fields.join(', ')} to ${api.path}${plan.startsRollout ? '; this starts a new rollout' : '; no rollout expected (metadata only)'}.`,
+    );
+    await api.updateDeployment(plan.body, before);
+    log.info('Update accepted.');
+    return plan.body;
+  });
 }
 
-function dryRun(settings: Settings, current: Deployment, log: Logger): Result {
-  const changes = changesOf(settings.update, current);
-  log.info(`Dry run: would send POST ${current.id} with body ${JSON.stringify(settings.update)}`);
-  for (const change of changes) log.info(`Would change ${describeChange(change)}`);
+function dryRun(plan: UpdatePlan, current: Deployment, log: Logger): Result {
+  const fields = Object.keys(plan.body);
+  if (fields.length > 0) {
+    log.info(`Dry run: would send POST ${current.id} with body ${JSON.stringify(plan.body)}`);
+  }
+  const paths = plan.changes.map((c) => c.path);
   const message =
-    changes.length === 0
+    fields.length === 0
       ? 'Dry run: the update would change nothing; no update was sent.'
-      : `Dry run: the update would change ${changes.length} field(s): ${changes.map((c) => c.path).join(', ')}; no update was sent.`;
-  return { outcome: 'dry-run', message, deployment: current, changes };
+      : `Dry run: the update would change ${paths.length || fields.length} field(s): ${(paths.length ? paths : fields).join(', ')}${plan.startsRollout ? ', which starts a new rollout' : ', which needs no rollout'}; no update was sent.`;
+  return { outcome: 'dry-run', message, deployment: current };
 }
 
-function wait(
+/** What the wait needs to know about the update. */
+interface UpdateContext {
+  before: Deployment;
+  plan: UpdatePlan;
+  /** The body sent; undefined when nothing was. */
+  sent: UpdateBody | undefined;
+  updateSentMs: number;
+  startedMs: number;
+}
+
+/** Statuses that no rollout is under way in; any other (an unknown one too) may still change. */
+const SETTLED_STATUSES: ReadonlySet<string> = new Set([
+  SERVING_STATUS,
+  GONE_STATUS,
+  ...FAILED_STATUSES,
+]);
+
+/** Whether the given fields were all in place, so nothing was sent. */
+function isUnchanged(settings: Settings, u: UpdateContext): boolean {
+  return u.sent === undefined && Object.keys(settings.update).length > 0;
+}
+
+/** Waits for the rollout the update started; with nothing sent, for the one under way. */
+async function waitStep(
   api: NorthflankClient,
   settings: Settings,
   deps: RunDeps,
-  when: { before: Deployment | undefined; updateSentMs: number; startedMs: number },
   tracker: RolloutTracker,
+  u: UpdateContext,
 ): Promise<WaitResult> {
-  return waitForRollout({
-    before: when.before,
-    updateSentMs: when.updateSentMs,
+  const unchanged = isUnchanged(settings, u);
+  if (unchanged && SETTLED_STATUSES.has(u.before.status)) {
+    return unchangedSettled(u.before);
+  }
+  const waited = await waitForRollout({
+    ...waitOptions(api, settings, deps, tracker),
+    before: u.sent === undefined ? undefined : u.before,
+    updateSentMs: u.updateSentMs,
+    deadlineMs: u.startedMs + settings.timeoutMs,
+    ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
+  });
+  if (unchanged && waited.outcome === 'running') {
+    return {
+      ...waited,
+      outcome: 'unchanged',
+      message:
+        'The configuration is already in place; nothing was sent. The rollout that was under way is now running.',
+    };
+  }
+  return waited;
+}
+
+/** The options every wait shares. */
+function waitOptions(
+  api: NorthflankClient,
+  settings: Settings,
+  deps: RunDeps,
+  tracker: RolloutTracker,
+): Omit<WaitOptions, 'before' | 'updateSentMs' | 'deadlineMs'> {
+  return {
     getDeployment: () => api.getDeployment(),
     tracker,
     clock: deps.clock,
     signal: deps.signal,
-    deadlineMs: when.startedMs + settings.timeoutMs,
     poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
     rolloutStartGraceMs: settings.rolloutStartGraceMs,
+    phaseLimits: settings.phaseLimits,
     log: deps.log,
+  };
+}
+
+/**
+ * Nothing was sent and no rollout is under way: done at once. Running is success; crashed or
+ * paused fails, since sending the same values again would not help.
+ */
+function unchangedSettled(current: Deployment): WaitResult {
+  const { status } = current;
+  if (status === SERVING_STATUS) {
+    return {
+      outcome: 'unchanged',
+      message: 'The configuration is already in place and running; nothing was sent.',
+      deployment: current,
+    };
+  }
+  if (status === GONE_STATUS) {
+    return {
+      outcome: 'deleting',
+      message: 'The deployment is being deleted; nothing will serve.',
+      deployment: current,
+    };
+  }
+  return {
+    outcome: status === 'paused' ? 'paused' : 'crashed',
+    message: `This configuration is already in place, and the deployment is ${status}; nothing was sent. ${
+      status === 'paused'
+        ? 'Resume the deployment in Northflank.'
+        : 'The crash is in this configuration: fix the spec, or set force: true to send it again and restart the deployment.'
+    }`,
+    deployment: current,
+  };
+}
+
+/** Whether to put the previous values back: a rollout of ours crashed or ran out of time. */
+function shouldRevert(result: WaitResult, tracker: RolloutTracker): boolean {
+  return (
+    (result.outcome === 'crashed' || result.outcome === 'timeout') &&
+    // A deployment that was crashed before the update and stayed so is not the update's doing.
+    tracker.currentRolloutSpans().length > 0
+  );
+}
+
+/** Sends the pre-update values of what the update changed, and waits for that rollout. */
+async function revertStep(
+  api: NorthflankClient,
+  settings: Settings,
+  revert: { timeoutMs: number },
+  deps: RunDeps,
+  tracker: RolloutTracker,
+  r: { failed: Result; sent: UpdateBody; before: Deployment },
+): Promise<Result> {
+  const { clock, log } = deps;
+  const failedAt = r.failed.deployment ?? tracker.last ?? r.before;
+  const plan = planRevert(r.sent, r.before);
+  const leftOver =
+    plan.notReverted.length > 0
+      ? ` Not reverted: ${plan.notReverted.map((c) => c.path).join(', ')} (added by the update; Northflank merges a spec, so an update cannot remove them: remove them in Northflank, or set them in your spec).`
+      : '';
+  const revertFailed = (deployment: Deployment | undefined, why: string): Result => ({
+    outcome: 'revert-failed',
+    title: 'Revert failed',
+    deployment,
+    notReverted: plan.notReverted,
+    message: `${r.failed.message} ${why} Restore the previous configuration in Northflank.${leftOver}`,
   });
+  const fields = Object.keys(plan.body);
+  if (plan.invalid !== undefined) {
+    return revertFailed(
+      failedAt,
+      `The previous values break a rule of the API (${plan.invalid}), so they were not sent back.`,
+    );
+  }
+  if (fields.length === 0) {
+    return revertFailed(
+      failedAt,
+      'The update only added spec settings, and an update cannot remove them, so there was nothing to send back.',
+    );
+  }
+
+  const revertSentMs = clock.now();
+  const deadlineMs = revertSentMs + revert.timeoutMs;
+  // The revert has its own time: the step's timeout may be what just ran out.
+  api.extendDeadline(deadlineMs);
+  tracker.reverting = true;
+  log.info(
+    `Sending the previous values of ${fields.join(', ')}; waiting up to ${formatDuration(revert.timeoutMs)} for the deployment to run them again.`,
+  );
+  let waited: WaitResult;
+  try {
+    await api.updateDeployment(plan.body, failedAt);
+    waited = await waitForRollout({
+      ...waitOptions(api, settings, deps, tracker),
+      before: failedAt,
+      updateSentMs: revertSentMs,
+      deadlineMs,
+      ...(startsRollout(plan.body) ? {} : { metadataOnly: plan.body }),
+    });
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    return revertFailed(tracker.last, `The revert failed too: ${errorMessage(error)}.`);
+  }
+  if (waited.outcome !== 'running' && waited.outcome !== 'updated') {
+    return revertFailed(waited.deployment, `The revert did not bring it back: ${waited.message}`);
+  }
+  const id = waited.deployment?.deploymentConfiguration?.id;
+  return {
+    ...waited,
+    notReverted: plan.notReverted,
+    outcome: 'reverted',
+    title: 'Rollout failed; reverted',
+    message: `${r.failed.message} Reverted: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}. The step fails because the deploy did.${leftOver}`,
+  };
 }
 
 async function notWaited(
   api: NorthflankClient,
   tracker: RolloutTracker,
   clock: Clock,
+  u: UpdateContext,
 ): Promise<WaitResult> {
+  if (u.sent === undefined && u.plan.inPlace.length > 0) {
+    return {
+      outcome: 'unchanged',
+      message: 'The configuration is already in place; nothing was sent.',
+      deployment: u.before,
+    };
+  }
   const deployment = await api.getDeployment();
   tracker.observe(deployment, clock.now(), false);
   return {
@@ -319,7 +600,7 @@ function failure(error: unknown, tracker: RolloutTracker): FailureResult {
   };
 }
 
-const TITLES: Partial<Record<WaitResult['outcome'], string>> = {
+const TITLES: Partial<Record<Outcome, string>> = {
   crashed: 'Rollout crashed',
   paused: 'Deployment paused',
   deleting: 'Deployment being deleted',
@@ -327,6 +608,8 @@ const TITLES: Partial<Record<WaitResult['outcome'], string>> = {
   timeout: 'Timed out',
   cancelled: 'Cancelled',
   'smoke-failed': 'Smoke test failed',
+  reverted: 'Rollout failed; reverted',
+  'revert-failed': 'Revert failed',
 };
 
 function titleFor(result: WaitResult): string {
@@ -339,13 +622,21 @@ function githubState(report: RunReport): GitHubDeploymentState {
   return ['error', 'timeout', 'cancelled'].includes(report.outcome) ? 'error' : 'failure';
 }
 
+/** Successes reported as a plain log line (not "Done in", not a warning). */
+const QUIET_SUCCESSES: ReadonlySet<Outcome> = new Set<Outcome>([
+  'not-waited',
+  'dry-run',
+  'updated',
+  'unchanged',
+]);
+
 async function publish(report: RunReport, deps: RunDeps): Promise<void> {
   const { log } = deps;
   setOutputs(deps.outputs, report);
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
     log.info(`Done in ${took}: ${report.message}`);
-  } else if (report.outcome === 'not-waited' || report.outcome === 'dry-run') {
+  } else if (QUIET_SUCCESSES.has(report.outcome)) {
     log.info(report.message);
   } else if (report.outcome === 'no-rollout') {
     log.warning(report.message, { title: 'No new rollout observed' });

@@ -143,8 +143,12 @@ export function planUpdate(given: UpdateBody, current: Deployment, force = false
     if (fieldLeaves.length === 0) inPlace.push(field);
     if (fieldLeaves.length > 0 || force) Object.assign(body, { [field]: given[field] });
   }
-  const startsRollout = Object.keys(body).some((field) => ROLLOUT_FIELDS.has(field as UpdateField));
-  return { body, changes, inPlace, startsRollout };
+  return { body, changes, inPlace, startsRollout: startsRollout(body) };
+}
+
+/** Whether an update with this body starts a rollout: it changes `spec` or `ports`. */
+export function startsRollout(body: UpdateBody): boolean {
+  return FIELD_ORDER.some((field) => ROLLOUT_FIELDS.has(field) && body[field] !== undefined);
 }
 
 /** Whether a reading shows every field of `body` in place (an update's values have landed). */

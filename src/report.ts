@@ -1,4 +1,4 @@
-import { describeChange, type FieldChange } from './diff.js';
+import { describeChange, type FieldChange } from './plan.js';
 import { formatDuration } from './duration.js';
 import { neutralise } from './log.js';
 import { publicUrl } from './rollout.js';
@@ -19,8 +19,12 @@ export interface RunReport {
   /** Whether an update was sent, and its fields (names only: values may be long). */
   updatedFields: readonly string[];
   requestCount: number;
-  /** With a dry run: what the update would change. */
+  /** What the update changed (with a dry run: would change), leaf by leaf. */
   changes?: FieldChange[];
+  /** The configuration before the update. */
+  previousConfigurationId?: string;
+  /** With a revert: spec leaves the failed update added, which a revert cannot remove. */
+  notReverted?: FieldChange[];
   /** With a smoke test: the models the endpoint listed, and the reply to the prompt. */
   models?: string[];
   reply?: string;
@@ -51,6 +55,11 @@ export function outputsFor(report: RunReport): Record<string, string> {
     deployment: d ? JSON.stringify(d) : '',
     'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
     models: JSON.stringify(report.models ?? []),
+    // JSON has no undefined: a leaf that was not set shows as null.
+    changes: JSON.stringify(
+      (report.changes ?? []).map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null })),
+    ),
+    'previous-configuration-id': report.previousConfigurationId ?? '',
   };
 }
 
@@ -70,6 +79,8 @@ export function escapeCell(text: string): string {
 
 const OUTCOME_HEADLINE: Record<Outcome, string> = {
   running: '✅ Rolled out: the new rollout is running',
+  updated: '✅ Updated: the new values are in place, no rollout needed',
+  unchanged: '✅ Unchanged: the configuration was already in place; nothing sent',
   'no-rollout': '⚠️ Updated, but no new rollout was observed',
   'not-waited': '☑️ Update sent (not waited for)',
   'dry-run': '🔍 Dry run: no update sent',
@@ -80,6 +91,8 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   deleted: '❌ The deployment was deleted',
   timeout: '⏱️ Timed out waiting for the rollout',
   cancelled: '🛑 Cancelled',
+  reverted: '↩️ The rollout failed; the previous configuration runs again',
+  'revert-failed': '❌ The rollout failed, and so did the revert',
   error: '❌ Failed',
 };
 
@@ -109,6 +122,9 @@ export function summaryMarkdown(report: RunReport): string {
   if (d?.deploymentConfiguration?.id) {
     rows.push(['Configuration', `\`${escapeCell(d.deploymentConfiguration.id)}\``]);
   }
+  if (report.previousConfigurationId) {
+    rows.push(['Previous configuration', `\`${escapeCell(report.previousConfigurationId)}\``]);
+  }
   rows.push([
     'Fields updated',
     report.updatedFields.length ? report.updatedFields.join(', ') : 'none',
@@ -118,9 +134,22 @@ export function summaryMarkdown(report: RunReport): string {
   lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
 
   if (report.changes) {
-    lines.push('### Changes the update would make', '');
+    lines.push(
+      report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes',
+      '',
+    );
     if (report.changes.length === 0) lines.push('None: the deployment already matches.', '');
     else lines.push(...report.changes.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
+  }
+  if (report.notReverted?.length) {
+    lines.push(
+      '### Not reverted',
+      '',
+      'The failed update added these spec settings, which the previous spec did not have; Northflank merges a spec, so an update cannot remove them. Remove them in Northflank, or set them explicitly in your spec.',
+      '',
+      ...report.notReverted.map((c) => `- \`${escapeCell(describeChange(c))}\``),
+      '',
+    );
   }
   if (report.models) {
     lines.push(

@@ -46,3 +46,21 @@ export function publicUrl(deployment: Deployment): string {
   );
   return port?.dns ? `https://${port.dns}` : '';
 }
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+/** The GPU the spec asks for, as `nvidia-h100 x8`, for messages; undefined when the spec names none. */
+export function gpuLabel(deployment: Deployment): string | undefined {
+  const gpu = field(
+    field(field(deployment.spec?.configuration, 'nodeConfiguration'), 'gpu'),
+    'configuration',
+  );
+  const type = field(gpu, 'gpuType');
+  if (typeof type !== 'string' || type === '') return undefined;
+  const count = field(gpu, 'gpuCount');
+  return typeof count === 'number' ? `${type} x${count}` : type;
+}

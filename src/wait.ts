@@ -7,13 +7,25 @@ import {
   GONE_STATUS,
   IN_PROGRESS_STATUSES,
   SERVING_STATUS,
+  gpuLabel,
   isDifferentRollout,
 } from './rollout.js';
-import type { Deployment } from './schema.js';
+import {
+  describeTimeSpent,
+  phaseOf,
+  phaseOverrun,
+  phaseOverrunMessage,
+  timeInPhase,
+  type PhaseLimits,
+} from './phases.js';
+import { isInPlace } from './plan.js';
+import type { Deployment, UpdateBody } from './schema.js';
 
-/** How a wait ended. Only `running` and `no-rollout` are successes. */
+/** How a step ended; the successes are in SUCCESSFUL_OUTCOMES. */
 export type Outcome =
   | 'running'
+  | 'updated'
+  | 'unchanged'
   | 'no-rollout'
   | 'crashed'
   | 'paused'
@@ -24,10 +36,14 @@ export type Outcome =
   | 'not-waited'
   | 'dry-run'
   | 'smoke-failed'
+  | 'reverted'
+  | 'revert-failed'
   | 'error';
 
 export const SUCCESSFUL_OUTCOMES: ReadonlySet<Outcome> = new Set([
   'running',
+  'updated',
+  'unchanged',
   'no-rollout',
   'not-waited',
   'dry-run',
@@ -36,8 +52,10 @@ export const SUCCESSFUL_OUTCOMES: ReadonlySet<Outcome> = new Set([
 /** One status the deployment held, and for how long (until `endMs`, or still). */
 export interface TimelineEntry {
   status: string;
-  /** Whether this was still the rollout from before the update. */
+  /** Whether this was still the rollout from before the update (or, in a revert, the failed one). */
   previousRollout: boolean;
+  /** Whether this was seen while reverting a failed rollout. */
+  revert?: boolean;
   startMs: number;
   endMs?: number;
 }
@@ -46,6 +64,8 @@ export interface TimelineEntry {
 export class RolloutTracker {
   readonly timeline: TimelineEntry[] = [];
   last: Deployment | undefined;
+  /** Set once the action reverts a failed rollout: later entries belong to the revert. */
+  reverting = false;
 
   /** Records a reading; returns the entry it ended when the status (or the rollout) changed. */
   observe(
@@ -55,17 +75,38 @@ export class RolloutTracker {
   ): TimelineEntry | undefined {
     this.last = deployment;
     const current = this.timeline.at(-1);
-    if (current?.status === deployment.status && current.previousRollout === previousRollout) {
+    if (
+      current?.status === deployment.status &&
+      current.previousRollout === previousRollout &&
+      (current.revert ?? false) === this.reverting
+    ) {
       return undefined;
     }
     if (current) current.endMs = nowMs;
-    this.timeline.push({ status: deployment.status, previousRollout, startMs: nowMs });
+    this.timeline.push({
+      status: deployment.status,
+      previousRollout,
+      ...(this.reverting ? { revert: true } : {}),
+      startMs: nowMs,
+    });
     return current;
+  }
+
+  /** The entries of the rollout the wait is following: since the update (or revert), not the previous one. */
+  currentRolloutSpans(): TimelineEntry[] {
+    return this.timeline.filter(
+      (entry) => !entry.previousRollout && (entry.revert ?? false) === this.reverting,
+    );
   }
 }
 
-/** A timeline entry as text: `running (previous rollout)`. */
-export function describeEntry(entry: Pick<TimelineEntry, 'status' | 'previousRollout'>): string {
+/** A timeline entry as text: `running (previous rollout)`, `pending (revert)`. */
+export function describeEntry(
+  entry: Pick<TimelineEntry, 'status' | 'previousRollout' | 'revert'>,
+): string {
+  if (entry.revert) {
+    return entry.previousRollout ? `${entry.status} (failed rollout)` : `${entry.status} (revert)`;
+  }
   return entry.previousRollout ? `${entry.status} (previous rollout)` : entry.status;
 }
 
@@ -78,6 +119,11 @@ export interface Judgement {
   newRolloutSeen: boolean;
   sinceUpdateMs: number;
   rolloutStartGraceMs: number;
+  /**
+   * The body of an update that changed only metadata (name, description, tags): it starts no
+   * rollout, so the wait ends once its values show with the configuration still running.
+   */
+  metadataOnly?: UpdateBody;
 }
 
 export type Verdict =
@@ -93,18 +139,55 @@ function belongsToNewRollout(j: Judgement): boolean {
   return !IN_PROGRESS_STATUSES.has(j.before.status) && IN_PROGRESS_STATUSES.has(j.current.status);
 }
 
+/** Judges a reading after a metadata-only update that still shows the configuration from before it. */
+function judgeMetadata(j: Judgement, sent: UpdateBody): Verdict {
+  const { status } = j.current;
+  const fields = Object.keys(sent).join(', ');
+  if (!isInPlace(sent, j.current)) {
+    // A replica that has not seen the update yet; it catches up within seconds.
+    if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { done: false, newRollout: false };
+    return {
+      done: true,
+      newRollout: false,
+      outcome: 'error',
+      message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values. Check the deployment in Northflank, and run the workflow again.`,
+    };
+  }
+  if (status === SERVING_STATUS) {
+    return {
+      done: true,
+      newRollout: false,
+      outcome: 'updated',
+      message: `The update is in place (${fields}). It needed no rollout: the configuration that was running still runs.`,
+    };
+  }
+  if (FAILED_STATUSES.has(status)) {
+    return {
+      done: true,
+      newRollout: false,
+      outcome: status === 'paused' ? 'paused' : 'crashed',
+      message: `The update of ${fields} is in place, but the deployment is ${status}, and a change of ${fields} does not restart it. Fix the deployment in Northflank, or change the spec to start a new rollout.`,
+    };
+  }
+  // The same configuration, still rolling out (it was before the update): wait for it.
+  return { done: false, newRollout: false };
+}
+
 /** Decides, from one reading, whether the wait is over and how it ended. Pure. */
 export function judge(j: Judgement): Verdict {
   const { status } = j.current;
-  const newRollout = belongsToNewRollout(j);
   if (status === GONE_STATUS) {
     return {
       done: true,
-      newRollout,
+      newRollout: belongsToNewRollout(j),
       outcome: 'deleting',
       message: 'The deployment is being deleted; nothing will serve.',
     };
   }
+  if (j.metadataOnly && j.before && !j.newRolloutSeen && !isDifferentRollout(j.before, j.current)) {
+    return judgeMetadata(j, j.metadataOnly);
+  }
+  const newRollout = belongsToNewRollout(j);
   if (newRollout) {
     if (status === SERVING_STATUS) {
       return { done: true, newRollout, outcome: 'running', message: 'The new rollout is running.' };
@@ -207,6 +290,10 @@ export interface WaitOptions {
   deadlineMs: number;
   poll: PollPolicy;
   rolloutStartGraceMs: number;
+  /** See Judgement.metadataOnly. */
+  metadataOnly?: UpdateBody;
+  /** Deadlines for the phases of the new rollout. */
+  phaseLimits?: PhaseLimits;
   log: Logger;
   /** Log "still <status>" at most this often while nothing changes. */
   heartbeatMs?: number;
@@ -222,13 +309,61 @@ const DEFAULT_HEARTBEAT_MS = 60_000;
 /** Time kept before the deadline for one last reading (and that request's own timeout). */
 const LAST_LOOK_MARGIN_MS = 500;
 
+/** Where the time went since the update, status by status, for timeout messages. */
+function timeSpent(options: WaitOptions, nowMs: number): string {
+  const spans = options.tracker.timeline
+    .filter((entry) => (entry.endMs ?? nowMs) > options.updateSentMs)
+    .map((entry) => ({
+      status: describeEntry(entry),
+      startMs: Math.max(entry.startMs, options.updateSentMs),
+      ...(entry.endMs === undefined ? {} : { endMs: entry.endMs }),
+    }));
+  return describeTimeSpent(spans, nowMs);
+}
+
 function timedOut(options: WaitOptions, last: Deployment | undefined): WaitResult {
-  const waited = formatDuration(options.clock.now() - options.updateSentMs);
+  const now = options.clock.now();
+  const waited = formatDuration(now - options.updateSentMs);
   return {
     outcome: 'timeout',
     deployment: last,
-    message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}". Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
+    message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}". Where the time went: ${timeSpent(options, now)}. Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
   };
+}
+
+/** The new rollout ran past a phase deadline: a timeout that names the phase. */
+function phaseTimedOut(
+  options: WaitOptions,
+  current: Deployment,
+  nowMs: number,
+): WaitResult | undefined {
+  if (!options.phaseLimits) return undefined;
+  const overrun = phaseOverrun(
+    options.tracker.currentRolloutSpans(),
+    current.status,
+    options.phaseLimits,
+    nowMs,
+  );
+  if (!overrun) return undefined;
+  return {
+    outcome: 'timeout',
+    deployment: current,
+    message: `${phaseOverrunMessage(overrun, gpuLabel(current))} Where the time went: ${timeSpent(options, nowMs)}.`,
+  };
+}
+
+/** How long until the current phase of the new rollout reaches its deadline, if it has one. */
+function untilPhaseDeadlineMs(options: WaitOptions, status: string, nowMs: number): number {
+  const phase = phaseOf(status);
+  const limit =
+    phase === 'provisioning'
+      ? options.phaseLimits?.provisioningMs
+      : phase === 'starting'
+        ? options.phaseLimits?.startingMs
+        : undefined;
+  if (phase === undefined || limit === undefined) return Infinity;
+  // One millisecond past the limit, so the next reading is over it, not on it.
+  return Math.max(0, limit - timeInPhase(options.tracker.currentRolloutSpans(), phase, nowMs)) + 1;
 }
 
 /** Polls until the new rollout is running, fails, or the deadline passes. */
@@ -266,6 +401,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       newRolloutSeen,
       sinceUpdateMs: now - options.updateSentMs,
       rolloutStartGraceMs: options.rolloutStartGraceMs,
+      ...(options.metadataOnly ? { metadataOnly: options.metadataOnly } : {}),
     });
     newRolloutSeen = verdict.newRollout;
     const ended = tracker.observe(current, now, !verdict.newRollout);
@@ -288,6 +424,10 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     firstReading = false;
     if (verdict.done)
       return { outcome: verdict.outcome, message: verdict.message, deployment: current };
+    if (verdict.newRollout) {
+      const overrun = phaseTimedOut(options, current, now);
+      if (overrun) return overrun;
+    }
 
     const remainingMs = options.deadlineMs - now;
     if (remainingMs <= LAST_LOOK_MARGIN_MS) return timedOut(options, current);
@@ -300,6 +440,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
         newRollout: verdict.newRollout,
       }),
       remainingMs - LAST_LOOK_MARGIN_MS,
+      verdict.newRollout ? untilPhaseDeadlineMs(options, current.status, now) : Infinity,
     );
     await clock.sleep(delayMs, options.signal);
   }

@@ -1,0 +1,358 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  emulatorInputs,
+} from '../emulator/server.js';
+import { leaks, runAction, type ActionRun } from './helpers/action.js';
+
+// Issue 10: skip what is in place, confirm metadata-only updates, revert a failed rollout,
+// per-phase deadlines. Rollouts of under a second, polled every 200 ms.
+const FAST_PLAN = { pendingMs: 200, provisioningMs: 300, startingMs: 300 };
+
+/** The emulator's demo deployment's spec, as a user would keep it in git. */
+const CURRENT_SPEC_YAML = `configuration:
+  name: meta-llama/Llama-3.1-8B-Instruct
+  engine: vllm
+  nodeConfiguration:
+    gpu: { enabled: true, configuration: { gpuType: nvidia-l4, gpuCount: 1 } }
+    storage: { storageClass: nvme, storageSize: 6144 }
+`;
+const NEW_MODEL = JSON.stringify({ configuration: { name: 'Qwen/Qwen3-8B' } });
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+async function start(options: EmulatorOptions = {}): Promise<Emulator> {
+  emulator = await startEmulator({ plan: FAST_PLAN, ...options });
+  return emulator;
+}
+
+async function deploy(
+  emu: Emulator,
+  extra: Record<string, string> = {},
+  files: Record<string, string> = {},
+): Promise<ActionRun> {
+  const run = await runAction({
+    inputs: {
+      ...emulatorInputs(emu),
+      'poll-interval': '200ms',
+      timeout: '20s',
+      'rollout-start-grace': '3s',
+      ...extra,
+    },
+    files,
+  });
+  expect(leaks(run, emu.token)).toEqual([]);
+  return run;
+}
+
+const posts = (emu: Emulator): unknown[] =>
+  emu.requests.filter((r) => r.method === 'POST').map((r) => r.body);
+const warnings = (run: ActionRun): string[] =>
+  run.stdout.split('\n').filter((line) => line.startsWith('::warning'));
+
+describe('a configuration already in place', () => {
+  it('sends nothing and succeeds within seconds: an unchanged spec-file and description', async () => {
+    const emu = await start();
+    const run = await deploy(
+      emu,
+      { 'spec-file': 'model/spec.yaml', description: 'Chat model served by vLLM' },
+      { 'model/spec.yaml': CURRENT_SPEC_YAML },
+    );
+
+    expect(run.code).toBe(0);
+    expect(posts(emu)).toEqual([]);
+    expect(run.durationMs).toBeLessThan(5000);
+    expect(run.outputs).toMatchObject({
+      outcome: 'unchanged',
+      status: 'running',
+      changes: '[]',
+      'deployment-configuration-id': 'cfg-0001',
+      'previous-configuration-id': 'cfg-0001',
+    });
+    expect(run.stdout).toMatch(/Nothing to change: description, spec are already in place/);
+    expect(warnings(run)).toEqual([]);
+    expect(run.summary).toContain('Unchanged: the configuration was already in place');
+  });
+
+  it('sends the update anyway with force: true', async () => {
+    const emu = await start();
+    const run = await deploy(
+      emu,
+      {
+        'spec-file': 'model/spec.yaml',
+        force: 'true',
+        'rollout-start-grace': '1s',
+      },
+      { 'model/spec.yaml': CURRENT_SPEC_YAML },
+    );
+
+    expect(posts(emu)).toHaveLength(1);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Already in place: spec \(sent anyway: force is true\)/);
+  });
+
+  it('waits for a rollout that is already under way, then succeeds as unchanged', async () => {
+    const emu = await start();
+    // The deployment is half way through rolling out the very spec the workflow gives.
+    emu.deployment().rollout = {
+      configurationId: 'cfg-0001',
+      startedAtMs: Date.now(),
+      plan: { ...emu.plan, pendingMs: 300, provisioningMs: 600, startingMs: 600 },
+    };
+    const run = await deploy(emu, { 'spec-file': 'spec.yaml' }, { 'spec.yaml': CURRENT_SPEC_YAML });
+
+    expect(run.code).toBe(0);
+    expect(posts(emu)).toEqual([]);
+    expect(run.outputs).toMatchObject({ outcome: 'unchanged', status: 'running' });
+    expect(run.stdout).toMatch(/rollout that was under way is now running/);
+  });
+
+  it('fails, sending nothing, when that configuration is crashed', async () => {
+    const emu = await start();
+    emu.deployment().rollout.plan = { ...emu.plan, ending: 'crashed' };
+    const run = await deploy(emu, { 'spec-file': 'spec.yaml' }, { 'spec.yaml': CURRENT_SPEC_YAML });
+
+    expect(run.code).toBe(1);
+    expect(posts(emu)).toEqual([]);
+    expect(run.outputs.outcome).toBe('crashed');
+    expect(run.stdout).toMatch(
+      /::error title=Rollout crashed::This configuration is already in place, and the deployment is crashed; nothing was sent.*force: true/,
+    );
+  });
+
+  it('fails when that configuration is paused', async () => {
+    const emu = await start();
+    emu.deployment().rollout.plan = { ...emu.plan, ending: 'paused' };
+    const run = await deploy(emu, { description: 'Chat model served by vLLM' });
+
+    expect(run.code).toBe(1);
+    expect(posts(emu)).toEqual([]);
+    expect(run.outputs.outcome).toBe('paused');
+    expect(run.stdout).toMatch(/already in place, and the deployment is paused/);
+  });
+});
+
+describe('a metadata-only update', () => {
+  it('sends only the description, ends in seconds as `updated`, with no warning', async () => {
+    const emu = await start({ staleReadMs: 400 });
+    const run = await deploy(
+      emu,
+      {
+        'spec-file': 'spec.yaml',
+        description: 'Deployed from abc123',
+        // The grace period is long: a metadata-only update must not wait it out.
+        'rollout-start-grace': '60s',
+      },
+      { 'spec.yaml': CURRENT_SPEC_YAML },
+    );
+
+    expect(run.code).toBe(0);
+    expect(posts(emu)).toEqual([{ description: 'Deployed from abc123' }]);
+    expect(run.durationMs).toBeLessThan(10_000);
+    expect(run.outputs).toMatchObject({
+      outcome: 'updated',
+      status: 'running',
+      'deployment-configuration-id': 'cfg-0001',
+    });
+    expect(JSON.parse(run.outputs.changes!)).toEqual([
+      { path: 'description', from: 'Chat model served by vLLM', to: 'Deployed from abc123' },
+    ]);
+    expect(JSON.parse(run.outputs.deployment!)).toMatchObject({
+      description: 'Deployed from abc123',
+    });
+    expect(warnings(run)).toEqual([]);
+    expect(run.stdout).toMatch(
+      /Changes description: "Chat model served by vLLM" → "Deployed from abc123"/,
+    );
+    expect(run.summary).toContain('### Changes');
+    expect(run.summary).toContain(
+      'description: "Chat model served by vLLM" → "Deployed from abc123"',
+    );
+  });
+});
+
+describe('what changed', () => {
+  it('is logged, summarised and output on every deploy, with the previous configuration id', async () => {
+    const emu = await start();
+    const run = await deploy(emu, { spec: NEW_MODEL });
+
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({
+      outcome: 'running',
+      'previous-configuration-id': 'cfg-0001',
+      'deployment-configuration-id': 'cfg-0002',
+    });
+    expect(JSON.parse(run.outputs.changes!)).toEqual([
+      {
+        path: 'spec.configuration.name',
+        from: 'meta-llama/Llama-3.1-8B-Instruct',
+        to: 'Qwen/Qwen3-8B',
+      },
+    ]);
+    expect(run.summary).toMatch(/\| Previous configuration \| `cfg-0001` \|/);
+    expect(run.summary).toContain(
+      'spec.configuration.name: "meta-llama/Llama-3.1-8B-Instruct" → "Qwen/Qwen3-8B"',
+    );
+  });
+
+  it("is named in a failed rollout's message", async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, ending: 'crashed' } });
+    const run = await deploy(emu, { spec: NEW_MODEL });
+
+    expect(run.code).toBe(1);
+    expect(run.outputs.outcome).toBe('crashed');
+    expect(run.stdout).toMatch(
+      /::error title=Rollout crashed::The new rollout crashed.*The update carried: spec\.configuration\.name: "meta-llama\/Llama-3\.1-8B-Instruct" → "Qwen\/Qwen3-8B"/,
+    );
+    // Without revert-on-failure, nothing is sent back.
+    expect(posts(emu)).toHaveLength(1);
+  });
+});
+
+describe('revert-on-failure', () => {
+  it('puts the previous values back after a crash: the old model runs again, the step fails as `reverted`', async () => {
+    const emu = await start({ plans: [{ ...FAST_PLAN, ending: 'crashed' }] });
+    const run = await deploy(emu, {
+      spec: JSON.stringify({
+        configuration: {
+          name: 'Qwen/Qwen3-8B',
+          nodeConfiguration: { storage: { storageSize: 8192 } },
+        },
+      }),
+      description: 'Qwen 3',
+      'revert-on-failure': 'true',
+    });
+
+    expect(run.code).toBe(1);
+    const sent = posts(emu);
+    expect(sent).toHaveLength(2);
+    // Exactly the previous values of what the update changed.
+    expect(sent[1]).toEqual({
+      description: 'Chat model served by vLLM',
+      spec: {
+        configuration: {
+          name: 'meta-llama/Llama-3.1-8B-Instruct',
+          nodeConfiguration: { storage: { storageSize: 6144 } },
+        },
+      },
+    });
+    const d = emu.deployment();
+    expect(d.configuration.name).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    expect(d.configuration.nodeConfiguration?.storage?.storageSize).toBe(6144);
+    expect(d.description).toBe('Chat model served by vLLM');
+    expect(run.outputs).toMatchObject({
+      outcome: 'reverted',
+      status: 'running',
+      'previous-configuration-id': 'cfg-0001',
+      'deployment-configuration-id': 'cfg-0003',
+    });
+    expect(run.stdout).toMatch(
+      /::error title=Rollout failed; reverted::The new rollout crashed.*Reverted: the previous values of description, spec were sent back, and the deployment runs them again \(configuration cfg-0003\)/,
+    );
+    // The summary shows both rollouts.
+    expect(run.summary).toMatch(/\| `crashed` \|/);
+    expect(run.summary).toMatch(/\| `running \(revert\)` \|/);
+  });
+
+  it('reverts a rollout stuck past provisioning-timeout, and names the phase', async () => {
+    const emu = await start({ plans: [{ ...FAST_PLAN, provisioningMs: 60_000 }] });
+    const run = await deploy(emu, {
+      spec: NEW_MODEL,
+      'provisioning-timeout': '1500ms',
+      'revert-on-failure': 'true',
+    });
+
+    expect(run.code).toBe(1);
+    expect(posts(emu)).toHaveLength(2);
+    expect(run.outputs.outcome).toBe('reverted');
+    expect(run.stdout).toMatch(
+      /waiting for a node \(pending\/provisioning\), past provisioning-timeout \(2s\)/,
+    );
+    expect(run.stdout).toMatch(/no capacity for the GPU in the spec \(nvidia-l4 x1\)/);
+  });
+
+  it('ends as `revert-failed` when the previous configuration crashes too', async () => {
+    const emu = await start({
+      plans: [
+        { ...FAST_PLAN, ending: 'crashed' },
+        { ...FAST_PLAN, ending: 'crashed' },
+      ],
+    });
+    const run = await deploy(emu, { spec: NEW_MODEL, 'revert-on-failure': 'true' });
+
+    expect(run.code).toBe(1);
+    expect(posts(emu)).toHaveLength(2);
+    expect(run.outputs.outcome).toBe('revert-failed');
+    expect(run.stdout).toMatch(
+      /::error title=Revert failed::The new rollout crashed.*The revert did not bring it back/,
+    );
+  });
+
+  it('lists spec settings the failed update added as not reverted', async () => {
+    const emu = await start({ plans: [{ ...FAST_PLAN, ending: 'crashed' }] });
+    const run = await deploy(emu, {
+      spec: JSON.stringify({ configuration: { name: 'Qwen/Qwen3-8B', revision: 'v2' } }),
+      'revert-on-failure': 'true',
+    });
+
+    expect(run.outputs.outcome).toBe('reverted');
+    expect(posts(emu)[1]).toEqual({
+      spec: { configuration: { name: 'meta-llama/Llama-3.1-8B-Instruct' } },
+    });
+    expect(run.stdout).toMatch(/Not reverted: spec\.configuration\.revision/);
+    expect(run.summary).toContain('### Not reverted');
+  });
+
+  it('does not revert when nothing was sent, or when not asked', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, ending: 'crashed' } });
+    emu.deployment().rollout.plan = { ...emu.plan, ending: 'crashed' };
+    const run = await deploy(emu, {
+      description: 'Chat model served by vLLM',
+      'revert-on-failure': 'true',
+    });
+    expect(run.outputs.outcome).toBe('crashed');
+    expect(posts(emu)).toEqual([]);
+  });
+});
+
+describe('deadlines per phase', () => {
+  it('fails a rollout stuck in provisioning past provisioning-timeout, naming the phase', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
+    const run = await deploy(emu, { spec: NEW_MODEL, 'provisioning-timeout': '1s' });
+
+    expect(run.code).toBe(1);
+    expect(run.durationMs).toBeLessThan(6000);
+    expect(run.outputs).toMatchObject({ outcome: 'timeout', status: 'provisioning' });
+    expect(run.stdout).toMatch(
+      /::error title=Timed out::The new rollout spent 1s waiting for a node \(pending\/provisioning\), past provisioning-timeout \(1s\)/,
+    );
+    expect(run.stdout).toMatch(/Where the time went: .*pending \d+ms, provisioning \d/);
+  });
+
+  it('fails a rollout stuck starting past starting-timeout, naming the phase', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, startingMs: 60_000 } });
+    const run = await deploy(emu, { spec: NEW_MODEL, 'starting-timeout': '1s' });
+
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'timeout', status: 'starting' });
+    expect(run.stdout).toMatch(
+      /spent 1s starting, past starting-timeout \(1s\).*too large to load in time/,
+    );
+  });
+
+  it('says where the time went when the whole step times out', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, startingMs: 60_000 } });
+    const run = await deploy(emu, { spec: NEW_MODEL, timeout: '3s' });
+
+    expect(run.outputs.outcome).toBe('timeout');
+    expect(run.stdout).toMatch(
+      /Where the time went: .*pending \S+, provisioning \S+, starting \S+/,
+    );
+  });
+});
