@@ -328,3 +328,120 @@ describe('waitForRollout', () => {
     expect(reads).toBe(3);
   });
 });
+
+describe('judge, after an update of metadata only', () => {
+  const sent = { description: 'new' };
+  const base = {
+    before: { ...OLD, description: 'old' },
+    newRolloutSeen: false,
+    sinceUpdateMs: 1000,
+    rolloutStartGraceMs: 60_000,
+    metadataOnly: sent,
+  };
+  const reading = (status: string, description: string, id = 'cfg-1'): Deployment => ({
+    ...deployment(status, id),
+    description,
+  });
+
+  it('ends as `updated` once the new values show with the same configuration running', () => {
+    expect(judge({ ...base, current: reading('running', 'new') })).toMatchObject({
+      done: true,
+      outcome: 'updated',
+    });
+  });
+
+  it('keeps reading while a replica still shows the old values, then gives up after the grace period', () => {
+    expect(judge({ ...base, current: reading('running', 'old') })).toEqual({
+      done: false,
+      newRollout: false,
+    });
+    expect(
+      judge({ ...base, current: reading('running', 'old'), sinceUpdateMs: 60_000 }),
+    ).toMatchObject({
+      done: true,
+      outcome: 'error',
+      message: expect.stringContaining('still shows the previous values') as unknown,
+    });
+  });
+
+  it('waits for a rollout of the same configuration that was under way, and fails on crashed', () => {
+    expect(judge({ ...base, current: reading('starting', 'new') })).toEqual({
+      done: false,
+      newRollout: false,
+    });
+    expect(judge({ ...base, current: reading('crashed', 'new') })).toMatchObject({
+      done: true,
+      outcome: 'crashed',
+      message: expect.stringContaining('is in place, but the deployment is crashed') as unknown,
+    });
+  });
+
+  it('tracks a rollout that starts anyway like any other', () => {
+    expect(judge({ ...base, current: reading('pending', 'new', 'cfg-2') })).toEqual({
+      done: false,
+      newRollout: true,
+    });
+    expect(judge({ ...base, current: reading('running', 'new', 'cfg-2') })).toMatchObject({
+      done: true,
+      outcome: 'running',
+    });
+  });
+});
+
+describe('waitForRollout with phase deadlines', () => {
+  it('ends in `timeout` once the new rollout has waited for a node past provisioning-timeout', async () => {
+    const clock = new FakeClock();
+    const read = scripted(clock, [
+      [0, deployment('running', 'cfg-1')],
+      [3_000, deployment('pending', 'cfg-2')],
+      [30_000, deployment('provisioning', 'cfg-2')],
+    ]);
+    const start = clock.now();
+    const result = await waitForRollout(
+      options(clock, read, { phaseLimits: { provisioningMs: 10 * 60_000 } }),
+    );
+    expect(result.outcome).toBe('timeout');
+    expect(result.message).toMatch(
+      /^The new rollout spent 10m waiting for a node \(pending\/provisioning\), past provisioning-timeout \(10m\)/,
+    );
+    expect(result.message).toMatch(
+      /Where the time went: running \(previous rollout\) \d+s, pending \d+s, provisioning 9m \d+s\.$/,
+    );
+    // Seen within a moment of the deadline, not a whole poll-interval later.
+    const overMs = clock.now() - start - 3_000 - 10 * 60_000;
+    expect(overMs).toBeGreaterThan(0);
+    expect(overMs).toBeLessThan(2_000);
+  });
+
+  it('counts starting on its own, across visits, and leaves a phase without a deadline alone', async () => {
+    const clock = new FakeClock();
+    const read = scripted(clock, [
+      [0, deployment('starting', 'cfg-2')],
+      [60_000, deployment('provisioning', 'cfg-2')],
+      [120_000, deployment('starting', 'cfg-2')],
+    ]);
+    const result = await waitForRollout(
+      options(clock, read, { phaseLimits: { startingMs: 90_000 } }),
+    );
+    expect(result.outcome).toBe('timeout');
+    expect(result.message).toMatch(
+      /^The new rollout spent 1m 30s starting, past starting-timeout \(1m 30s\)/,
+    );
+    // Time is counted between readings: 90 s of starting seen, whatever the visits.
+    expect(clock.now() - 1_000_000).toBeGreaterThanOrEqual(150_000);
+    expect(clock.now() - 1_000_000).toBeLessThan(210_000);
+  });
+
+  it('does not hold the previous rollout to the new one’s deadlines', async () => {
+    const clock = new FakeClock();
+    const before = deployment('provisioning', 'cfg-1');
+    const read = scripted(clock, [
+      [0, before],
+      [300_000, deployment('running', 'cfg-2')],
+    ]);
+    const result = await waitForRollout(
+      options(clock, read, { before, phaseLimits: { provisioningMs: 60_000 } }),
+    );
+    expect(result.outcome).toBe('running');
+  });
+});

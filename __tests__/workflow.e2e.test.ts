@@ -242,6 +242,27 @@ describe('GitHub deployments', () => {
     expect(github.calls.at(-1)?.body).toMatchObject({ state: 'failure' });
   });
 
+  it('marks a reverted rollout as failure, and an unchanged deploy as success', async () => {
+    const emu = await emulator({ plans: [{ ...FAST_PLAN, ending: 'crashed' }] });
+    const github = await startFakeGitHub();
+    cleanups.push(() => github.close());
+    const reverted = await deploy(
+      emu,
+      { spec: SPEC, environment: 'staging', 'revert-on-failure': 'true' },
+      githubEnv(github.url),
+    );
+    expect(reverted.outputs.outcome).toBe('reverted');
+    expect(github.calls.at(-1)?.body).toMatchObject({ state: 'failure' });
+
+    const unchanged = await deploy(
+      emu,
+      { description: emu.deployment().description ?? '', environment: 'staging' },
+      githubEnv(github.url),
+    );
+    expect(unchanged.outputs.outcome).toBe('unchanged');
+    expect(github.calls.at(-1)?.body).toMatchObject({ state: 'success' });
+  });
+
   it('warns, and still deploys, when the token may not create deployments', async () => {
     const emu = await emulator();
     const github = await startFakeGitHub({ refuse: true });
