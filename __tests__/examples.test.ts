@@ -44,6 +44,7 @@ describe("GitHub's parser", () => {
       'deploy-on-push.yml',
       'environment.yml',
       'matrix.yml',
+      'protect-serving.yml',
       'spec-file.yml',
     ]);
   });
