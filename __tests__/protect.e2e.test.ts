@@ -5,6 +5,7 @@ import {
   type EmulatorOptions,
   emulatorInputs,
 } from '../emulator/server.js';
+import { startModelServer } from '../emulator/model-server.js';
 import { leaks, runAction, type ActionRun } from './helpers/action.js';
 
 // Issue 10: skip what is in place, confirm metadata-only updates, revert a failed rollout,
@@ -78,6 +79,24 @@ describe('a configuration already in place', () => {
     expect(run.stdout).toMatch(/Nothing to change: description, spec are already in place/);
     expect(warnings(run)).toEqual([]);
     expect(run.summary).toContain('Unchanged: the configuration was already in place');
+  });
+
+  it('still runs the smoke test when asked', async () => {
+    const emu = await start();
+    const model = await startModelServer({ model: 'meta-llama/Llama-3.1-8B-Instruct' });
+    try {
+      const run = await deploy(
+        emu,
+        { 'spec-file': 'spec.yaml', 'smoke-test': 'true', 'smoke-url': model.url },
+        { 'spec.yaml': CURRENT_SPEC_YAML },
+      );
+      expect(run.code).toBe(0);
+      expect(posts(emu)).toEqual([]);
+      expect(run.outputs.outcome).toBe('unchanged');
+      expect(JSON.parse(run.outputs.models!)).toEqual(['meta-llama/Llama-3.1-8B-Instruct']);
+    } finally {
+      await model.close();
+    }
   });
 
   it('sends the update anyway with force: true', async () => {
