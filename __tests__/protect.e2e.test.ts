@@ -328,6 +328,28 @@ describe('revert-on-failure', () => {
     expect(run.summary).toContain('### Not reverted');
   });
 
+  it('does not revert after a cancel', async () => {
+    const emu = await start({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
+    const run = await runAction({
+      inputs: {
+        ...emulatorInputs(emu),
+        spec: NEW_MODEL,
+        'revert-on-failure': 'true',
+        'poll-interval': '200ms',
+      },
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (emu.requests.filter((r) => r.method === 'GET').length >= 3) {
+            clearInterval(timer);
+            child.kill('SIGINT');
+          }
+        }, 50);
+      },
+    });
+    expect(run.outputs.outcome).toBe('cancelled');
+    expect(posts(emu)).toHaveLength(1);
+  });
+
   it('does not revert when nothing was sent, or when not asked', async () => {
     const emu = await start({ plan: { ...FAST_PLAN, ending: 'crashed' } });
     emu.deployment().rollout.plan = { ...emu.plan, ending: 'crashed' };
