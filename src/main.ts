@@ -115,6 +115,7 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
     title: result.title ?? titleFor(result),
     deployment: result.deployment ?? tracker.last,
     timeline: tracker.timeline,
+    timelineOriginMs: tracker.originMs,
     elapsedMs: clock.now() - startedMs,
     target: settings
       ? {

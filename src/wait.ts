@@ -10,6 +10,7 @@ import {
   isDifferentRollout,
 } from './rollout.js';
 import type { Deployment } from './schema.js';
+import { formatSeconds, offsetSeconds } from './timeline.js';
 
 /** How a wait ended. Only `running` and `no-rollout` are successes. */
 export type Outcome =
@@ -46,6 +47,8 @@ export interface TimelineEntry {
 export class RolloutTracker {
   readonly timeline: TimelineEntry[] = [];
   last: Deployment | undefined;
+  /** When the update was sent: the log and the summary measure the timeline from it. */
+  originMs: number | undefined;
 
   /** Records a reading; returns the entry it ended when the status (or the rollout) changed. */
   observe(
@@ -238,6 +241,8 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
   let newRolloutSeen = false;
   let lastLogMs = clock.now();
   let firstReading = true;
+  tracker.originMs = options.updateSentMs;
+  const since = (ms: number): number => offsetSeconds(ms, options.updateSentMs);
   for (;;) {
     let current: Deployment;
     try {
@@ -273,7 +278,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     const label = describeEntry({ status: current.status, previousRollout: !verdict.newRollout });
     if (ended) {
       log.info(
-        `Status: ${label} after ${formatDuration(now - ended.startMs)} ${describeEntry(ended)}, ${formatDuration(now - options.updateSentMs)} since the update`,
+        `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`,
       );
       lastLogMs = now;
     } else if (firstReading) {
@@ -281,7 +286,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       lastLogMs = now;
     } else if (now - lastLogMs >= heartbeatMs) {
       log.info(
-        `Still ${label} (for ${formatDuration(now - (entry?.startMs ?? now))}; ${formatDuration(now - options.updateSentMs)} since the update)`,
+        `Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} since the update)`,
       );
       lastLogMs = now;
     }
