@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js', 'scripts/*.js'],
+    files: ['*.js', 'scripts/*.js', '__tests__/helpers/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
   {

@@ -1,7 +1,7 @@
 /**
- * action.yml and the example workflows, checked with GitHub's own parser (@actions/workflow-parser),
- * and the examples cross-checked against action.yml: every input they pass and every output they
- * read exists.
+ * action.yml, the example workflows and the project's own workflows, checked with GitHub's own
+ * parser (@actions/workflow-parser), and cross-checked against action.yml: every input they pass
+ * and every output they read exists.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { ROOT } from '../scripts/local-runner.js';
 
 const EXAMPLES = path.join(ROOT, 'examples', 'workflows');
 const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yml'));
+const WORKFLOWS = path.join(ROOT, '.github', 'workflows');
+const workflows = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
 const trace = new NoOperationTraceWriter();
 
 function errorsOf(result: {
@@ -54,9 +56,77 @@ describe("GitHub's parser", () => {
     expect(errorsOf(parseWorkflow({ name: file, content }, trace))).toEqual([]);
   });
 
-  it.each(['ci.yml', 'release.yml'])("accepts the project's own .github/workflows/%s", (file) => {
-    const content = readFileSync(path.join(ROOT, '.github', 'workflows', file), 'utf8');
+  it("finds the project's own workflows", () => {
+    expect(workflows.sort()).toEqual(['ci.yml', 'release.yml', 'self-test.yml']);
+  });
+
+  it.each(workflows)("accepts the project's own .github/workflows/%s", (file) => {
+    const content = readFileSync(path.join(WORKFLOWS, file), 'utf8');
     expect(errorsOf(parseWorkflow({ name: file, content }, trace))).toEqual([]);
+  });
+});
+
+interface WorkflowStep {
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  'continue-on-error'?: boolean;
+}
+
+function stepsOf(text: string): WorkflowStep[] {
+  const workflow = parse(text) as { jobs: Record<string, { steps: WorkflowStep[] }> };
+  return Object.values(workflow.jobs).flatMap((job) => job.steps);
+}
+
+describe("the project's own workflows", () => {
+  const { inputs, outputs } = actionYml();
+
+  it.each(workflows)(
+    '%s passes step outputs and inputs to scripts through env, never ${{ }} inside run',
+    (file) => {
+      const steps = stepsOf(readFileSync(path.join(WORKFLOWS, file), 'utf8'));
+      expect(steps.filter((step) => step.run?.includes('${{')).map((step) => step.run)).toEqual([]);
+    },
+  );
+
+  it.each(workflows)(
+    '%s uses actions/checkout and actions/setup-node v5 or later (node24)',
+    (file) => {
+      const uses = stepsOf(readFileSync(path.join(WORKFLOWS, file), 'utf8'))
+        .map((step) => step.uses ?? '')
+        .filter((u) => /^actions\/(checkout|setup-node)@/.test(u));
+      expect(uses.length).toBeGreaterThan(0);
+      expect(uses.filter((u) => !/@v([5-9]|\d{2,})\b/.test(u))).toEqual([]);
+    },
+  );
+
+  it('the self-test runs the action itself against the emulator, and checks a run and a crash', () => {
+    const text = readFileSync(path.join(WORKFLOWS, 'self-test.yml'), 'utf8');
+    const steps = stepsOf(text);
+    const ours = steps.filter((step) => step.uses === './');
+    expect(ours.map((step) => step.id)).toEqual(['deploy', 'crash']);
+    for (const step of ours) {
+      const given = Object.keys(step.with ?? {});
+      expect(given.filter((name) => !(name in inputs))).toEqual([]);
+      expect(step.with?.['api-url']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    }
+    expect(ours[1]?.['continue-on-error']).toBe(true);
+    // The emulators start in an earlier step of the same job, in the background, with a time limit.
+    const start = steps.findIndex((step) =>
+      /build\/emulator\/cli\.js .*--for .*&/.test(step.run ?? ''),
+    );
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(start).toBeLessThan(steps.findIndex((step) => step.uses === './'));
+    expect(steps[start]?.run).toMatch(/--ending crashed/);
+    const read = [...text.matchAll(/steps\.(?:deploy|crash)\.outputs\.([a-z-]+)/g)].map(
+      (m) => m[1] ?? '',
+    );
+    expect(read).toEqual(
+      expect.arrayContaining(['outcome', 'status', 'url', 'deployment-configuration-id']),
+    );
+    expect(read.filter((name) => !(name in outputs))).toEqual([]);
+    expect(text).toMatch(/steps\.crash\.outcome/);
   });
 });
 

@@ -17179,7 +17179,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8569);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2174);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7800);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5825);
 
 
 
@@ -17286,7 +17286,7 @@ function createLogger(sink = coreSink) {
 
 /***/ }),
 
-/***/ 7800:
+/***/ 5825:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27957,6 +27957,29 @@ function planRevert(sent, before) {
     return { body: {}, notReverted, invalid: issues };
 }
 
+;// CONCATENATED MODULE: ./src/timeline.ts
+/**
+ * How the rollout timeline is measured for people, in the log and the job summary alike: whole
+ * seconds since one origin (the update), and a status's length as the difference of its two
+ * rounded offsets. Rounding each length on its own does not add up (`starting` at +7 s lasting
+ * 2 s, then `running` at +8 s).
+ */
+/** Whole seconds from `originMs` to `atMs`, never negative (the read just before the update is +0 s). */
+function offsetSeconds(atMs, originMs) {
+    return Math.max(0, Math.round((atMs - originMs) / 1000));
+}
+/** Whole seconds as `0s`, `42s`, `3m 5s`, `1h 0m 5s`: every unit down to seconds, so sums can be checked. */
+function formatSeconds(totalSeconds) {
+    const h = Math.floor(totalSeconds / 3600);
+    const m = Math.floor((totalSeconds % 3600) / 60);
+    const s = totalSeconds % 60;
+    if (h > 0)
+        return `${h}h ${m}m ${s}s`;
+    if (m > 0)
+        return `${m}m ${s}s`;
+    return `${s}s`;
+}
+
 ;// CONCATENATED MODULE: ./src/phases.ts
 /**
  * Where a rollout's time went, phase by phase, and the per-phase deadlines. Pure: the wait passes
@@ -28024,6 +28047,7 @@ function phaseOverrunMessage(overrun, gpu) {
 
 
 
+
 const SUCCESSFUL_OUTCOMES = new Set([
     'running',
     'updated',
@@ -28038,6 +28062,8 @@ class RolloutTracker {
     last;
     /** Set once the action reverts a failed rollout: later entries belong to the revert. */
     reverting = false;
+    /** When the update was sent: the log and the summary measure the timeline from it. */
+    originMs;
     /** Records a reading; returns the entry it ended when the status (or the rollout) changed. */
     observe(deployment, nowMs, previousRollout) {
         this.last = deployment;
@@ -28244,6 +28270,9 @@ async function waitForRollout(options) {
     let newRolloutSeen = false;
     let lastLogMs = clock.now();
     let firstReading = true;
+    // A revert waits again: the timeline stays measured from the first update.
+    tracker.originMs ??= options.updateSentMs;
+    const since = (ms) => offsetSeconds(ms, options.updateSentMs);
     for (;;) {
         let current;
         try {
@@ -28278,7 +28307,7 @@ async function waitForRollout(options) {
         const entry = tracker.timeline.at(-1);
         const label = describeEntry({ status: current.status, previousRollout: !verdict.newRollout });
         if (ended) {
-            log.info(`Status: ${label} after ${formatDuration(now - ended.startMs)} ${describeEntry(ended)}, ${formatDuration(now - options.updateSentMs)} since the update`);
+            log.info(`Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`);
             lastLogMs = now;
         }
         else if (firstReading) {
@@ -28286,7 +28315,7 @@ async function waitForRollout(options) {
             lastLogMs = now;
         }
         else if (now - lastLogMs >= heartbeatMs) {
-            log.info(`Still ${label} (for ${formatDuration(now - (entry?.startMs ?? now))}; ${formatDuration(now - options.updateSentMs)} since the update)`);
+            log.info(`Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} since the update)`);
             lastLogMs = now;
         }
         firstReading = false;
@@ -28312,6 +28341,7 @@ async function waitForRollout(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
+
 
 
 
@@ -28419,11 +28449,15 @@ function summaryMarkdown(report) {
         lines.push('');
     }
     if (report.timeline.length > 0) {
-        const end = report.timeline[0]?.startMs ?? 0;
+        const origin = report.timelineOriginMs ?? report.timeline[0]?.startMs ?? 0;
+        const from = (ms) => offsetSeconds(ms, origin);
         lines.push('### Rollout timeline', '', '| Status | From | Lasted |', '| --- | --- | --- |');
         for (const entry of report.timeline) {
-            const lasted = entry.endMs === undefined ? 'last seen' : formatDuration(entry.endMs - entry.startMs);
-            lines.push(`| \`${escapeCell(describeEntry(entry))}\` | +${formatDuration(entry.startMs - end)} | ${lasted} |`);
+            // Lengths are differences of rounded offsets, so each row's from + lasted is the next from.
+            const lasted = entry.endMs === undefined
+                ? 'last seen'
+                : formatSeconds(from(entry.endMs) - from(entry.startMs));
+            lines.push(`| \`${escapeCell(describeEntry(entry))}\` | +${formatSeconds(from(entry.startMs))} | ${lasted} |`);
         }
         lines.push('');
     }
@@ -28623,6 +28657,7 @@ function makeReport(result, state, tracker, elapsedMs) {
         title: result.title ?? titleFor(result),
         deployment: result.deployment ?? tracker.last,
         timeline: tracker.timeline,
+        timelineOriginMs: tracker.originMs,
         elapsedMs,
         target: settings
             ? {

@@ -1,26 +1,31 @@
 /**
  * `npm run emulator`: the local Northflank API emulator on its own, for running the action by
- * hand (for example with @github/local-action). Rollout timings come from the environment.
+ * hand or in a workflow step (see USAGE in cli-run.ts). Exits 0 on Ctrl-C, SIGTERM or at the end
+ * of `--for`, 2 on a bad command line.
  */
-import { DEMO_DEPLOYMENT, startEmulator } from './server.js';
+import { CliUsageError, parseCliOptions, runEmulator, USAGE } from './cli-run.js';
 
-const ms = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
-const emulator = await startEmulator({
-  port: ms('EMULATOR_PORT', 8787),
-  plan: {
-    pendingMs: ms('EMULATOR_PENDING_MS', 2000),
-    provisioningMs: ms('EMULATOR_PROVISIONING_MS', 5000),
-    startingMs: ms('EMULATOR_STARTING_MS', 5000),
-  },
-  staleReadMs: ms('EMULATOR_STALE_MS', 1000),
-});
-console.log(`Northflank API emulator listening on ${emulator.url}`);
-console.log(`  token:      ${emulator.token}`);
-console.log(
-  `  project-id: ${DEMO_DEPLOYMENT.projectId}   team-id: ${DEMO_DEPLOYMENT.teamId}   deployment-id: ${DEMO_DEPLOYMENT.id}`,
-);
-const stop = (): void => {
-  void emulator.close().then(() => process.exit(0));
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
 };
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+
+try {
+  const options = parseCliOptions(process.argv.slice(2), process.env);
+  if (options.help) {
+    print(USAGE);
+  } else {
+    const running = await runEmulator(options, print);
+    const onSignal = (signal: NodeJS.Signals): void => {
+      void running.stop(signal);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const reason = await running.stopped;
+    print(`Emulator stopped (${reason}).`);
+    process.exit(0);
+  }
+} catch (error) {
+  if (!(error instanceof CliUsageError)) throw error;
+  process.stderr.write(`emulator: ${error.message}\n`);
+  process.exitCode = 2;
+}

@@ -163,6 +163,7 @@ function makeReport(
     title: result.title ?? titleFor(result),
     deployment: result.deployment ?? tracker.last,
     timeline: tracker.timeline,
+    timelineOriginMs: tracker.originMs,
     elapsedMs,
     target: settings
       ? {

@@ -2,6 +2,7 @@ import { describeChange, type FieldChange } from './plan.js';
 import { formatDuration } from './duration.js';
 import { neutralise } from './log.js';
 import { publicUrl } from './rollout.js';
+import { formatSeconds, offsetSeconds } from './timeline.js';
 import type { Deployment } from './schema.js';
 import { describeEntry, SUCCESSFUL_OUTCOMES, type Outcome, type TimelineEntry } from './wait.js';
 
@@ -14,6 +15,8 @@ export interface RunReport {
   title: string;
   deployment: Deployment | undefined;
   timeline: readonly TimelineEntry[];
+  /** When the update was sent, the timeline's origin; without it, the first reading. */
+  timelineOriginMs?: number | undefined;
   elapsedMs: number;
   target: { projectId?: string; deploymentId?: string; teamId?: string | undefined };
   /** Whether an update was sent, and its fields (names only: values may be long). */
@@ -162,13 +165,17 @@ export function summaryMarkdown(report: RunReport): string {
     lines.push('');
   }
   if (report.timeline.length > 0) {
-    const end = report.timeline[0]?.startMs ?? 0;
+    const origin = report.timelineOriginMs ?? report.timeline[0]?.startMs ?? 0;
+    const from = (ms: number): number => offsetSeconds(ms, origin);
     lines.push('### Rollout timeline', '', '| Status | From | Lasted |', '| --- | --- | --- |');
     for (const entry of report.timeline) {
+      // Lengths are differences of rounded offsets, so each row's from + lasted is the next from.
       const lasted =
-        entry.endMs === undefined ? 'last seen' : formatDuration(entry.endMs - entry.startMs);
+        entry.endMs === undefined
+          ? 'last seen'
+          : formatSeconds(from(entry.endMs) - from(entry.startMs));
       lines.push(
-        `| \`${escapeCell(describeEntry(entry))}\` | +${formatDuration(entry.startMs - end)} | ${lasted} |`,
+        `| \`${escapeCell(describeEntry(entry))}\` | +${formatSeconds(from(entry.startMs))} | ${lasted} |`,
       );
     }
     lines.push('');

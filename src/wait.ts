@@ -20,6 +20,7 @@ import {
 } from './phases.js';
 import { isInPlace } from './plan.js';
 import type { Deployment, UpdateBody } from './schema.js';
+import { formatSeconds, offsetSeconds } from './timeline.js';
 
 /** How a step ended; the successes are in SUCCESSFUL_OUTCOMES. */
 export type Outcome =
@@ -66,6 +67,8 @@ export class RolloutTracker {
   last: Deployment | undefined;
   /** Set once the action reverts a failed rollout: later entries belong to the revert. */
   reverting = false;
+  /** When the update was sent: the log and the summary measure the timeline from it. */
+  originMs: number | undefined;
 
   /** Records a reading; returns the entry it ended when the status (or the rollout) changed. */
   observe(
@@ -373,6 +376,9 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
   let newRolloutSeen = false;
   let lastLogMs = clock.now();
   let firstReading = true;
+  // A revert waits again: the timeline stays measured from the first update.
+  tracker.originMs ??= options.updateSentMs;
+  const since = (ms: number): number => offsetSeconds(ms, options.updateSentMs);
   for (;;) {
     let current: Deployment;
     try {
@@ -409,7 +415,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     const label = describeEntry({ status: current.status, previousRollout: !verdict.newRollout });
     if (ended) {
       log.info(
-        `Status: ${label} after ${formatDuration(now - ended.startMs)} ${describeEntry(ended)}, ${formatDuration(now - options.updateSentMs)} since the update`,
+        `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`,
       );
       lastLogMs = now;
     } else if (firstReading) {
@@ -417,7 +423,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       lastLogMs = now;
     } else if (now - lastLogMs >= heartbeatMs) {
       log.info(
-        `Still ${label} (for ${formatDuration(now - (entry?.startMs ?? now))}; ${formatDuration(now - options.updateSentMs)} since the update)`,
+        `Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} since the update)`,
       );
       lastLogMs = now;
     }

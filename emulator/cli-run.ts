@@ -1,0 +1,159 @@
+/**
+ * The emulator's command line (`npm run emulator -- --help`), apart from the process it runs in,
+ * so that its options and its timed stop are tested in-process.
+ */
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../src/duration.js';
+import type { RolloutEnding, RolloutPlan } from './model.js';
+import { DEMO_DEPLOYMENT, startEmulator, type Emulator } from './server.js';
+
+export const USAGE = `Usage: npm run emulator -- [options]
+
+  --port <n>        port on 127.0.0.1 (default 8787; 0 picks a free one)   env EMULATOR_PORT
+  --for <duration>  stop by itself after this long, e.g. 90s, 10m          env EMULATOR_FOR
+  --ending <status> how every rollout ends: running, crashed, paused or deleted (default running)
+                                                                          env EMULATOR_ENDING
+  --help            this text
+
+Rollout phases (milliseconds): EMULATOR_PENDING_MS (2000), EMULATOR_PROVISIONING_MS (5000),
+EMULATOR_STARTING_MS (5000); stale reads after an update: EMULATOR_STALE_MS (1000).
+Stop it with Ctrl-C, or kill with the pid it prints (killing a backgrounded npm does not stop
+it): it closes its connections and exits 0.`;
+
+const ENDINGS: readonly RolloutEnding[] = ['running', 'crashed', 'paused', 'deleted'];
+
+/** What the command line asks for. */
+export interface CliOptions {
+  port: number;
+  /** Stop after this long; undefined runs until a signal. */
+  forMs: number | undefined;
+  plan: Partial<RolloutPlan>;
+  staleReadMs: number;
+  help: boolean;
+}
+
+/** A command line the emulator cannot run with; the message says which option and what it takes. */
+export class CliUsageError extends Error {}
+
+function whole(name: string, text: string, max: number): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new CliUsageError(
+      `${name} must be a whole number from 0 to ${String(max)}, got "${text}".`,
+    );
+  }
+  return value;
+}
+
+/** Reads flags first, then the environment, then the defaults. Pure. */
+export function parseCliOptions(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): CliOptions {
+  let values: { port?: string; for?: string; ending?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        for: { type: 'string' },
+        ending: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new CliUsageError(
+      `${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`,
+    );
+  }
+  const port = whole('--port', values.port ?? env.EMULATOR_PORT ?? '8787', 65535);
+  const forText = values.for ?? env.EMULATOR_FOR;
+  let forMs: number | undefined;
+  if (forText !== undefined) {
+    forMs = parseDuration(forText);
+    if (forMs === undefined || forMs <= 0) {
+      throw new CliUsageError(`--for takes a duration such as 90s, 10m or 1h, got "${forText}".`);
+    }
+  }
+  const ending = values.ending ?? env.EMULATOR_ENDING ?? 'running';
+  if (!(ENDINGS as readonly string[]).includes(ending)) {
+    throw new CliUsageError(`--ending takes one of ${ENDINGS.join(', ')}, got "${ending}".`);
+  }
+  const ms = (name: string, fallback: number): number =>
+    whole(name, env[name] ?? String(fallback), 86_400_000);
+  return {
+    port,
+    forMs,
+    plan: {
+      pendingMs: ms('EMULATOR_PENDING_MS', 2000),
+      provisioningMs: ms('EMULATOR_PROVISIONING_MS', 5000),
+      startingMs: ms('EMULATOR_STARTING_MS', 5000),
+      ending: ending as RolloutEnding,
+    },
+    staleReadMs: ms('EMULATOR_STALE_MS', 1000),
+    help: values.help ?? false,
+  };
+}
+
+/** A running emulator and the promise that settles once it has stopped (by `stop`, or `--for`). */
+export interface RunningEmulator {
+  emulator: Emulator;
+  stop(reason: string): Promise<void>;
+  stopped: Promise<string>;
+}
+
+/** Starts the emulator as the command line asks, printing where it listens and how to stop it. */
+export async function runEmulator(
+  options: CliOptions,
+  print: (line: string) => void,
+): Promise<RunningEmulator> {
+  let emulator: Emulator;
+  try {
+    emulator = await startEmulator({
+      port: options.port,
+      plan: options.plan,
+      staleReadMs: options.staleReadMs,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliUsageError(
+        `Port ${String(options.port)} is in use (another emulator?). Stop it, or pick another with --port.`,
+      );
+    }
+    throw error;
+  }
+  let resolveStopped: (reason: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => {
+    resolveStopped = resolve;
+  });
+  let closing: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    closing ??= emulator.close().then(() => {
+      clearTimeout(timer);
+      resolveStopped(reason);
+    });
+    return closing;
+  };
+  const timer =
+    options.forMs === undefined
+      ? undefined
+      : setTimeout(() => void stop(`--for ${String(options.forMs)}ms elapsed`), options.forMs);
+
+  print(`Northflank API emulator listening on ${emulator.url}`);
+  print(`  token:      ${emulator.token}`);
+  print(
+    `  project-id: ${DEMO_DEPLOYMENT.projectId}   team-id: ${DEMO_DEPLOYMENT.teamId}   deployment-id: ${DEMO_DEPLOYMENT.id}`,
+  );
+  print(`  rollouts end: ${options.plan.ending ?? 'running'}`);
+  // `npm run emulator &` puts npm in the background, and killing npm leaves this process running:
+  // name this process so that it can be stopped directly.
+  const kill = `kill ${String(process.pid)}`;
+  print(
+    options.forMs === undefined
+      ? `  Stop it with Ctrl-C, or ${kill}.`
+      : `  Stops by itself in ${String(Math.round(options.forMs / 1000))}s (or with Ctrl-C, or ${kill}).`,
+  );
+  return { emulator, stop, stopped };
+}
