@@ -500,6 +500,21 @@ describe('outages', () => {
     expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(10_000);
   });
 
+  it('without an update, does not claim one was accepted when the API goes quiet', async () => {
+    const clock = new FakeClock();
+    const { log, lines } = recordingLogger();
+    const down = new NetworkError('x', 'ECONNREFUSED: connect');
+    const read = scripted(clock, [
+      [0, down],
+      [5000, deployment('running', 'cfg-1')],
+    ]);
+    const result = await waitForRollout(options(clock, read, { before: undefined, log }));
+    expect(result.outcome).toBe('running');
+    const warnings = lines.filter((l) => l.startsWith('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).not.toMatch(/already accepted/);
+  });
+
   it('honours a 429 reset during the wait', async () => {
     const clock = new FakeClock();
     const limited = new NorthflankApiError({

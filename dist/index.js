@@ -28187,7 +28187,7 @@ async function waitForRollout(options) {
             const delayMs = Math.min(outageDelayMs(outage.failures, options.poll.maxMs, random, transient.retryAfterMs), remainingMs - LAST_LOOK_MARGIN_MS);
             if (outage.failures === 1) {
                 tracker.outageStarted(now);
-                log.warning(`Reading the deployment failed (${transient.reason}): the Northflank API is not answering. The update was already accepted and the rollout goes on; the action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`);
+                log.warning(`Reading the deployment failed (${transient.reason}): the Northflank API is not answering.${options.before === undefined ? '' : ' The update was already accepted and the rollout goes on.'} The action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`);
             }
             else {
                 log.debug(`Read ${outage.failures} failed (${transient.reason}); retrying in ${formatDuration(Math.max(0, delayMs))}`);

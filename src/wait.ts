@@ -450,7 +450,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       if (outage.failures === 1) {
         tracker.outageStarted(now);
         log.warning(
-          `Reading the deployment failed (${transient.reason}): the Northflank API is not answering. The update was already accepted and the rollout goes on; the action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`,
+          `Reading the deployment failed (${transient.reason}): the Northflank API is not answering.${options.before === undefined ? '' : ' The update was already accepted and the rollout goes on.'} The action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`,
         );
       } else {
         log.debug(
