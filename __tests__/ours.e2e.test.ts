@@ -117,7 +117,7 @@ describe('stale reads after a fresh one (defect 1)', () => {
     expect(run.outputs.outcome).toBe('rolled-back');
     expect(run.outputs['deployment-configuration-id']).toBe('cfg-0001');
     expect(run.stdout).toMatch(
-      /^::error title=Rolled back::.*cfg-0001.*cfg-0002|cfg-0002.*cfg-0001/m,
+      /^::error title=Rolled back::The deployment is back on its previous configuration cfg-0001 .*our rollout \(configuration cfg-0002\)/m,
     );
   });
 });
