@@ -26,12 +26,15 @@ export interface StoredDeployment {
   updatedAt: string;
   rollout: Rollout;
   /** What GETs show until `staleUntilMs`: the deployment as it was before the last update. */
-  stale?: { body: GetLlmmodeldeploymentResult; untilMs: number };
+  stale?: { body: GetLlmmodeldeploymentResult; untilMs: number; reads: number };
   deleted?: boolean;
 }
 
-/** A fault injected into the next matching request(s). */
-export type Fault = { method?: 'GET' | 'POST'; times?: number } & (
+/**
+ * A fault injected into the next matching request(s): `times` of them (1 by default), or, with
+ * `untilMs` (emulator clock), every matching request until then (an outage of some seconds).
+ */
+export type Fault = { method?: 'GET' | 'POST'; times?: number; untilMs?: number } & (
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Destroys the connection without an answer, before the request is handled. */
   | { kind: 'reset' }
@@ -41,6 +44,8 @@ export type Fault = { method?: 'GET' | 'POST'; times?: number } & (
   | { kind: 'hang' }
   /** Answers normally after a delay. */
   | { kind: 'delay'; ms: number }
+  /** Handles the request only after a delay (a POST is applied late), then answers. */
+  | { kind: 'slow'; ms: number }
   /** Answers with this raw body and status (200 by default). */
   | { kind: 'raw'; body: string; status?: number; contentType?: string }
 );
@@ -65,6 +70,11 @@ export interface EmulatorOptions {
   plan?: Partial<RolloutPlan>;
   /** How long after an update GETs still show the deployment as it was. */
   staleReadMs?: number;
+  /**
+   * Which GETs within `staleReadMs` are stale: all of them, or every other one starting with the
+   * second (replicas behind a load balancer, one of them lagging).
+   */
+  staleReads?: 'all' | 'alternate';
   /** Tags that exist in the account; an update naming another is refused. */
   existingTags?: string[];
   /** Requests a token may make in a window; `x-ratelimit-*` headers describe it. */
@@ -80,6 +90,7 @@ export interface Emulator {
   faults: Fault[];
   plan: RolloutPlan;
   staleReadMs: number;
+  staleReads: 'all' | 'alternate';
   deployment(id?: string): StoredDeployment;
   /** Deletes a deployment now: GETs answer 404 from here on. */
   remove(id?: string): void;
@@ -200,6 +211,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults: [],
     plan: { ...DEFAULT_PLAN, ...options.plan },
     staleReadMs: options.staleReadMs ?? 0,
+    staleReads: options.staleReads ?? 'all',
     deployment(id = DEMO_DEPLOYMENT.id) {
       const d = store.get(id);
       if (!d) throw new Error(`no deployment ${id}`);
@@ -218,10 +230,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   function takeFault(method: string): Fault | undefined {
+    // Outages that are over end here.
+    emulator.faults = emulator.faults.filter((f) => f.untilMs === undefined || now() < f.untilMs);
     const index = emulator.faults.findIndex((f) => f.method === undefined || f.method === method);
     if (index < 0) return undefined;
     const fault = emulator.faults[index];
     if (!fault) return undefined;
+    if (fault.untilMs !== undefined) return fault;
     const times = (fault.times ?? 1) - 1;
     if (times <= 0) emulator.faults.splice(index, 1);
     else fault.times = times;
@@ -326,7 +341,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       };
     }
     if (method === 'GET') {
-      const stale = d.stale && now() < d.stale.untilMs ? d.stale.body : undefined;
+      let stale: GetLlmmodeldeploymentResult | undefined;
+      if (d.stale && now() < d.stale.untilMs) {
+        d.stale.reads++;
+        if (emulator.staleReads === 'all' || d.stale.reads % 2 === 0) stale = d.stale.body;
+      }
       return { status: 200, body: { data: stale ?? toApi(d, now()) } };
     }
     if (method === 'POST') return update(d, body);
@@ -384,7 +403,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         plan: { ...emulator.plan },
       };
     }
-    if (emulator.staleReadMs > 0) d.stale = { body: before, untilMs: now() + emulator.staleReadMs };
+    if (emulator.staleReadMs > 0)
+      d.stale = { body: before, untilMs: now() + emulator.staleReadMs, reads: 0 };
     return { status: 200, body: { data: { id: d.id } } };
   }
 
@@ -437,9 +457,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         res.end(fault.body);
         return;
       }
-      const answer = badJson
-        ? { status: 400, body: apiError(400, 'Request body is not valid JSON') }
-        : handle(method, record.path, req.headers.authorization, body);
+      const answerNow = (): { status: number; body: unknown } =>
+        badJson
+          ? { status: 400, body: apiError(400, 'Request body is not valid JSON') }
+          : handle(method, record.path, req.headers.authorization, body);
+      if (fault?.kind === 'slow') {
+        setTimeout(() => {
+          const late = answerNow();
+          if (!res.destroyed) send(res, record, late.status, late.body);
+        }, fault.ms);
+        return;
+      }
+      const answer = answerNow();
       if (fault?.kind === 'reset-after-handling') {
         req.socket.destroy();
         return;

@@ -3,7 +3,13 @@ import type { Clock } from './clock.js';
 import { defaultDeps } from './defaults.js';
 import { changesOf, describeChange, type FieldChange } from './diff.js';
 import { formatDuration } from './duration.js';
-import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
+import {
+  CancelledError,
+  DeadlineError,
+  UpdateUnconfirmedError,
+  errorMessage,
+  errorTitle,
+} from './errors.js';
 import {
   startGitHubDeployment,
   type GitHubDeployment,
@@ -23,6 +29,8 @@ import { DEFAULT_BACKOFF } from './retry.js';
 import { publicUrl } from './rollout.js';
 import type { Deployment } from './schema.js';
 import { smokeTest } from './smoke.js';
+import { RequestBudget } from './budget.js';
+import { watchForUpdate } from './watch.js';
 import { ACTION_NAME, ACTION_VERSION } from './version.js';
 import {
   DEFAULT_POLL_POLICY,
@@ -76,8 +84,9 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
         log.info(
           `Deployment "${read.name}" (${read.id}) is ${read.status}${configurationLabel(read)}.`,
         );
-        const sent = active.dryRun ? undefined : await update(api, active, read, log);
-        return { current: read, sent, updateSentMs: clock.now() };
+        const sentMs = clock.now();
+        const sent = active.dryRun ? undefined : await update(api, active, read, deps, tracker);
+        return { current: read, sent, updateSentMs: sent ? sentMs : clock.now() };
       },
     );
     if (active.dryRun) {
@@ -159,6 +168,7 @@ function createClient(settings: Settings, deps: RunDeps, startedMs: number): Nor
     },
     userAgent: `${ACTION_NAME}/${ACTION_VERSION} (node ${process.version})`,
     dispatcher: createDispatcher(settings.requestTimeoutMs),
+    budget: new RequestBudget(),
     clock: deps.clock,
     random: deps.random,
     signal: deps.signal,
@@ -174,13 +184,18 @@ function configurationLabel(deployment: Deployment): string {
   return id ? ` with configuration ${id}` : '';
 }
 
-/** Sends the update; resolves to the deployment as it was before, or undefined when nothing was sent. */
+/**
+ * Sends the update; resolves to the deployment as it was before, or undefined when nothing was
+ * sent. When the answer is lost, the update is not sent again: it is watched for instead.
+ */
 async function update(
   api: NorthflankClient,
   settings: Settings,
   before: Deployment,
-  log: Logger,
+  deps: RunDeps,
+  tracker: RolloutTracker,
 ): Promise<Deployment | undefined> {
+  const { log, clock } = deps;
   const fields = Object.keys(settings.update);
   if (fields.length === 0) {
     log.notice(
@@ -189,8 +204,32 @@ async function update(
     return undefined;
   }
   log.info(`Sending update of ${fields.join(', ')} to ${api.path}.`);
-  await api.updateDeployment(settings.update, before);
-  log.info('Update accepted.');
+  const sentMs = clock.now();
+  try {
+    await api.updateDeployment(settings.update);
+    log.info('Update accepted.');
+  } catch (error) {
+    if (!(error instanceof UpdateUnconfirmedError)) throw error;
+    const grace = formatDuration(settings.rolloutStartGraceMs);
+    log.warning(
+      `No answer to the update (${error.reason}); it may have reached Northflank, so the action is not sending it again. Watching the deployment for up to ${grace} (rollout-start-grace) for the update to show.`,
+      { title: 'Update answer lost' },
+    );
+    const shown = await watchForUpdate({
+      update: settings.update,
+      before,
+      reason: error.reason,
+      sentMs,
+      getDeployment: () => api.getDeployment({ attempts: 1 }),
+      clock,
+      random: deps.random,
+      signal: deps.signal,
+      graceMs: settings.rolloutStartGraceMs,
+      maxDelayMs: settings.pollIntervalMs,
+      log,
+    });
+    tracker.last = shown;
+  }
   return before;
 }
 
@@ -215,9 +254,11 @@ function wait(
   return waitForRollout({
     before: when.before,
     updateSentMs: when.updateSentMs,
-    getDeployment: () => api.getDeployment(),
+    // One attempt per read: the wait outlasts outages itself, up to the deadline.
+    getDeployment: () => api.getDeployment({ attempts: 1 }),
     tracker,
     clock: deps.clock,
+    random: deps.random,
     signal: deps.signal,
     deadlineMs: when.startedMs + settings.timeoutMs,
     poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
@@ -325,6 +366,8 @@ const TITLES: Partial<Record<WaitResult['outcome'], string>> = {
   paused: 'Deployment paused',
   deleting: 'Deployment being deleted',
   deleted: 'Deployment deleted',
+  'rolled-back': 'Rolled back',
+  superseded: 'Superseded by another update',
   timeout: 'Timed out',
   cancelled: 'Cancelled',
   'smoke-failed': 'Smoke test failed',
@@ -337,6 +380,8 @@ function titleFor(result: WaitResult): string {
 /** The GitHub deployment state for a run: the rollout failed, or the action could not tell. */
 function githubState(report: RunReport): GitHubDeploymentState {
   if (SUCCESSFUL_OUTCOMES.has(report.outcome)) return 'success';
+  // Another update replaced ours: this environment's deployment is no longer the one we made.
+  if (report.outcome === 'superseded') return 'inactive';
   return ['error', 'timeout', 'cancelled'].includes(report.outcome) ? 'error' : 'failure';
 }
 
