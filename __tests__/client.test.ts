@@ -11,6 +11,7 @@ import {
   NetworkError,
   NorthflankApiError,
   ResponseFormatError,
+  UpdateUnconfirmedError,
 } from '../src/errors.js';
 import { DEFAULT_BACKOFF } from '../src/retry.js';
 import type { Deployment } from '../src/schema.js';
@@ -234,12 +235,12 @@ describe('rate limits', () => {
 describe('the update is never sent twice by a retry', () => {
   it('resends after 429 and 503, which are refusals', async () => {
     const s = await setup();
-    const before = await s.client.getDeployment();
+    await s.client.getDeployment();
     s.emu.faults.push(
       { method: 'POST', kind: 'status', status: 503 },
       { method: 'POST', kind: 'status', status: 429, headers: { 'x-ratelimit-reset': '1' } },
     );
-    await s.client.updateDeployment(SPEC_CHANGE, before);
+    await s.client.updateDeployment(SPEC_CHANGE);
     expect(s.emu.requests.map((r) => `${r.method} ${r.status}`)).toEqual([
       'GET 200',
       'POST 503',
@@ -251,46 +252,43 @@ describe('the update is never sent twice by a retry', () => {
 
   it('does not retry a 500 on the update', async () => {
     const s = await setup();
-    const before = await s.client.getDeployment();
+    await s.client.getDeployment();
     s.emu.faults.push({ method: 'POST', kind: 'status', status: 500 });
-    await expect(s.client.updateDeployment(SPEC_CHANGE, before)).rejects.toThrow(
+    await expect(s.client.updateDeployment(SPEC_CHANGE)).rejects.toThrow(
       /POST \S+ failed with HTTP 500/,
     );
     expect(s.emu.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
-  it('after a lost answer, reads the deployment and does not resend an update that landed', async () => {
+  it.each([
+    ['a connection reset after the request was handled', { kind: 'reset-after-handling' }],
+    ['a 502 from a gateway', { kind: 'status', status: 502 }],
+    ['a 504 from a gateway', { kind: 'status', status: 504 }],
+  ] as const)('after %s, does not resend: the outcome is unknown', async (_name, fault) => {
     const s = await setup();
-    const before = await s.client.getDeployment();
-    s.emu.faults.push({ method: 'POST', kind: 'reset-after-handling' });
-    await s.client.updateDeployment(SPEC_CHANGE, before);
-    expect(s.emu.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
-    expect(s.emu.deployment().rollout.configurationId).toBe('cfg-0002');
-    expect(s.lines).toContain(
-      'The update reached Northflank although its response was lost; not sending it again.',
+    await s.client.getDeployment();
+    s.emu.faults.push({ method: 'POST', ...fault });
+    await expect(s.client.updateDeployment(SPEC_CHANGE)).rejects.toBeInstanceOf(
+      UpdateUnconfirmedError,
     );
+    expect(s.emu.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
   });
 
-  it('after a 502 that did not land, reads the deployment, then resends', async () => {
-    const s = await setup();
-    const before = await s.client.getDeployment();
-    s.emu.faults.push({ method: 'POST', kind: 'status', status: 502 });
-    await s.client.updateDeployment(SPEC_CHANGE, before);
-    expect(s.emu.requests.map((r) => `${r.method} ${r.status}`)).toEqual([
-      'GET 200',
-      'POST 502',
-      'GET 200',
-      'POST 200',
-    ]);
-  });
-
-  it('after a timeout on the update, checks before resending', async () => {
+  it('after a timeout on the update, does not resend', async () => {
     const s = await setup({ requestTimeoutMs: 300, dispatcher: createDispatcher(300) });
-    const before = await s.client.getDeployment();
-    s.emu.faults.push({ method: 'POST', kind: 'delay', ms: 600 });
-    await s.client.updateDeployment(SPEC_CHANGE, before);
-    // The slow POST was applied by the server; the check sees it, so there is one POST only.
+    await s.client.getDeployment();
+    s.emu.faults.push({ method: 'POST', kind: 'slow', ms: 600 });
+    await expect(s.client.updateDeployment(SPEC_CHANGE)).rejects.toThrow(
+      /No answer to the update: no answer within 300ms/,
+    );
     expect(s.emu.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('resends after a refused connection: the server cannot have acted', async () => {
+    const s = await setup();
+    await s.emu.close();
+    await expect(s.client.updateDeployment(SPEC_CHANGE)).rejects.toBeInstanceOf(NetworkError);
+    expect(s.lines.filter((l) => /POST \S+ failed \(ECONNREFUSED/.test(l))).toHaveLength(5);
   });
 });
 

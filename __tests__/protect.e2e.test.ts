@@ -328,6 +328,39 @@ describe('revert-on-failure', () => {
     expect(run.summary).toContain('### Not reverted');
   });
 
+  it("does not revert after superseded: the newer rollout is someone else's", async () => {
+    // Our rollout would crash; someone else's update lands while it is still provisioning.
+    const emu = await start({
+      plans: [{ ...FAST_PLAN, provisioningMs: 3000, ending: 'crashed' }],
+    });
+    const run = await runAction({
+      inputs: {
+        ...emulatorInputs(emu),
+        spec: NEW_MODEL,
+        'revert-on-failure': 'true',
+        'poll-interval': '200ms',
+      },
+      onSpawn: () => {
+        const timer = setInterval(() => {
+          const gets = emu.requests.filter((r) => r.method === 'GET').length;
+          if (posts(emu).length === 1 && gets >= 3) {
+            clearInterval(timer);
+            // Another update, straight to the API.
+            const d = emu.deployment();
+            d.configuration = { ...d.configuration, revision: 'someone-else' };
+            d.rollout = {
+              configurationId: 'cfg-9999',
+              startedAtMs: Date.now(),
+              plan: { ...emu.plan },
+            };
+          }
+        }, 50);
+      },
+    });
+    expect(run.outputs.outcome).toBe('superseded');
+    expect(posts(emu)).toHaveLength(1);
+  });
+
   it('does not revert after a cancel', async () => {
     const emu = await start({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
     const run = await runAction({

@@ -1,8 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { NorthflankApiError } from '../src/errors.js';
 import type { Deployment } from '../src/schema.js';
+import { NetworkError } from '../src/errors.js';
 import {
   DEFAULT_POLL_POLICY,
+  outageDelayMs,
+  transientFailure,
   judge,
   nextPollDelayMs,
   RolloutTracker,
@@ -37,7 +40,7 @@ describe('judge', () => {
   };
 
   it('takes `running` of the previous configuration for the old rollout, not success', () => {
-    expect(judge({ ...base, current: deployment('running', 'cfg-1') })).toEqual({
+    expect(judge({ ...base, current: deployment('running', 'cfg-1') })).toMatchObject({
       done: false,
       newRollout: false,
     });
@@ -63,7 +66,7 @@ describe('judge', () => {
 
   it('does not fail on a crash that belongs to the previous rollout, until the grace period ends', () => {
     const before = deployment('crashed', 'cfg-1');
-    expect(judge({ ...base, before, current: deployment('crashed', 'cfg-1') })).toEqual({
+    expect(judge({ ...base, before, current: deployment('crashed', 'cfg-1') })).toMatchObject({
       done: false,
       newRollout: false,
     });
@@ -84,14 +87,14 @@ describe('judge', () => {
   });
 
   it('keeps waiting on an unknown status, even of the new rollout', () => {
-    expect(judge({ ...base, current: deployment('warming-up', 'cfg-2') })).toEqual({
+    expect(judge({ ...base, current: deployment('warming-up', 'cfg-2') })).toMatchObject({
       done: false,
       newRollout: true,
     });
   });
 
   it('takes a rollout under way after a settled deployment for the new one, even before its id changes', () => {
-    expect(judge({ ...base, current: deployment('starting', 'cfg-1') })).toEqual({
+    expect(judge({ ...base, current: deployment('starting', 'cfg-1') })).toMatchObject({
       done: false,
       newRollout: true,
     });
@@ -109,7 +112,7 @@ describe('judge', () => {
       done: true,
       outcome: 'running',
     });
-    expect(judge({ ...base, before, current: { ...before } })).toEqual({
+    expect(judge({ ...base, before, current: { ...before } })).toMatchObject({
       done: false,
       newRollout: false,
     });
@@ -308,11 +311,32 @@ describe('waitForRollout', () => {
 
   it('passes other API errors on to the caller', async () => {
     const clock = new FakeClock();
-    const refused = new NorthflankApiError({ method: 'GET', path: '/v1/x', status: 403 });
-    await expect(waitForRollout(options(clock, scripted(clock, [[0, refused]])))).rejects.toBe(
-      refused,
-    );
+    const bad = new NorthflankApiError({ method: 'GET', path: '/v1/x', status: 400 });
+    await expect(waitForRollout(options(clock, scripted(clock, [[0, bad]])))).rejects.toBe(bad);
   });
+
+  it.each([401, 403])(
+    'ends on %d, saying the update was already accepted and what to fix',
+    async (status) => {
+      const clock = new FakeClock();
+      const refused = new NorthflankApiError({
+        method: 'GET',
+        path: '/v1/x',
+        status,
+        hint: 'The token lacks the permission',
+      });
+      const read = scripted(clock, [
+        [0, deployment('pending', 'cfg-2')],
+        [5000, refused],
+      ]);
+      const error = await waitForRollout(options(clock, read)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NorthflankApiError);
+      expect((error as NorthflankApiError).status).toBe(status);
+      expect((error as Error).message).toMatch(
+        /The token lacks the permission\. The update was already accepted and is rolling out in Northflank; only following it failed\. Fix the token/,
+      );
+    },
+  );
 
   it('stops as soon as the signal aborts', async () => {
     const clock = new FakeClock();
@@ -329,6 +353,254 @@ describe('waitForRollout', () => {
   });
 });
 
+describe('judge: which rollout is ours (issue 9)', () => {
+  const base = {
+    before: OLD,
+    newRolloutSeen: false,
+    sinceUpdateMs: 1000,
+    rolloutStartGraceMs: 60_000,
+  };
+
+  it('takes the first configuration id that differs from the one before as ours', () => {
+    expect(judge({ ...base, current: deployment('pending', 'cfg-2') })).toMatchObject({
+      done: false,
+      of: 'ours',
+      ours: 'cfg-2',
+    });
+  });
+
+  it('never takes the pre-update configuration after ours for success: keeps polling', () => {
+    const verdict = judge({
+      ...base,
+      ours: 'cfg-2',
+      newRolloutSeen: true,
+      current: deployment('running', 'cfg-1'),
+      backOnPreviousMs: 59_999,
+    });
+    expect(verdict).toMatchObject({ done: false, of: 'previous', newRollout: false });
+  });
+
+  it('ends with rolled-back when the pre-update configuration holds past the grace period, naming both ids', () => {
+    for (const status of ['running', 'crashed', 'starting']) {
+      const verdict = judge({
+        ...base,
+        ours: 'cfg-2',
+        newRolloutSeen: true,
+        current: deployment(status, 'cfg-1'),
+        backOnPreviousMs: 60_000,
+      });
+      expect(verdict).toMatchObject({ done: true, outcome: 'rolled-back' });
+      expect(verdict.done && verdict.message).toMatch(/previous configuration cfg-1.*cfg-2/);
+    }
+  });
+
+  it('ends with superseded on a third configuration, naming ours and theirs and the fix', () => {
+    const verdict = judge({
+      ...base,
+      ours: 'cfg-2',
+      newRolloutSeen: true,
+      current: deployment('pending', 'cfg-3'),
+    });
+    expect(verdict).toMatchObject({ done: true, outcome: 'superseded', of: 'foreign' });
+    const message = verdict.done ? verdict.message : '';
+    expect(message).toContain('cfg-2');
+    expect(message).toContain('cfg-3');
+    expect(message).toMatch(/`concurrency:` group per deployment/);
+  });
+
+  it('takes our own configuration running for success after a stale reading', () => {
+    expect(
+      judge({
+        ...base,
+        ours: 'cfg-2',
+        newRolloutSeen: true,
+        current: deployment('running', 'cfg-2'),
+      }),
+    ).toMatchObject({ done: true, outcome: 'running', ours: 'cfg-2' });
+  });
+
+  it('without configuration ids, keeps the updatedAt fallback and knows no id', () => {
+    const before: Deployment = { id: 'd', name: 'm', status: 'running', updatedAt: 'a' };
+    expect(
+      judge({ ...base, before, current: { ...before, status: 'pending', updatedAt: 'b' } }),
+    ).toMatchObject({ done: false, of: 'ours', ours: undefined });
+  });
+});
+
+describe('outages', () => {
+  it('knows transient failures: network errors, 408, 429 (with its reset), 5xx', () => {
+    expect(transientFailure(new NetworkError('x', 'ECONNRESET: socket hang up'))).toEqual({
+      reason: 'ECONNRESET: socket hang up',
+    });
+    for (const status of [408, 500, 502, 503, 504, 520]) {
+      expect(
+        transientFailure(new NorthflankApiError({ method: 'GET', path: '/', status })),
+      ).toEqual({
+        reason: `HTTP ${status}`,
+      });
+    }
+    expect(
+      transientFailure(
+        new NorthflankApiError({ method: 'GET', path: '/', status: 429, retryAfterMs: 7000 }),
+      ),
+    ).toEqual({ reason: 'HTTP 429', retryAfterMs: 7000 });
+    for (const status of [400, 401, 403, 404, 409]) {
+      expect(
+        transientFailure(new NorthflankApiError({ method: 'GET', path: '/', status })),
+      ).toBeUndefined();
+    }
+    expect(transientFailure(new Error('x'))).toBeUndefined();
+  });
+
+  it('backs off with full jitter under a doubling ceiling capped at poll-interval, or as a 429 asks', () => {
+    const top = (): number => 0.999_999;
+    expect([1, 2, 3, 4, 5, 6, 10].map((n) => outageDelayMs(n, 10_000, top))).toEqual([
+      999, 1999, 3999, 7999, 9999, 9999, 9999,
+    ]);
+    expect(outageDelayMs(3, 10_000, () => 0)).toBe(0);
+    expect(outageDelayMs(1, 10_000, top, 42_000)).toBe(42_000);
+  });
+
+  it('outlasts 25 s of failures mid-wait: warns once, logs how long it lasted, shows it in the timeline', async () => {
+    const clock = new FakeClock();
+    const { log, lines } = recordingLogger();
+    const down = new NorthflankApiError({ method: 'GET', path: '/v1/x', status: 503 });
+    const read = scripted(clock, [
+      [0, deployment('pending', 'cfg-2')],
+      [10_000, down],
+      [35_000, deployment('provisioning', 'cfg-2')],
+      [60_000, deployment('running', 'cfg-2')],
+    ]);
+    const tracker = new RolloutTracker();
+    const result = await waitForRollout(
+      options(clock, read, {
+        log,
+        tracker,
+        random: () => 0.5,
+        poll: { ...DEFAULT_POLL_POLICY, maxMs: 10_000 },
+      }),
+    );
+    expect(result.outcome).toBe('running');
+    expect(lines.filter((l) => l.startsWith('warning:'))).toEqual([
+      expect.stringMatching(
+        /^warning: Reading the deployment failed \(HTTP 503\): the Northflank API is not answering\. The update was already accepted/,
+      ) as unknown,
+    ]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^The Northflank API answered again after an outage of \d+s \(\d+ failed read\(s\), last: HTTP 503\)\.$/,
+      ),
+    );
+    const outage = tracker.timeline.find((e) => e.outage);
+    expect(outage).toMatchObject({ status: 'no answer from the API' });
+    // It ran from the first failed read to the first answer, after the API came back at 35 s.
+    expect(outage!.startMs - 1_000_000).toBeGreaterThanOrEqual(10_000);
+    expect(outage!.endMs! - 1_000_000).toBeGreaterThanOrEqual(35_000);
+    // The pauses stayed under poll-interval.
+    expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(10_000);
+  });
+
+  it('without an update, does not claim one was accepted when the API goes quiet', async () => {
+    const clock = new FakeClock();
+    const { log, lines } = recordingLogger();
+    const down = new NetworkError('x', 'ECONNREFUSED: connect');
+    const read = scripted(clock, [
+      [0, down],
+      [5000, deployment('running', 'cfg-1')],
+    ]);
+    const result = await waitForRollout(options(clock, read, { before: undefined, log }));
+    expect(result.outcome).toBe('running');
+    const warnings = lines.filter((l) => l.startsWith('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).not.toMatch(/already accepted/);
+  });
+
+  it('honours a 429 reset during the wait', async () => {
+    const clock = new FakeClock();
+    const limited = new NorthflankApiError({
+      method: 'GET',
+      path: '/v1/x',
+      status: 429,
+      retryAfterMs: 20_000,
+    });
+    let reads = 0;
+    const read = (): Promise<Deployment> =>
+      ++reads === 2
+        ? Promise.reject(limited)
+        : Promise.resolve(deployment(reads > 2 ? 'running' : 'pending', 'cfg-2'));
+    const result = await waitForRollout(options(clock, read));
+    expect(result.outcome).toBe('running');
+    expect(clock.sleeps).toContain(20_000);
+  });
+
+  it('an outage that lasts until the deadline ends as timeout, saying how long the API was silent', async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const reset = new NetworkError('Could not reach', 'ECONNRESET: socket hang up');
+    const read = scripted(clock, [
+      [0, deployment('pending', 'cfg-2')],
+      [5000, reset],
+    ]);
+    const result = await waitForRollout(options(clock, read, { deadlineMs: start + 120_000 }));
+    expect(result.outcome).toBe('timeout');
+    expect(result.message).toMatch(
+      /the last status was "pending"\. The API had not answered for the last 1m 5\ds \(ECONNRESET/,
+    );
+    expect(clock.now() - start).toBeLessThanOrEqual(120_000);
+  });
+});
+
+describe('waitForRollout: ours, stale and foreign readings', () => {
+  it('a stale pre-update reading after ours does not end the wait; ours running does', async () => {
+    const clock = new FakeClock();
+    const tracker = new RolloutTracker();
+    let reads = 0;
+    const script = [
+      deployment('pending', 'cfg-2'),
+      deployment('running', 'cfg-1'),
+      deployment('starting', 'cfg-2'),
+      deployment('running', 'cfg-1'),
+      deployment('running', 'cfg-2'),
+    ];
+    const read = (): Promise<Deployment> =>
+      Promise.resolve(script[Math.min(reads++, script.length - 1)]!);
+    const result = await waitForRollout(options(clock, read, { tracker }));
+    expect(result).toMatchObject({ outcome: 'running', ours: 'cfg-2' });
+    expect(result.deployment?.deploymentConfiguration?.id).toBe('cfg-2');
+    expect(reads).toBe(5);
+    expect(tracker.ours).toBe('cfg-2');
+  });
+
+  it('the previous configuration back for the grace period: rolled-back', async () => {
+    const clock = new FakeClock();
+    const read = scripted(clock, [
+      [0, deployment('pending', 'cfg-2')],
+      [5000, deployment('running', 'cfg-1')],
+    ]);
+    const start = clock.now();
+    const result = await waitForRollout(options(clock, read, { rolloutStartGraceMs: 30_000 }));
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.deployment?.deploymentConfiguration?.id).toBe('cfg-1');
+    // Measured from the first reading of the previous configuration, not from the update.
+    expect(clock.now() - start).toBeGreaterThanOrEqual(35_000);
+  });
+
+  it('a third configuration: superseded, with the latest reading', async () => {
+    const clock = new FakeClock();
+    const { log, lines } = recordingLogger();
+    const tracker = new RolloutTracker();
+    const read = scripted(clock, [
+      [0, deployment('pending', 'cfg-2')],
+      [5000, deployment('pending', 'cfg-3')],
+    ]);
+    const result = await waitForRollout(options(clock, read, { log, tracker }));
+    expect(result).toMatchObject({ outcome: 'superseded', ours: 'cfg-2' });
+    expect(result.deployment?.deploymentConfiguration?.id).toBe('cfg-3');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^Status: pending \(another update\) after/),
+    );
+  });
+});
 describe('judge, after an update of metadata only', () => {
   const sent = { description: 'new' };
   const base = {
@@ -351,7 +623,7 @@ describe('judge, after an update of metadata only', () => {
   });
 
   it('keeps reading while a replica still shows the old values, then gives up after the grace period', () => {
-    expect(judge({ ...base, current: reading('running', 'old') })).toEqual({
+    expect(judge({ ...base, current: reading('running', 'old') })).toMatchObject({
       done: false,
       newRollout: false,
     });
@@ -365,7 +637,7 @@ describe('judge, after an update of metadata only', () => {
   });
 
   it('waits for a rollout of the same configuration that was under way, and fails on crashed', () => {
-    expect(judge({ ...base, current: reading('starting', 'new') })).toEqual({
+    expect(judge({ ...base, current: reading('starting', 'new') })).toMatchObject({
       done: false,
       newRollout: false,
     });
@@ -377,7 +649,7 @@ describe('judge, after an update of metadata only', () => {
   });
 
   it('tracks a rollout that starts anyway like any other', () => {
-    expect(judge({ ...base, current: reading('pending', 'new', 'cfg-2') })).toEqual({
+    expect(judge({ ...base, current: reading('pending', 'new', 'cfg-2') })).toMatchObject({
       done: false,
       newRollout: true,
     });

@@ -17057,6 +17057,8 @@ function defaultDeps(signal = new AbortController().signal) {
 /* harmony export */   Dr: () => (/* binding */ NetworkError),
 /* harmony export */   JU: () => (/* binding */ errorTitle),
 /* harmony export */   TT: () => (/* binding */ ResponseFormatError),
+/* harmony export */   Yz: () => (/* binding */ UpdateNotConfirmedError),
+/* harmony export */   aF: () => (/* binding */ UpdateUnconfirmedError),
 /* harmony export */   cc: () => (/* binding */ CancelledError),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
@@ -17091,7 +17093,30 @@ class NorthflankApiError extends Error {
 }
 /** The API could not be reached, or did not answer in time, even after retries. */
 class NetworkError extends Error {
+    reason;
     name = 'NetworkError';
+    constructor(message, 
+    /** The cause in a few words (`ECONNRESET: socket hang up`), for logs that repeat it. */
+    reason) {
+        super(message);
+        this.reason = reason;
+    }
+}
+/**
+ * The update was sent, and no answer came that says whether Northflank acted on it (a timeout, a
+ * connection reset after the request was written, a 502/504 from a gateway). It is not sent again.
+ */
+class UpdateUnconfirmedError extends Error {
+    reason;
+    name = 'UpdateUnconfirmedError';
+    constructor(reason) {
+        super(`No answer to the update: ${reason}`);
+        this.reason = reason;
+    }
+}
+/** An update whose answer was lost did not show on the deployment in time: it may or may not have landed. */
+class UpdateNotConfirmedError extends Error {
+    name = 'UpdateNotConfirmedError';
 }
 /** The API answered 2xx with a body that is not what the contract says. */
 class ResponseFormatError extends Error {
@@ -17159,6 +17184,9 @@ function errorTitle(error) {
     }
     if (error instanceof NetworkError)
         return 'Northflank API unreachable';
+    if (error instanceof UpdateNotConfirmedError || error instanceof UpdateUnconfirmedError) {
+        return 'Update not confirmed';
+    }
     if (error instanceof ResponseFormatError)
         return 'Unexpected API response';
     if (error instanceof DeadlineError)
@@ -17179,7 +17207,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8569);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2174);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5825);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5657);
 
 
 
@@ -17286,7 +17314,7 @@ function createLogger(sink = coreSink) {
 
 /***/ }),
 
-/***/ 5825:
+/***/ 5657:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -17403,10 +17431,11 @@ function backoffDelayMs(attempt, policy, random) {
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 /**
  * The update is not idempotent in effect (each accepted POST may start a rollout), so it is sent
- * again only when the server cannot have acted on it: 429 and 503 are refusals, and 502/504 come
- * from a gateway, after which the caller reads the deployment to see whether the update landed.
+ * again only when the server cannot have acted on it: 429 and 503 are explicit refusals.
  */
-const UPDATE_RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+const UPDATE_RETRYABLE_STATUSES = new Set([429, 503]);
+/** Gateway answers after which the update may or may not have reached Northflank. */
+const UPDATE_AMBIGUOUS_STATUSES = new Set([502, 504]);
 /**
  * How long a 429 asks us to wait: `Retry-After` (seconds, or an HTTP date) when the response
  * carries one, as the most specific instruction; else `x-ratelimit-reset` (seconds until the
@@ -17432,57 +17461,60 @@ function rateLimitDelayMs(headers, nowMs) {
     return Math.max(0, Math.ceil(reset > 1e9 ? reset * 1000 - nowMs : reset * 1000));
 }
 
-;// CONCATENATED MODULE: ./src/rollout.ts
-/** Statuses of a rollout still under way. A status not listed anywhere counts as this too. */
-const IN_PROGRESS_STATUSES = new Set([
-    'pending',
-    'provisioning',
-    'starting',
-]);
-/** Statuses that end the wait for a rollout as a failure. */
-const FAILED_STATUSES = new Set(['crashed', 'paused']);
-const SERVING_STATUS = 'running';
-/** `deleting` ends the wait whichever rollout it belongs to: nothing will serve after it. */
-const GONE_STATUS = 'deleting';
+;// CONCATENATED MODULE: ./src/budget.ts
 /**
- * Whether `after` shows a different rollout than `before`. The deployment configuration id
- * names a rollout; `updatedAt` stands in only when an id is missing on either side.
+ * The run's own request budget. Northflank allows 1,000 requests an hour per token, shared by
+ * every workflow that uses it; one run must not take a large share of that whatever the API
+ * answers (a flapping status, an outage, retries). Pure apart from the state it keeps.
  */
-function isDifferentRollout(before, after) {
-    const beforeId = before.deploymentConfiguration?.id;
-    const afterId = after.deploymentConfiguration?.id;
-    if (beforeId !== undefined && afterId !== undefined)
-        return beforeId !== afterId;
-    if (before.updatedAt !== undefined && after.updatedAt !== undefined) {
-        return before.updatedAt !== after.updatedAt;
+/**
+ * 20 a minute and 100 in 30 minutes, each with one request of room for the time a request takes
+ * to reach the server (the limits hold where the API counts them, not only where we do).
+ */
+const DEFAULT_BUDGET = [
+    { limit: 20, windowMs: 60_000, burst: 11 },
+    { limit: 100, windowMs: 30 * 60_000, burst: 59 },
+];
+/** The requests made so far, and when the next one may start. */
+class RequestBudget {
+    buckets;
+    sent = 0;
+    constructor(windows = DEFAULT_BUDGET) {
+        this.buckets = windows.map((window) => ({
+            window,
+            // One token short of the limit over a window: with the burst, `limit - 1` in all.
+            rate: (window.limit - 1 - window.burst) / window.windowMs,
+            tokens: window.burst,
+            atMs: undefined,
+        }));
     }
-    return false;
+    /** How many requests were counted. */
+    get count() {
+        return this.sent;
+    }
+    /** Counts a request started at `nowMs`. */
+    record(nowMs) {
+        for (const bucket of this.buckets) {
+            bucket.tokens = tokensAt(bucket, nowMs) - 1;
+            bucket.atMs = nowMs;
+        }
+        this.sent++;
+    }
+    /** How long to wait from `nowMs` before the next request keeps every window within its limit. */
+    delayMs(nowMs) {
+        let delay = 0;
+        for (const bucket of this.buckets) {
+            const tokens = tokensAt(bucket, nowMs);
+            if (tokens < 1)
+                delay = Math.max(delay, Math.ceil((1 - tokens) / bucket.rate));
+        }
+        return delay;
+    }
 }
-/** Whether the deployment changed at all since `before`: a new rollout, or any update recorded. */
-function hasChangedSince(before, after) {
-    return (isDifferentRollout(before, after) ||
-        (before.updatedAt !== undefined &&
-            after.updatedAt !== undefined &&
-            before.updatedAt !== after.updatedAt));
-}
-/** The public URL: `https://` and the DNS of the first public HTTP port, or '' when there is none. */
-function publicUrl(deployment) {
-    const port = deployment.ports?.find((p) => p.public === true && (p.protocol === 'HTTP' || p.protocol === 'HTTP/2') && p.dns);
-    return port?.dns ? `https://${port.dns}` : '';
-}
-function field(value, key) {
-    return typeof value === 'object' && value !== null
-        ? value[key]
-        : undefined;
-}
-/** The GPU the spec asks for, as `nvidia-h100 x8`, for messages; undefined when the spec names none. */
-function gpuLabel(deployment) {
-    const gpu = field(field(field(deployment.spec?.configuration, 'nodeConfiguration'), 'gpu'), 'configuration');
-    const type = field(gpu, 'gpuType');
-    if (typeof type !== 'string' || type === '')
-        return undefined;
-    const count = field(gpu, 'gpuCount');
-    return typeof count === 'number' ? `${type} x${count}` : type;
+function tokensAt(bucket, nowMs) {
+    if (bucket.atMs === undefined)
+        return bucket.tokens;
+    return Math.min(bucket.window.burst, bucket.tokens + (nowMs - bucket.atMs) * bucket.rate);
 }
 
 ;// CONCATENATED MODULE: ../main/node_modules/zod/v4/core/util.js
@@ -27193,6 +27225,7 @@ const MAX_CONNECT_TIMEOUT_MS = 10_000;
 /** Northflank's documented budget per token and hour. */
 const HOURLY_REQUEST_BUDGET = 1000;
 const LOW_BUDGET_FRACTION = 0.1;
+const BUDGET_TEXT = 'at most 20 requests a minute and 100 in 30 minutes';
 /** A deployment is a few KB; anything far larger is not the API talking. */
 const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 const PERMISSION = {
@@ -27238,9 +27271,11 @@ class NorthflankClient {
     /** The last rate-limit headers seen, for the report. */
     rateLimitRemaining;
     requestCount = 0;
+    budget;
     deadlineMs;
     constructor(options) {
         this.options = options;
+        this.budget = options.budget ?? new RequestBudget();
         this.deadlineMs = options.deadlineMs;
     }
     /** Moves the time after which no request may start (a revert gets its own deadline). */
@@ -27255,41 +27290,41 @@ class NorthflankClient {
     async close() {
         await this.options.dispatcher.destroy();
     }
-    /** GET the deployment (retrying transient failures). */
-    async getDeployment() {
-        const attempt = await this.withRetries('GET', undefined, RETRYABLE_STATUSES);
+    /**
+     * GET the deployment, retrying transient failures up to `attempts` times in all (the backoff
+     * policy's by default; the wait reads once and outlasts outages itself).
+     */
+    async getDeployment(options = {}) {
+        const attempt = await this.withRetries('GET', undefined, RETRYABLE_STATUSES, options.attempts);
         return this.parseDeployment(attempt.text);
     }
     /**
-     * POST the update. Sent again only where the server cannot have acted on it; after a failure
-     * that leaves that unknown, the deployment is read first, and an update that shows there is not
-     * sent twice.
+     * POST the update. Sent again only where the server cannot have acted on it (connection refused,
+     * DNS failure, an explicit 429 or 503). When it may have (no answer after the request was
+     * written, 502/504), throws UpdateUnconfirmedError instead: the caller watches for the update.
      */
-    async updateDeployment(body, before) {
-        await this.withRetries('POST', JSON.stringify(body), UPDATE_RETRYABLE_STATUSES, async () => {
-            const current = await this.getDeployment();
-            if (hasChangedSince(before, current)) {
-                this.options.log.info('The update reached Northflank although its response was lost; not sending it again.');
-                return true;
-            }
-            return false;
-        });
+    async updateDeployment(body) {
+        await this.withRetries('POST', JSON.stringify(body), UPDATE_RETRYABLE_STATUSES);
     }
-    async withRetries(method, body, retryable, landedAfterAmbiguousFailure) {
+    async withRetries(method, body, retryable, maxAttempts = this.options.backoff.maxAttempts) {
         const { clock, backoff, log } = this.options;
         for (let attempt = 0;; attempt++) {
             const result = await this.attempt(method, body);
             if (result.kind === 'response' && result.status >= 200 && result.status < 300)
                 return result;
+            if (method === 'POST' &&
+                (result.kind === 'network' ? result.sent : UPDATE_AMBIGUOUS_STATUSES.has(result.status))) {
+                throw new errors/* UpdateUnconfirmedError */.aF(result.kind === 'network' ? result.reason : `HTTP ${result.status} from a gateway`);
+            }
             const retryAllowed = result.kind === 'response'
                 ? retryable.has(result.status)
-                : method === 'GET' || !result.sent || landedAfterAmbiguousFailure !== undefined;
+                : method === 'GET' || !result.sent;
             const asked = result.kind === 'response' && result.status === 429
                 ? rateLimitDelayMs(result.headers, clock.now())
                 : undefined;
             const waitMs = asked ?? backoffDelayMs(attempt, backoff, this.options.random);
             const outOfTime = clock.now() + waitMs > this.deadlineMs;
-            if (!retryAllowed || attempt + 1 >= backoff.maxAttempts || outOfTime) {
+            if (!retryAllowed || attempt + 1 >= maxAttempts || outOfTime) {
                 const why = !retryAllowed
                     ? undefined
                     : outOfTime
@@ -27298,14 +27333,8 @@ class NorthflankClient {
                 throw this.finalError(method, result, why);
             }
             const reason = result.kind === 'response' ? `HTTP ${result.status}` : result.reason;
-            log.warning(`${method} ${this.path} failed (${reason}); retrying in ${formatDuration(waitMs)} (attempt ${attempt + 2} of ${backoff.maxAttempts})`);
+            log.warning(`${method} ${this.path} failed (${reason}); retrying in ${formatDuration(waitMs)} (attempt ${attempt + 2} of ${maxAttempts})`);
             await this.sleep(waitMs);
-            const ambiguous = method === 'POST' &&
-                ((result.kind === 'network' && result.sent) ||
-                    (result.kind === 'response' && (result.status === 502 || result.status === 504)));
-            if (ambiguous && landedAfterAmbiguousFailure && (await landedAfterAmbiguousFailure())) {
-                return { kind: 'response', status: 200, headers: {}, text: '' };
-            }
         }
     }
     /** The error for a failure that will not be retried; `why` says why retrying stopped. */
@@ -27319,7 +27348,7 @@ class NorthflankClient {
                 })
                 : error;
         }
-        return new errors/* NetworkError */.Dr(`Could not reach the Northflank API at ${this.options.apiUrl.origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`);
+        return new errors/* NetworkError */.Dr(`Could not reach the Northflank API at ${this.options.apiUrl.origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`, result.reason);
     }
     async sleep(ms) {
         await this.options.clock.sleep(ms, this.options.signal);
@@ -27328,9 +27357,11 @@ class NorthflankClient {
         const { clock, signal, requestTimeoutMs } = this.options;
         const { deadlineMs } = this;
         signal.throwIfAborted();
+        await this.waitForBudget(method);
         const remainingMs = deadlineMs - clock.now();
         if (remainingMs <= 0)
             throw new errors/* DeadlineError */.j3(`the deadline set by "timeout" passed before ${method} ${this.path}`);
+        this.budget.record(clock.now());
         const timeout = AbortSignal.timeout(Math.min(requestTimeoutMs, remainingMs));
         // Concatenated, not resolved: `new URL('//v1/...', base)` would take "v1" for a host.
         const url = new URL(`${this.options.apiUrl.origin}${this.options.apiUrl.pathname.replace(/\/+$/, '')}${this.path}`);
@@ -27371,6 +27402,20 @@ class NorthflankClient {
                 sent: code === undefined || !NOT_SENT_CODES.has(code),
             };
         }
+    }
+    /** Waits until the run's request budget has room, whatever the API answered before. */
+    async waitForBudget(method) {
+        const { clock, deadlineMs, log } = this.options;
+        const waitMs = this.budget.delayMs(clock.now());
+        if (waitMs <= 0)
+            return;
+        if (clock.now() + waitMs >= deadlineMs) {
+            // Nothing more can be learnt before the deadline; the run still ends at it, not before.
+            await this.sleep(Math.max(0, deadlineMs - clock.now()));
+            throw new errors/* DeadlineError */.j3(`the run's request budget (${BUDGET_TEXT}) allows the next ${method} only after the deadline set by "timeout"`);
+        }
+        log.debug(`Request budget (${BUDGET_TEXT}): next ${method} in ${formatDuration(waitMs)}`);
+        await this.sleep(waitMs);
     }
     trackRateLimit(headers) {
         const remaining = Number(headers['x-ratelimit-remaining']);
@@ -27420,6 +27465,14 @@ class NorthflankClient {
         const hint = this.hintFor(method, status);
         if (hint)
             info.hint = hint;
+        // A 429 says when the rate-limit window resets; a 503 may say when to come back, but its
+        // `x-ratelimit-reset` is only the window's, not an instruction.
+        if (status === 429 || status === 503) {
+            const headers = status === 429 ? result.headers : { 'retry-after': result.headers['retry-after'] };
+            const retryAfterMs = rateLimitDelayMs(headers, this.options.clock.now());
+            if (retryAfterMs !== undefined)
+                info.retryAfterMs = retryAfterMs;
+        }
         return new errors/* NorthflankApiError */.CG(info);
     }
     hintFor(method, status) {
@@ -27957,6 +28010,59 @@ function planRevert(sent, before) {
     return { body: {}, notReverted, invalid: issues };
 }
 
+;// CONCATENATED MODULE: ./src/rollout.ts
+/** Statuses of a rollout still under way. A status not listed anywhere counts as this too. */
+const IN_PROGRESS_STATUSES = new Set([
+    'pending',
+    'provisioning',
+    'starting',
+]);
+/** Statuses that end the wait for a rollout as a failure. */
+const FAILED_STATUSES = new Set(['crashed', 'paused']);
+const SERVING_STATUS = 'running';
+/** `deleting` ends the wait whichever rollout it belongs to: nothing will serve after it. */
+const GONE_STATUS = 'deleting';
+/**
+ * Whether `after` shows a different rollout than `before`. The deployment configuration id
+ * names a rollout; `updatedAt` stands in only when an id is missing on either side.
+ */
+function isDifferentRollout(before, after) {
+    const beforeId = before.deploymentConfiguration?.id;
+    const afterId = after.deploymentConfiguration?.id;
+    if (beforeId !== undefined && afterId !== undefined)
+        return beforeId !== afterId;
+    if (before.updatedAt !== undefined && after.updatedAt !== undefined) {
+        return before.updatedAt !== after.updatedAt;
+    }
+    return false;
+}
+/** Whether the deployment changed at all since `before`: a new rollout, or any update recorded. */
+function hasChangedSince(before, after) {
+    return (isDifferentRollout(before, after) ||
+        (before.updatedAt !== undefined &&
+            after.updatedAt !== undefined &&
+            before.updatedAt !== after.updatedAt));
+}
+/** The public URL: `https://` and the DNS of the first public HTTP port, or '' when there is none. */
+function publicUrl(deployment) {
+    const port = deployment.ports?.find((p) => p.public === true && (p.protocol === 'HTTP' || p.protocol === 'HTTP/2') && p.dns);
+    return port?.dns ? `https://${port.dns}` : '';
+}
+function field(value, key) {
+    return typeof value === 'object' && value !== null
+        ? value[key]
+        : undefined;
+}
+/** The GPU the spec asks for, as `nvidia-h100 x8`, for messages; undefined when the spec names none. */
+function gpuLabel(deployment) {
+    const gpu = field(field(field(deployment.spec?.configuration, 'nodeConfiguration'), 'gpu'), 'configuration');
+    const type = field(gpu, 'gpuType');
+    if (typeof type !== 'string' || type === '')
+        return undefined;
+    const count = field(gpu, 'gpuCount');
+    return typeof count === 'number' ? `${type} x${count}` : type;
+}
+
 ;// CONCATENATED MODULE: ./src/timeline.ts
 /**
  * How the rollout timeline is measured for people, in the log and the job summary alike: whole
@@ -28056,6 +28162,8 @@ const SUCCESSFUL_OUTCOMES = new Set([
     'not-waited',
     'dry-run',
 ]);
+/** The timeline's text for a time the API did not answer. */
+const OUTAGE_LABEL = 'no answer from the API';
 /** What has been seen of the deployment so far; kept outside the wait so a failure can report it. */
 class RolloutTracker {
     timeline = [];
@@ -28064,12 +28172,17 @@ class RolloutTracker {
     reverting = false;
     /** When the update was sent: the log and the summary measure the timeline from it. */
     originMs;
+    /** The configuration id of the rollout our update started, once a reading has shown it. */
+    ours;
     /** Records a reading; returns the entry it ended when the status (or the rollout) changed. */
-    observe(deployment, nowMs, previousRollout) {
+    observe(deployment, nowMs, previousRollout, foreign = false) {
         this.last = deployment;
         const current = this.timeline.at(-1);
-        if (current?.status === deployment.status &&
+        if (current &&
+            !current.outage &&
+            current.status === deployment.status &&
             current.previousRollout === previousRollout &&
+            (current.foreign ?? false) === foreign &&
             (current.revert ?? false) === this.reverting) {
             return undefined;
         }
@@ -28079,119 +28192,227 @@ class RolloutTracker {
             status: deployment.status,
             previousRollout,
             ...(this.reverting ? { revert: true } : {}),
+            ...(foreign ? { foreign } : {}),
             startMs: nowMs,
         });
         return current;
     }
-    /** The entries of the rollout the wait is following: since the update (or revert), not the previous one. */
+    /** Records that the API stopped answering at `nowMs` (once per outage). */
+    outageStarted(nowMs) {
+        const current = this.timeline.at(-1);
+        if (current?.outage)
+            return;
+        if (current)
+            current.endMs = nowMs;
+        this.timeline.push({
+            status: OUTAGE_LABEL,
+            previousRollout: false,
+            outage: true,
+            startMs: nowMs,
+        });
+    }
+    /**
+     * The entries of the rollout the wait is following (ours, since the update or the revert):
+     * not the previous rollout, someone else's, or an outage.
+     */
     currentRolloutSpans() {
-        return this.timeline.filter((entry) => !entry.previousRollout && (entry.revert ?? false) === this.reverting);
+        return this.timeline.filter((entry) => !entry.previousRollout &&
+            !entry.outage &&
+            !entry.foreign &&
+            (entry.revert ?? false) === this.reverting);
+    }
+    /** Starts following a revert: later readings belong to it, and its configuration is found anew. */
+    startRevert() {
+        this.reverting = true;
+        this.ours = undefined;
     }
 }
 /** A timeline entry as text: `running (previous rollout)`, `pending (revert)`. */
 function describeEntry(entry) {
+    if (entry.outage)
+        return entry.status;
+    if (entry.foreign)
+        return `${entry.status} (another update)`;
     if (entry.revert) {
         return entry.previousRollout ? `${entry.status} (failed rollout)` : `${entry.status} (revert)`;
     }
     return entry.previousRollout ? `${entry.status} (previous rollout)` : entry.status;
 }
-/** Whether a reading is of the new rollout: a new configuration, or the old one left `running`. */
-function belongsToNewRollout(j) {
-    if (j.before === undefined || j.newRolloutSeen)
-        return true;
-    if (isDifferentRollout(j.before, j.current))
-        return true;
+const configurationId = (d) => d.deploymentConfiguration?.id;
+/** The deployment left a settled state for a rollout under way. */
+function startedRolling(before, current) {
+    return !IN_PROGRESS_STATUSES.has(before.status) && IN_PROGRESS_STATUSES.has(current.status);
+}
+/**
+ * Which rollout a reading shows. After the update, the first configuration id that differs from
+ * the one before is ours; later, the id before means a stale replica or a rollback, and any other
+ * id another update. Where ids are missing, `updatedAt` and the status stand in (as they always did).
+ */
+function classify(j) {
+    const { before, current } = j;
+    if (before === undefined)
+        return { of: 'ours', ours: j.ours };
+    const beforeId = configurationId(before);
+    const currentId = configurationId(current);
+    if (beforeId !== undefined && currentId !== undefined) {
+        if (currentId !== beforeId) {
+            if (j.ours === undefined || j.ours === currentId)
+                return { of: 'ours', ours: currentId };
+            return { of: 'foreign', ours: j.ours };
+        }
+        if (j.ours !== undefined)
+            return { of: 'previous', ours: j.ours };
+    }
+    else if (isDifferentRollout(before, current)) {
+        return { of: 'ours', ours: j.ours };
+    }
     // Same configuration id, but the deployment left a settled state: the id may lag behind the
     // status, and a rollout under way after we changed it is ours.
-    return !IN_PROGRESS_STATUSES.has(j.before.status) && IN_PROGRESS_STATUSES.has(j.current.status);
+    if (j.newRolloutSeen || startedRolling(before, current))
+        return { of: 'ours', ours: j.ours };
+    return { of: 'previous', ours: j.ours };
 }
 /** Judges a reading after a metadata-only update that still shows the configuration from before it. */
 function judgeMetadata(j, sent) {
     const { status } = j.current;
+    const base = { newRollout: false, of: 'previous', ours: j.ours };
     const fields = Object.keys(sent).join(', ');
     if (!isInPlace(sent, j.current)) {
         // A replica that has not seen the update yet; it catches up within seconds.
         if (j.sinceUpdateMs < j.rolloutStartGraceMs)
-            return { done: false, newRollout: false };
+            return { ...base, done: false };
         return {
+            ...base,
             done: true,
-            newRollout: false,
             outcome: 'error',
             message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values. Check the deployment in Northflank, and run the workflow again.`,
         };
     }
     if (status === SERVING_STATUS) {
         return {
+            ...base,
             done: true,
-            newRollout: false,
             outcome: 'updated',
             message: `The update is in place (${fields}). It needed no rollout: the configuration that was running still runs.`,
         };
     }
     if (FAILED_STATUSES.has(status)) {
         return {
+            ...base,
             done: true,
-            newRollout: false,
             outcome: status === 'paused' ? 'paused' : 'crashed',
             message: `The update of ${fields} is in place, but the deployment is ${status}, and a change of ${fields} does not restart it. Fix the deployment in Northflank, or change the spec to start a new rollout.`,
         };
     }
     // The same configuration, still rolling out (it was before the update): wait for it.
-    return { done: false, newRollout: false };
+    return { ...base, done: false };
 }
 /** Decides, from one reading, whether the wait is over and how it ended. Pure. */
 function judge(j) {
     const { status } = j.current;
+    const { of, ours } = classify(j);
+    const base = { newRollout: of === 'ours', of, ours };
     if (status === GONE_STATUS) {
         return {
+            ...base,
             done: true,
-            newRollout: belongsToNewRollout(j),
             outcome: 'deleting',
             message: 'The deployment is being deleted; nothing will serve.',
         };
     }
-    if (j.metadataOnly && j.before && !j.newRolloutSeen && !isDifferentRollout(j.before, j.current)) {
+    if (j.metadataOnly &&
+        j.before &&
+        j.ours === undefined &&
+        !j.newRolloutSeen &&
+        !isDifferentRollout(j.before, j.current)) {
         return judgeMetadata(j, j.metadataOnly);
     }
-    const newRollout = belongsToNewRollout(j);
-    if (newRollout) {
+    if (of === 'foreign') {
+        const theirs = configurationId(j.current) ?? 'unknown';
+        return {
+            ...base,
+            done: true,
+            outcome: 'superseded',
+            message: `Another update replaced this one during the wait: the deployment moved from our rollout (configuration ${ours ?? 'unknown'}) to configuration ${theirs}, now ${status}. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here. To avoid this, let one deployment of the model run at a time: give the job a \`concurrency:\` group per deployment (see examples/workflows/deploy-on-push.yml).`,
+        };
+    }
+    if (of === 'ours') {
         if (status === SERVING_STATUS) {
-            return { done: true, newRollout, outcome: 'running', message: 'The new rollout is running.' };
+            return { ...base, done: true, outcome: 'running', message: 'The new rollout is running.' };
         }
         if (FAILED_STATUSES.has(status)) {
             return {
+                ...base,
                 done: true,
-                newRollout,
                 outcome: status === 'paused' ? 'paused' : 'crashed',
                 message: status === 'paused'
                     ? 'The deployment was paused during the rollout; resume it in Northflank and run the workflow again.'
                     : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
             };
         }
-        return { done: false, newRollout };
+        return { ...base, done: false };
+    }
+    const grace = formatDuration(j.rolloutStartGraceMs);
+    if (ours !== undefined) {
+        // The pre-update configuration after ours: a replica that lags, or a rollback. Never a
+        // success; only when it holds for the grace period is it taken for a rollback.
+        if ((j.backOnPreviousMs ?? 0) >= j.rolloutStartGraceMs) {
+            const beforeId = j.before ? (configurationId(j.before) ?? 'unknown') : 'unknown';
+            return {
+                ...base,
+                done: true,
+                outcome: 'rolled-back',
+                message: `The deployment is back on its previous configuration ${beforeId} (${status}) and has stayed there for ${grace}, after our rollout (configuration ${ours}) had started: Northflank rolled the update back, or someone reverted it. Check the deployment's rollout history and logs in Northflank for why configuration ${ours} did not stay.`,
+            };
+        }
+        return { ...base, done: false };
     }
     // Still the old rollout: a stale read, or an update that needs no rollout. After the grace
     // period the update is taken to have started none, instead of hanging until the timeout.
     if (j.sinceUpdateMs >= j.rolloutStartGraceMs) {
-        const grace = formatDuration(j.rolloutStartGraceMs);
         if (status === SERVING_STATUS) {
             return {
+                ...base,
                 done: true,
-                newRollout,
                 outcome: 'no-rollout',
                 message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The update probably changed nothing that needs a rollout (name, description or tags, or the same spec).`,
             };
         }
         if (FAILED_STATUSES.has(status)) {
             return {
+                ...base,
                 done: true,
-                newRollout,
                 outcome: status === 'paused' ? 'paused' : 'crashed',
                 message: `No new rollout was observed within ${grace} of the update, and the deployment is still ${status}. Change the spec to start a new rollout, or fix the deployment in Northflank.`,
             };
         }
     }
-    return { done: false, newRollout };
+    return { ...base, done: false };
+}
+/** Whether a failed read is transient (connection errors, timeouts, 408, 429, 5xx). Pure. */
+function transientFailure(error) {
+    if (error instanceof errors/* NetworkError */.Dr)
+        return { reason: error.reason ?? error.message };
+    if (error instanceof errors/* NorthflankApiError */.CG &&
+        (error.status === 408 || error.status === 429 || error.status >= 500)) {
+        return {
+            reason: `HTTP ${error.status}`,
+            ...(error.info.retryAfterMs === undefined ? {} : { retryAfterMs: error.info.retryAfterMs }),
+        };
+    }
+    return undefined;
+}
+/** The first pause of an outage; it doubles with every failed read, up to `poll-interval`. */
+const OUTAGE_BASE_DELAY_MS = 1000;
+/**
+ * The pause after the `failures`-th failed read in a row: full jitter under a ceiling that doubles
+ * up to `maxMs` (the poll interval), or what a 429 asked for. Pure.
+ */
+function outageDelayMs(failures, maxMs, random, retryAfterMs) {
+    if (retryAfterMs !== undefined)
+        return retryAfterMs;
+    const ceiling = Math.min(maxMs, OUTAGE_BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
+    return Math.floor(random() * ceiling);
 }
 const DEFAULT_POLL_POLICY = {
     // Under the 1 s / 5% latency target, with room for the request itself.
@@ -28228,13 +28449,17 @@ function timeSpent(options, nowMs) {
     }));
     return describeTimeSpent(spans, nowMs);
 }
-function timedOut(options, last) {
+function timedOut(options, last, outage) {
     const now = options.clock.now();
     const waited = formatDuration(now - options.updateSentMs);
+    const silent = outage
+        ? ` The API had not answered for the last ${formatDuration(now - outage.sinceMs)} (${outage.reason}).`
+        : '';
     return {
         outcome: 'timeout',
         deployment: last,
-        message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}". Where the time went: ${timeSpent(options, now)}. Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
+        ours: options.tracker.ours,
+        message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}".${silent} Where the time went: ${timeSpent(options, now)}. Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
     };
 }
 /** The new rollout ran past a phase deadline: a timeout that names the phase. */
@@ -28247,6 +28472,7 @@ function phaseTimedOut(options, current, nowMs) {
     return {
         outcome: 'timeout',
         deployment: current,
+        ours: options.tracker.ours,
         message: `${phaseOverrunMessage(overrun, gpuLabel(current))} Where the time went: ${timeSpent(options, nowMs)}.`,
     };
 }
@@ -28263,11 +28489,21 @@ function untilPhaseDeadlineMs(options, status, nowMs) {
     // One millisecond past the limit, so the next reading is over it, not on it.
     return Math.max(0, limit - timeInPhase(options.tracker.currentRolloutSpans(), phase, nowMs)) + 1;
 }
-/** Polls until the new rollout is running, fails, or the deadline passes. */
+/** 401/403 mid-wait: the update itself went through, and the user should know that. */
+function refusedMidWait(error) {
+    return new errors/* NorthflankApiError */.CG({
+        ...error.info,
+        hint: `${error.info.hint ?? 'The API refused the token'}. The update was already accepted and is rolling out in Northflank; only following it failed. Fix the token's permissions, then follow the rollout in Northflank, or run the action again without fields to change to wait for it`,
+    });
+}
+/** Polls until the new rollout is running, fails, or the deadline passes; outlasts API outages. */
 async function waitForRollout(options) {
     const { clock, tracker, log } = options;
+    const random = options.random ?? Math.random;
     const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     let newRolloutSeen = false;
+    let backSinceMs;
+    let outage;
     let lastLogMs = clock.now();
     let firstReading = true;
     // A revert waits again: the timeline stays measured from the first update.
@@ -28282,30 +28518,79 @@ async function waitForRollout(options) {
             // At the deadline, a failed last look changes nothing: the wait timed out.
             if (error instanceof errors/* DeadlineError */.j3 ||
                 clock.now() >= options.deadlineMs - LAST_LOOK_MARGIN_MS) {
-                return timedOut(options, tracker.last);
+                return timedOut(options, tracker.last, outage);
             }
             if (error instanceof errors/* NorthflankApiError */.CG && error.status === 404) {
                 return {
                     outcome: 'deleted',
                     deployment: tracker.last,
+                    ours: tracker.ours,
                     message: `The deployment is gone (404 from ${error.info.path}): it was deleted during the rollout.`,
                 };
             }
-            throw error;
+            const transient = transientFailure(error);
+            if (!transient) {
+                if (options.before !== undefined &&
+                    error instanceof errors/* NorthflankApiError */.CG &&
+                    (error.status === 401 || error.status === 403)) {
+                    throw refusedMidWait(error);
+                }
+                throw error;
+            }
+            // An outage: the rollout goes on without us, so keep trying, more slowly, until the deadline.
+            const now = clock.now();
+            outage = outage
+                ? { ...outage, failures: outage.failures + 1, reason: transient.reason }
+                : { sinceMs: now, failures: 1, reason: transient.reason };
+            const remainingMs = options.deadlineMs - now;
+            const delayMs = Math.min(outageDelayMs(outage.failures, options.poll.maxMs, random, transient.retryAfterMs), remainingMs - LAST_LOOK_MARGIN_MS);
+            if (outage.failures === 1) {
+                tracker.outageStarted(now);
+                log.warning(`Reading the deployment failed (${transient.reason}): the Northflank API is not answering.${options.before === undefined ? '' : ' The update was already accepted and the rollout goes on.'} The action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`);
+            }
+            else {
+                log.debug(`Read ${outage.failures} failed (${transient.reason}); retrying in ${formatDuration(Math.max(0, delayMs))}`);
+            }
+            if (delayMs > 0)
+                await clock.sleep(delayMs, options.signal);
+            continue;
         }
         const now = clock.now();
+        if (outage) {
+            log.info(`The Northflank API answered again after an outage of ${formatDuration(now - outage.sinceMs)} (${outage.failures} failed read(s), last: ${outage.reason}).`);
+            outage = undefined;
+        }
         const verdict = judge({
             before: options.before,
             current,
+            ours: tracker.ours,
             newRolloutSeen,
             sinceUpdateMs: now - options.updateSentMs,
+            backOnPreviousMs: backSinceMs === undefined ? 0 : now - backSinceMs,
             rolloutStartGraceMs: options.rolloutStartGraceMs,
             ...(options.metadataOnly ? { metadataOnly: options.metadataOnly } : {}),
         });
-        newRolloutSeen = verdict.newRollout;
-        const ended = tracker.observe(current, now, !verdict.newRollout);
+        if (verdict.ours !== undefined && tracker.ours === undefined) {
+            tracker.ours = verdict.ours;
+            log.debug(`Our rollout is configuration ${verdict.ours}.`);
+        }
+        newRolloutSeen ||= verdict.newRollout;
+        const backOnPrevious = verdict.of === 'previous' && verdict.ours !== undefined;
+        if (backOnPrevious && backSinceMs === undefined) {
+            backSinceMs = now;
+            log.info(`A reading shows the previous configuration again, after our rollout ${verdict.ours ?? ''}: a replica behind, or a rollback; not taken as a result.`);
+        }
+        else if (!backOnPrevious) {
+            backSinceMs = undefined;
+        }
+        const foreign = verdict.of === 'foreign';
+        const ended = tracker.observe(current, now, verdict.of === 'previous', foreign);
         const entry = tracker.timeline.at(-1);
-        const label = describeEntry({ status: current.status, previousRollout: !verdict.newRollout });
+        const label = describeEntry({
+            status: current.status,
+            previousRollout: verdict.of === 'previous',
+            foreign,
+        });
         if (ended) {
             log.info(`Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`);
             lastLogMs = now;
@@ -28319,8 +28604,14 @@ async function waitForRollout(options) {
             lastLogMs = now;
         }
         firstReading = false;
-        if (verdict.done)
-            return { outcome: verdict.outcome, message: verdict.message, deployment: current };
+        if (verdict.done) {
+            return {
+                outcome: verdict.outcome,
+                message: verdict.message,
+                deployment: current,
+                ours: tracker.ours,
+            };
+        }
         if (verdict.newRollout) {
             const overrun = phaseTimedOut(options, current, now);
             if (overrun)
@@ -28392,6 +28683,8 @@ const OUTCOME_HEADLINE = {
     paused: '❌ The deployment was paused',
     deleting: '❌ The deployment is being deleted',
     deleted: '❌ The deployment was deleted',
+    'rolled-back': '↩️ Rolled back: the deployment is on its previous configuration',
+    superseded: '⏭️ Superseded: another update replaced this rollout',
     timeout: '⏱️ Timed out waiting for the rollout',
     cancelled: '🛑 Cancelled',
     reverted: '↩️ The rollout failed; the previous configuration runs again',
@@ -28567,12 +28860,60 @@ async function call(o, method, url, body) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/watch.ts
+
+
+
+
+
+/** Whether `current` shows the update: a new configuration or update time, or the sent values. Pure. */
+function updateShows(update, before, current) {
+    return hasChangedSince(before, current) || isInPlace(update, current);
+}
+const WATCH_DELAY_MS = 1000;
+/**
+ * Reads until the update shows, and resolves to that reading; throws UpdateNotConfirmedError when
+ * it has not shown within the grace period. Transient read failures are outlasted.
+ */
+async function watchForUpdate(o) {
+    const deadlineMs = o.sentMs + o.graceMs;
+    let failures = 0;
+    let lastProblem;
+    for (;;) {
+        let delayMs = Math.min(WATCH_DELAY_MS, o.maxDelayMs);
+        try {
+            const current = await o.getDeployment();
+            failures = 0;
+            if (updateShows(o.update, o.before, current)) {
+                o.log.info(`The update reached Northflank (${formatDuration(o.clock.now() - o.sentMs)} after it was sent); carrying on with the wait.`);
+                return current;
+            }
+            lastProblem = `the deployment still shows its state from before the update (status ${current.status})`;
+        }
+        catch (error) {
+            const transient = transientFailure(error);
+            if (!transient)
+                throw error;
+            failures++;
+            lastProblem = `the last read failed (${transient.reason})`;
+            delayMs = outageDelayMs(failures, o.maxDelayMs, o.random, transient.retryAfterMs);
+        }
+        const remainingMs = deadlineMs - o.clock.now();
+        if (remainingMs <= 0) {
+            throw new errors/* UpdateNotConfirmedError */.Yz(`The update was sent but its answer was lost (${o.reason}), and it has not shown on the deployment within ${formatDuration(o.graceMs)} (rollout-start-grace): ${lastProblem}. The update may or may not have been applied. Check the deployment in Northflank (its configuration and latest rollout) before running the workflow again; raise rollout-start-grace or request-timeout if Northflank is slow to answer.`);
+        }
+        await o.clock.sleep(Math.min(delayMs, remainingMs), o.signal);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/version.ts
 /** The action's version, sent in the User-Agent; a test keeps it equal to package.json's. */
 const ACTION_VERSION = '0.1.0';
 const ACTION_NAME = 'northflank-llm-deploy-action';
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -28610,7 +28951,7 @@ async function run(deps = (0,defaults/* defaultDeps */.m)()) {
         else {
             // 3. Update: only what would change; nothing at all when everything is in place.
             const updateSentMs = clock.now();
-            const sent = (state.sent = await updateStep(api, settings, plan, before, log));
+            const sent = (state.sent = await updateStep(api, settings, plan, before, deps, tracker));
             if (settings.github && settings.wait) {
                 state.github = await startGitHubDeployment({
                     ...settings.github,
@@ -28687,6 +29028,7 @@ const SERVING_OUTCOMES = new Set([
 /** Outcomes where the rollout itself failed: naming what the update changed helps. */
 const ROLLOUT_FAILURES = new Set([
     'crashed',
+    'rolled-back',
     'paused',
     'timeout',
     'reverted',
@@ -28720,6 +29062,7 @@ function createClient(settings, deps, startedMs) {
         },
         userAgent: `${ACTION_NAME}/${ACTION_VERSION} (node ${process.version})`,
         dispatcher: createDispatcher(settings.requestTimeoutMs),
+        budget: new RequestBudget(),
         clock: deps.clock,
         random: deps.random,
         signal: deps.signal,
@@ -28749,7 +29092,8 @@ async function planStep(api, settings, deps, tracker) {
     return { before, plan };
 }
 /** Sends the planned update; resolves to the body sent, or undefined when nothing was sent. */
-async function updateStep(api, settings, plan, before, log) {
+async function updateStep(api, settings, plan, before, deps, tracker) {
+    const { log } = deps;
     const fields = Object.keys(plan.body);
     if (Object.keys(settings.update).length === 0) {
         log.notice('No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.');
@@ -28761,10 +29105,40 @@ async function updateStep(api, settings, plan, before, log) {
     }
     return log.group('Update', async () => {
         log.info(`Sending update of ${fields.join(', ')} to ${api.path}${plan.startsRollout ? '; this starts a new rollout' : '; no rollout expected (metadata only)'}.`);
-        await api.updateDeployment(plan.body, before);
-        log.info('Update accepted.');
+        await sendUpdate(api, plan.body, before, settings, deps, tracker);
         return plan.body;
     });
+}
+/**
+ * POSTs an update once. When its answer is lost after it may have reached Northflank, it is not
+ * sent again: the deployment is watched until the update shows (or the grace period ends).
+ */
+async function sendUpdate(api, body, before, settings, deps, tracker) {
+    const { log, clock } = deps;
+    const sentMs = clock.now();
+    try {
+        await api.updateDeployment(body);
+        log.info('Update accepted.');
+    }
+    catch (error) {
+        if (!(error instanceof errors/* UpdateUnconfirmedError */.aF))
+            throw error;
+        const grace = formatDuration(settings.rolloutStartGraceMs);
+        log.warning(`No answer to the update (${error.reason}); it may have reached Northflank, so the action is not sending it again. Watching the deployment for up to ${grace} (rollout-start-grace) for the update to show.`, { title: 'Update answer lost' });
+        tracker.last = await watchForUpdate({
+            update: body,
+            before,
+            reason: error.reason,
+            sentMs,
+            getDeployment: () => api.getDeployment({ attempts: 1 }),
+            clock,
+            random: deps.random,
+            signal: deps.signal,
+            graceMs: settings.rolloutStartGraceMs,
+            maxDelayMs: settings.pollIntervalMs,
+            log,
+        });
+    }
 }
 function dryRun(plan, current, log) {
     const fields = Object.keys(plan.body);
@@ -28812,9 +29186,11 @@ async function waitStep(api, settings, deps, tracker, u) {
 /** The options every wait shares. */
 function waitOptions(api, settings, deps, tracker) {
     return {
-        getDeployment: () => api.getDeployment(),
+        // One attempt per read: the wait outlasts outages itself, up to the deadline.
+        getDeployment: () => api.getDeployment({ attempts: 1 }),
         tracker,
         clock: deps.clock,
+        random: deps.random,
         signal: deps.signal,
         poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
         rolloutStartGraceMs: settings.rolloutStartGraceMs,
@@ -28882,11 +29258,11 @@ async function revertStep(api, settings, revert, deps, tracker, r) {
     const deadlineMs = revertSentMs + revert.timeoutMs;
     // The revert has its own time: the step's timeout may be what just ran out.
     api.extendDeadline(deadlineMs);
-    tracker.reverting = true;
+    tracker.startRevert();
     log.info(`Sending the previous values of ${fields.join(', ')}; waiting up to ${formatDuration(revert.timeoutMs)} for the deployment to run them again.`);
     let waited;
     try {
-        await api.updateDeployment(plan.body, failedAt);
+        await sendUpdate(api, plan.body, failedAt, settings, deps, tracker);
         waited = await waitForRollout({
             ...waitOptions(api, settings, deps, tracker),
             before: failedAt,
@@ -29004,6 +29380,8 @@ const TITLES = {
     paused: 'Deployment paused',
     deleting: 'Deployment being deleted',
     deleted: 'Deployment deleted',
+    'rolled-back': 'Rolled back',
+    superseded: 'Superseded by another update',
     timeout: 'Timed out',
     cancelled: 'Cancelled',
     'smoke-failed': 'Smoke test failed',
@@ -29017,6 +29395,9 @@ function titleFor(result) {
 function githubState(report) {
     if (SUCCESSFUL_OUTCOMES.has(report.outcome))
         return 'success';
+    // Another update replaced ours: this environment's deployment is no longer the one we made.
+    if (report.outcome === 'superseded')
+        return 'inactive';
     return ['error', 'timeout', 'cancelled'].includes(report.outcome) ? 'error' : 'failure';
 }
 /** Successes reported as a plain log line (not "Done in", not a warning). */

@@ -13,6 +13,11 @@ export interface RolloutPlan {
   ending: RolloutEnding;
   /** With `deleted`: how long `deleting` shows before the deployment is gone (404). */
   deletingMs: number;
+  /**
+   * When set, `provisioning` flaps: it alternates with `starting` every this many milliseconds
+   * for the whole provisioning phase (a node that keeps failing its health check).
+   */
+  flapPeriodMs?: number;
 }
 
 export const DEFAULT_PLAN: RolloutPlan = {
@@ -47,7 +52,10 @@ export function statusAt(rollout: Rollout, nowMs: number): string {
   let t = nowMs - rollout.startedAtMs;
   if (t < plan.pendingMs) return 'pending';
   t -= plan.pendingMs;
-  if (t < plan.provisioningMs) return 'provisioning';
+  if (t < plan.provisioningMs) {
+    if (plan.flapPeriodMs && Math.floor(t / plan.flapPeriodMs) % 2 === 1) return 'starting';
+    return 'provisioning';
+  }
   t -= plan.provisioningMs;
   if (t < plan.startingMs) return 'starting';
   t -= plan.startingMs;

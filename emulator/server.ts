@@ -26,12 +26,15 @@ export interface StoredDeployment {
   updatedAt: string;
   rollout: Rollout;
   /** What GETs show until `staleUntilMs`: the deployment as it was before the last update. */
-  stale?: { body: GetLlmmodeldeploymentResult; untilMs: number };
+  stale?: { body: GetLlmmodeldeploymentResult; untilMs: number; reads: number };
   deleted?: boolean;
 }
 
-/** A fault injected into the next matching request(s). */
-export type Fault = { method?: 'GET' | 'POST'; times?: number } & (
+/**
+ * A fault injected into the next matching request(s): `times` of them (1 by default), or, with
+ * `untilMs` (emulator clock), every matching request until then (an outage of some seconds).
+ */
+export type Fault = { method?: 'GET' | 'POST'; times?: number; untilMs?: number } & (
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Destroys the connection without an answer, before the request is handled. */
   | { kind: 'reset' }
@@ -41,6 +44,8 @@ export type Fault = { method?: 'GET' | 'POST'; times?: number } & (
   | { kind: 'hang' }
   /** Answers normally after a delay. */
   | { kind: 'delay'; ms: number }
+  /** Handles the request only after a delay (a POST is applied late), then answers. */
+  | { kind: 'slow'; ms: number }
   /** Answers with this raw body and status (200 by default). */
   | { kind: 'raw'; body: string; status?: number; contentType?: string }
 );
@@ -67,6 +72,11 @@ export interface EmulatorOptions {
   plans?: Partial<RolloutPlan>[];
   /** How long after an update GETs still show the deployment as it was. */
   staleReadMs?: number;
+  /**
+   * Which GETs within `staleReadMs` are stale: all of them, or every other one starting with the
+   * second (replicas behind a load balancer, one of them lagging).
+   */
+  staleReads?: 'all' | 'alternate';
   /** Tags that exist in the account; an update naming another is refused. */
   existingTags?: string[];
   /** Requests a token may make in a window; `x-ratelimit-*` headers describe it. */
@@ -84,6 +94,7 @@ export interface Emulator {
   /** Plans for the next rollouts, taken one per rollout before `plan` applies. */
   plans: Partial<RolloutPlan>[];
   staleReadMs: number;
+  staleReads: 'all' | 'alternate';
   deployment(id?: string): StoredDeployment;
   /** Deletes a deployment now: GETs answer 404 from here on. */
   remove(id?: string): void;
@@ -205,6 +216,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     plan: { ...DEFAULT_PLAN, ...options.plan },
     plans: [...(options.plans ?? [])],
     staleReadMs: options.staleReadMs ?? 0,
+    staleReads: options.staleReads ?? 'all',
     deployment(id = DEMO_DEPLOYMENT.id) {
       const d = store.get(id);
       if (!d) throw new Error(`no deployment ${id}`);
@@ -223,10 +235,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   function takeFault(method: string): Fault | undefined {
+    // Outages that are over end here.
+    emulator.faults = emulator.faults.filter((f) => f.untilMs === undefined || now() < f.untilMs);
     const index = emulator.faults.findIndex((f) => f.method === undefined || f.method === method);
     if (index < 0) return undefined;
     const fault = emulator.faults[index];
     if (!fault) return undefined;
+    if (fault.untilMs !== undefined) return fault;
     const times = (fault.times ?? 1) - 1;
     if (times <= 0) emulator.faults.splice(index, 1);
     else fault.times = times;
@@ -331,7 +346,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       };
     }
     if (method === 'GET') {
-      const stale = d.stale && now() < d.stale.untilMs ? d.stale.body : undefined;
+      let stale: GetLlmmodeldeploymentResult | undefined;
+      if (d.stale && now() < d.stale.untilMs) {
+        d.stale.reads++;
+        if (emulator.staleReads === 'all' || d.stale.reads % 2 === 0) stale = d.stale.body;
+      }
       return { status: 200, body: { data: stale ?? toApi(d, now()) } };
     }
     if (method === 'POST') return update(d, body);
@@ -389,7 +408,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         plan: { ...emulator.plan, ...emulator.plans.shift() },
       };
     }
-    if (emulator.staleReadMs > 0) d.stale = { body: before, untilMs: now() + emulator.staleReadMs };
+    if (emulator.staleReadMs > 0)
+      d.stale = { body: before, untilMs: now() + emulator.staleReadMs, reads: 0 };
     return { status: 200, body: { data: { id: d.id } } };
   }
 
@@ -442,9 +462,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         res.end(fault.body);
         return;
       }
-      const answer = badJson
-        ? { status: 400, body: apiError(400, 'Request body is not valid JSON') }
-        : handle(method, record.path, req.headers.authorization, body);
+      const answerNow = (): { status: number; body: unknown } =>
+        badJson
+          ? { status: 400, body: apiError(400, 'Request body is not valid JSON') }
+          : handle(method, record.path, req.headers.authorization, body);
+      if (fault?.kind === 'slow') {
+        setTimeout(() => {
+          const late = answerNow();
+          if (!res.destroyed) send(res, record, late.status, late.body);
+        }, fault.ms);
+        return;
+      }
+      const answer = answerNow();
       if (fault?.kind === 'reset-after-handling') {
         req.socket.destroy();
         return;

@@ -12,6 +12,7 @@ import {
   NetworkError,
   NorthflankApiError,
   ResponseFormatError,
+  UpdateUnconfirmedError,
   compactJson,
   type ApiErrorInfo,
 } from './errors.js';
@@ -22,10 +23,11 @@ import {
   backoffDelayMs,
   rateLimitDelayMs,
   RETRYABLE_STATUSES,
+  UPDATE_AMBIGUOUS_STATUSES,
   UPDATE_RETRYABLE_STATUSES,
   type BackoffPolicy,
 } from './retry.js';
-import { hasChangedSince } from './rollout.js';
+import { RequestBudget } from './budget.js';
 import {
   ApiErrorBodySchema,
   GetDeploymentResponseSchema,
@@ -38,6 +40,7 @@ const MAX_CONNECT_TIMEOUT_MS = 10_000;
 /** Northflank's documented budget per token and hour. */
 export const HOURLY_REQUEST_BUDGET = 1000;
 const LOW_BUDGET_FRACTION = 0.1;
+const BUDGET_TEXT = 'at most 20 requests a minute and 100 in 30 minutes';
 /** A deployment is a few KB; anything far larger is not the API talking. */
 const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
@@ -67,6 +70,8 @@ export interface ClientOptions {
   requestTimeoutMs: number;
   backoff: BackoffPolicy;
   log: Logger;
+  /** The run's request budget; every attempt counts against it and waits for room in it. */
+  budget?: RequestBudget;
 }
 
 /** The connection pool with per-phase timeouts, honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
@@ -122,10 +127,12 @@ export class NorthflankClient {
   /** The last rate-limit headers seen, for the report. */
   rateLimitRemaining: number | undefined;
   requestCount = 0;
+  private readonly budget: RequestBudget;
 
   private deadlineMs: number;
 
   constructor(private readonly options: ClientOptions) {
+    this.budget = options.budget ?? new RequestBudget();
     this.deadlineMs = options.deadlineMs;
   }
 
@@ -144,52 +151,54 @@ export class NorthflankClient {
     await this.options.dispatcher.destroy();
   }
 
-  /** GET the deployment (retrying transient failures). */
-  async getDeployment(): Promise<Deployment> {
-    const attempt = await this.withRetries('GET', undefined, RETRYABLE_STATUSES);
+  /**
+   * GET the deployment, retrying transient failures up to `attempts` times in all (the backoff
+   * policy's by default; the wait reads once and outlasts outages itself).
+   */
+  async getDeployment(options: { attempts?: number } = {}): Promise<Deployment> {
+    const attempt = await this.withRetries('GET', undefined, RETRYABLE_STATUSES, options.attempts);
     return this.parseDeployment(attempt.text);
   }
 
   /**
-   * POST the update. Sent again only where the server cannot have acted on it; after a failure
-   * that leaves that unknown, the deployment is read first, and an update that shows there is not
-   * sent twice.
+   * POST the update. Sent again only where the server cannot have acted on it (connection refused,
+   * DNS failure, an explicit 429 or 503). When it may have (no answer after the request was
+   * written, 502/504), throws UpdateUnconfirmedError instead: the caller watches for the update.
    */
-  async updateDeployment(body: UpdateBody, before: Deployment): Promise<void> {
-    await this.withRetries('POST', JSON.stringify(body), UPDATE_RETRYABLE_STATUSES, async () => {
-      const current = await this.getDeployment();
-      if (hasChangedSince(before, current)) {
-        this.options.log.info(
-          'The update reached Northflank although its response was lost; not sending it again.',
-        );
-        return true;
-      }
-      return false;
-    });
+  async updateDeployment(body: UpdateBody): Promise<void> {
+    await this.withRetries('POST', JSON.stringify(body), UPDATE_RETRYABLE_STATUSES);
   }
 
   private async withRetries(
     method: Method,
     body: string | undefined,
     retryable: ReadonlySet<number>,
-    landedAfterAmbiguousFailure?: () => Promise<boolean>,
+    maxAttempts = this.options.backoff.maxAttempts,
   ): Promise<Extract<Attempt, { kind: 'response' }>> {
     const { clock, backoff, log } = this.options;
     for (let attempt = 0; ; attempt++) {
       const result = await this.attempt(method, body);
       if (result.kind === 'response' && result.status >= 200 && result.status < 300) return result;
 
+      if (
+        method === 'POST' &&
+        (result.kind === 'network' ? result.sent : UPDATE_AMBIGUOUS_STATUSES.has(result.status))
+      ) {
+        throw new UpdateUnconfirmedError(
+          result.kind === 'network' ? result.reason : `HTTP ${result.status} from a gateway`,
+        );
+      }
       const retryAllowed =
         result.kind === 'response'
           ? retryable.has(result.status)
-          : method === 'GET' || !result.sent || landedAfterAmbiguousFailure !== undefined;
+          : method === 'GET' || !result.sent;
       const asked =
         result.kind === 'response' && result.status === 429
           ? rateLimitDelayMs(result.headers, clock.now())
           : undefined;
       const waitMs = asked ?? backoffDelayMs(attempt, backoff, this.options.random);
       const outOfTime = clock.now() + waitMs > this.deadlineMs;
-      if (!retryAllowed || attempt + 1 >= backoff.maxAttempts || outOfTime) {
+      if (!retryAllowed || attempt + 1 >= maxAttempts || outOfTime) {
         const why = !retryAllowed
           ? undefined
           : outOfTime
@@ -199,16 +208,9 @@ export class NorthflankClient {
       }
       const reason = result.kind === 'response' ? `HTTP ${result.status}` : result.reason;
       log.warning(
-        `${method} ${this.path} failed (${reason}); retrying in ${formatDuration(waitMs)} (attempt ${attempt + 2} of ${backoff.maxAttempts})`,
+        `${method} ${this.path} failed (${reason}); retrying in ${formatDuration(waitMs)} (attempt ${attempt + 2} of ${maxAttempts})`,
       );
       await this.sleep(waitMs);
-      const ambiguous =
-        method === 'POST' &&
-        ((result.kind === 'network' && result.sent) ||
-          (result.kind === 'response' && (result.status === 502 || result.status === 504)));
-      if (ambiguous && landedAfterAmbiguousFailure && (await landedAfterAmbiguousFailure())) {
-        return { kind: 'response', status: 200, headers: {}, text: '' };
-      }
     }
   }
 
@@ -225,6 +227,7 @@ export class NorthflankClient {
     }
     return new NetworkError(
       `Could not reach the Northflank API at ${this.options.apiUrl.origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`,
+      result.reason,
     );
   }
 
@@ -236,9 +239,11 @@ export class NorthflankClient {
     const { clock, signal, requestTimeoutMs } = this.options;
     const { deadlineMs } = this;
     signal.throwIfAborted();
+    await this.waitForBudget(method);
     const remainingMs = deadlineMs - clock.now();
     if (remainingMs <= 0)
       throw new DeadlineError(`the deadline set by "timeout" passed before ${method} ${this.path}`);
+    this.budget.record(clock.now());
     const timeout = AbortSignal.timeout(Math.min(requestTimeoutMs, remainingMs));
     // Concatenated, not resolved: `new URL('//v1/...', base)` would take "v1" for a host.
     const url = new URL(
@@ -281,6 +286,22 @@ export class NorthflankClient {
         sent: code === undefined || !NOT_SENT_CODES.has(code),
       };
     }
+  }
+
+  /** Waits until the run's request budget has room, whatever the API answered before. */
+  private async waitForBudget(method: Method): Promise<void> {
+    const { clock, deadlineMs, log } = this.options;
+    const waitMs = this.budget.delayMs(clock.now());
+    if (waitMs <= 0) return;
+    if (clock.now() + waitMs >= deadlineMs) {
+      // Nothing more can be learnt before the deadline; the run still ends at it, not before.
+      await this.sleep(Math.max(0, deadlineMs - clock.now()));
+      throw new DeadlineError(
+        `the run's request budget (${BUDGET_TEXT}) allows the next ${method} only after the deadline set by "timeout"`,
+      );
+    }
+    log.debug(`Request budget (${BUDGET_TEXT}): next ${method} in ${formatDuration(waitMs)}`);
+    await this.sleep(waitMs);
   }
 
   private trackRateLimit(headers: Record<string, string | string[] | undefined>): void {
@@ -335,6 +356,14 @@ export class NorthflankClient {
     }
     const hint = this.hintFor(method, status);
     if (hint) info.hint = hint;
+    // A 429 says when the rate-limit window resets; a 503 may say when to come back, but its
+    // `x-ratelimit-reset` is only the window's, not an instruction.
+    if (status === 429 || status === 503) {
+      const headers =
+        status === 429 ? result.headers : { 'retry-after': result.headers['retry-after'] };
+      const retryAfterMs = rateLimitDelayMs(headers, this.options.clock.now());
+      if (retryAfterMs !== undefined) info.retryAfterMs = retryAfterMs;
+    }
     return new NorthflankApiError(info);
   }
 

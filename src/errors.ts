@@ -26,6 +26,8 @@ export interface ApiErrorInfo {
   details?: unknown;
   /** What the user can do about it. */
   hint?: string;
+  /** How long a 429 (or 503) asked the client to wait before trying again. */
+  retryAfterMs?: number;
 }
 
 /** The API answered with an error status that the action will not retry (or retried in vain). */
@@ -42,6 +44,29 @@ export class NorthflankApiError extends Error {
 /** The API could not be reached, or did not answer in time, even after retries. */
 export class NetworkError extends Error {
   override readonly name = 'NetworkError';
+  constructor(
+    message: string,
+    /** The cause in a few words (`ECONNRESET: socket hang up`), for logs that repeat it. */
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The update was sent, and no answer came that says whether Northflank acted on it (a timeout, a
+ * connection reset after the request was written, a 502/504 from a gateway). It is not sent again.
+ */
+export class UpdateUnconfirmedError extends Error {
+  override readonly name = 'UpdateUnconfirmedError';
+  constructor(readonly reason: string) {
+    super(`No answer to the update: ${reason}`);
+  }
+}
+
+/** An update whose answer was lost did not show on the deployment in time: it may or may not have landed. */
+export class UpdateNotConfirmedError extends Error {
+  override readonly name = 'UpdateNotConfirmedError';
 }
 
 /** The API answered 2xx with a body that is not what the contract says. */
@@ -103,6 +128,9 @@ export function errorTitle(error: unknown): string {
     return 'Northflank API error';
   }
   if (error instanceof NetworkError) return 'Northflank API unreachable';
+  if (error instanceof UpdateNotConfirmedError || error instanceof UpdateUnconfirmedError) {
+    return 'Update not confirmed';
+  }
   if (error instanceof ResponseFormatError) return 'Unexpected API response';
   if (error instanceof DeadlineError) return 'Timed out';
   if (error instanceof CancelledError) return 'Cancelled';

@@ -2,7 +2,13 @@ import { NorthflankClient, createDispatcher } from './client.js';
 import type { Clock } from './clock.js';
 import { defaultDeps } from './defaults.js';
 import { formatDuration } from './duration.js';
-import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
+import {
+  CancelledError,
+  DeadlineError,
+  UpdateUnconfirmedError,
+  errorMessage,
+  errorTitle,
+} from './errors.js';
 import {
   startGitHubDeployment,
   type GitHubDeployment,
@@ -30,6 +36,8 @@ import { DEFAULT_BACKOFF } from './retry.js';
 import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, publicUrl } from './rollout.js';
 import type { Deployment, UpdateBody } from './schema.js';
 import { smokeTest } from './smoke.js';
+import { RequestBudget } from './budget.js';
+import { watchForUpdate } from './watch.js';
 import { ACTION_NAME, ACTION_VERSION } from './version.js';
 import {
   DEFAULT_POLL_POLICY,
@@ -100,7 +108,7 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
     } else {
       // 3. Update: only what would change; nothing at all when everything is in place.
       const updateSentMs = clock.now();
-      const sent = (state.sent = await updateStep(api, settings, plan, before, log));
+      const sent = (state.sent = await updateStep(api, settings, plan, before, deps, tracker));
       if (settings.github && settings.wait) {
         state.github = await startGitHubDeployment({
           ...settings.github,
@@ -195,6 +203,7 @@ const SERVING_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
 /** Outcomes where the rollout itself failed: naming what the update changed helps. */
 const ROLLOUT_FAILURES: ReadonlySet<Outcome> = new Set<Outcome>([
   'crashed',
+  'rolled-back',
   'paused',
   'timeout',
   'reverted',
@@ -234,6 +243,7 @@ function createClient(settings: Settings, deps: RunDeps, startedMs: number): Nor
     },
     userAgent: `${ACTION_NAME}/${ACTION_VERSION} (node ${process.version})`,
     dispatcher: createDispatcher(settings.requestTimeoutMs),
+    budget: new RequestBudget(),
     clock: deps.clock,
     random: deps.random,
     signal: deps.signal,
@@ -278,8 +288,10 @@ async function updateStep(
   settings: Settings,
   plan: UpdatePlan,
   before: Deployment,
-  log: Logger,
+  deps: RunDeps,
+  tracker: RolloutTracker,
 ): Promise<UpdateBody | undefined> {
+  const { log } = deps;
   const fields = Object.keys(plan.body);
   if (Object.keys(settings.update).length === 0) {
     log.notice(
@@ -297,10 +309,49 @@ async function updateStep(
     log.info(
       `Sending update of ${fields.join(', ')} to ${api.path}${plan.startsRollout ? '; this starts a new rollout' : '; no rollout expected (metadata only)'}.`,
     );
-    await api.updateDeployment(plan.body, before);
-    log.info('Update accepted.');
+    await sendUpdate(api, plan.body, before, settings, deps, tracker);
     return plan.body;
   });
+}
+
+/**
+ * POSTs an update once. When its answer is lost after it may have reached Northflank, it is not
+ * sent again: the deployment is watched until the update shows (or the grace period ends).
+ */
+async function sendUpdate(
+  api: NorthflankClient,
+  body: UpdateBody,
+  before: Deployment,
+  settings: Settings,
+  deps: RunDeps,
+  tracker: RolloutTracker,
+): Promise<void> {
+  const { log, clock } = deps;
+  const sentMs = clock.now();
+  try {
+    await api.updateDeployment(body);
+    log.info('Update accepted.');
+  } catch (error) {
+    if (!(error instanceof UpdateUnconfirmedError)) throw error;
+    const grace = formatDuration(settings.rolloutStartGraceMs);
+    log.warning(
+      `No answer to the update (${error.reason}); it may have reached Northflank, so the action is not sending it again. Watching the deployment for up to ${grace} (rollout-start-grace) for the update to show.`,
+      { title: 'Update answer lost' },
+    );
+    tracker.last = await watchForUpdate({
+      update: body,
+      before,
+      reason: error.reason,
+      sentMs,
+      getDeployment: () => api.getDeployment({ attempts: 1 }),
+      clock,
+      random: deps.random,
+      signal: deps.signal,
+      graceMs: settings.rolloutStartGraceMs,
+      maxDelayMs: settings.pollIntervalMs,
+      log,
+    });
+  }
 }
 
 function dryRun(plan: UpdatePlan, current: Deployment, log: Logger): Result {
@@ -376,9 +427,11 @@ function waitOptions(
   tracker: RolloutTracker,
 ): Omit<WaitOptions, 'before' | 'updateSentMs' | 'deadlineMs'> {
   return {
-    getDeployment: () => api.getDeployment(),
+    // One attempt per read: the wait outlasts outages itself, up to the deadline.
+    getDeployment: () => api.getDeployment({ attempts: 1 }),
     tracker,
     clock: deps.clock,
+    random: deps.random,
     signal: deps.signal,
     poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
     rolloutStartGraceMs: settings.rolloutStartGraceMs,
@@ -468,13 +521,13 @@ async function revertStep(
   const deadlineMs = revertSentMs + revert.timeoutMs;
   // The revert has its own time: the step's timeout may be what just ran out.
   api.extendDeadline(deadlineMs);
-  tracker.reverting = true;
+  tracker.startRevert();
   log.info(
     `Sending the previous values of ${fields.join(', ')}; waiting up to ${formatDuration(revert.timeoutMs)} for the deployment to run them again.`,
   );
   let waited: WaitResult;
   try {
-    await api.updateDeployment(plan.body, failedAt);
+    await sendUpdate(api, plan.body, failedAt, settings, deps, tracker);
     waited = await waitForRollout({
       ...waitOptions(api, settings, deps, tracker),
       before: failedAt,
@@ -606,6 +659,8 @@ const TITLES: Partial<Record<Outcome, string>> = {
   paused: 'Deployment paused',
   deleting: 'Deployment being deleted',
   deleted: 'Deployment deleted',
+  'rolled-back': 'Rolled back',
+  superseded: 'Superseded by another update',
   timeout: 'Timed out',
   cancelled: 'Cancelled',
   'smoke-failed': 'Smoke test failed',
@@ -620,6 +675,8 @@ function titleFor(result: WaitResult): string {
 /** The GitHub deployment state for a run: the rollout failed, or the action could not tell. */
 function githubState(report: RunReport): GitHubDeploymentState {
   if (SUCCESSFUL_OUTCOMES.has(report.outcome)) return 'success';
+  // Another update replaced ours: this environment's deployment is no longer the one we made.
+  if (report.outcome === 'superseded') return 'inactive';
   return ['error', 'timeout', 'cancelled'].includes(report.outcome) ? 'error' : 'failure';
 }
 

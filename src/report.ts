@@ -92,6 +92,8 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   paused: '❌ The deployment was paused',
   deleting: '❌ The deployment is being deleted',
   deleted: '❌ The deployment was deleted',
+  'rolled-back': '↩️ Rolled back: the deployment is on its previous configuration',
+  superseded: '⏭️ Superseded: another update replaced this rollout',
   timeout: '⏱️ Timed out waiting for the rollout',
   cancelled: '🛑 Cancelled',
   reverted: '↩️ The rollout failed; the previous configuration runs again',

@@ -25,10 +25,12 @@ export const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
  * The update is not idempotent in effect (each accepted POST may start a rollout), so it is sent
- * again only when the server cannot have acted on it: 429 and 503 are refusals, and 502/504 come
- * from a gateway, after which the caller reads the deployment to see whether the update landed.
+ * again only when the server cannot have acted on it: 429 and 503 are explicit refusals.
  */
-export const UPDATE_RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+export const UPDATE_RETRYABLE_STATUSES = new Set([429, 503]);
+
+/** Gateway answers after which the update may or may not have reached Northflank. */
+export const UPDATE_AMBIGUOUS_STATUSES = new Set([502, 504]);
 
 /**
  * How long a 429 asks us to wait: `Retry-After` (seconds, or an HTTP date) when the response

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { formatDuration } from './duration.js';
-import { DeadlineError, NorthflankApiError } from './errors.js';
+import { DeadlineError, NetworkError, NorthflankApiError } from './errors.js';
 import type { Logger } from './log.js';
 import {
   FAILED_STATUSES,
@@ -32,6 +32,8 @@ export type Outcome =
   | 'paused'
   | 'deleting'
   | 'deleted'
+  | 'rolled-back'
+  | 'superseded'
   | 'timeout'
   | 'cancelled'
   | 'not-waited'
@@ -57,9 +59,19 @@ export interface TimelineEntry {
   previousRollout: boolean;
   /** Whether this was seen while reverting a failed rollout. */
   revert?: boolean;
+  /** A rollout started by another update than ours. */
+  foreign?: boolean;
+  /** Not a status: the API did not answer during this time. */
+  outage?: boolean;
   startMs: number;
   endMs?: number;
 }
+
+/** The timeline's text for a time the API did not answer. */
+export const OUTAGE_LABEL = 'no answer from the API';
+
+/** Which rollout a reading shows, relative to the update. */
+export type RolloutOf = 'ours' | 'previous' | 'foreign';
 
 /** What has been seen of the deployment so far; kept outside the wait so a failure can report it. */
 export class RolloutTracker {
@@ -69,18 +81,24 @@ export class RolloutTracker {
   reverting = false;
   /** When the update was sent: the log and the summary measure the timeline from it. */
   originMs: number | undefined;
+  /** The configuration id of the rollout our update started, once a reading has shown it. */
+  ours: string | undefined;
 
   /** Records a reading; returns the entry it ended when the status (or the rollout) changed. */
   observe(
     deployment: Deployment,
     nowMs: number,
     previousRollout: boolean,
+    foreign = false,
   ): TimelineEntry | undefined {
     this.last = deployment;
     const current = this.timeline.at(-1);
     if (
-      current?.status === deployment.status &&
+      current &&
+      !current.outage &&
+      current.status === deployment.status &&
       current.previousRollout === previousRollout &&
+      (current.foreign ?? false) === foreign &&
       (current.revert ?? false) === this.reverting
     ) {
       return undefined;
@@ -90,23 +108,52 @@ export class RolloutTracker {
       status: deployment.status,
       previousRollout,
       ...(this.reverting ? { revert: true } : {}),
+      ...(foreign ? { foreign } : {}),
       startMs: nowMs,
     });
     return current;
   }
 
-  /** The entries of the rollout the wait is following: since the update (or revert), not the previous one. */
+  /** Records that the API stopped answering at `nowMs` (once per outage). */
+  outageStarted(nowMs: number): void {
+    const current = this.timeline.at(-1);
+    if (current?.outage) return;
+    if (current) current.endMs = nowMs;
+    this.timeline.push({
+      status: OUTAGE_LABEL,
+      previousRollout: false,
+      outage: true,
+      startMs: nowMs,
+    });
+  }
+
+  /**
+   * The entries of the rollout the wait is following (ours, since the update or the revert):
+   * not the previous rollout, someone else's, or an outage.
+   */
   currentRolloutSpans(): TimelineEntry[] {
     return this.timeline.filter(
-      (entry) => !entry.previousRollout && (entry.revert ?? false) === this.reverting,
+      (entry) =>
+        !entry.previousRollout &&
+        !entry.outage &&
+        !entry.foreign &&
+        (entry.revert ?? false) === this.reverting,
     );
+  }
+
+  /** Starts following a revert: later readings belong to it, and its configuration is found anew. */
+  startRevert(): void {
+    this.reverting = true;
+    this.ours = undefined;
   }
 }
 
 /** A timeline entry as text: `running (previous rollout)`, `pending (revert)`. */
 export function describeEntry(
-  entry: Pick<TimelineEntry, 'status' | 'previousRollout' | 'revert'>,
+  entry: Pick<TimelineEntry, 'status' | 'previousRollout' | 'foreign' | 'outage' | 'revert'>,
 ): string {
+  if (entry.outage) return entry.status;
+  if (entry.foreign) return `${entry.status} (another update)`;
   if (entry.revert) {
     return entry.previousRollout ? `${entry.status} (failed rollout)` : `${entry.status} (revert)`;
   }
@@ -118,9 +165,16 @@ export interface Judgement {
   /** The deployment before the update; undefined when no update was sent (wait for the current one). */
   before: Deployment | undefined;
   current: Deployment;
+  /** The configuration id of our rollout, once a reading has shown it. */
+  ours?: string | undefined;
   /** Whether a reading since the update already belonged to the new rollout. */
   newRolloutSeen: boolean;
   sinceUpdateMs: number;
+  /**
+   * How long the readings have shown the pre-update configuration again, without a break, after
+   * ours was seen (0 when the previous reading did not).
+   */
+  backOnPreviousMs?: number;
   rolloutStartGraceMs: number;
   /**
    * The body of an update that changed only metadata (name, description, tags): it starts no
@@ -129,76 +183,120 @@ export interface Judgement {
   metadataOnly?: UpdateBody;
 }
 
-export type Verdict =
-  | { done: false; newRollout: boolean }
-  | { done: true; newRollout: boolean; outcome: Outcome; message: string };
+export type Verdict = {
+  /** Whether the reading belongs to our rollout. */
+  newRollout: boolean;
+  of: RolloutOf;
+  /** The configuration id of our rollout, when known (from this reading or an earlier one). */
+  ours: string | undefined;
+} & ({ done: false } | { done: true; outcome: Outcome; message: string });
 
-/** Whether a reading is of the new rollout: a new configuration, or the old one left `running`. */
-function belongsToNewRollout(j: Judgement): boolean {
-  if (j.before === undefined || j.newRolloutSeen) return true;
-  if (isDifferentRollout(j.before, j.current)) return true;
+const configurationId = (d: Deployment): string | undefined => d.deploymentConfiguration?.id;
+
+/** The deployment left a settled state for a rollout under way. */
+function startedRolling(before: Deployment, current: Deployment): boolean {
+  return !IN_PROGRESS_STATUSES.has(before.status) && IN_PROGRESS_STATUSES.has(current.status);
+}
+
+/**
+ * Which rollout a reading shows. After the update, the first configuration id that differs from
+ * the one before is ours; later, the id before means a stale replica or a rollback, and any other
+ * id another update. Where ids are missing, `updatedAt` and the status stand in (as they always did).
+ */
+export function classify(j: Judgement): { of: RolloutOf; ours: string | undefined } {
+  const { before, current } = j;
+  if (before === undefined) return { of: 'ours', ours: j.ours };
+  const beforeId = configurationId(before);
+  const currentId = configurationId(current);
+  if (beforeId !== undefined && currentId !== undefined) {
+    if (currentId !== beforeId) {
+      if (j.ours === undefined || j.ours === currentId) return { of: 'ours', ours: currentId };
+      return { of: 'foreign', ours: j.ours };
+    }
+    if (j.ours !== undefined) return { of: 'previous', ours: j.ours };
+  } else if (isDifferentRollout(before, current)) {
+    return { of: 'ours', ours: j.ours };
+  }
   // Same configuration id, but the deployment left a settled state: the id may lag behind the
   // status, and a rollout under way after we changed it is ours.
-  return !IN_PROGRESS_STATUSES.has(j.before.status) && IN_PROGRESS_STATUSES.has(j.current.status);
+  if (j.newRolloutSeen || startedRolling(before, current)) return { of: 'ours', ours: j.ours };
+  return { of: 'previous', ours: j.ours };
 }
 
 /** Judges a reading after a metadata-only update that still shows the configuration from before it. */
 function judgeMetadata(j: Judgement, sent: UpdateBody): Verdict {
   const { status } = j.current;
+  const base = { newRollout: false, of: 'previous' as const, ours: j.ours };
   const fields = Object.keys(sent).join(', ');
   if (!isInPlace(sent, j.current)) {
     // A replica that has not seen the update yet; it catches up within seconds.
-    if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { done: false, newRollout: false };
+    if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { ...base, done: false };
     return {
+      ...base,
       done: true,
-      newRollout: false,
       outcome: 'error',
       message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values. Check the deployment in Northflank, and run the workflow again.`,
     };
   }
   if (status === SERVING_STATUS) {
     return {
+      ...base,
       done: true,
-      newRollout: false,
       outcome: 'updated',
       message: `The update is in place (${fields}). It needed no rollout: the configuration that was running still runs.`,
     };
   }
   if (FAILED_STATUSES.has(status)) {
     return {
+      ...base,
       done: true,
-      newRollout: false,
       outcome: status === 'paused' ? 'paused' : 'crashed',
       message: `The update of ${fields} is in place, but the deployment is ${status}, and a change of ${fields} does not restart it. Fix the deployment in Northflank, or change the spec to start a new rollout.`,
     };
   }
   // The same configuration, still rolling out (it was before the update): wait for it.
-  return { done: false, newRollout: false };
+  return { ...base, done: false };
 }
 
 /** Decides, from one reading, whether the wait is over and how it ended. Pure. */
 export function judge(j: Judgement): Verdict {
   const { status } = j.current;
+  const { of, ours } = classify(j);
+  const base = { newRollout: of === 'ours', of, ours };
   if (status === GONE_STATUS) {
     return {
+      ...base,
       done: true,
-      newRollout: belongsToNewRollout(j),
       outcome: 'deleting',
       message: 'The deployment is being deleted; nothing will serve.',
     };
   }
-  if (j.metadataOnly && j.before && !j.newRolloutSeen && !isDifferentRollout(j.before, j.current)) {
+  if (
+    j.metadataOnly &&
+    j.before &&
+    j.ours === undefined &&
+    !j.newRolloutSeen &&
+    !isDifferentRollout(j.before, j.current)
+  ) {
     return judgeMetadata(j, j.metadataOnly);
   }
-  const newRollout = belongsToNewRollout(j);
-  if (newRollout) {
+  if (of === 'foreign') {
+    const theirs = configurationId(j.current) ?? 'unknown';
+    return {
+      ...base,
+      done: true,
+      outcome: 'superseded',
+      message: `Another update replaced this one during the wait: the deployment moved from our rollout (configuration ${ours ?? 'unknown'}) to configuration ${theirs}, now ${status}. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here. To avoid this, let one deployment of the model run at a time: give the job a \`concurrency:\` group per deployment (see examples/workflows/deploy-on-push.yml).`,
+    };
+  }
+  if (of === 'ours') {
     if (status === SERVING_STATUS) {
-      return { done: true, newRollout, outcome: 'running', message: 'The new rollout is running.' };
+      return { ...base, done: true, outcome: 'running', message: 'The new rollout is running.' };
     }
     if (FAILED_STATUSES.has(status)) {
       return {
+        ...base,
         done: true,
-        newRollout,
         outcome: status === 'paused' ? 'paused' : 'crashed',
         message:
           status === 'paused'
@@ -206,30 +304,83 @@ export function judge(j: Judgement): Verdict {
             : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
       };
     }
-    return { done: false, newRollout };
+    return { ...base, done: false };
+  }
+  const grace = formatDuration(j.rolloutStartGraceMs);
+  if (ours !== undefined) {
+    // The pre-update configuration after ours: a replica that lags, or a rollback. Never a
+    // success; only when it holds for the grace period is it taken for a rollback.
+    if ((j.backOnPreviousMs ?? 0) >= j.rolloutStartGraceMs) {
+      const beforeId = j.before ? (configurationId(j.before) ?? 'unknown') : 'unknown';
+      return {
+        ...base,
+        done: true,
+        outcome: 'rolled-back',
+        message: `The deployment is back on its previous configuration ${beforeId} (${status}) and has stayed there for ${grace}, after our rollout (configuration ${ours}) had started: Northflank rolled the update back, or someone reverted it. Check the deployment's rollout history and logs in Northflank for why configuration ${ours} did not stay.`,
+      };
+    }
+    return { ...base, done: false };
   }
   // Still the old rollout: a stale read, or an update that needs no rollout. After the grace
   // period the update is taken to have started none, instead of hanging until the timeout.
   if (j.sinceUpdateMs >= j.rolloutStartGraceMs) {
-    const grace = formatDuration(j.rolloutStartGraceMs);
     if (status === SERVING_STATUS) {
       return {
+        ...base,
         done: true,
-        newRollout,
         outcome: 'no-rollout',
         message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The update probably changed nothing that needs a rollout (name, description or tags, or the same spec).`,
       };
     }
     if (FAILED_STATUSES.has(status)) {
       return {
+        ...base,
         done: true,
-        newRollout,
         outcome: status === 'paused' ? 'paused' : 'crashed',
         message: `No new rollout was observed within ${grace} of the update, and the deployment is still ${status}. Change the spec to start a new rollout, or fix the deployment in Northflank.`,
       };
     }
   }
-  return { done: false, newRollout };
+  return { ...base, done: false };
+}
+
+/** A failed read that the wait outlasts: why, and how long the API asked us to wait. */
+export interface TransientFailure {
+  reason: string;
+  retryAfterMs?: number;
+}
+
+/** Whether a failed read is transient (connection errors, timeouts, 408, 429, 5xx). Pure. */
+export function transientFailure(error: unknown): TransientFailure | undefined {
+  if (error instanceof NetworkError) return { reason: error.reason ?? error.message };
+  if (
+    error instanceof NorthflankApiError &&
+    (error.status === 408 || error.status === 429 || error.status >= 500)
+  ) {
+    return {
+      reason: `HTTP ${error.status}`,
+      ...(error.info.retryAfterMs === undefined ? {} : { retryAfterMs: error.info.retryAfterMs }),
+    };
+  }
+  return undefined;
+}
+
+/** The first pause of an outage; it doubles with every failed read, up to `poll-interval`. */
+export const OUTAGE_BASE_DELAY_MS = 1000;
+
+/**
+ * The pause after the `failures`-th failed read in a row: full jitter under a ceiling that doubles
+ * up to `maxMs` (the poll interval), or what a 429 asked for. Pure.
+ */
+export function outageDelayMs(
+  failures: number,
+  maxMs: number,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  const ceiling = Math.min(maxMs, OUTAGE_BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
+  return Math.floor(random() * ceiling);
 }
 
 /** How often to check. */
@@ -286,9 +437,12 @@ export interface WaitOptions {
   before: Deployment | undefined;
   /** Clock time at which the update was sent (or the wait began, without an update). */
   updateSentMs: number;
+  /** One read of the deployment; the wait itself outlasts transient failures. */
   getDeployment: () => Promise<Deployment>;
   tracker: RolloutTracker;
   clock: Clock;
+  /** For the jitter of the pauses during an outage. */
+  random?: () => number;
   signal: AbortSignal;
   deadlineMs: number;
   poll: PollPolicy;
@@ -306,6 +460,8 @@ export interface WaitResult {
   outcome: Outcome;
   message: string;
   deployment: Deployment | undefined;
+  /** The configuration id of the rollout our update started, when a reading showed it. */
+  ours?: string | undefined;
 }
 
 const DEFAULT_HEARTBEAT_MS = 60_000;
@@ -324,13 +480,24 @@ function timeSpent(options: WaitOptions, nowMs: number): string {
   return describeTimeSpent(spans, nowMs);
 }
 
-function timedOut(options: WaitOptions, last: Deployment | undefined): WaitResult {
+/** An outage under way: since when, how many reads failed, and the last reason. */
+interface Outage {
+  sinceMs: number;
+  failures: number;
+  reason: string;
+}
+
+function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: Outage): WaitResult {
   const now = options.clock.now();
   const waited = formatDuration(now - options.updateSentMs);
+  const silent = outage
+    ? ` The API had not answered for the last ${formatDuration(now - outage.sinceMs)} (${outage.reason}).`
+    : '';
   return {
     outcome: 'timeout',
     deployment: last,
-    message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}". Where the time went: ${timeSpent(options, now)}. Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
+    ours: options.tracker.ours,
+    message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}".${silent} Where the time went: ${timeSpent(options, now)}. Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
   };
 }
 
@@ -351,6 +518,7 @@ function phaseTimedOut(
   return {
     outcome: 'timeout',
     deployment: current,
+    ours: options.tracker.ours,
     message: `${phaseOverrunMessage(overrun, gpuLabel(current))} Where the time went: ${timeSpent(options, nowMs)}.`,
   };
 }
@@ -369,11 +537,22 @@ function untilPhaseDeadlineMs(options: WaitOptions, status: string, nowMs: numbe
   return Math.max(0, limit - timeInPhase(options.tracker.currentRolloutSpans(), phase, nowMs)) + 1;
 }
 
-/** Polls until the new rollout is running, fails, or the deadline passes. */
+/** 401/403 mid-wait: the update itself went through, and the user should know that. */
+function refusedMidWait(error: NorthflankApiError): NorthflankApiError {
+  return new NorthflankApiError({
+    ...error.info,
+    hint: `${error.info.hint ?? 'The API refused the token'}. The update was already accepted and is rolling out in Northflank; only following it failed. Fix the token's permissions, then follow the rollout in Northflank, or run the action again without fields to change to wait for it`,
+  });
+}
+
+/** Polls until the new rollout is running, fails, or the deadline passes; outlasts API outages. */
 export async function waitForRollout(options: WaitOptions): Promise<WaitResult> {
   const { clock, tracker, log } = options;
+  const random = options.random ?? Math.random;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   let newRolloutSeen = false;
+  let backSinceMs: number | undefined;
+  let outage: Outage | undefined;
   let lastLogMs = clock.now();
   let firstReading = true;
   // A revert waits again: the timeline stays measured from the first update.
@@ -389,30 +568,89 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
         error instanceof DeadlineError ||
         clock.now() >= options.deadlineMs - LAST_LOOK_MARGIN_MS
       ) {
-        return timedOut(options, tracker.last);
+        return timedOut(options, tracker.last, outage);
       }
       if (error instanceof NorthflankApiError && error.status === 404) {
         return {
           outcome: 'deleted',
           deployment: tracker.last,
+          ours: tracker.ours,
           message: `The deployment is gone (404 from ${error.info.path}): it was deleted during the rollout.`,
         };
       }
-      throw error;
+      const transient = transientFailure(error);
+      if (!transient) {
+        if (
+          options.before !== undefined &&
+          error instanceof NorthflankApiError &&
+          (error.status === 401 || error.status === 403)
+        ) {
+          throw refusedMidWait(error);
+        }
+        throw error;
+      }
+      // An outage: the rollout goes on without us, so keep trying, more slowly, until the deadline.
+      const now = clock.now();
+      outage = outage
+        ? { ...outage, failures: outage.failures + 1, reason: transient.reason }
+        : { sinceMs: now, failures: 1, reason: transient.reason };
+      const remainingMs = options.deadlineMs - now;
+      const delayMs = Math.min(
+        outageDelayMs(outage.failures, options.poll.maxMs, random, transient.retryAfterMs),
+        remainingMs - LAST_LOOK_MARGIN_MS,
+      );
+      if (outage.failures === 1) {
+        tracker.outageStarted(now);
+        log.warning(
+          `Reading the deployment failed (${transient.reason}): the Northflank API is not answering.${options.before === undefined ? '' : ' The update was already accepted and the rollout goes on.'} The action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`,
+        );
+      } else {
+        log.debug(
+          `Read ${outage.failures} failed (${transient.reason}); retrying in ${formatDuration(Math.max(0, delayMs))}`,
+        );
+      }
+      if (delayMs > 0) await clock.sleep(delayMs, options.signal);
+      continue;
     }
     const now = clock.now();
+    if (outage) {
+      log.info(
+        `The Northflank API answered again after an outage of ${formatDuration(now - outage.sinceMs)} (${outage.failures} failed read(s), last: ${outage.reason}).`,
+      );
+      outage = undefined;
+    }
     const verdict = judge({
       before: options.before,
       current,
+      ours: tracker.ours,
       newRolloutSeen,
       sinceUpdateMs: now - options.updateSentMs,
+      backOnPreviousMs: backSinceMs === undefined ? 0 : now - backSinceMs,
       rolloutStartGraceMs: options.rolloutStartGraceMs,
       ...(options.metadataOnly ? { metadataOnly: options.metadataOnly } : {}),
     });
-    newRolloutSeen = verdict.newRollout;
-    const ended = tracker.observe(current, now, !verdict.newRollout);
+    if (verdict.ours !== undefined && tracker.ours === undefined) {
+      tracker.ours = verdict.ours;
+      log.debug(`Our rollout is configuration ${verdict.ours}.`);
+    }
+    newRolloutSeen ||= verdict.newRollout;
+    const backOnPrevious = verdict.of === 'previous' && verdict.ours !== undefined;
+    if (backOnPrevious && backSinceMs === undefined) {
+      backSinceMs = now;
+      log.info(
+        `A reading shows the previous configuration again, after our rollout ${verdict.ours ?? ''}: a replica behind, or a rollback; not taken as a result.`,
+      );
+    } else if (!backOnPrevious) {
+      backSinceMs = undefined;
+    }
+    const foreign = verdict.of === 'foreign';
+    const ended = tracker.observe(current, now, verdict.of === 'previous', foreign);
     const entry = tracker.timeline.at(-1);
-    const label = describeEntry({ status: current.status, previousRollout: !verdict.newRollout });
+    const label = describeEntry({
+      status: current.status,
+      previousRollout: verdict.of === 'previous',
+      foreign,
+    });
     if (ended) {
       log.info(
         `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`,
@@ -428,8 +666,14 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       lastLogMs = now;
     }
     firstReading = false;
-    if (verdict.done)
-      return { outcome: verdict.outcome, message: verdict.message, deployment: current };
+    if (verdict.done) {
+      return {
+        outcome: verdict.outcome,
+        message: verdict.message,
+        deployment: current,
+        ours: tracker.ours,
+      };
+    }
     if (verdict.newRollout) {
       const overrun = phaseTimedOut(options, current, now);
       if (overrun) return overrun;
