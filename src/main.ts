@@ -20,6 +20,7 @@ import {
   type SummarySink,
 } from './report.js';
 import { DEFAULT_BACKOFF } from './retry.js';
+import { Redactor } from './redact.js';
 import { publicUrl } from './rollout.js';
 import type { Deployment } from './schema.js';
 import { smokeTest } from './smoke.js';
@@ -52,7 +53,8 @@ type Result = WaitResult & {
 };
 
 /** Rolls out the deployment: inputs, update, wait, report. Resolves to the report; never throws. */
-export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
+export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
+  const deps = redacting(given);
   const { clock, log } = deps;
   const startedMs = clock.now();
   const tracker = new RolloutTracker();
@@ -95,11 +97,13 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
         ? await log.group('Waiting for the rollout', () =>
             wait(api, active, deps, { before: sent, updateSentMs, startedMs }, tracker),
           )
-        : await notWaited(api, tracker, clock);
+        : await notWaited(api, tracker, clock, sent !== undefined);
       const smokeSettings = active.smoke;
       if (smokeSettings && (result.outcome === 'running' || result.outcome === 'no-rollout')) {
         const rolled = result;
-        result = await log.group('Smoke test', () => smoke(active, smokeSettings, rolled, deps));
+        result = await log.group('Smoke test', () =>
+          smoke(active, smokeSettings, rolled, deps, startedMs),
+        );
       }
     }
   } catch (error) {
@@ -133,17 +137,40 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
   await github?.finish(
     githubState(report),
     report.deployment ? publicUrl(report.deployment) : '',
-    report.message,
+    deps.redactor.redact(report.message),
   );
   return report;
+}
+
+/** `deps` with every secret the inputs mask also redacted from the log, outputs and summary. */
+function redacting(given: RunDeps): RunDeps & { redactor: Redactor } {
+  const redactor = new Redactor();
+  const inputs = given.inputs;
+  return {
+    ...given,
+    inputs: {
+      getInput: (name) => inputs.getInput(name),
+      setSecret: (value) => {
+        redactor.add(value);
+        inputs.setSecret(value);
+      },
+      readFile: (file) => inputs.readFile(file),
+      workspace: inputs.workspace,
+    },
+    log: redactor.logger(given.log),
+    outputs: redactor.outputs(given.outputs),
+    summary: redactor.summary(given.summary),
+    redactor,
+  };
 }
 
 function readSettings(deps: RunDeps): Settings {
   const settings = parseSettings(deps.inputs);
   const fields = Object.keys(settings.update);
   deps.log.info(
-    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
+    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
   );
+  for (const warning of settings.warnings) deps.log.warning(warning, { title: 'Input ignored' });
   return settings;
 }
 
@@ -183,7 +210,7 @@ async function update(
   const fields = Object.keys(settings.update);
   if (fields.length === 0) {
     log.notice(
-      'No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.',
+      `No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update${settings.wait ? ', only waiting for the deployment to run' : ''}.`,
     );
     return undefined;
   }
@@ -214,6 +241,7 @@ function wait(
   return waitForRollout({
     before: when.before,
     updateSentMs: when.updateSentMs,
+    startedMs: when.startedMs,
     getDeployment: () => api.getDeployment(),
     tracker,
     clock: deps.clock,
@@ -229,12 +257,13 @@ async function notWaited(
   api: NorthflankClient,
   tracker: RolloutTracker,
   clock: Clock,
+  sent: boolean,
 ): Promise<WaitResult> {
   const deployment = await api.getDeployment();
   tracker.observe(deployment, clock.now(), false);
   return {
     outcome: 'not-waited',
-    message: 'Update sent; not waiting for the rollout (wait: false).',
+    message: `${sent ? 'Update sent' : 'No update sent (no fields to change)'}; not waiting for the rollout (wait: false).`,
     deployment,
   };
 }
@@ -244,8 +273,20 @@ async function smoke(
   smokeSettings: SmokeSettings,
   rolled: Result,
   deps: RunDeps,
+  startedMs: number,
 ): Promise<Result> {
   const deployment = rolled.deployment;
+  // `timeout` bounds the whole step: the smoke test gets what is left of it, at most smoke-timeout.
+  const stepLeftMs = startedMs + settings.timeoutMs - deps.clock.now();
+  if (stepLeftMs <= 0) {
+    return {
+      ...rolled,
+      outcome: 'timeout',
+      title: 'Timed out',
+      message: `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: the rollout finished, but no time was left for the smoke test. Raise the "timeout" input.`,
+    };
+  }
+  const cut = stepLeftMs < smokeSettings.timeoutMs;
   const deploymentUrl = deployment ? publicUrl(deployment) : '';
   const url = smokeSettings.url ?? (deploymentUrl ? new URL(deploymentUrl) : undefined);
   if (!url) {
@@ -263,7 +304,7 @@ async function smoke(
     const smoked = await smokeTest({
       url,
       expectedModel,
-      timeoutMs: smokeSettings.timeoutMs,
+      timeoutMs: Math.min(smokeSettings.timeoutMs, stepLeftMs),
       prompt: smokeSettings.prompt,
       apiKey: smokeSettings.apiKey,
       dispatcher,
@@ -283,7 +324,9 @@ async function smoke(
           ...extra,
           outcome: 'smoke-failed',
           title: 'Smoke test failed',
-          message: smoked.message,
+          message: cut
+            ? `${smoked.message} The smoke test had only the ${formatDuration(stepLeftMs)} left of "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step; raise "timeout" to give it the full smoke-timeout.`
+            : smoked.message,
         };
   } finally {
     await dispatcher.destroy();
@@ -339,9 +382,20 @@ function githubState(report: RunReport): GitHubDeploymentState {
   return ['error', 'timeout', 'cancelled'].includes(report.outcome) ? 'error' : 'failure';
 }
 
+/** Outputs, summary, then the closing message: each step on its own, so none can stop the others. */
 async function publish(report: RunReport, deps: RunDeps): Promise<void> {
   const { log } = deps;
-  setOutputs(deps.outputs, report);
+  try {
+    setOutputs(deps.outputs, report);
+  } catch (error) {
+    log.warning(`Some outputs could not be set: ${errorMessage(error)}`);
+  }
+  try {
+    await deps.summary.write(summaryMarkdown(report));
+  } catch (error) {
+    // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
+    log.debug(`Job summary not written: ${errorMessage(error)}`);
+  }
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
     log.info(`Done in ${took}: ${report.message}`);
@@ -351,12 +405,6 @@ async function publish(report: RunReport, deps: RunDeps): Promise<void> {
     log.warning(report.message, { title: 'No new rollout observed' });
   } else {
     log.error(report.message, { title: report.title });
-  }
-  try {
-    await deps.summary.write(summaryMarkdown(report));
-  } catch (error) {
-    // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
-    log.debug(`Job summary not written: ${errorMessage(error)}`);
   }
 }
 

@@ -46,12 +46,33 @@ export function outputsFor(report: RunReport): Record<string, string> {
     status: d?.status ?? '',
     dns: d?.dns?.base ?? '',
     url: d ? publicUrl(d) : '',
-    ports: d?.ports ? JSON.stringify(d.ports) : '[]',
+    ports: d?.ports ? boundedJson(d.ports) : '[]',
     'deployment-configuration-id': d?.deploymentConfiguration?.id ?? '',
-    deployment: d ? JSON.stringify(d) : '',
+    deployment: d ? boundedJson(d) : '',
     'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
     models: JSON.stringify(report.models ?? []),
   };
+}
+
+/** Deeper than this, API data is replaced by a note: JSON.stringify would overflow the stack. */
+const MAX_JSON_DEPTH = 64;
+const TOO_DEEP = '[nested too deeply to output]';
+
+/** A copy of `value` with anything below `depth` levels replaced by a note. */
+function pruned(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth <= 0) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((item) => pruned(item, depth - 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = pruned(item, depth - 1);
+  return copy;
+}
+
+/** JSON of API data, whatever its nesting. */
+export function boundedJson(value: unknown): string {
+  // Undefined (not a string) for a value JSON cannot hold, despite the declared type.
+  const json = JSON.stringify(pruned(value, MAX_JSON_DEPTH)) as string | undefined;
+  return json ?? '';
 }
 
 /** Sets every output. */
@@ -59,13 +80,22 @@ export function setOutputs(sink: OutputSink, report: RunReport): void {
   for (const [name, value] of Object.entries(outputsFor(report))) sink.setOutput(name, value);
 }
 
-/** Text for the summary: no HTML, no pipes, no line breaks, no workflow commands from API text. */
+/**
+ * Text for the summary: no HTML, no Markdown (links, images, emphasis, code), no pipes, no line
+ * breaks, no workflow commands from API text. Markdown punctuation becomes numeric character
+ * references, which GitHub shows as the characters but never parses as syntax.
+ */
 export function escapeCell(text: string): string {
   return neutralise(text, 500)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\|/g, '&#124;');
+    .replace(/[|`[\]()!*_~\\#]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
+function code(text: string): string {
+  return `<code>${escapeCell(text)}</code>`;
 }
 
 const OUTCOME_HEADLINE: Record<Outcome, string> = {
@@ -99,15 +129,15 @@ export function summaryMarkdown(report: RunReport): string {
   }
   const url = d ? publicUrl(d) : '';
   const rows: [string, string][] = [
-    ['Deployment', `\`${escapeCell(d?.id ?? report.target.deploymentId ?? '')}\``],
-    ['Project', `\`${escapeCell(report.target.projectId ?? '')}\``],
+    ['Deployment', code(d?.id ?? report.target.deploymentId ?? '')],
+    ['Project', code(report.target.projectId ?? '')],
   ];
-  if (report.target.teamId) rows.push(['Team', `\`${escapeCell(report.target.teamId)}\``]);
-  rows.push(['Status', d ? `\`${escapeCell(d.status)}\`` : 'unknown']);
+  if (report.target.teamId) rows.push(['Team', code(report.target.teamId)]);
+  rows.push(['Status', d ? code(d.status) : 'unknown']);
   if (url) rows.push(['URL', escapeCell(url)]);
-  if (d?.dns?.base) rows.push(['DNS', `\`${escapeCell(d.dns.base)}\``]);
+  if (d?.dns?.base) rows.push(['DNS', code(d.dns.base)]);
   if (d?.deploymentConfiguration?.id) {
-    rows.push(['Configuration', `\`${escapeCell(d.deploymentConfiguration.id)}\``]);
+    rows.push(['Configuration', code(d.deploymentConfiguration.id)]);
   }
   rows.push([
     'Fields updated',
@@ -120,13 +150,13 @@ export function summaryMarkdown(report: RunReport): string {
   if (report.changes) {
     lines.push('### Changes the update would make', '');
     if (report.changes.length === 0) lines.push('None: the deployment already matches.', '');
-    else lines.push(...report.changes.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
+    else lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
   }
   if (report.models) {
     lines.push(
       '### Smoke test',
       '',
-      `Models listed: ${report.models.map((m) => `\`${escapeCell(m)}\``).join(', ') || 'none'}`,
+      `Models listed: ${report.models.map((m) => code(m)).join(', ') || 'none'}`,
     );
     if (report.reply !== undefined)
       lines.push('', `Reply to the prompt: ${escapeCell(report.reply)}`);
@@ -139,7 +169,7 @@ export function summaryMarkdown(report: RunReport): string {
       const lasted =
         entry.endMs === undefined ? 'last seen' : formatDuration(entry.endMs - entry.startMs);
       lines.push(
-        `| \`${escapeCell(describeEntry(entry))}\` | +${formatDuration(entry.startMs - end)} | ${lasted} |`,
+        `| ${code(describeEntry(entry))} | +${formatDuration(entry.startMs - end)} | ${lasted} |`,
       );
     }
     lines.push('');

@@ -117,7 +117,9 @@ export function judge(j: Judgement): Verdict {
         message:
           status === 'paused'
             ? 'The deployment was paused during the rollout; resume it in Northflank and run the workflow again.'
-            : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
+            : j.before === undefined
+              ? "The deployment crashed; no update was sent, as no fields to change were given. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings)."
+              : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
       };
     }
     return { done: false, newRollout };
@@ -200,6 +202,8 @@ export interface WaitOptions {
   before: Deployment | undefined;
   /** Clock time at which the update was sent (or the wait began, without an update). */
   updateSentMs: number;
+  /** Clock time at which the step started, which `timeout` counts from; defaults to updateSentMs. */
+  startedMs?: number;
   getDeployment: () => Promise<Deployment>;
   tracker: RolloutTracker;
   clock: Clock;
@@ -223,7 +227,7 @@ const DEFAULT_HEARTBEAT_MS = 60_000;
 const LAST_LOOK_MARGIN_MS = 500;
 
 function timedOut(options: WaitOptions, last: Deployment | undefined): WaitResult {
-  const waited = formatDuration(options.clock.now() - options.updateSentMs);
+  const waited = formatDuration(options.clock.now() - (options.startedMs ?? options.updateSentMs));
   return {
     outcome: 'timeout',
     deployment: last,
