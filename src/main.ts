@@ -168,7 +168,7 @@ function readSettings(deps: RunDeps): Settings {
   const settings = parseSettings(deps.inputs);
   const fields = Object.keys(settings.update);
   deps.log.info(
-    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
+    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
   );
   for (const warning of settings.warnings) deps.log.warning(warning, { title: 'Input ignored' });
   return settings;

@@ -15,7 +15,10 @@ export interface ScriptedAnswer {
   body?: unknown;
 }
 
-export type Script = (request: ScriptedRequest, index: number) => ScriptedAnswer | undefined;
+export type Script = (
+  request: ScriptedRequest,
+  index: number,
+) => ScriptedAnswer | undefined | Promise<ScriptedAnswer | undefined>;
 
 export const SCRIPTED_TOKEN = 'nf-scripted-token-7f3a';
 
@@ -41,14 +44,16 @@ export async function startScriptedApi(script: Script): Promise<{
         atMs: performance.now(),
       };
       requests.push(request);
-      const answer = script(request, requests.length - 1) ?? {};
-      const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
       res.on('error', () => undefined);
-      res.writeHead(answer.status ?? 200, {
-        'content-type': 'application/json',
-        ...answer.headers,
+      void Promise.resolve(script(request, requests.length - 1)).then((answer = {}) => {
+        if (res.destroyed) return;
+        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+        res.writeHead(answer.status ?? 200, {
+          'content-type': 'application/json',
+          ...answer.headers,
+        });
+        res.end(text);
       });
-      res.end(text);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
