@@ -130,6 +130,24 @@ describe('whatever the API sends, the run reports', () => {
     expectReported(run, api.token);
   });
 
+  it('shows a dry run whose current spec is nested too deeply to print', async () => {
+    const deep = `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`;
+    const current = JSON.stringify(
+      deployment({ spec: { type: 'custom', configuration: { name: 'm', revision: 'X' } } }),
+    ).replace('"X"', deep);
+    const { run, api } = await runAgainst(() => ({ body: `{"data": ${current}}` }), {
+      'dry-run': 'true',
+      spec: '{"configuration": {"revision": "v2"}}',
+    });
+    expect(run.code).toBe(0);
+    expect(run.outputs.outcome).toBe('dry-run');
+    expect(run.stdout).toMatch(
+      /Would change spec\.configuration\.revision: .*nested too deeply.* → "v2"/,
+    );
+    expect(run.summary).toContain('Changes the update would make');
+    expectReported(run, api.token);
+  });
+
   it('refuses a GET that answers another deployment', async () => {
     const { run, api } = await runAgainst(
       () => ({ body: { data: deployment({ id: 'someone-else' }) } }),
@@ -291,6 +309,15 @@ describe('messages', () => {
     expect(performance.now() - started).toBeGreaterThan(2500);
     expect(run.outputs.outcome).toBe('timeout');
     expect(run.stdout).toMatch(/Timed out after 3s waiting/);
+  });
+
+  it('names request-timeout when it is too short to connect (request-timeout: 1ms)', async () => {
+    const { run } = await runAgainst(() => ({ body: { data: deployment() } }), {
+      'request-timeout': '1ms',
+      timeout: '3s',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error title=[^:]*::.*raise request-timeout/m);
   });
 
   it('names request-timeout when requests time out', async () => {

@@ -17283,7 +17283,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(393);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9126);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(538);
 
 
 
@@ -17390,7 +17390,7 @@ function createLogger(sink = coreSink) {
 
 /***/ }),
 
-/***/ 9126:
+/***/ 538:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27385,6 +27385,12 @@ function deploymentPath(target) {
         : `/v1/teams/${encodeURIComponent(target.teamId)}/${project}`;
 }
 // Errors raised before a single byte of the request could have reached the server.
+// undici's own per-phase timeouts, which request-timeout sets.
+const TIMEOUT_CODES = new Set([
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+]);
 const NOT_SENT_CODES = new Set([
     'ECONNREFUSED',
     'ENOTFOUND',
@@ -27567,6 +27573,7 @@ class NorthflankClient {
                 reason: (0,log/* neutralise */.$0)(code ? `${code}: ${message}` : message, 300),
                 sent: !tls && (code === undefined || !NOT_SENT_CODES.has(code)),
                 tls,
+                timedOut: code !== undefined && TIMEOUT_CODES.has(code),
             };
         }
     }
@@ -27653,11 +27660,37 @@ function cancellation(signal) {
 
 // EXTERNAL MODULE: ./src/defaults.ts + 3 modules
 var defaults = __nccwpck_require__(393);
+;// CONCATENATED MODULE: ./src/json.ts
+/** Deeper than this, API data is replaced by a note: JSON.stringify would overflow the stack. */
+const MAX_JSON_DEPTH = 64;
+const TOO_DEEP = '[nested too deeply to output]';
+/** A copy of `value` with anything below `depth` levels replaced by a note. */
+function pruned(value, depth) {
+    if (value === null || typeof value !== 'object')
+        return value;
+    if (depth <= 0)
+        return TOO_DEEP;
+    if (Array.isArray(value))
+        return value.map((item) => pruned(item, depth - 1));
+    const copy = {};
+    for (const [key, item] of Object.entries(value))
+        copy[key] = pruned(item, depth - 1);
+    return copy;
+}
+/** JSON of API data, whatever its nesting. */
+function boundedJson(value) {
+    // Undefined (not a string) for a value JSON cannot hold, despite the declared type.
+    const json = JSON.stringify(pruned(value, MAX_JSON_DEPTH));
+    return json ?? '';
+}
+
 ;// CONCATENATED MODULE: ./src/diff.ts
+
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// Bounded: the current value comes from the API and may be nested beyond JSON.stringify's reach.
+const same = (a, b) => boundedJson(a) === boundedJson(b);
 /** Leaf-by-leaf differences between what the update sets and what is there now. */
 function diffObject(path, wanted, current, out) {
     for (const [key, value] of Object.entries(wanted)) {
@@ -27703,7 +27736,7 @@ function changesOf(body, current) {
 }
 /** A change as one line: `spec.configuration.revision: "main" → "v2"`. */
 function describeChange(change) {
-    const show = (value) => value === undefined ? '(not set)' : JSON.stringify(value);
+    const show = (value) => (value === undefined ? '(not set)' : boundedJson(value));
     return `${change.path}: ${show(change.from)} → ${show(change.to)}`;
 }
 
@@ -28332,6 +28365,7 @@ async function waitForRollout(options) {
 
 
 
+
 /** The step outputs for a report. Pure; every output is set, empty when unknown. */
 function outputsFor(report) {
     const d = report.deployment;
@@ -28348,28 +28382,6 @@ function outputsFor(report) {
         'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
         models: JSON.stringify(report.models ?? []),
     };
-}
-/** Deeper than this, API data is replaced by a note: JSON.stringify would overflow the stack. */
-const MAX_JSON_DEPTH = 64;
-const TOO_DEEP = '[nested too deeply to output]';
-/** A copy of `value` with anything below `depth` levels replaced by a note. */
-function pruned(value, depth) {
-    if (value === null || typeof value !== 'object')
-        return value;
-    if (depth <= 0)
-        return TOO_DEEP;
-    if (Array.isArray(value))
-        return value.map((item) => pruned(item, depth - 1));
-    const copy = {};
-    for (const [key, item] of Object.entries(value))
-        copy[key] = pruned(item, depth - 1);
-    return copy;
-}
-/** JSON of API data, whatever its nesting. */
-function boundedJson(value) {
-    // Undefined (not a string) for a value JSON cannot hold, despite the declared type.
-    const json = JSON.stringify(pruned(value, MAX_JSON_DEPTH));
-    return json ?? '';
 }
 /** Sets every output. */
 function setOutputs(sink, report) {

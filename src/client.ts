@@ -103,6 +103,13 @@ type Attempt =
   | { kind: 'network'; reason: string; sent: boolean; tls?: boolean; timedOut?: boolean };
 
 // Errors raised before a single byte of the request could have reached the server.
+// undici's own per-phase timeouts, which request-timeout sets.
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -315,6 +322,7 @@ export class NorthflankClient {
         reason: neutralise(code ? `${code}: ${message}` : message, 300),
         sent: !tls && (code === undefined || !NOT_SENT_CODES.has(code)),
         tls,
+        timedOut: code !== undefined && TIMEOUT_CODES.has(code),
       };
     }
   }

@@ -1,3 +1,4 @@
+import { boundedJson } from './json.js';
 import type { Deployment, UpdateBody } from './schema.js';
 
 /** One field the update would change, with its current and new values. */
@@ -11,7 +12,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+// Bounded: the current value comes from the API and may be nested beyond JSON.stringify's reach.
+const same = (a: unknown, b: unknown): boolean => boundedJson(a) === boundedJson(b);
 
 /** Leaf-by-leaf differences between what the update sets and what is there now. */
 function diffObject(
@@ -63,7 +65,6 @@ export function changesOf(body: UpdateBody, current: Deployment): FieldChange[] 
 
 /** A change as one line: `spec.configuration.revision: "main" → "v2"`. */
 export function describeChange(change: FieldChange): string {
-  const show = (value: unknown): string =>
-    value === undefined ? '(not set)' : JSON.stringify(value);
+  const show = (value: unknown): string => (value === undefined ? '(not set)' : boundedJson(value));
   return `${change.path}: ${show(change.from)} → ${show(change.to)}`;
 }
