@@ -156,3 +156,32 @@ describe('every input error names the input, the field path, the rule and the va
     expect(error.message).toMatch(message);
   });
 });
+
+describe('ids, URLs and durations quote the offending value', () => {
+  it.each([
+    [{ 'project-id': 'my project' }, 'project-id', /white space .* \(got "my project"\)/],
+    [
+      { 'team-id': 'x'.repeat(201) },
+      'team-id',
+      /at most 200 characters \(got "x{60}… \(201 characters\)"\)/,
+    ],
+    [{ timeout: '0s' }, 'timeout', /greater than zero \(got "0s"\)/],
+    [
+      { 'api-url': 'http://api.example.com/x?key=s3cret' },
+      'api-url',
+      /must use https:\/\/ .*\(got "http:\/\/api\.example\.com\/x"\)/,
+    ],
+    [{ 'api-url': 'ftp://api.example.com' }, 'api-url', /\(got "ftp:\/\/api\.example\.com\/?"\)/],
+  ])('%j', (inputs, input, message) => {
+    const error = parseError(inputs);
+    expect(error.input).toBe(input);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('s3cret');
+  });
+
+  it('never quotes credentials in api-url', () => {
+    const error = parseError({ 'api-url': 'http://user:pa55@api.example.com' });
+    expect(error.message).toMatch(/must not contain credentials/);
+    expect(error.message).not.toContain('pa55');
+  });
+});

@@ -27885,13 +27885,13 @@ function parseId(name, value, required) {
     }
     // Each id is one URL path segment; a slash or dot-segment would address another resource.
     if (value.includes('/') || value.includes('\\') || value === '.' || value === '..') {
-        throw new errors/* InputError */.dz(name, `must be a single id, without "/" or "\\" (got "${value}")`);
+        throw new errors/* InputError */.dz(name, `must be a single id, without "/" or "\\" (got ${quote(value)})`);
     }
     if (/[\s\p{Cc}]/u.test(value)) {
-        throw new errors/* InputError */.dz(name, 'must not contain white space or control characters');
+        throw new errors/* InputError */.dz(name, `must not contain white space or control characters (got ${quote(value)})`);
     }
     if (value.length > 200)
-        throw new errors/* InputError */.dz(name, 'must be at most 200 characters');
+        throw new errors/* InputError */.dz(name, `must be at most 200 characters (got ${quote(value)})`);
     return value;
 }
 function parseGitHub(sources) {
@@ -27905,7 +27905,7 @@ function parseGitHub(sources) {
         throw new errors/* InputError */.dz('github-token', 'is required with "environment"; the default ${{ github.token }} works when the job has "permissions: deployments: write"');
     }
     if (environment.length > 255)
-        throw new errors/* InputError */.dz('environment', 'must be at most 255 characters');
+        throw new errors/* InputError */.dz('environment', `must be at most 255 characters (got ${quote(environment)})`);
     return { environment, token };
 }
 function parseSmoke(sources) {
@@ -27949,17 +27949,19 @@ function parseHttpUrl(name, value) {
         const example = name === 'api-url' ? DEFAULT_API_URL : 'https://model.example.com';
         throw new errors/* InputError */.dz(name, `must be an absolute URL such as ${example} (got "${shorten(value)}")`);
     }
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw new errors/* InputError */.dz(name, 'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors/* InputError */.dz(name, `must be an https:// URL (got "${url.protocol}")`);
-    }
     if (url.username || url.password) {
         throw new errors/* InputError */.dz(name, 'must not contain credentials');
     }
+    // Quoted without its query or fragment, which may carry a key.
+    const shown = quote(`${url.protocol}//${url.host}${url.pathname}`);
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        throw new errors/* InputError */.dz(name, `must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials (got ${shown})`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors/* InputError */.dz(name, `must be an https:// URL (got ${shown})`);
+    }
     if (url.search || url.hash)
-        throw new errors/* InputError */.dz(name, 'must not have a query or fragment');
+        throw new errors/* InputError */.dz(name, `must not have a query or fragment (got ${shown}, then a query or fragment)`);
     url.pathname = url.pathname.replace(/\/+$/, '');
     return url;
 }
@@ -27977,7 +27979,7 @@ function parseDurationInput(name, value) {
         throw new errors/* InputError */.dz(name, `must be a duration such as 90s, 15m, 1h30m or a number of seconds (got "${shorten(value)}")`);
     }
     if (ms <= 0)
-        throw new errors/* InputError */.dz(name, 'must be greater than zero');
+        throw new errors/* InputError */.dz(name, `must be greater than zero (got ${quote(value)})`);
     return ms;
 }
 function formatPath(segments) {
@@ -27986,6 +27988,10 @@ function formatPath(segments) {
         .join('');
 }
 const MAX_QUOTED_CHARS = 60;
+/** A value quoted for a message: JSON string syntax shows control characters, and it is cut. */
+function quote(text) {
+    return JSON.stringify(shorten(text));
+}
 /** A value cut for quoting in a message. */
 function shorten(text) {
     if (text.length <= MAX_QUOTED_CHARS)

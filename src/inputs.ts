@@ -150,12 +150,16 @@ function parseId(name: string, value: string, required: boolean): string | undef
   }
   // Each id is one URL path segment; a slash or dot-segment would address another resource.
   if (value.includes('/') || value.includes('\\') || value === '.' || value === '..') {
-    throw new InputError(name, `must be a single id, without "/" or "\\" (got "${value}")`);
+    throw new InputError(name, `must be a single id, without "/" or "\\" (got ${quote(value)})`);
   }
   if (/[\s\p{Cc}]/u.test(value)) {
-    throw new InputError(name, 'must not contain white space or control characters');
+    throw new InputError(
+      name,
+      `must not contain white space or control characters (got ${quote(value)})`,
+    );
   }
-  if (value.length > 200) throw new InputError(name, 'must be at most 200 characters');
+  if (value.length > 200)
+    throw new InputError(name, `must be at most 200 characters (got ${quote(value)})`);
   return value;
 }
 
@@ -171,7 +175,10 @@ function parseGitHub(sources: InputSources): Settings['github'] {
     );
   }
   if (environment.length > 255)
-    throw new InputError('environment', 'must be at most 255 characters');
+    throw new InputError(
+      'environment',
+      `must be at most 255 characters (got ${quote(environment)})`,
+    );
   return { environment, token };
 }
 
@@ -221,19 +228,25 @@ function parseHttpUrl(name: string, value: string): URL {
       `must be an absolute URL such as ${example} (got "${shorten(value)}")`,
     );
   }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new InputError(
-      name,
-      'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials',
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(name, `must be an https:// URL (got "${url.protocol}")`);
-  }
   if (url.username || url.password) {
     throw new InputError(name, 'must not contain credentials');
   }
-  if (url.search || url.hash) throw new InputError(name, 'must not have a query or fragment');
+  // Quoted without its query or fragment, which may carry a key.
+  const shown = quote(`${url.protocol}//${url.host}${url.pathname}`);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InputError(
+      name,
+      `must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials (got ${shown})`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(name, `must be an https:// URL (got ${shown})`);
+  }
+  if (url.search || url.hash)
+    throw new InputError(
+      name,
+      `must not have a query or fragment (got ${shown}, then a query or fragment)`,
+    );
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }
@@ -253,7 +266,7 @@ function parseDurationInput(name: string, value: string): number {
       `must be a duration such as 90s, 15m, 1h30m or a number of seconds (got "${shorten(value)}")`,
     );
   }
-  if (ms <= 0) throw new InputError(name, 'must be greater than zero');
+  if (ms <= 0) throw new InputError(name, `must be greater than zero (got ${quote(value)})`);
   return ms;
 }
 
@@ -266,6 +279,11 @@ function formatPath(segments: readonly PropertyKey[]): string {
 }
 
 const MAX_QUOTED_CHARS = 60;
+
+/** A value quoted for a message: JSON string syntax shows control characters, and it is cut. */
+function quote(text: string): string {
+  return JSON.stringify(shorten(text));
+}
 
 /** A value cut for quoting in a message. */
 function shorten(text: string): string {
