@@ -347,6 +347,20 @@ describe('connection problems', () => {
     expect(https.durationMs).toBeLessThan(5000);
   });
 
+  it('stops the smoke test at a TLS failure (https:// smoke-url to a plain-HTTP port)', async () => {
+    const model = await startScriptedApi(() => ({ body: { data: [] } }));
+    cleanups.push(() => model.close());
+    const { run } = await runAgainst(() => ({ body: { data: deployment() } }), {
+      'smoke-test': 'true',
+      'smoke-url': model.url.replace('http:', 'https:'),
+      'smoke-timeout': '60s',
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs.outcome).toBe('smoke-failed');
+    expect(run.stdout).toMatch(/secure \(TLS\) connection.*the URL may be wrong.*check smoke-url/);
+    expect(run.durationMs).toBeLessThan(10_000);
+  });
+
   it.each(['HTTPS_PROXY', 'HTTP_PROXY'])('names %s when it is not a URL', async (name) => {
     const { run, api } = await runAgainst(
       () => ({ body: { data: deployment() } }),

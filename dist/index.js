@@ -17495,6 +17495,16 @@ function parseJsonOrUndefined(text) {
         return undefined;
     }
 }
+/** Whether a request failed in TLS (a certificate, or https:// to a plain-HTTP port): not transient. */
+function isTlsFailure(code, message) {
+    const tlsCode = code !== undefined &&
+        (code === 'EPROTO' ||
+            code.startsWith('ERR_SSL_') ||
+            code.startsWith('ERR_TLS_') ||
+            code.includes('CERT') ||
+            code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    return tlsCode || /\bSSL\b|\bTLS\b|certificate/i.test(message);
+}
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
@@ -27399,16 +27409,6 @@ const NOT_SENT_CODES = new Set([
     'ENETUNREACH',
     'UND_ERR_CONNECT_TIMEOUT',
 ]);
-/** TLS failures: a certificate, or an https:// URL pointing at a plain-HTTP port. */
-function isTlsCode(code) {
-    return (code !== undefined &&
-        (code === 'EPROTO' ||
-            code.startsWith('ERR_SSL_') ||
-            code.startsWith('ERR_TLS_') ||
-            code.startsWith('CERT_') ||
-            code.includes('CERT') ||
-            code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'));
-}
 function errorCode(error) {
     if (typeof error !== 'object' || error === null)
         return undefined;
@@ -27567,7 +27567,7 @@ class NorthflankClient {
             }
             const code = errorCode(error);
             const message = error instanceof Error ? error.message : String(error);
-            const tls = isTlsCode(code) || /\bSSL\b|\bTLS\b|certificate/i.test(message);
+            const tls = isTlsFailure(code, message);
             return {
                 kind: 'network',
                 reason: (0,log/* neutralise */.$0)(code ? `${code}: ${message}` : message, 300),
@@ -28567,6 +28567,13 @@ async function smokeTest(o) {
     let last = '';
     for (;;) {
         const answer = await call(o, deadline, 'GET', `${base}/v1/models`);
+        if (answer.tls) {
+            return {
+                ok: false,
+                models: [],
+                message: `Could not set up a secure (TLS) connection to ${base}: ${answer.error ?? 'TLS error'}. This is not retried: the URL may be wrong (an https:// URL pointing at a plain-HTTP port, or a host whose certificate does not match); check smoke-url or the deployment's public port.`,
+            };
+        }
         const parsed = answer.status === 200
             ? ModelListSchema.safeParse(parseJsonOrUndefined(answer.text))
             : undefined;
@@ -28643,7 +28650,14 @@ async function call(o, deadline, method, url, body) {
         const reason = timeout.aborted
             ? `no answer within ${formatDuration(requestTimeoutMs)}`
             : (0,errors/* compactJson */.Ar)(error instanceof Error ? error.message : error, 200);
-        return { status: 0, text: '', error: (0,log/* neutralise */.$0)(reason, 200) };
+        const code = typeof error === 'object' &&
+            error !== null &&
+            'code' in error &&
+            typeof error.code === 'string'
+            ? error.code
+            : undefined;
+        const tls = !timeout.aborted && isTlsFailure(code, reason);
+        return { status: 0, text: '', error: (0,log/* neutralise */.$0)(reason, 200), tls };
     }
 }
 

@@ -1,6 +1,7 @@
 import {
   createAgent,
   httpRequest,
+  isTlsFailure,
   parseJsonOrUndefined,
   readPrefix,
   type Dispatcher,
@@ -118,19 +119,6 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
-
-/** TLS failures: a certificate, or an https:// URL pointing at a plain-HTTP port. */
-function isTlsCode(code: string | undefined): boolean {
-  return (
-    code !== undefined &&
-    (code === 'EPROTO' ||
-      code.startsWith('ERR_SSL_') ||
-      code.startsWith('ERR_TLS_') ||
-      code.startsWith('CERT_') ||
-      code.includes('CERT') ||
-      code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')
-  );
-}
 
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -316,7 +304,7 @@ export class NorthflankClient {
       }
       const code = errorCode(error);
       const message = error instanceof Error ? error.message : String(error);
-      const tls = isTlsCode(code) || /\bSSL\b|\bTLS\b|certificate/i.test(message);
+      const tls = isTlsFailure(code, message);
       return {
         kind: 'network',
         reason: neutralise(code ? `${code}: ${message}` : message, 300),

@@ -110,3 +110,15 @@ export function parseJsonOrUndefined(text: string): unknown {
     return undefined;
   }
 }
+
+/** Whether a request failed in TLS (a certificate, or https:// to a plain-HTTP port): not transient. */
+export function isTlsFailure(code: string | undefined, message: string): boolean {
+  const tlsCode =
+    code !== undefined &&
+    (code === 'EPROTO' ||
+      code.startsWith('ERR_SSL_') ||
+      code.startsWith('ERR_TLS_') ||
+      code.includes('CERT') ||
+      code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  return tlsCode || /\bSSL\b|\bTLS\b|certificate/i.test(message);
+}

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { compactJson } from './errors.js';
 import { formatDuration } from './duration.js';
-import { httpRequest, parseJsonOrUndefined, readCapped, type Dispatcher } from './http.js';
+import {
+  httpRequest,
+  isTlsFailure,
+  parseJsonOrUndefined,
+  readCapped,
+  type Dispatcher,
+} from './http.js';
 import type { Logger } from './log.js';
 import { neutralise } from './log.js';
 
@@ -51,6 +57,13 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
   let last = '';
   for (;;) {
     const answer = await call(o, deadline, 'GET', `${base}/v1/models`);
+    if (answer.tls) {
+      return {
+        ok: false,
+        models: [],
+        message: `Could not set up a secure (TLS) connection to ${base}: ${answer.error ?? 'TLS error'}. This is not retried: the URL may be wrong (an https:// URL pointing at a plain-HTTP port, or a host whose certificate does not match); check smoke-url or the deployment's public port.`,
+      };
+    }
     const parsed =
       answer.status === 200
         ? ModelListSchema.safeParse(parseJsonOrUndefined(answer.text))
@@ -119,6 +132,8 @@ interface Answer {
   text: string;
   /** Why there was no HTTP answer. */
   error?: string;
+  /** The TLS handshake failed, which waiting does not fix. */
+  tls?: boolean;
 }
 
 async function call(
@@ -149,6 +164,14 @@ async function call(
     const reason = timeout.aborted
       ? `no answer within ${formatDuration(requestTimeoutMs)}`
       : compactJson(error instanceof Error ? error.message : error, 200);
-    return { status: 0, text: '', error: neutralise(reason, 200) };
+    const code =
+      typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
+      typeof error.code === 'string'
+        ? error.code
+        : undefined;
+    const tls = !timeout.aborted && isTlsFailure(code, reason);
+    return { status: 0, text: '', error: neutralise(reason, 200), tls };
   }
 }
