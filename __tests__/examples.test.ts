@@ -156,8 +156,27 @@ describe('the examples against action.yml', () => {
           .map(([name]) => name);
         expect(required.filter((name) => !given.includes(name))).toEqual([]);
       }
+      // Outputs reach scripts through env:; `${{ }}` inside run: would make API text code.
+      const scripts = Object.values(workflow.jobs)
+        .flatMap((job) => job.steps as (Step & { run?: string })[])
+        .map((step) => step.run ?? '');
+      expect(scripts.filter((script) => script.includes('${{'))).toEqual([]);
       const read = [...text.matchAll(/steps\.deploy\.outputs\.([a-z-]+)/g)].map((m) => m[1] ?? '');
       expect(read.filter((name) => !(name in outputs))).toEqual([]);
     },
   );
+});
+
+describe("README's workflow examples", () => {
+  it('pass outputs to scripts through env:, never ${{ }} inside run:', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```ya?ml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    const runs = blocks.flatMap((block) =>
+      [...block.matchAll(/^(\s*)(?:- )?run: ?(.*)\n((?:\1\s+.*\n)*)/gm)].map(
+        (m) => `${m[2]}\n${m[3]}`,
+      ),
+    );
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.filter((script) => script.includes('${{'))).toEqual([]);
+  });
 });

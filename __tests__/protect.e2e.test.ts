@@ -214,7 +214,7 @@ describe('what changed', () => {
         to: 'Qwen/Qwen3-8B',
       },
     ]);
-    expect(run.summary).toMatch(/\| Previous configuration \| `cfg-0001` \|/);
+    expect(run.summary).toContain('| Previous configuration | <code>cfg-0001</code> |');
     expect(run.summary).toContain(
       'spec.configuration.name: "meta-llama/Llama-3.1-8B-Instruct" → "Qwen/Qwen3-8B"',
     );
@@ -275,8 +275,8 @@ describe('revert-on-failure', () => {
       /::error title=Rollout failed; reverted::The new rollout crashed.*Reverted: the previous values of description, spec were sent back, and the deployment runs them again \(configuration cfg-0003\)/,
     );
     // The summary shows both rollouts.
-    expect(run.summary).toMatch(/\| `crashed` \|/);
-    expect(run.summary).toMatch(/\| `running \(revert\)` \|/);
+    expect(run.summary).toContain('| <code>crashed</code> |');
+    expect(run.summary).toContain('| <code>running &#40;revert&#41;</code> |');
   });
 
   it('reverts a rollout stuck past provisioning-timeout, and names the phase', async () => {

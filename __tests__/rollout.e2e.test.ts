@@ -94,7 +94,7 @@ describe('the bundled action against the emulator', () => {
     expect(run.summary).toContain('## Northflank: llama chat');
     expect(run.summary).toContain('the new rollout is running');
     expect(run.summary).toContain('https://http--llama-chat--demo-project.emulator.code.run');
-    expect(run.summary).toMatch(/\| `starting` \| \+\S+ \| \S+ \|/);
+    expect(run.summary).toMatch(/\| <code>starting<\/code> \| \+\S+ \| \S+ \|/);
   });
 
   it('does not take a stale `running` after the update for the new rollout', async () => {

@@ -40,7 +40,7 @@ function rows(markdown: string): string[][] {
   const table = markdown.split('### Rollout timeline')[1] ?? '';
   return table
     .split('\n')
-    .filter((line) => line.startsWith('| `'))
+    .filter((line) => line.startsWith('| <code>'))
     .map((line) =>
       line
         .split('|')
@@ -85,10 +85,10 @@ describe('the job summary timeline', () => {
       ),
     );
     expect(rows(markdown)).toEqual([
-      ['`running (previous rollout)`', '+0s', '2s'],
-      ['`provisioning`', '+2s', '5s'],
-      ['`starting`', '+7s', '1s'],
-      ['`running`', '+8s', 'last seen'],
+      ['<code>running &#40;previous rollout&#41;</code>', '+0s', '2s'],
+      ['<code>provisioning</code>', '+2s', '5s'],
+      ['<code>starting</code>', '+7s', '1s'],
+      ['<code>running</code>', '+8s', 'last seen'],
     ]);
   });
 
@@ -96,9 +96,9 @@ describe('the job summary timeline', () => {
     // The read before the update at 10 s, the update sent at 10.7 s (a slow POST).
     const markdown = summaryMarkdown(report(entries([10_000, 12_100, 16_000]), 10_700));
     expect(rows(markdown)).toEqual([
-      ['`running (previous rollout)`', '+0s', '1s'],
-      ['`pending`', '+1s', '4s'],
-      ['`provisioning`', '+5s', 'last seen'],
+      ['<code>running &#40;previous rollout&#41;</code>', '+0s', '1s'],
+      ['<code>pending</code>', '+1s', '4s'],
+      ['<code>provisioning</code>', '+5s', 'last seen'],
     ]);
   });
 

@@ -16688,7 +16688,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5761:
+/***/ 393:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -16984,8 +16984,6 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/clock.ts
@@ -17006,6 +17004,8 @@ const systemClock = {
     },
 };
 
+// EXTERNAL MODULE: ./src/files.ts + 1 modules
+var files = __nccwpck_require__(9674);
 // EXTERNAL MODULE: ./src/log.ts
 var log = __nccwpck_require__(5625);
 ;// CONCATENATED MODULE: ./src/defaults.ts
@@ -17015,14 +17015,15 @@ var log = __nccwpck_require__(5625);
 
 /** The real world for `run()`: @actions/core, the system clock, this process's environment. */
 function defaultDeps(signal = new AbortController().signal) {
+    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
     return {
         inputs: {
             getInput: (name) => core/* getInput */.V4(name, { trimWhitespace: false }),
             setSecret: (value) => {
                 core/* setSecret */.Pq(value);
             },
-            readFile: (file) => (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'),
-            workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+            readFile: (file) => (0,files/* readWorkspaceFile */.sL)(workspace, file, files/* MAX_INPUT_BYTES */.su),
+            workspace,
         },
         clock: systemClock,
         random: Math.random,
@@ -17144,7 +17145,8 @@ function describeApiError(info) {
         parts.push(`Request id: ${info.requestId}`);
     if (info.hint)
         parts.push(info.hint);
-    return parts.join('. ').replace(/\.\./g, '.');
+    // Joined as sentences without touching their text: a `..` inside a request id is data.
+    return parts.reduce((text, part) => `${text}${/[.!?]$/.test(text) ? ' ' : '. '}${part}`);
 }
 /** JSON of a value, cut to `maxChars`, for quoting API data inside a message. */
 function compactJson(value, maxChars) {
@@ -17193,7 +17195,109 @@ function errorTitle(error) {
         return 'Timed out';
     if (error instanceof CancelledError)
         return 'Cancelled';
+    if (error instanceof Error && error.name === 'ProxyConfigError')
+        return 'Invalid proxy setting';
     return 'Deploy failed';
+}
+
+
+/***/ }),
+
+/***/ 9674:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Hv: () => (/* binding */ FileRefusal),
+  su: () => (/* binding */ MAX_INPUT_BYTES),
+  FK: () => (/* binding */ isInside),
+  sL: () => (/* binding */ readWorkspaceFile)
+});
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/files.ts
+
+
+/** The most an input file or inline structured input may hold: a spec is a few KB. */
+const MAX_INPUT_BYTES = 1024 * 1024;
+/** A file the action refuses to read, with the reason a user can act on. */
+class FileRefusal extends Error {
+    reason;
+    missing;
+    name = 'FileRefusal';
+    constructor(reason, 
+    /** Whether the file may simply not be checked out yet. */
+    missing = false) {
+        super(reason);
+        this.reason = reason;
+        this.missing = missing;
+    }
+}
+/** Whether `file` is `root` or lies under it (a name like `..spec.yaml` is inside). */
+function isInside(root, file) {
+    const relative = external_node_path_.relative(root, file);
+    return (relative === '' ||
+        (!external_node_path_.isAbsolute(relative) && relative !== '..' && !relative.startsWith(`..${external_node_path_.sep}`)));
+}
+/**
+ * Reads a regular file inside `workspace`, at most `maxBytes`: the real path (symlinks resolved)
+ * must stay inside the workspace, and FIFOs, devices and directories are refused before any
+ * read, because a pull request's author controls `spec-file`.
+ */
+function readWorkspaceFile(workspace, file, maxBytes) {
+    let real;
+    try {
+        real = (0,external_node_fs_namespaceObject.realpathSync)(file);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            throw new FileRefusal('does not exist', true);
+        throw new FileRefusal(`cannot be read (${code ?? 'unknown error'})`);
+    }
+    const root = (0,external_node_fs_namespaceObject.realpathSync)(workspace);
+    if (!isInside(root, real)) {
+        throw new FileRefusal(`is a link to ${real}, outside the workspace (${root}); spec-file must be a file in the repository`);
+    }
+    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+    let fd;
+    try {
+        fd = (0,external_node_fs_namespaceObject.openSync)(real, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NONBLOCK | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
+    }
+    catch (error) {
+        throw new FileRefusal(`cannot be opened (${error.code ?? 'unknown error'})`);
+    }
+    try {
+        const stat = (0,external_node_fs_namespaceObject.fstatSync)(fd);
+        if (stat.isDirectory())
+            throw new FileRefusal('is a directory, not a file');
+        if (!stat.isFile()) {
+            throw new FileRefusal(`is not a regular file (a ${stat.isFIFO() ? 'FIFO' : stat.isSocket() ? 'socket' : 'device or other special file'})`);
+        }
+        if (stat.size > maxBytes) {
+            throw new FileRefusal(`is ${stat.size} bytes; the limit is ${maxBytes} bytes (1 MiB)`);
+        }
+        // Bounded even if the file grows after fstat.
+        const buffer = Buffer.alloc(maxBytes + 1);
+        let size = 0;
+        for (;;) {
+            const n = (0,external_node_fs_namespaceObject.readSync)(fd, buffer, size, buffer.length - size, null);
+            if (n === 0)
+                break;
+            size += n;
+            if (size > maxBytes) {
+                throw new FileRefusal(`is larger than the limit of ${maxBytes} bytes (1 MiB)`);
+            }
+        }
+        return buffer.subarray(0, size).toString('utf8');
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
 }
 
 
@@ -17205,9 +17309,9 @@ function errorTitle(error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8877);
 /* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5761);
+/* harmony import */ var _defaults_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(393);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5985);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6546);
 
 
 
@@ -17314,7 +17418,7 @@ function createLogger(sink = coreSink) {
 
 /***/ }),
 
-/***/ 5985:
+/***/ 6546:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -17344,11 +17448,35 @@ var env_http_proxy_agent_default = /*#__PURE__*/__nccwpck_require__.n(env_http_p
 Object.assign((dispatcher_default()).prototype, api);
 /** A connection pool with per-phase timeouts that honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
 function createAgent(timeouts) {
+    checkProxyVariables(process.env);
     return new (env_http_proxy_agent_default())({
         connectTimeout: timeouts.connectTimeoutMs,
         headersTimeout: timeouts.headersTimeoutMs,
         bodyTimeout: timeouts.bodyTimeoutMs,
     });
+}
+/** A proxy variable that is set but is not a URL; names the variable, not its value (it may hold a password). */
+class ProxyConfigError extends Error {
+    name = 'ProxyConfigError';
+}
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+/** Throws ProxyConfigError for the first proxy variable that undici could not use. */
+function checkProxyVariables(env) {
+    for (const name of PROXY_VARIABLES) {
+        const value = env[name];
+        if (value === undefined || value === '')
+            continue;
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            url = undefined;
+        }
+        if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+            throw new ProxyConfigError(`The environment variable ${name} is not a proxy URL such as http://proxy.example.com:3128 (its value is not shown: it may hold a password). Fix or unset ${name} in the workflow or on the runner.`);
+        }
+    }
 }
 /** One HTTP request through `dispatcher`; redirects are not followed. */
 function httpRequest(dispatcher, url, options) {
@@ -17366,6 +17494,26 @@ async function readCapped(body, maxBytes) {
     }
     return Buffer.concat(chunks).toString('utf8');
 }
+/**
+ * At most `maxBytes` of a body as UTF-8 text, and whether there was more; the rest is not
+ * downloaded (leaving the loop destroys the stream).
+ */
+async function readPrefix(body, maxBytes) {
+    const chunks = [];
+    let size = 0;
+    let truncated = false;
+    for await (const chunk of body) {
+        const room = maxBytes - size;
+        if (chunk.byteLength > room) {
+            chunks.push(chunk.subarray(0, room));
+            truncated = true;
+            break;
+        }
+        chunks.push(chunk);
+        size += chunk.byteLength;
+    }
+    return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+}
 /** The JSON value that `text` holds, or undefined when it holds none. */
 function parseJsonOrUndefined(text) {
     try {
@@ -17374,6 +17522,16 @@ function parseJsonOrUndefined(text) {
     catch {
         return undefined;
     }
+}
+/** Whether a request failed in TLS (a certificate, or https:// to a plain-HTTP port): not transient. */
+function isTlsFailure(code, message) {
+    const tlsCode = code !== undefined &&
+        (code === 'EPROTO' ||
+            code.startsWith('ERR_SSL_') ||
+            code.startsWith('ERR_TLS_') ||
+            code.includes('CERT') ||
+            code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    return tlsCode || /\bSSL\b|\bTLS\b|certificate/i.test(message);
 }
 
 // EXTERNAL MODULE: ./src/errors.ts
@@ -17436,12 +17594,22 @@ const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const UPDATE_RETRYABLE_STATUSES = new Set([429, 503]);
 /** Gateway answers after which the update may or may not have reached Northflank. */
 const UPDATE_AMBIGUOUS_STATUSES = new Set([502, 504]);
+/** A 429 is never retried sooner than this, whatever its headers say (0, or a time past). */
+const MIN_RATE_LIMIT_WAIT_MS = 1000;
+/** Nor later than this: Northflank's window is an hour, so a longer wait is a bogus header. */
+const MAX_RATE_LIMIT_WAIT_MS = 60 * 60 * 1000;
 /**
  * How long a 429 asks us to wait: `Retry-After` (seconds, or an HTTP date) when the response
  * carries one, as the most specific instruction; else `x-ratelimit-reset` (seconds until the
- * window resets, as Northflank documents it). Undefined when neither is usable.
+ * window resets, as Northflank documents it), bounded to [1 s, 1 h]. Undefined when neither is usable.
  */
 function rateLimitDelayMs(headers, nowMs) {
+    const asked = askedDelayMs(headers, nowMs);
+    if (asked === undefined || Number.isNaN(asked))
+        return undefined;
+    return Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(MIN_RATE_LIMIT_WAIT_MS, asked));
+}
+function askedDelayMs(headers, nowMs) {
     const header = (name) => {
         const value = headers[name];
         return (Array.isArray(value) ? value[0] : value)?.trim();
@@ -21952,9 +22120,9 @@ function handleCodecTxResult(left, value, nextSchema, ctx) {
     }
     return nextSchema._zod.run({ value, issues: left.issues }, ctx);
 }
-const $ZodPreprocess = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodPreprocess", (inst, def) => {
+const $ZodPreprocess = /*@__PURE__*/ $constructor("$ZodPreprocess", (inst, def) => {
     $ZodPipe.init(inst, def);
-})));
+});
 const $ZodReadonly = /*@__PURE__*/ $constructor("$ZodReadonly", (inst, def) => {
     $ZodType.init(inst, def);
     defineLazyInternal(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
@@ -26907,10 +27075,10 @@ function invertCodec(codec) {
         reverseTransform: def.transform,
     });
 }
-const ZodPreprocess = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodPreprocess", (inst, def) => {
+const ZodPreprocess = /*@__PURE__*/ $constructor("ZodPreprocess", (inst, def) => {
     ZodPipe.init(inst, def);
-    core.$ZodPreprocess.init(inst, def);
-})));
+    $ZodPreprocess.init(inst, def);
+});
 const ZodReadonly = /*@__PURE__*/ $constructor("ZodReadonly", (inst, def) => {
     $ZodReadonly.init(inst, def);
     ZodType.init(inst, def);
@@ -27061,24 +27229,28 @@ const TAG_PATTERN = /^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/;
 const PORT_NAME_PATTERN = /^[a-zA-Z](-?[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)?$/;
 const PROTOCOLS = ['HTTP', 'HTTP/2', 'TCP', 'UDP'];
 const positiveInt = schemas_number().int().min(1);
-const NameSchema = schemas_string()
-    .min(3, 'must be at least 3 characters')
-    .max(100, 'must be at most 100 characters')
-    .regex(NAME_PATTERN, {
+/**
+ * A string whose length is counted as Northflank counts it, in UTF-16 code units (an emoji is
+ * two), rather than in code points as zod's own min/max do.
+ */
+function lengthBetween(min, max) {
+    const unit = (n) => `${n} character${n === 1 ? '' : 's'}`;
+    return schemas_string()
+        .refine((s) => s.length >= min, `must be at least ${unit(min)}`)
+        .refine((s) => s.length <= max, {
+        error: `must be at most ${unit(max)} (counted in UTF-16 units, as Northflank does: an emoji counts as 2)`,
+        abort: true,
+    });
+}
+const NameSchema = lengthBetween(3, 100).regex(NAME_PATTERN, {
     error: `must be letters and digits in words joined by single hyphens or spaces (pattern ${NAME_PATTERN.source})`,
 });
-const DescriptionSchema = schemas_string().max(1024, 'must be at most 1024 characters');
-const TagSchema = schemas_string()
-    .min(3, 'must be at least 3 characters')
-    .max(100, 'must be at most 100 characters')
-    .regex(TAG_PATTERN, {
+const DescriptionSchema = lengthBetween(0, 1024);
+const TagSchema = lengthBetween(3, 100).regex(TAG_PATTERN, {
     error: `must be letters and digits joined by single hyphens (pattern ${TAG_PATTERN.source})`,
 });
 const PortSchema = strictObject({
-    name: schemas_string()
-        .min(1, 'must be at least 1 character')
-        .max(8, 'must be at most 8 characters')
-        .regex(PORT_NAME_PATTERN, {
+    name: lengthBetween(1, 8).regex(PORT_NAME_PATTERN, {
         error: `must start with a letter, then letters, digits and single hyphens (pattern ${PORT_NAME_PATTERN.source})`,
     }),
     internalPort: schemas_number().int().min(1).max(65535),
@@ -27111,7 +27283,10 @@ const WorkerConfigSchema = strictObject({
     })
         .optional(),
     sequenceLengthConfig: strictObject({
-        maxModelLength: union([positiveInt, literal('auto')]).optional(),
+        maxModelLength: union([positiveInt, literal('auto')], {
+            error: 'must be a whole number of tokens of at least 1, or "auto"',
+        })
+            .optional(),
         maxInputLength: positiveInt.optional(),
         maxOutputLength: positiveInt.optional(),
     })
@@ -27170,14 +27345,21 @@ const DEPLOYMENT_STATUSES = (/* unused pure expression or super */ null && ([
     'running',
     'deleting',
 ]));
+/**
+ * An optional field of a response: `null` counts as absent, since APIs send either for "none"
+ * and a null where nothing is read must not fail a deploy whose update was accepted.
+ */
+function absent(schema) {
+    return preprocess((value) => (value === null ? undefined : value), schema.optional());
+}
 const DeploymentPortSchema = looseObject({
-    id: schemas_string().optional(),
+    id: absent(schemas_string()),
     name: schemas_string(),
     internalPort: schemas_number(),
     protocol: schemas_string(),
-    public: schemas_boolean().optional(),
-    dns: schemas_string().optional(),
-    disableNfDomain: schemas_boolean().optional(),
+    public: absent(schemas_boolean()),
+    dns: absent(schemas_string()),
+    disableNfDomain: absent(schemas_boolean()),
 });
 /**
  * `data` of `GET .../llm-model-deployments/{id}`. Loose on purpose: only what the action reads is
@@ -27188,26 +27370,24 @@ const DeploymentSchema = looseObject({
     id: schemas_string().min(1),
     name: schemas_string(),
     status: schemas_string().min(1),
-    description: schemas_string().optional(),
-    tags: array(schemas_string()).optional(),
-    projectId: schemas_string().optional(),
+    description: absent(schemas_string()),
+    tags: absent(array(schemas_string())),
+    projectId: absent(schemas_string()),
     // Only the model's name is read (the smoke test looks for it); the rest is kept as it comes.
-    spec: looseObject({ configuration: looseObject({ name: schemas_string().optional() }).optional() })
-        .optional(),
-    dns: looseObject({ base: schemas_string(), zone: schemas_string().optional() }).optional(),
-    ports: array(DeploymentPortSchema).optional(),
-    deploymentConfiguration: looseObject({ id: schemas_string(), createdAt: schemas_string().optional() })
-        .optional(),
-    createdAt: schemas_string().optional(),
-    updatedAt: schemas_string().optional(),
+    spec: absent(looseObject({ configuration: absent(looseObject({ name: absent(schemas_string()) })) })),
+    dns: absent(looseObject({ base: schemas_string(), zone: absent(schemas_string()) })),
+    ports: absent(array(DeploymentPortSchema)),
+    deploymentConfiguration: absent(looseObject({ id: schemas_string(), createdAt: absent(schemas_string()) })),
+    createdAt: absent(schemas_string()),
+    updatedAt: absent(schemas_string()),
 });
 const GetDeploymentResponseSchema = looseObject({ data: DeploymentSchema });
 /** Northflank's error body: `{"error": {"status", "message", "id", "details"}}`. */
 const ApiErrorBodySchema = looseObject({
     error: looseObject({
-        status: schemas_number().optional(),
-        message: schemas_string().optional(),
-        id: schemas_string().optional(),
+        status: unknown().optional(),
+        message: unknown().optional(),
+        id: unknown().optional(),
         details: unknown().optional(),
     }),
 });
@@ -27228,6 +27408,8 @@ const LOW_BUDGET_FRACTION = 0.1;
 const BUDGET_TEXT = 'at most 20 requests a minute and 100 in 30 minutes';
 /** A deployment is a few KB; anything far larger is not the API talking. */
 const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+/** An error body is read this far only: its message is all the action quotes. */
+const MAX_ERROR_BODY_BYTES = 16 * 1024;
 const PERMISSION = {
     GET: 'Project > AiModels > General > Read',
     POST: 'Project > AiModels > General > Update',
@@ -27248,6 +27430,12 @@ function deploymentPath(target) {
         : `/v1/teams/${encodeURIComponent(target.teamId)}/${project}`;
 }
 // Errors raised before a single byte of the request could have reached the server.
+// undici's own per-phase timeouts, which request-timeout sets.
+const TIMEOUT_CODES = new Set([
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+]);
 const NOT_SENT_CODES = new Set([
     'ECONNREFUSED',
     'ENOTFOUND',
@@ -27292,11 +27480,17 @@ class NorthflankClient {
     }
     /**
      * GET the deployment, retrying transient failures up to `attempts` times in all (the backoff
-     * policy's by default; the wait reads once and outlasts outages itself).
+     * policy's by default; the wait reads once and outlasts outages itself). A deployment other than
+     * the one asked for is refused.
      */
     async getDeployment(options = {}) {
         const attempt = await this.withRetries('GET', undefined, RETRYABLE_STATUSES, options.attempts);
-        return this.parseDeployment(attempt.text);
+        const deployment = this.parseDeployment(attempt.text);
+        const asked = this.options.target.deploymentId;
+        if (deployment.id !== asked) {
+            throw new errors/* ResponseFormatError */.TT(`Northflank API GET ${this.path} answered with deployment "${(0,log/* neutralise */.$0)(deployment.id, 100)}", not "${asked}"; the action will not act on another deployment's state. Check api-url: a proxy or gateway in front of it may route requests wrongly`);
+        }
+        return deployment;
     }
     /**
      * POST the update. Sent again only where the server cannot have acted on it (connection refused,
@@ -27318,7 +27512,7 @@ class NorthflankClient {
             }
             const retryAllowed = result.kind === 'response'
                 ? retryable.has(result.status)
-                : method === 'GET' || !result.sent;
+                : !result.tls && (method === 'GET' || !result.sent);
             const asked = result.kind === 'response' && result.status === 429
                 ? rateLimitDelayMs(result.headers, clock.now())
                 : undefined;
@@ -27348,7 +27542,14 @@ class NorthflankClient {
                 })
                 : error;
         }
-        return new errors/* NetworkError */.Dr(`Could not reach the Northflank API at ${this.options.apiUrl.origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`, result.reason);
+        const origin = this.options.apiUrl.origin;
+        if (result.tls) {
+            return new errors/* NetworkError */.Dr(`Could not set up a secure (TLS) connection to ${origin} (${method} ${this.path}): ${result.reason}. This is not retried: the URL may be wrong (an https:// api-url pointing at a plain-HTTP port, or at a host whose certificate does not match), or a proxy intercepts TLS. Check api-url`);
+        }
+        const hint = result.timedOut
+            ? `The API did not answer within "request-timeout"; raise request-timeout if the API is slow from this runner, and check api-url and any HTTPS_PROXY setting`
+            : `Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`;
+        return new errors/* NetworkError */.Dr(`Could not reach the Northflank API at ${origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. ${hint}`, result.reason);
     }
     async sleep(ms) {
         await this.options.clock.sleep(ms, this.options.signal);
@@ -27379,12 +27580,21 @@ class NorthflankClient {
                 },
                 body,
             });
-            const text = await readCapped(response.body, MAX_RESPONSE_BYTES);
+            const ok = response.statusCode >= 200 && response.statusCode < 300;
+            const read = await readPrefix(response.body, ok ? MAX_RESPONSE_BYTES : MAX_ERROR_BODY_BYTES);
+            if (ok && read.truncated) {
+                throw new errors/* ResponseFormatError */.TT(`Northflank API ${method} ${this.path} answered HTTP ${response.statusCode} with a body over ${MAX_RESPONSE_BYTES} bytes; a deployment is a few KB. Check api-url: it should point at the Northflank API`);
+            }
+            const text = read.truncated
+                ? `${read.text}… (cut at ${MAX_ERROR_BODY_BYTES} bytes)`
+                : read.text;
             this.trackRateLimit(response.headers);
             this.options.log.debug(`${method} ${this.path} -> HTTP ${response.statusCode} in ${Math.round(performance.now() - startedMs)}ms (rate limit remaining: ${this.rateLimitRemaining ?? 'unknown'})`);
             return { kind: 'response', status: response.statusCode, headers: response.headers, text };
         }
         catch (error) {
+            if (error instanceof errors/* ResponseFormatError */.TT)
+                throw error;
             if (signal.aborted)
                 throw cancellation(signal);
             if (timeout.aborted) {
@@ -27392,14 +27602,18 @@ class NorthflankClient {
                     kind: 'network',
                     reason: `no answer within ${formatDuration(Math.min(requestTimeoutMs, remainingMs))}`,
                     sent: true,
+                    timedOut: requestTimeoutMs <= remainingMs,
                 };
             }
             const code = errorCode(error);
             const message = error instanceof Error ? error.message : String(error);
+            const tls = isTlsFailure(code, message);
             return {
                 kind: 'network',
                 reason: (0,log/* neutralise */.$0)(code ? `${code}: ${message}` : message, 300),
-                sent: code === undefined || !NOT_SENT_CODES.has(code),
+                sent: !tls && (code === undefined || !NOT_SENT_CODES.has(code)),
+                tls,
+                timedOut: code !== undefined && TIMEOUT_CODES.has(code),
             };
         }
     }
@@ -27452,9 +27666,9 @@ class NorthflankClient {
         const body = ApiErrorBodySchema.safeParse(parseJsonOrUndefined(result.text));
         if (body.success) {
             const { message, id, details } = body.data.error;
-            if (message)
+            if (typeof message === 'string' && message)
                 info.apiMessage = (0,log/* neutralise */.$0)(message, 1000);
-            if (id)
+            if (typeof id === 'string' && id)
                 info.requestId = (0,log/* neutralise */.$0)(id, 100);
             if (details !== undefined)
                 info.details = details;
@@ -27506,11 +27720,20 @@ function cancellation(signal) {
     return signal.reason instanceof Error ? signal.reason : new errors/* CancelledError */.cc('abort');
 }
 
-// EXTERNAL MODULE: ./src/defaults.ts + 4 modules
-var defaults = __nccwpck_require__(5761);
+// EXTERNAL MODULE: ./src/defaults.ts + 3 modules
+var defaults = __nccwpck_require__(393);
 ;// CONCATENATED MODULE: ./src/github-deployment.ts
 
 const PERMISSION_HINT = 'the job needs "permissions: deployments: write" for github-token';
+/** The hint for a GitHub API failure: permissions only where GitHub refused, not for a network error. */
+function hintFor(error) {
+    const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
+    if (status === 401 || status === 403 || status === 404)
+        return PERMISSION_HINT;
+    if (typeof status === 'number')
+        return `GitHub answered HTTP ${status}`;
+    return 'GitHub could not be reached; the model deploy goes on without it';
+}
 /**
  * Records the rollout as a GitHub deployment of this commit, `in_progress` from now on.
  * @actions/github is loaded only here, so runs without `environment` never pay for it. A GitHub
@@ -27558,22 +27781,25 @@ async function startGitHubDeployment(o) {
                     });
                 }
                 catch (error) {
-                    o.log.warning(`Could not set the GitHub deployment's status to ${state}: ${(0,errors/* errorMessage */.gJ)(error)} (${PERMISSION_HINT})`);
+                    o.log.warning(`Could not set the GitHub deployment's status to ${state}: ${(0,errors/* errorMessage */.gJ)(error)} (${hintFor(error)})`);
                 }
             },
         };
     }
     catch (error) {
-        o.log.warning(`Could not record a GitHub deployment to "${o.environment}": ${(0,errors/* errorMessage */.gJ)(error)} (${PERMISSION_HINT})`);
+        o.log.warning(`Could not record a GitHub deployment to "${o.environment}": ${(0,errors/* errorMessage */.gJ)(error)} (${hintFor(error)})`);
         return undefined;
     }
 }
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./src/files.ts + 1 modules
+var files = __nccwpck_require__(9674);
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -27595,16 +27821,24 @@ function parseSettings(sources) {
         throw new errors/* InputError */.dz('api-token', 'is required: pass a Northflank API token, e.g. ${{ secrets.NORTHFLANK_API_TOKEN }}');
     }
     // Never quote the token: the rule alone is enough to act on.
+    if (/^bearer\s/i.test(apiToken)) {
+        throw new errors/* InputError */.dz('api-token', 'starts with "Bearer "; pass the token alone, the action adds the "Bearer" scheme itself');
+    }
     if (/[\s\p{Cc}]/u.test(apiToken)) {
         throw new errors/* InputError */.dz('api-token', 'contains white space or control characters; copy the token again without line breaks');
     }
+    // An HTTP header carries visible ASCII only; anything else fails every request the same way.
+    if (!/^[\x21-\x7e]+$/.test(apiToken)) {
+        throw new errors/* InputError */.dz('api-token', 'contains characters an HTTP header cannot carry (only visible ASCII is allowed); copy the token again from Northflank');
+    }
     const input = (name) => sources.getInput(name).trim();
+    const warnings = [];
     const settings = {
         apiToken,
         projectId: parseId('project-id', input('project-id'), true),
         deploymentId: parseId('deployment-id', input('deployment-id'), true),
         teamId: parseId('team-id', input('team-id'), false),
-        apiUrl: parseApiUrl(input('api-url') || DEFAULT_API_URL),
+        apiUrl: parseApiUrl(input('api-url') || DEFAULT_API_URL, warnings),
         update: parseUpdateBody(sources),
         wait: parseBoolean('wait', input('wait') || 'true'),
         timeoutMs: parseDurationInput('timeout', input('timeout') || DEFAULT_TIMEOUT),
@@ -27624,7 +27858,16 @@ function parseSettings(sources) {
             : undefined,
         github: parseGitHub(sources),
         smoke: parseSmoke(sources),
+        warnings,
     };
+    if (!settings.wait && !settings.dryRun) {
+        if (settings.github) {
+            warnings.push('Input "environment" is ignored with "wait: false": no GitHub deployment is recorded, because the action does not see how the rollout ends.');
+        }
+        if (settings.smoke) {
+            warnings.push('Input "smoke-test" is ignored with "wait: false": the smoke test runs only after the action has waited for the rollout.');
+        }
+    }
     return settings;
 }
 function parseId(name, value, required) {
@@ -27635,13 +27878,13 @@ function parseId(name, value, required) {
     }
     // Each id is one URL path segment; a slash or dot-segment would address another resource.
     if (value.includes('/') || value.includes('\\') || value === '.' || value === '..') {
-        throw new errors/* InputError */.dz(name, `must be a single id, without "/" or "\\" (got "${value}")`);
+        throw new errors/* InputError */.dz(name, `must be a single id, without "/" or "\\" (got ${quote(value)})`);
     }
     if (/[\s\p{Cc}]/u.test(value)) {
-        throw new errors/* InputError */.dz(name, 'must not contain white space or control characters');
+        throw new errors/* InputError */.dz(name, `must not contain white space or control characters (got ${quote(value)})`);
     }
     if (value.length > 200)
-        throw new errors/* InputError */.dz(name, 'must be at most 200 characters');
+        throw new errors/* InputError */.dz(name, `must be at most 200 characters (got ${quote(value)})`);
     return value;
 }
 function parseGitHub(sources) {
@@ -27655,7 +27898,7 @@ function parseGitHub(sources) {
         throw new errors/* InputError */.dz('github-token', 'is required with "environment"; the default ${{ github.token }} works when the job has "permissions: deployments: write"');
     }
     if (environment.length > 255)
-        throw new errors/* InputError */.dz('environment', 'must be at most 255 characters');
+        throw new errors/* InputError */.dz('environment', `must be at most 255 characters (got ${quote(environment)})`);
     return { environment, token };
 }
 function parseSmoke(sources) {
@@ -27677,9 +27920,17 @@ function isLoopbackHost(hostname) {
     const host = hostname.replace(/^\[|\]$/g, '');
     return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
-/** `api-url`: https, or http only to this machine (the local emulator), since it carries the token. */
-function parseApiUrl(value) {
-    return parseHttpUrl('api-url', value);
+/**
+ * `api-url`: https, or http only to this machine (the local emulator), since it carries the token.
+ * A trailing `/v1` is dropped (with a warning), since the action adds it to every path itself.
+ */
+function parseApiUrl(value, warnings = []) {
+    const url = parseHttpUrl('api-url', value);
+    if (/\/v1$/i.test(url.pathname)) {
+        url.pathname = url.pathname.replace(/\/v1$/i, '');
+        warnings.push(`Input "api-url" ends in /v1; the action adds /v1 itself, so it uses ${url.origin}${url.pathname} (drop /v1 from api-url to silence this warning).`);
+    }
+    return url;
 }
 /** An https URL (or http to a loopback address), named `name` in errors. */
 function parseHttpUrl(name, value) {
@@ -27689,19 +27940,21 @@ function parseHttpUrl(name, value) {
     }
     catch {
         const example = name === 'api-url' ? DEFAULT_API_URL : 'https://model.example.com';
-        throw new errors/* InputError */.dz(name, `must be an absolute URL such as ${example} (got "${value}")`);
-    }
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw new errors/* InputError */.dz(name, 'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors/* InputError */.dz(name, `must be an https:// URL (got "${url.protocol}")`);
+        throw new errors/* InputError */.dz(name, `must be an absolute URL such as ${example} (got "${shorten(value)}")`);
     }
     if (url.username || url.password) {
         throw new errors/* InputError */.dz(name, 'must not contain credentials');
     }
+    // Quoted without its query or fragment, which may carry a key.
+    const shown = quote(`${url.protocol}//${url.host}${url.pathname}`);
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        throw new errors/* InputError */.dz(name, `must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials (got ${shown})`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors/* InputError */.dz(name, `must be an https:// URL (got ${shown})`);
+    }
     if (url.search || url.hash)
-        throw new errors/* InputError */.dz(name, 'must not have a query or fragment');
+        throw new errors/* InputError */.dz(name, `must not have a query or fragment (got ${shown}, then a query or fragment)`);
     url.pathname = url.pathname.replace(/\/+$/, '');
     return url;
 }
@@ -27711,15 +27964,15 @@ function parseBoolean(name, value) {
         return true;
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
-    throw new errors/* InputError */.dz(name, `must be true or false (got "${value}")`);
+    throw new errors/* InputError */.dz(name, `must be true or false (got "${shorten(value)}")`);
 }
 function parseDurationInput(name, value) {
     const ms = parseDuration(value);
     if (ms === undefined) {
-        throw new errors/* InputError */.dz(name, `must be a duration such as 90s, 15m, 1h30m or a number of seconds (got "${value}")`);
+        throw new errors/* InputError */.dz(name, `must be a duration such as 90s, 15m, 1h30m or a number of seconds (got "${shorten(value)}")`);
     }
     if (ms <= 0)
-        throw new errors/* InputError */.dz(name, 'must be greater than zero');
+        throw new errors/* InputError */.dz(name, `must be greater than zero (got ${quote(value)})`);
     return ms;
 }
 function parseOptionalDuration(name, value) {
@@ -27730,6 +27983,49 @@ function formatPath(segments) {
         .map((segment, i) => typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`)
         .join('');
 }
+const MAX_QUOTED_CHARS = 60;
+/** A value quoted for a message: JSON string syntax shows control characters, and it is cut. */
+function quote(text) {
+    return JSON.stringify(shorten(text));
+}
+/** A value cut for quoting in a message. */
+function shorten(text) {
+    if (text.length <= MAX_QUOTED_CHARS)
+        return text;
+    // Cut before a lone high surrogate, so the quote stays valid text.
+    const end = /[\uD800-\uDBFF]/.test(text.charAt(MAX_QUOTED_CHARS - 1))
+        ? MAX_QUOTED_CHARS - 1
+        : MAX_QUOTED_CHARS;
+    return `${text.slice(0, end)}… (${text.length} characters)`;
+}
+function valueAt(value, at) {
+    let current = value;
+    for (const key of at) {
+        if (current === null || typeof current !== 'object')
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+/** ` (got ...)` for an issue's offending value; nothing where the value is not the point. */
+function describeValue(value, code) {
+    if (code === 'unrecognized_keys' || value === undefined)
+        return '';
+    if (typeof value === 'string')
+        return ` (got "${shorten(value)}")`;
+    if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+        return ` (got ${String(value)})`;
+    if (typeof value !== 'object')
+        return '';
+    let json;
+    try {
+        json = JSON.stringify(value);
+    }
+    catch {
+        json = Array.isArray(value) ? 'a list' : 'an object';
+    }
+    return ` (got ${shorten(json)})`;
+}
 /** Validates `value` against `schema`, turning zod's issues into one InputError for `name`. */
 function inputs_validate(name, schema, value, prefix = []) {
     const result = schema.safeParse(value);
@@ -27737,13 +28033,18 @@ function inputs_validate(name, schema, value, prefix = []) {
         return result.data;
     const problems = result.error.issues.slice(0, 5).map((issue) => {
         const at = formatPath([...prefix, ...issue.path]);
-        return at ? `at ${at}: ${issue.message}` : issue.message;
+        const rule = `${issue.message}${describeValue(valueAt(value, issue.path), issue.code)}`;
+        return at ? `at ${at}: ${rule}` : rule;
     });
     const more = result.error.issues.length > 5 ? ` (and ${result.error.issues.length - 5} more)` : '';
     throw new errors/* InputError */.dz(name, problems.join('; ') + more);
 }
 /** Parses JSON or YAML text (JSON is YAML), naming the input and position on a syntax error. */
 function parseStructured(name, text) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > files/* MAX_INPUT_BYTES */.su) {
+        throw new errors/* InputError */.dz(name, `is ${bytes} bytes; the limit is ${files/* MAX_INPUT_BYTES */.su} bytes (1 MiB)`);
+    }
     const lineCounter = new dist/* LineCounter */.HN();
     const doc = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
     const [first] = doc.errors;
@@ -27752,13 +28053,49 @@ function parseStructured(name, text) {
         const reason = first.message.split('\n')[0] ?? '';
         throw new errors/* InputError */.dz(name, `is not valid JSON or YAML at line ${line}, column ${col}: ${reason}`);
     }
-    return doc.toJS({ maxAliasCount: 100 });
+    try {
+        return doc.toJS({ maxAliasCount: 100 });
+    }
+    catch (error) {
+        // The yaml library refuses alias bombs (and other unresolvable documents) only here.
+        const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        const { line, col } = lineCounter.linePos(firstAliasOffset(doc) ?? 0);
+        throw new errors/* InputError */.dz(name, `cannot be used as JSON or YAML at line ${line}, column ${col}: ${reason ?? 'unknown error'}`);
+    }
 }
-function parseList(text) {
-    const items = text
-        .split(/[\n,]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
+/** Where the first alias (`*name`) is, for the position of an alias error. */
+function firstAliasOffset(doc) {
+    let found;
+    (0,dist/* visit */.YR)(doc, {
+        Alias(_key, alias) {
+            found = alias.range?.[0];
+            return dist/* visit */.YR.BREAK;
+        },
+    });
+    return found;
+}
+/** `tags`: a YAML/JSON list, or items separated by commas or new lines. */
+function parseList(name, text) {
+    let items;
+    if (/^\s*(\[|- )/.test(text)) {
+        const parsed = parseStructured(name, text);
+        if (!Array.isArray(parsed)) {
+            throw new errors/* InputError */.dz(name, 'must be a list such as [llm, production] or llm, production');
+        }
+        items = parsed.map((item, i) => {
+            if (typeof item !== 'string' && typeof item !== 'number') {
+                throw new errors/* InputError */.dz(name, `must be a list of words (got ${describeValue(item, '').replace(/^ \(got |\)$/g, '')})`, `[${i}]`);
+            }
+            return String(item).trim();
+        });
+    }
+    else {
+        items = text.split(/[\n,]/).map((item) => item.trim());
+    }
+    items = items.filter((item) => item !== '');
+    if (items.length === 0) {
+        throw new errors/* InputError */.dz(name, `holds no tags (got "${shorten(text)}"); leave it empty to keep the tags unchanged`);
+    }
     return [...new Set(items)];
 }
 /** Builds the update body from the inputs that were given, and only those. */
@@ -27774,7 +28111,7 @@ function parseUpdateBody(sources) {
         body.description = inputs_validate('description', DescriptionSchema, description);
     const tags = input('tags');
     if (tags !== '') {
-        body.tags = parseList(tags).map((tag, i) => inputs_validate('tags', TagSchema, tag, [i]));
+        body.tags = parseList('tags', tags).map((tag, i) => inputs_validate('tags', TagSchema, tag, [i]));
     }
     const ports = input('ports');
     if (ports !== '') {
@@ -27786,7 +28123,7 @@ function parseUpdateBody(sources) {
         const seen = new Set();
         body.ports.forEach((port, i) => {
             if (seen.has(port.name))
-                throw new errors/* InputError */.dz('ports', `port name "${port.name}" is used twice; names must be unique`, `[${i}].name`);
+                throw new errors/* InputError */.dz('ports', `must have unique names (got "${port.name}", which is used twice)`, `[${i}].name`);
             seen.add(port.name);
         });
     }
@@ -27808,24 +28145,50 @@ function validateSpec(name, value) {
     return inputs_validate(name, SpecSchema, value);
 }
 function readSpecFile(sources, file) {
-    const workspace = external_node_path_namespaceObject.resolve(sources.workspace);
-    const absolute = external_node_path_namespaceObject.resolve(workspace, file);
-    const relative = external_node_path_namespaceObject.relative(workspace, absolute);
-    if (relative.startsWith('..') || external_node_path_namespaceObject.isAbsolute(relative)) {
-        throw new errors/* InputError */.dz('spec-file', `must be a path inside the workspace (${workspace}); got "${file}"`);
+    const workspace = external_node_path_.resolve(sources.workspace);
+    const absolute = external_node_path_.resolve(workspace, file);
+    if (!(0,files/* isInside */.FK)(workspace, absolute)) {
+        throw new errors/* InputError */.dz('spec-file', `must be a path inside the workspace (${workspace}) (got "${shorten(file)}")`);
     }
     try {
         return sources.readFile(absolute);
     }
     catch (error) {
         const code = error.code;
-        const reason = code === 'ENOENT'
-            ? 'does not exist'
-            : code === 'EISDIR'
-                ? 'is a directory'
-                : `cannot be read (${code ?? 'unknown error'})`;
-        throw new errors/* InputError */.dz('spec-file', `"${file}" ${reason}; did the workflow run actions/checkout first?`);
+        const missing = error instanceof files/* FileRefusal */.Hv ? error.missing : code === 'ENOENT';
+        const reason = error instanceof files/* FileRefusal */.Hv
+            ? error.reason
+            : code === 'ENOENT'
+                ? 'does not exist'
+                : code === 'EISDIR'
+                    ? 'is a directory, not a file'
+                    : `cannot be read (${code ?? 'unknown error'})`;
+        throw new errors/* InputError */.dz('spec-file', `"${shorten(file)}" ${reason}${missing ? '; did the workflow run actions/checkout first?' : ''}`);
     }
+}
+
+;// CONCATENATED MODULE: ./src/json.ts
+/** Deeper than this, API data is replaced by a note: JSON.stringify would overflow the stack. */
+const MAX_JSON_DEPTH = 64;
+const TOO_DEEP = '[nested too deeply to output]';
+/** A copy of `value` with anything below `depth` levels replaced by a note. */
+function pruned(value, depth) {
+    if (value === null || typeof value !== 'object')
+        return value;
+    if (depth <= 0)
+        return TOO_DEEP;
+    if (Array.isArray(value))
+        return value.map((item) => pruned(item, depth - 1));
+    const copy = {};
+    for (const [key, item] of Object.entries(value))
+        copy[key] = pruned(item, depth - 1);
+    return copy;
+}
+/** JSON of API data, whatever its nesting. */
+function boundedJson(value) {
+    // Undefined (not a string) for a value JSON cannot hold, despite the declared type.
+    const json = JSON.stringify(pruned(value, MAX_JSON_DEPTH));
+    return json ?? '';
 }
 
 ;// CONCATENATED MODULE: ./src/plan.ts
@@ -27837,6 +28200,7 @@ function readSpecFile(sources, file) {
  * the leaves it sets matter; `name`, `description`, `tags` and `ports` are replaced whole. If
  * Northflank documents otherwise, this file is the one place to change.
  */
+
 
 /** The fields whose change starts a new rollout; the others are metadata. */
 const ROLLOUT_FIELDS = new Set(['spec', 'ports']);
@@ -27954,7 +28318,7 @@ function isInPlace(body, current) {
 }
 /** A change as one line: `spec.configuration.revision: "main" → "v2"`. */
 function describeChange(change) {
-    const show = (value) => value === undefined ? '(not set)' : JSON.stringify(value);
+    const show = (value) => (value === undefined ? '(not set)' : boundedJson(value));
     return `${change.path}: ${show(change.from)} → ${show(change.to)}`;
 }
 /**
@@ -28043,10 +28407,22 @@ function hasChangedSince(before, after) {
             after.updatedAt !== undefined &&
             before.updatedAt !== after.updatedAt));
 }
-/** The public URL: `https://` and the DNS of the first public HTTP port, or '' when there is none. */
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const HOSTNAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})+$`, 'i');
+/** Whether `name` is a DNS host name (letters, digits, hyphens, dots): no path, port or markup. */
+function isHostname(name) {
+    return HOSTNAME.test(name);
+}
+/**
+ * The public URL: `https://` and the DNS of the first public HTTP port, or '' when there is none.
+ * Built only from a valid host name, since workflows open or probe it.
+ */
 function publicUrl(deployment) {
-    const port = deployment.ports?.find((p) => p.public === true && (p.protocol === 'HTTP' || p.protocol === 'HTTP/2') && p.dns);
-    return port?.dns ? `https://${port.dns}` : '';
+    const port = deployment.ports?.find((p) => p.public === true &&
+        (p.protocol === 'HTTP' || p.protocol === 'HTTP/2') &&
+        p.dns !== undefined &&
+        isHostname(p.dns));
+    return port?.dns ? `https://${port.dns.toLowerCase()}` : '';
 }
 function field(value, key) {
     return typeof value === 'object' && value !== null
@@ -28347,7 +28723,9 @@ function judge(j) {
                 outcome: status === 'paused' ? 'paused' : 'crashed',
                 message: status === 'paused'
                     ? 'The deployment was paused during the rollout; resume it in Northflank and run the workflow again.'
-                    : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
+                    : j.before === undefined
+                        ? "The deployment crashed; no update was sent, as no fields to change were given. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings)."
+                        : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
             };
         }
         return { ...base, done: false };
@@ -28451,7 +28829,7 @@ function timeSpent(options, nowMs) {
 }
 function timedOut(options, last, outage) {
     const now = options.clock.now();
-    const waited = formatDuration(now - options.updateSentMs);
+    const waited = formatDuration(now - (options.startedMs ?? options.updateSentMs));
     const silent = outage
         ? ` The API had not answered for the last ${formatDuration(now - outage.sinceMs)} (${outage.reason}).`
         : '';
@@ -28638,6 +29016,7 @@ async function waitForRollout(options) {
 
 
 
+
 /** The step outputs for a report. Pure; every output is set, empty when unknown. */
 function outputsFor(report) {
     const d = report.deployment;
@@ -28648,13 +29027,13 @@ function outputsFor(report) {
         status: d?.status ?? '',
         dns: d?.dns?.base ?? '',
         url: d ? publicUrl(d) : '',
-        ports: d?.ports ? JSON.stringify(d.ports) : '[]',
+        ports: d?.ports ? boundedJson(d.ports) : '[]',
         'deployment-configuration-id': d?.deploymentConfiguration?.id ?? '',
-        deployment: d ? JSON.stringify(d) : '',
+        deployment: d ? boundedJson(d) : '',
         'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
         models: JSON.stringify(report.models ?? []),
         // JSON has no undefined: a leaf that was not set shows as null.
-        changes: JSON.stringify((report.changes ?? []).map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null }))),
+        changes: boundedJson((report.changes ?? []).map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null }))),
         'previous-configuration-id': report.previousConfigurationId ?? '',
     };
 }
@@ -28663,13 +29042,21 @@ function setOutputs(sink, report) {
     for (const [name, value] of Object.entries(outputsFor(report)))
         sink.setOutput(name, value);
 }
-/** Text for the summary: no HTML, no pipes, no line breaks, no workflow commands from API text. */
+/**
+ * Text for the summary: no HTML, no Markdown (links, images, emphasis, code), no pipes, no line
+ * breaks, no workflow commands from API text. Markdown punctuation becomes numeric character
+ * references, which GitHub shows as the characters but never parses as syntax.
+ */
 function escapeCell(text) {
     return (0,log/* neutralise */.$0)(text, 500)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
-        .replace(/\|/g, '&#124;');
+        .replace(/[|`[\]()!*_~\\#]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+/** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
+function code(text) {
+    return `<code>${escapeCell(text)}</code>`;
 }
 const OUTCOME_HEADLINE = {
     running: '✅ Rolled out: the new rollout is running',
@@ -28702,21 +29089,21 @@ function summaryMarkdown(report) {
     }
     const url = d ? publicUrl(d) : '';
     const rows = [
-        ['Deployment', `\`${escapeCell(d?.id ?? report.target.deploymentId ?? '')}\``],
-        ['Project', `\`${escapeCell(report.target.projectId ?? '')}\``],
+        ['Deployment', code(d?.id ?? report.target.deploymentId ?? '')],
+        ['Project', code(report.target.projectId ?? '')],
     ];
     if (report.target.teamId)
-        rows.push(['Team', `\`${escapeCell(report.target.teamId)}\``]);
-    rows.push(['Status', d ? `\`${escapeCell(d.status)}\`` : 'unknown']);
+        rows.push(['Team', code(report.target.teamId)]);
+    rows.push(['Status', d ? code(d.status) : 'unknown']);
     if (url)
         rows.push(['URL', escapeCell(url)]);
     if (d?.dns?.base)
-        rows.push(['DNS', `\`${escapeCell(d.dns.base)}\``]);
+        rows.push(['DNS', code(d.dns.base)]);
     if (d?.deploymentConfiguration?.id) {
-        rows.push(['Configuration', `\`${escapeCell(d.deploymentConfiguration.id)}\``]);
+        rows.push(['Configuration', code(d.deploymentConfiguration.id)]);
     }
     if (report.previousConfigurationId) {
-        rows.push(['Previous configuration', `\`${escapeCell(report.previousConfigurationId)}\``]);
+        rows.push(['Previous configuration', code(report.previousConfigurationId)]);
     }
     rows.push([
         'Fields updated',
@@ -28730,13 +29117,13 @@ function summaryMarkdown(report) {
         if (report.changes.length === 0)
             lines.push('None: the deployment already matches.', '');
         else
-            lines.push(...report.changes.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
+            lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
     }
     if (report.notReverted?.length) {
-        lines.push('### Not reverted', '', 'The failed update added these spec settings, which the previous spec did not have; Northflank merges a spec, so an update cannot remove them. Remove them in Northflank, or set them explicitly in your spec.', '', ...report.notReverted.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
+        lines.push('### Not reverted', '', 'The failed update added these spec settings, which the previous spec did not have; Northflank merges a spec, so an update cannot remove them. Remove them in Northflank, or set them explicitly in your spec.', '', ...report.notReverted.map((c) => `- ${code(describeChange(c))}`), '');
     }
     if (report.models) {
-        lines.push('### Smoke test', '', `Models listed: ${report.models.map((m) => `\`${escapeCell(m)}\``).join(', ') || 'none'}`);
+        lines.push('### Smoke test', '', `Models listed: ${report.models.map((m) => code(m)).join(', ') || 'none'}`);
         if (report.reply !== undefined)
             lines.push('', `Reply to the prompt: ${escapeCell(report.reply)}`);
         lines.push('');
@@ -28750,11 +29137,73 @@ function summaryMarkdown(report) {
             const lasted = entry.endMs === undefined
                 ? 'last seen'
                 : formatSeconds(from(entry.endMs) - from(entry.startMs));
-            lines.push(`| \`${escapeCell(describeEntry(entry))}\` | +${formatSeconds(from(entry.startMs))} | ${lasted} |`);
+            lines.push(`| ${code(describeEntry(entry))} | +${formatSeconds(from(entry.startMs))} | ${lasted} |`);
         }
         lines.push('');
     }
     return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/redact.ts
+/** What a secret is replaced with; the runner's own mask looks the same. */
+const REDACTED = '***';
+/**
+ * The secrets of a run, and the one place that takes them out of text. Every text the action
+ * writes (log, annotations, outputs, summary, the GitHub deployment) passes through `redact`,
+ * so an API error that echoes the token is not printed even where the runner's masking is absent.
+ */
+class Redactor {
+    forms = [];
+    /** Adds a secret; its URL- and JSON-encoded forms are redacted too. */
+    add(secret) {
+        // A one- or two-character "secret" would blank out ordinary text; the runner masks it anyway.
+        if (secret.length < 3)
+            return;
+        const forms = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+        this.forms = [...new Set([...this.forms, ...forms])].sort((a, b) => b.length - a.length);
+    }
+    /** `text` with every known secret replaced by `***`. */
+    redact(text) {
+        let result = text;
+        for (const form of this.forms)
+            result = result.split(form).join(REDACTED);
+        return result;
+    }
+    /** A logger that redacts before `log` sees anything. */
+    logger(log) {
+        const r = (text) => this.redact(text);
+        const title = (options) => options?.title === undefined ? options : { ...options, title: r(options.title) };
+        return {
+            info: (message) => {
+                log.info(r(message));
+            },
+            debug: (message) => {
+                log.debug(r(message));
+            },
+            warning: (message, options) => {
+                log.warning(r(message), title(options));
+            },
+            error: (message, options) => {
+                log.error(r(message), title(options));
+            },
+            notice: (message, options) => {
+                log.notice(r(message), title(options));
+            },
+            group: (name, fn) => log.group(r(name), fn),
+        };
+    }
+    /** Outputs, redacted. */
+    outputs(sink) {
+        return {
+            setOutput: (name, value) => {
+                sink.setOutput(name, this.redact(value));
+            },
+        };
+    }
+    /** The job summary, redacted. */
+    summary(sink) {
+        return { write: (markdown) => sink.write(this.redact(markdown)) };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/smoke.ts
@@ -28781,7 +29230,14 @@ async function smokeTest(o) {
     let pause = FIRST_PAUSE_MS;
     let last = '';
     for (;;) {
-        const answer = await call(o, 'GET', `${base}/v1/models`);
+        const answer = await call(o, deadline, 'GET', `${base}/v1/models`);
+        if (answer.tls) {
+            return {
+                ok: false,
+                models: [],
+                message: `Could not set up a secure (TLS) connection to ${base}: ${answer.error ?? 'TLS error'}. This is not retried: the URL may be wrong (an https:// URL pointing at a plain-HTTP port, or a host whose certificate does not match); check smoke-url or the deployment's public port.`,
+            };
+        }
         const parsed = answer.status === 200
             ? ModelListSchema.safeParse(parseJsonOrUndefined(answer.text))
             : undefined;
@@ -28791,7 +29247,7 @@ async function smokeTest(o) {
             o.log.info(`The model answers at ${base}/v1/models: ${models.join(', ')}`);
             return o.prompt === undefined
                 ? { ok: true, models, message: 'The model is listed.' }
-                : smoke_prompt(o, base, models);
+                : smoke_prompt(o, deadline, base, models);
         }
         const state = answer.status === 200
             ? parsed?.success
@@ -28812,14 +29268,14 @@ async function smokeTest(o) {
         pause = Math.min(LONGEST_PAUSE_MS, Math.round(pause * 1.5));
     }
 }
-async function smoke_prompt(o, base, models) {
+async function smoke_prompt(o, deadline, base, models) {
     const model = o.expectedModel ?? models[0] ?? '';
     const body = JSON.stringify({
         model,
         messages: [{ role: 'user', content: o.prompt }],
         max_tokens: 64,
     });
-    const answer = await call(o, 'POST', `${base}/v1/chat/completions`, body);
+    const answer = await call(o, deadline, 'POST', `${base}/v1/chat/completions`, body);
     const parsed = answer.status === 200
         ? ChatCompletionSchema.safeParse(parseJsonOrUndefined(answer.text))
         : undefined;
@@ -28835,9 +29291,11 @@ async function smoke_prompt(o, base, models) {
     o.log.info(`The model replied: ${reply}`);
     return { ok: true, models, reply, message: 'The model is listed and answered the prompt.' };
 }
-async function call(o, method, url, body) {
+async function call(o, deadline, method, url, body) {
     o.signal.throwIfAborted();
-    const timeout = AbortSignal.timeout(o.requestTimeoutMs);
+    // No request outlives the smoke timeout (which the caller keeps within the step's timeout).
+    const requestTimeoutMs = Math.max(1, Math.min(o.requestTimeoutMs, deadline - o.clock.now()));
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
     try {
         const response = await httpRequest(o.dispatcher, new URL(url), {
             method,
@@ -28854,9 +29312,16 @@ async function call(o, method, url, body) {
     catch (error) {
         o.signal.throwIfAborted();
         const reason = timeout.aborted
-            ? `no answer within ${formatDuration(o.requestTimeoutMs)}`
+            ? `no answer within ${formatDuration(requestTimeoutMs)}`
             : (0,errors/* compactJson */.Ar)(error instanceof Error ? error.message : error, 200);
-        return { status: 0, text: '', error: (0,log/* neutralise */.$0)(reason, 200) };
+        const code = typeof error === 'object' &&
+            error !== null &&
+            'code' in error &&
+            typeof error.code === 'string'
+            ? error.code
+            : undefined;
+        const tls = !timeout.aborted && isTlsFailure(code, reason);
+        return { status: 0, text: '', error: (0,log/* neutralise */.$0)(reason, 200), tls };
     }
 }
 
@@ -28927,11 +29392,13 @@ const ACTION_NAME = 'northflank-llm-deploy-action';
 
 
 
+
 /**
  * Rolls out the deployment: inputs, plan, update, wait, revert, smoke test, report. Resolves to
  * the report; never throws.
  */
-async function run(deps = (0,defaults/* defaultDeps */.m)()) {
+async function run(given = (0,defaults/* defaultDeps */.m)()) {
+    const deps = redacting(given);
     const { clock, log } = deps;
     const startedMs = clock.now();
     const tracker = new RolloutTracker();
@@ -28974,7 +29441,7 @@ async function run(deps = (0,defaults/* defaultDeps */.m)()) {
             const smokeSettings = settings.smoke;
             if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
                 const rolled = result;
-                result = await log.group('Smoke test', () => smoke(settings, smokeSettings, rolled, deps));
+                result = await log.group('Smoke test', () => smoke(settings, smokeSettings, rolled, deps, startedMs));
             }
         }
     }
@@ -28987,7 +29454,7 @@ async function run(deps = (0,defaults/* defaultDeps */.m)()) {
     // 7. Report: outputs, summary and the GitHub deployment's state, on failure too.
     const report = makeReport(result, state, tracker, clock.now() - startedMs);
     await publish(report, deps);
-    await state.github?.finish(githubState(report), report.deployment ? publicUrl(report.deployment) : '', report.message);
+    await state.github?.finish(githubState(report), report.deployment ? publicUrl(report.deployment) : '', deps.redactor.redact(report.message));
     return report;
 }
 function makeReport(result, state, tracker, elapsedMs) {
@@ -29045,10 +29512,33 @@ function withChanges(result, plan) {
     const more = plan.changes.length - MAX_CHANGES_IN_MESSAGE;
     return `${result.message} The update carried: ${shown}${more > 0 ? `; and ${more} more` : ''}.`;
 }
+/** `deps` with every secret the inputs mask also redacted from the log, outputs and summary. */
+function redacting(given) {
+    const redactor = new Redactor();
+    const inputs = given.inputs;
+    return {
+        ...given,
+        inputs: {
+            getInput: (name) => inputs.getInput(name),
+            setSecret: (value) => {
+                redactor.add(value);
+                inputs.setSecret(value);
+            },
+            readFile: (file) => inputs.readFile(file),
+            workspace: inputs.workspace,
+        },
+        log: redactor.logger(given.log),
+        outputs: redactor.outputs(given.outputs),
+        summary: redactor.summary(given.summary),
+        redactor,
+    };
+}
 function readSettings(deps) {
     const settings = parseSettings(deps.inputs);
     const fields = Object.keys(settings.update);
-    deps.log.info(`Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`);
+    deps.log.info(`Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`);
+    for (const warning of settings.warnings)
+        deps.log.warning(warning, { title: 'Input ignored' });
     return settings;
 }
 function createClient(settings, deps, startedMs) {
@@ -29096,7 +29586,7 @@ async function updateStep(api, settings, plan, before, deps, tracker) {
     const { log } = deps;
     const fields = Object.keys(plan.body);
     if (Object.keys(settings.update).length === 0) {
-        log.notice('No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.');
+        log.notice(`No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update${settings.wait ? ', only waiting for the deployment to run' : ''}.`);
         return undefined;
     }
     if (fields.length === 0) {
@@ -29171,6 +29661,7 @@ async function waitStep(api, settings, deps, tracker, u) {
         ...waitOptions(api, settings, deps, tracker),
         before: u.sent === undefined ? undefined : u.before,
         updateSentMs: u.updateSentMs,
+        startedMs: u.startedMs,
         deadlineMs: u.startedMs + settings.timeoutMs,
         ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
     });
@@ -29300,12 +29791,23 @@ async function notWaited(api, tracker, clock, u) {
     tracker.observe(deployment, clock.now(), false);
     return {
         outcome: 'not-waited',
-        message: 'Update sent; not waiting for the rollout (wait: false).',
+        message: `${u.sent ? 'Update sent' : 'No update sent (no fields to change)'}; not waiting for the rollout (wait: false).`,
         deployment,
     };
 }
-async function smoke(settings, smokeSettings, rolled, deps) {
+async function smoke(settings, smokeSettings, rolled, deps, startedMs) {
     const deployment = rolled.deployment;
+    // `timeout` bounds the whole step: the smoke test gets what is left of it, at most smoke-timeout.
+    const stepLeftMs = startedMs + settings.timeoutMs - deps.clock.now();
+    if (stepLeftMs <= 0) {
+        return {
+            ...rolled,
+            outcome: 'timeout',
+            title: 'Timed out',
+            message: `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: the rollout finished, but no time was left for the smoke test. Raise the "timeout" input.`,
+        };
+    }
+    const cut = stepLeftMs < smokeSettings.timeoutMs;
     const deploymentUrl = deployment ? publicUrl(deployment) : '';
     const url = smokeSettings.url ?? (deploymentUrl ? new URL(deploymentUrl) : undefined);
     if (!url) {
@@ -29322,7 +29824,7 @@ async function smoke(settings, smokeSettings, rolled, deps) {
         const smoked = await smokeTest({
             url,
             expectedModel,
-            timeoutMs: smokeSettings.timeoutMs,
+            timeoutMs: Math.min(smokeSettings.timeoutMs, stepLeftMs),
             prompt: smokeSettings.prompt,
             apiKey: smokeSettings.apiKey,
             dispatcher,
@@ -29342,7 +29844,9 @@ async function smoke(settings, smokeSettings, rolled, deps) {
                 ...extra,
                 outcome: 'smoke-failed',
                 title: 'Smoke test failed',
-                message: smoked.message,
+                message: cut
+                    ? `${smoked.message} The smoke test had only the ${formatDuration(stepLeftMs)} left of "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step; raise "timeout" to give it the full smoke-timeout.`
+                    : smoked.message,
             };
     }
     finally {
@@ -29409,7 +29913,19 @@ const QUIET_SUCCESSES = new Set([
 ]);
 async function publish(report, deps) {
     const { log } = deps;
-    setOutputs(deps.outputs, report);
+    try {
+        setOutputs(deps.outputs, report);
+    }
+    catch (error) {
+        log.warning(`Some outputs could not be set: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    }
+    try {
+        await deps.summary.write(summaryMarkdown(report));
+    }
+    catch (error) {
+        // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
+        log.debug(`Job summary not written: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    }
     const took = formatDuration(report.elapsedMs);
     if (report.outcome === 'running') {
         log.info(`Done in ${took}: ${report.message}`);
@@ -29422,13 +29938,6 @@ async function publish(report, deps) {
     }
     else {
         log.error(report.message, { title: report.title });
-    }
-    try {
-        await deps.summary.write(summaryMarkdown(report));
-    }
-    catch (error) {
-        // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
-        log.debug(`Job summary not written: ${(0,errors/* errorMessage */.gJ)(error)}`);
     }
 }
 /** Whether a report means the step succeeded. */
@@ -29562,6 +30071,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -32330,7 +32846,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 

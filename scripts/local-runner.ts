@@ -49,6 +49,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Files to create in the workspace before the run. */
   files?: Record<string, string>;
+  /** Called with the workspace before the run, to make what `files` cannot (links, FIFOs). */
+  prepare?: (workspace: string) => void;
   /** Called once the process has started (to send it signals). */
   onSpawn?: (child: ChildProcess, output: () => string) => void;
   /** Also copy the action's stdout here as it comes (the demo shows the log live). */
@@ -84,6 +86,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
     writeFileSync(path.join(workspace, name), content);
   }
+  options.prepare?.(workspace);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',

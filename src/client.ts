@@ -1,8 +1,9 @@
 import {
   createAgent,
   httpRequest,
+  isTlsFailure,
   parseJsonOrUndefined,
-  readCapped,
+  readPrefix,
   type Dispatcher,
 } from './http.js';
 import type { Clock } from './clock.js';
@@ -43,6 +44,8 @@ const LOW_BUDGET_FRACTION = 0.1;
 const BUDGET_TEXT = 'at most 20 requests a minute and 100 in 30 minutes';
 /** A deployment is a few KB; anything far larger is not the API talking. */
 const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+/** An error body is read this far only: its message is all the action quotes. */
+const MAX_ERROR_BODY_BYTES = 16 * 1024;
 
 const PERMISSION = {
   GET: 'Project > AiModels > General > Read',
@@ -101,10 +104,18 @@ type Attempt =
       headers: Record<string, string | string[] | undefined>;
       text: string;
     }
-  // `sent` says whether the server may have acted on the request.
-  | { kind: 'network'; reason: string; sent: boolean };
+  // `sent` says whether the server may have acted on the request; `tls` that the TLS handshake
+  // failed, which retrying does not fix; `timedOut` that request-timeout ran out.
+  | { kind: 'network'; reason: string; sent: boolean; tls?: boolean; timedOut?: boolean };
 
 // Errors raised before a single byte of the request could have reached the server.
+// undici's own per-phase timeouts, which request-timeout sets.
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -153,11 +164,19 @@ export class NorthflankClient {
 
   /**
    * GET the deployment, retrying transient failures up to `attempts` times in all (the backoff
-   * policy's by default; the wait reads once and outlasts outages itself).
+   * policy's by default; the wait reads once and outlasts outages itself). A deployment other than
+   * the one asked for is refused.
    */
   async getDeployment(options: { attempts?: number } = {}): Promise<Deployment> {
     const attempt = await this.withRetries('GET', undefined, RETRYABLE_STATUSES, options.attempts);
-    return this.parseDeployment(attempt.text);
+    const deployment = this.parseDeployment(attempt.text);
+    const asked = this.options.target.deploymentId;
+    if (deployment.id !== asked) {
+      throw new ResponseFormatError(
+        `Northflank API GET ${this.path} answered with deployment "${neutralise(deployment.id, 100)}", not "${asked}"; the action will not act on another deployment's state. Check api-url: a proxy or gateway in front of it may route requests wrongly`,
+      );
+    }
+    return deployment;
   }
 
   /**
@@ -191,7 +210,7 @@ export class NorthflankClient {
       const retryAllowed =
         result.kind === 'response'
           ? retryable.has(result.status)
-          : method === 'GET' || !result.sent;
+          : !result.tls && (method === 'GET' || !result.sent);
       const asked =
         result.kind === 'response' && result.status === 429
           ? rateLimitDelayMs(result.headers, clock.now())
@@ -225,8 +244,17 @@ export class NorthflankClient {
           })
         : error;
     }
+    const origin = this.options.apiUrl.origin;
+    if (result.tls) {
+      return new NetworkError(
+        `Could not set up a secure (TLS) connection to ${origin} (${method} ${this.path}): ${result.reason}. This is not retried: the URL may be wrong (an https:// api-url pointing at a plain-HTTP port, or at a host whose certificate does not match), or a proxy intercepts TLS. Check api-url`,
+      );
+    }
+    const hint = result.timedOut
+      ? `The API did not answer within "request-timeout"; raise request-timeout if the API is slow from this runner, and check api-url and any HTTPS_PROXY setting`
+      : `Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`;
     return new NetworkError(
-      `Could not reach the Northflank API at ${this.options.apiUrl.origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`,
+      `Could not reach the Northflank API at ${origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. ${hint}`,
       result.reason,
     );
   }
@@ -263,27 +291,41 @@ export class NorthflankClient {
         },
         body,
       });
-      const text = await readCapped(response.body, MAX_RESPONSE_BYTES);
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      const read = await readPrefix(response.body, ok ? MAX_RESPONSE_BYTES : MAX_ERROR_BODY_BYTES);
+      if (ok && read.truncated) {
+        throw new ResponseFormatError(
+          `Northflank API ${method} ${this.path} answered HTTP ${response.statusCode} with a body over ${MAX_RESPONSE_BYTES} bytes; a deployment is a few KB. Check api-url: it should point at the Northflank API`,
+        );
+      }
+      const text = read.truncated
+        ? `${read.text}… (cut at ${MAX_ERROR_BODY_BYTES} bytes)`
+        : read.text;
       this.trackRateLimit(response.headers);
       this.options.log.debug(
         `${method} ${this.path} -> HTTP ${response.statusCode} in ${Math.round(performance.now() - startedMs)}ms (rate limit remaining: ${this.rateLimitRemaining ?? 'unknown'})`,
       );
       return { kind: 'response', status: response.statusCode, headers: response.headers, text };
     } catch (error) {
+      if (error instanceof ResponseFormatError) throw error;
       if (signal.aborted) throw cancellation(signal);
       if (timeout.aborted) {
         return {
           kind: 'network',
           reason: `no answer within ${formatDuration(Math.min(requestTimeoutMs, remainingMs))}`,
           sent: true,
+          timedOut: requestTimeoutMs <= remainingMs,
         };
       }
       const code = errorCode(error);
       const message = error instanceof Error ? error.message : String(error);
+      const tls = isTlsFailure(code, message);
       return {
         kind: 'network',
         reason: neutralise(code ? `${code}: ${message}` : message, 300),
-        sent: code === undefined || !NOT_SENT_CODES.has(code),
+        sent: !tls && (code === undefined || !NOT_SENT_CODES.has(code)),
+        tls,
+        timedOut: code !== undefined && TIMEOUT_CODES.has(code),
       };
     }
   }
@@ -348,8 +390,8 @@ export class NorthflankClient {
     const body = ApiErrorBodySchema.safeParse(parseJsonOrUndefined(result.text));
     if (body.success) {
       const { message, id, details } = body.data.error;
-      if (message) info.apiMessage = neutralise(message, 1000);
-      if (id) info.requestId = neutralise(id, 100);
+      if (typeof message === 'string' && message) info.apiMessage = neutralise(message, 1000);
+      if (typeof id === 'string' && id) info.requestId = neutralise(id, 100);
       if (details !== undefined) info.details = details;
     } else if (result.text.trim() !== '') {
       info.apiMessage = `(not a Northflank error body) "${neutralise(result.text.trim(), 200)}"`;

@@ -1,19 +1,20 @@
 import * as core from '@actions/core';
-import { readFileSync } from 'node:fs';
 import { systemClock } from './clock.js';
+import { MAX_INPUT_BYTES, readWorkspaceFile } from './files.js';
 import { createLogger } from './log.js';
 import type { RunDeps } from './main.js';
 
 /** The real world for `run()`: @actions/core, the system clock, this process's environment. */
 export function defaultDeps(signal: AbortSignal = new AbortController().signal): RunDeps {
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   return {
     inputs: {
       getInput: (name) => core.getInput(name, { trimWhitespace: false }),
       setSecret: (value) => {
         core.setSecret(value);
       },
-      readFile: (file) => readFileSync(file, 'utf8'),
-      workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+      readFile: (file) => readWorkspaceFile(workspace, file, MAX_INPUT_BYTES),
+      workspace,
     },
     clock: systemClock,
     random: Math.random,

@@ -93,7 +93,8 @@ function describeApiError(info: ApiErrorInfo): string {
   if (info.details !== undefined) parts.push(`Details: ${compactJson(info.details, 600)}`);
   if (info.requestId) parts.push(`Request id: ${info.requestId}`);
   if (info.hint) parts.push(info.hint);
-  return parts.join('. ').replace(/\.\./g, '.');
+  // Joined as sentences without touching their text: a `..` inside a request id is data.
+  return parts.reduce((text, part) => `${text}${/[.!?]$/.test(text) ? ' ' : '. '}${part}`);
 }
 
 /** JSON of a value, cut to `maxChars`, for quoting API data inside a message. */
@@ -134,5 +135,6 @@ export function errorTitle(error: unknown): string {
   if (error instanceof ResponseFormatError) return 'Unexpected API response';
   if (error instanceof DeadlineError) return 'Timed out';
   if (error instanceof CancelledError) return 'Cancelled';
+  if (error instanceof Error && error.name === 'ProxyConfigError') return 'Invalid proxy setting';
   return 'Deploy failed';
 }

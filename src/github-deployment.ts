@@ -18,6 +18,15 @@ export interface GitHubDeploymentOptions {
 
 const PERMISSION_HINT = 'the job needs "permissions: deployments: write" for github-token';
 
+/** The hint for a GitHub API failure: permissions only where GitHub refused, not for a network error. */
+function hintFor(error: unknown): string {
+  const status =
+    typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
+  if (status === 401 || status === 403 || status === 404) return PERMISSION_HINT;
+  if (typeof status === 'number') return `GitHub answered HTTP ${status}`;
+  return 'GitHub could not be reached; the model deploy goes on without it';
+}
+
 /**
  * Records the rollout as a GitHub deployment of this commit, `in_progress` from now on.
  * @actions/github is loaded only here, so runs without `environment` never pay for it. A GitHub
@@ -69,14 +78,14 @@ export async function startGitHubDeployment(
           });
         } catch (error) {
           o.log.warning(
-            `Could not set the GitHub deployment's status to ${state}: ${errorMessage(error)} (${PERMISSION_HINT})`,
+            `Could not set the GitHub deployment's status to ${state}: ${errorMessage(error)} (${hintFor(error)})`,
           );
         }
       },
     };
   } catch (error) {
     o.log.warning(
-      `Could not record a GitHub deployment to "${o.environment}": ${errorMessage(error)} (${PERMISSION_HINT})`,
+      `Could not record a GitHub deployment to "${o.environment}": ${errorMessage(error)} (${hintFor(error)})`,
     );
     return undefined;
   }

@@ -20,11 +20,38 @@ export interface HttpTimeouts {
 
 /** A connection pool with per-phase timeouts that honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
 export function createAgent(timeouts: HttpTimeouts): Dispatcher {
+  checkProxyVariables(process.env);
   return new EnvHttpProxyAgent({
     connectTimeout: timeouts.connectTimeoutMs,
     headersTimeout: timeouts.headersTimeoutMs,
     bodyTimeout: timeouts.bodyTimeoutMs,
   });
+}
+
+/** A proxy variable that is set but is not a URL; names the variable, not its value (it may hold a password). */
+export class ProxyConfigError extends Error {
+  override readonly name = 'ProxyConfigError';
+}
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const;
+
+/** Throws ProxyConfigError for the first proxy variable that undici could not use. */
+export function checkProxyVariables(env: Readonly<Record<string, string | undefined>>): void {
+  for (const name of PROXY_VARIABLES) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ProxyConfigError(
+        `The environment variable ${name} is not a proxy URL such as http://proxy.example.com:3128 (its value is not shown: it may hold a password). Fix or unset ${name} in the workflow or on the runner.`,
+      );
+    }
+  }
 }
 
 /** One HTTP request through `dispatcher`; redirects are not followed. */
@@ -51,6 +78,30 @@ export async function readCapped(
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * At most `maxBytes` of a body as UTF-8 text, and whether there was more; the rest is not
+ * downloaded (leaving the loop destroys the stream).
+ */
+export async function readPrefix(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of body) {
+    const room = maxBytes - size;
+    if (chunk.byteLength > room) {
+      chunks.push(chunk.subarray(0, room));
+      truncated = true;
+      break;
+    }
+    chunks.push(chunk);
+    size += chunk.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+}
+
 /** The JSON value that `text` holds, or undefined when it holds none. */
 export function parseJsonOrUndefined(text: string): unknown {
   try {
@@ -58,4 +109,16 @@ export function parseJsonOrUndefined(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Whether a request failed in TLS (a certificate, or https:// to a plain-HTTP port): not transient. */
+export function isTlsFailure(code: string | undefined, message: string): boolean {
+  const tlsCode =
+    code !== undefined &&
+    (code === 'EPROTO' ||
+      code.startsWith('ERR_SSL_') ||
+      code.startsWith('ERR_TLS_') ||
+      code.includes('CERT') ||
+      code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  return tlsCode || /\bSSL\b|\bTLS\b|certificate/i.test(message);
 }

@@ -1,9 +1,10 @@
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 import type { PhaseLimits } from './phases.js';
+import { FileRefusal, MAX_INPUT_BYTES, isInside } from './files.js';
 import {
   DescriptionSchema,
   NameSchema,
@@ -47,6 +48,8 @@ export interface Settings {
   github: { environment: string; token: string } | undefined;
   /** Probe the model's OpenAI-compatible endpoint once it runs. */
   smoke: SmokeSettings | undefined;
+  /** Inputs that were accepted but will not do what the user may think; logged as warnings. */
+  warnings: string[];
 }
 
 export interface SmokeSettings {
@@ -80,20 +83,34 @@ export function parseSettings(sources: InputSources): Settings {
     );
   }
   // Never quote the token: the rule alone is enough to act on.
+  if (/^bearer\s/i.test(apiToken)) {
+    throw new InputError(
+      'api-token',
+      'starts with "Bearer "; pass the token alone, the action adds the "Bearer" scheme itself',
+    );
+  }
   if (/[\s\p{Cc}]/u.test(apiToken)) {
     throw new InputError(
       'api-token',
       'contains white space or control characters; copy the token again without line breaks',
     );
   }
+  // An HTTP header carries visible ASCII only; anything else fails every request the same way.
+  if (!/^[\x21-\x7e]+$/.test(apiToken)) {
+    throw new InputError(
+      'api-token',
+      'contains characters an HTTP header cannot carry (only visible ASCII is allowed); copy the token again from Northflank',
+    );
+  }
 
   const input = (name: string): string => sources.getInput(name).trim();
+  const warnings: string[] = [];
   const settings: Settings = {
     apiToken,
     projectId: parseId('project-id', input('project-id'), true),
     deploymentId: parseId('deployment-id', input('deployment-id'), true),
     teamId: parseId('team-id', input('team-id'), false),
-    apiUrl: parseApiUrl(input('api-url') || DEFAULT_API_URL),
+    apiUrl: parseApiUrl(input('api-url') || DEFAULT_API_URL, warnings),
     update: parseUpdateBody(sources),
     wait: parseBoolean('wait', input('wait') || 'true'),
     timeoutMs: parseDurationInput('timeout', input('timeout') || DEFAULT_TIMEOUT),
@@ -125,7 +142,20 @@ export function parseSettings(sources: InputSources): Settings {
       : undefined,
     github: parseGitHub(sources),
     smoke: parseSmoke(sources),
+    warnings,
   };
+  if (!settings.wait && !settings.dryRun) {
+    if (settings.github) {
+      warnings.push(
+        'Input "environment" is ignored with "wait: false": no GitHub deployment is recorded, because the action does not see how the rollout ends.',
+      );
+    }
+    if (settings.smoke) {
+      warnings.push(
+        'Input "smoke-test" is ignored with "wait: false": the smoke test runs only after the action has waited for the rollout.',
+      );
+    }
+  }
   return settings;
 }
 
@@ -141,12 +171,16 @@ function parseId(name: string, value: string, required: boolean): string | undef
   }
   // Each id is one URL path segment; a slash or dot-segment would address another resource.
   if (value.includes('/') || value.includes('\\') || value === '.' || value === '..') {
-    throw new InputError(name, `must be a single id, without "/" or "\\" (got "${value}")`);
+    throw new InputError(name, `must be a single id, without "/" or "\\" (got ${quote(value)})`);
   }
   if (/[\s\p{Cc}]/u.test(value)) {
-    throw new InputError(name, 'must not contain white space or control characters');
+    throw new InputError(
+      name,
+      `must not contain white space or control characters (got ${quote(value)})`,
+    );
   }
-  if (value.length > 200) throw new InputError(name, 'must be at most 200 characters');
+  if (value.length > 200)
+    throw new InputError(name, `must be at most 200 characters (got ${quote(value)})`);
   return value;
 }
 
@@ -162,7 +196,10 @@ function parseGitHub(sources: InputSources): Settings['github'] {
     );
   }
   if (environment.length > 255)
-    throw new InputError('environment', 'must be at most 255 characters');
+    throw new InputError(
+      'environment',
+      `must be at most 255 characters (got ${quote(environment)})`,
+    );
   return { environment, token };
 }
 
@@ -185,9 +222,19 @@ function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-/** `api-url`: https, or http only to this machine (the local emulator), since it carries the token. */
-export function parseApiUrl(value: string): URL {
-  return parseHttpUrl('api-url', value);
+/**
+ * `api-url`: https, or http only to this machine (the local emulator), since it carries the token.
+ * A trailing `/v1` is dropped (with a warning), since the action adds it to every path itself.
+ */
+export function parseApiUrl(value: string, warnings: string[] = []): URL {
+  const url = parseHttpUrl('api-url', value);
+  if (/\/v1$/i.test(url.pathname)) {
+    url.pathname = url.pathname.replace(/\/v1$/i, '');
+    warnings.push(
+      `Input "api-url" ends in /v1; the action adds /v1 itself, so it uses ${url.origin}${url.pathname} (drop /v1 from api-url to silence this warning).`,
+    );
+  }
+  return url;
 }
 
 /** An https URL (or http to a loopback address), named `name` in errors. */
@@ -197,21 +244,30 @@ function parseHttpUrl(name: string, value: string): URL {
     url = new URL(value);
   } catch {
     const example = name === 'api-url' ? DEFAULT_API_URL : 'https://model.example.com';
-    throw new InputError(name, `must be an absolute URL such as ${example} (got "${value}")`);
-  }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new InputError(
       name,
-      'must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials',
+      `must be an absolute URL such as ${example} (got "${shorten(value)}")`,
     );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(name, `must be an https:// URL (got "${url.protocol}")`);
   }
   if (url.username || url.password) {
     throw new InputError(name, 'must not contain credentials');
   }
-  if (url.search || url.hash) throw new InputError(name, 'must not have a query or fragment');
+  // Quoted without its query or fragment, which may carry a key.
+  const shown = quote(`${url.protocol}//${url.host}${url.pathname}`);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InputError(
+      name,
+      `must use https:// (http:// is allowed only to a loopback address such as 127.0.0.1), because it carries credentials (got ${shown})`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(name, `must be an https:// URL (got ${shown})`);
+  }
+  if (url.search || url.hash)
+    throw new InputError(
+      name,
+      `must not have a query or fragment (got ${shown}, then a query or fragment)`,
+    );
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }
@@ -220,7 +276,7 @@ function parseBoolean(name: string, value: string): boolean {
   // The same spellings as core.getBooleanInput (YAML 1.2 core schema), with our own message.
   if (['true', 'True', 'TRUE'].includes(value)) return true;
   if (['false', 'False', 'FALSE'].includes(value)) return false;
-  throw new InputError(name, `must be true or false (got "${value}")`);
+  throw new InputError(name, `must be true or false (got "${shorten(value)}")`);
 }
 
 function parseDurationInput(name: string, value: string): number {
@@ -228,10 +284,10 @@ function parseDurationInput(name: string, value: string): number {
   if (ms === undefined) {
     throw new InputError(
       name,
-      `must be a duration such as 90s, 15m, 1h30m or a number of seconds (got "${value}")`,
+      `must be a duration such as 90s, 15m, 1h30m or a number of seconds (got "${shorten(value)}")`,
     );
   }
-  if (ms <= 0) throw new InputError(name, 'must be greater than zero');
+  if (ms <= 0) throw new InputError(name, `must be greater than zero (got ${quote(value)})`);
   return ms;
 }
 
@@ -247,6 +303,48 @@ function formatPath(segments: readonly PropertyKey[]): string {
     .join('');
 }
 
+const MAX_QUOTED_CHARS = 60;
+
+/** A value quoted for a message: JSON string syntax shows control characters, and it is cut. */
+function quote(text: string): string {
+  return JSON.stringify(shorten(text));
+}
+
+/** A value cut for quoting in a message. */
+function shorten(text: string): string {
+  if (text.length <= MAX_QUOTED_CHARS) return text;
+  // Cut before a lone high surrogate, so the quote stays valid text.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(MAX_QUOTED_CHARS - 1))
+    ? MAX_QUOTED_CHARS - 1
+    : MAX_QUOTED_CHARS;
+  return `${text.slice(0, end)}… (${text.length} characters)`;
+}
+
+function valueAt(value: unknown, at: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of at) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** ` (got ...)` for an issue's offending value; nothing where the value is not the point. */
+function describeValue(value: unknown, code: string): string {
+  if (code === 'unrecognized_keys' || value === undefined) return '';
+  if (typeof value === 'string') return ` (got "${shorten(value)}")`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+    return ` (got ${String(value)})`;
+  if (typeof value !== 'object') return '';
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = Array.isArray(value) ? 'a list' : 'an object';
+  }
+  return ` (got ${shorten(json)})`;
+}
+
 /** Validates `value` against `schema`, turning zod's issues into one InputError for `name`. */
 function validate<S extends z.ZodType>(
   name: string,
@@ -258,7 +356,8 @@ function validate<S extends z.ZodType>(
   if (result.success) return result.data;
   const problems = result.error.issues.slice(0, 5).map((issue) => {
     const at = formatPath([...prefix, ...issue.path]);
-    return at ? `at ${at}: ${issue.message}` : issue.message;
+    const rule = `${issue.message}${describeValue(valueAt(value, issue.path), issue.code)}`;
+    return at ? `at ${at}: ${rule}` : rule;
   });
   const more =
     result.error.issues.length > 5 ? ` (and ${result.error.issues.length - 5} more)` : '';
@@ -267,6 +366,10 @@ function validate<S extends z.ZodType>(
 
 /** Parses JSON or YAML text (JSON is YAML), naming the input and position on a syntax error. */
 function parseStructured(name: string, text: string): unknown {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_INPUT_BYTES) {
+    throw new InputError(name, `is ${bytes} bytes; the limit is ${MAX_INPUT_BYTES} bytes (1 MiB)`);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   const [first] = doc.errors;
@@ -278,14 +381,59 @@ function parseStructured(name: string, text: string): unknown {
       `is not valid JSON or YAML at line ${line}, column ${col}: ${reason}`,
     );
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (error) {
+    // The yaml library refuses alias bombs (and other unresolvable documents) only here.
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const { line, col } = lineCounter.linePos(firstAliasOffset(doc) ?? 0);
+    throw new InputError(
+      name,
+      `cannot be used as JSON or YAML at line ${line}, column ${col}: ${reason ?? 'unknown error'}`,
+    );
+  }
 }
 
-function parseList(text: string): string[] {
-  const items = text
-    .split(/[\n,]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+/** Where the first alias (`*name`) is, for the position of an alias error. */
+function firstAliasOffset(doc: Parameters<typeof visit>[0]): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Alias(_key, alias) {
+      found = alias.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** `tags`: a YAML/JSON list, or items separated by commas or new lines. */
+function parseList(name: string, text: string): string[] {
+  let items: string[];
+  if (/^\s*(\[|- )/.test(text)) {
+    const parsed = parseStructured(name, text);
+    if (!Array.isArray(parsed)) {
+      throw new InputError(name, 'must be a list such as [llm, production] or llm, production');
+    }
+    items = parsed.map((item: unknown, i) => {
+      if (typeof item !== 'string' && typeof item !== 'number') {
+        throw new InputError(
+          name,
+          `must be a list of words (got ${describeValue(item, '').replace(/^ \(got |\)$/g, '')})`,
+          `[${i}]`,
+        );
+      }
+      return String(item).trim();
+    });
+  } else {
+    items = text.split(/[\n,]/).map((item) => item.trim());
+  }
+  items = items.filter((item) => item !== '');
+  if (items.length === 0) {
+    throw new InputError(
+      name,
+      `holds no tags (got "${shorten(text)}"); leave it empty to keep the tags unchanged`,
+    );
+  }
   return [...new Set(items)];
 }
 
@@ -304,7 +452,7 @@ export function parseUpdateBody(sources: InputSources): UpdateBody {
 
   const tags = input('tags');
   if (tags !== '') {
-    body.tags = parseList(tags).map((tag, i) => validate('tags', TagSchema, tag, [i]));
+    body.tags = parseList('tags', tags).map((tag, i) => validate('tags', TagSchema, tag, [i]));
   }
 
   const ports = input('ports');
@@ -322,7 +470,7 @@ export function parseUpdateBody(sources: InputSources): UpdateBody {
       if (seen.has(port.name))
         throw new InputError(
           'ports',
-          `port name "${port.name}" is used twice; names must be unique`,
+          `must have unique names (got "${port.name}", which is used twice)`,
           `[${i}].name`,
         );
       seen.add(port.name);
@@ -360,26 +508,28 @@ function validateSpec(name: string, value: unknown): NonNullable<UpdateBody['spe
 function readSpecFile(sources: InputSources, file: string): string {
   const workspace = path.resolve(sources.workspace);
   const absolute = path.resolve(workspace, file);
-  const relative = path.relative(workspace, absolute);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+  if (!isInside(workspace, absolute)) {
     throw new InputError(
       'spec-file',
-      `must be a path inside the workspace (${workspace}); got "${file}"`,
+      `must be a path inside the workspace (${workspace}) (got "${shorten(file)}")`,
     );
   }
   try {
     return sources.readFile(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    const missing = error instanceof FileRefusal ? error.missing : code === 'ENOENT';
     const reason =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : `cannot be read (${code ?? 'unknown error'})`;
+      error instanceof FileRefusal
+        ? error.reason
+        : code === 'ENOENT'
+          ? 'does not exist'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : `cannot be read (${code ?? 'unknown error'})`;
     throw new InputError(
       'spec-file',
-      `"${file}" ${reason}; did the workflow run actions/checkout first?`,
+      `"${shorten(file)}" ${reason}${missing ? '; did the workflow run actions/checkout first?' : ''}`,
     );
   }
 }

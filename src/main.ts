@@ -35,6 +35,7 @@ import {
 import { DEFAULT_BACKOFF } from './retry.js';
 import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, publicUrl } from './rollout.js';
 import type { Deployment, UpdateBody } from './schema.js';
+import { Redactor } from './redact.js';
 import { smokeTest } from './smoke.js';
 import { RequestBudget } from './budget.js';
 import { watchForUpdate } from './watch.js';
@@ -84,7 +85,8 @@ interface RunState {
  * Rolls out the deployment: inputs, plan, update, wait, revert, smoke test, report. Resolves to
  * the report; never throws.
  */
-export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
+export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
+  const deps = redacting(given);
   const { clock, log } = deps;
   const startedMs = clock.now();
   const tracker = new RolloutTracker();
@@ -138,7 +140,9 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
       const smokeSettings = settings.smoke;
       if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
         const rolled = result;
-        result = await log.group('Smoke test', () => smoke(settings, smokeSettings, rolled, deps));
+        result = await log.group('Smoke test', () =>
+          smoke(settings, smokeSettings, rolled, deps, startedMs),
+        );
       }
     }
   } catch (error) {
@@ -153,7 +157,7 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<RunReport> {
   await state.github?.finish(
     githubState(report),
     report.deployment ? publicUrl(report.deployment) : '',
-    report.message,
+    deps.redactor.redact(report.message),
   );
   return report;
 }
@@ -223,12 +227,35 @@ function withChanges(result: Result, plan: UpdatePlan | undefined): string {
   return `${result.message} The update carried: ${shown}${more > 0 ? `; and ${more} more` : ''}.`;
 }
 
+/** `deps` with every secret the inputs mask also redacted from the log, outputs and summary. */
+function redacting(given: RunDeps): RunDeps & { redactor: Redactor } {
+  const redactor = new Redactor();
+  const inputs = given.inputs;
+  return {
+    ...given,
+    inputs: {
+      getInput: (name) => inputs.getInput(name),
+      setSecret: (value) => {
+        redactor.add(value);
+        inputs.setSecret(value);
+      },
+      readFile: (file) => inputs.readFile(file),
+      workspace: inputs.workspace,
+    },
+    log: redactor.logger(given.log),
+    outputs: redactor.outputs(given.outputs),
+    summary: redactor.summary(given.summary),
+    redactor,
+  };
+}
+
 function readSettings(deps: RunDeps): Settings {
   const settings = parseSettings(deps.inputs);
   const fields = Object.keys(settings.update);
   deps.log.info(
-    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
+    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
   );
+  for (const warning of settings.warnings) deps.log.warning(warning, { title: 'Input ignored' });
   return settings;
 }
 
@@ -295,7 +322,7 @@ async function updateStep(
   const fields = Object.keys(plan.body);
   if (Object.keys(settings.update).length === 0) {
     log.notice(
-      'No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update, only waiting for the deployment to run.',
+      `No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update${settings.wait ? ', only waiting for the deployment to run' : ''}.`,
     );
     return undefined;
   }
@@ -405,6 +432,7 @@ async function waitStep(
     ...waitOptions(api, settings, deps, tracker),
     before: u.sent === undefined ? undefined : u.before,
     updateSentMs: u.updateSentMs,
+    startedMs: u.startedMs,
     deadlineMs: u.startedMs + settings.timeoutMs,
     ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
   });
@@ -569,7 +597,7 @@ async function notWaited(
   tracker.observe(deployment, clock.now(), false);
   return {
     outcome: 'not-waited',
-    message: 'Update sent; not waiting for the rollout (wait: false).',
+    message: `${u.sent ? 'Update sent' : 'No update sent (no fields to change)'}; not waiting for the rollout (wait: false).`,
     deployment,
   };
 }
@@ -579,8 +607,20 @@ async function smoke(
   smokeSettings: SmokeSettings,
   rolled: Result,
   deps: RunDeps,
+  startedMs: number,
 ): Promise<Result> {
   const deployment = rolled.deployment;
+  // `timeout` bounds the whole step: the smoke test gets what is left of it, at most smoke-timeout.
+  const stepLeftMs = startedMs + settings.timeoutMs - deps.clock.now();
+  if (stepLeftMs <= 0) {
+    return {
+      ...rolled,
+      outcome: 'timeout',
+      title: 'Timed out',
+      message: `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: the rollout finished, but no time was left for the smoke test. Raise the "timeout" input.`,
+    };
+  }
+  const cut = stepLeftMs < smokeSettings.timeoutMs;
   const deploymentUrl = deployment ? publicUrl(deployment) : '';
   const url = smokeSettings.url ?? (deploymentUrl ? new URL(deploymentUrl) : undefined);
   if (!url) {
@@ -598,7 +638,7 @@ async function smoke(
     const smoked = await smokeTest({
       url,
       expectedModel,
-      timeoutMs: smokeSettings.timeoutMs,
+      timeoutMs: Math.min(smokeSettings.timeoutMs, stepLeftMs),
       prompt: smokeSettings.prompt,
       apiKey: smokeSettings.apiKey,
       dispatcher,
@@ -618,7 +658,9 @@ async function smoke(
           ...extra,
           outcome: 'smoke-failed',
           title: 'Smoke test failed',
-          message: smoked.message,
+          message: cut
+            ? `${smoked.message} The smoke test had only the ${formatDuration(stepLeftMs)} left of "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step; raise "timeout" to give it the full smoke-timeout.`
+            : smoked.message,
         };
   } finally {
     await dispatcher.destroy();
@@ -690,7 +732,17 @@ const QUIET_SUCCESSES: ReadonlySet<Outcome> = new Set<Outcome>([
 
 async function publish(report: RunReport, deps: RunDeps): Promise<void> {
   const { log } = deps;
-  setOutputs(deps.outputs, report);
+  try {
+    setOutputs(deps.outputs, report);
+  } catch (error) {
+    log.warning(`Some outputs could not be set: ${errorMessage(error)}`);
+  }
+  try {
+    await deps.summary.write(summaryMarkdown(report));
+  } catch (error) {
+    // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
+    log.debug(`Job summary not written: ${errorMessage(error)}`);
+  }
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
     log.info(`Done in ${took}: ${report.message}`);
@@ -700,12 +752,6 @@ async function publish(report: RunReport, deps: RunDeps): Promise<void> {
     log.warning(report.message, { title: 'No new rollout observed' });
   } else {
     log.error(report.message, { title: report.title });
-  }
-  try {
-    await deps.summary.write(summaryMarkdown(report));
-  } catch (error) {
-    // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
-    log.debug(`Job summary not written: ${errorMessage(error)}`);
   }
 }
 

@@ -6,6 +6,7 @@
  * the leaves it sets matter; `name`, `description`, `tags` and `ports` are replaced whole. If
  * Northflank documents otherwise, this file is the one place to change.
  */
+import { boundedJson } from './json.js';
 import { UpdateBodySchema, type Deployment, type UpdateBody } from './schema.js';
 
 /** One leaf the update changes, with its current and new values. */
@@ -158,8 +159,7 @@ export function isInPlace(body: UpdateBody, current: Deployment): boolean {
 
 /** A change as one line: `spec.configuration.revision: "main" → "v2"`. */
 export function describeChange(change: FieldChange): string {
-  const show = (value: unknown): string =>
-    value === undefined ? '(not set)' : JSON.stringify(value);
+  const show = (value: unknown): string => (value === undefined ? '(not set)' : boundedJson(value));
   return `${change.path}: ${show(change.from)} → ${show(change.to)}`;
 }
 

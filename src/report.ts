@@ -1,5 +1,6 @@
 import { describeChange, type FieldChange } from './plan.js';
 import { formatDuration } from './duration.js';
+import { boundedJson } from './json.js';
 import { neutralise } from './log.js';
 import { publicUrl } from './rollout.js';
 import { formatSeconds, offsetSeconds } from './timeline.js';
@@ -53,13 +54,13 @@ export function outputsFor(report: RunReport): Record<string, string> {
     status: d?.status ?? '',
     dns: d?.dns?.base ?? '',
     url: d ? publicUrl(d) : '',
-    ports: d?.ports ? JSON.stringify(d.ports) : '[]',
+    ports: d?.ports ? boundedJson(d.ports) : '[]',
     'deployment-configuration-id': d?.deploymentConfiguration?.id ?? '',
-    deployment: d ? JSON.stringify(d) : '',
+    deployment: d ? boundedJson(d) : '',
     'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
     models: JSON.stringify(report.models ?? []),
     // JSON has no undefined: a leaf that was not set shows as null.
-    changes: JSON.stringify(
+    changes: boundedJson(
       (report.changes ?? []).map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null })),
     ),
     'previous-configuration-id': report.previousConfigurationId ?? '',
@@ -71,13 +72,22 @@ export function setOutputs(sink: OutputSink, report: RunReport): void {
   for (const [name, value] of Object.entries(outputsFor(report))) sink.setOutput(name, value);
 }
 
-/** Text for the summary: no HTML, no pipes, no line breaks, no workflow commands from API text. */
+/**
+ * Text for the summary: no HTML, no Markdown (links, images, emphasis, code), no pipes, no line
+ * breaks, no workflow commands from API text. Markdown punctuation becomes numeric character
+ * references, which GitHub shows as the characters but never parses as syntax.
+ */
 export function escapeCell(text: string): string {
   return neutralise(text, 500)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\|/g, '&#124;');
+    .replace(/[|`[\]()!*_~\\#]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
+function code(text: string): string {
+  return `<code>${escapeCell(text)}</code>`;
 }
 
 const OUTCOME_HEADLINE: Record<Outcome, string> = {
@@ -117,18 +127,18 @@ export function summaryMarkdown(report: RunReport): string {
   }
   const url = d ? publicUrl(d) : '';
   const rows: [string, string][] = [
-    ['Deployment', `\`${escapeCell(d?.id ?? report.target.deploymentId ?? '')}\``],
-    ['Project', `\`${escapeCell(report.target.projectId ?? '')}\``],
+    ['Deployment', code(d?.id ?? report.target.deploymentId ?? '')],
+    ['Project', code(report.target.projectId ?? '')],
   ];
-  if (report.target.teamId) rows.push(['Team', `\`${escapeCell(report.target.teamId)}\``]);
-  rows.push(['Status', d ? `\`${escapeCell(d.status)}\`` : 'unknown']);
+  if (report.target.teamId) rows.push(['Team', code(report.target.teamId)]);
+  rows.push(['Status', d ? code(d.status) : 'unknown']);
   if (url) rows.push(['URL', escapeCell(url)]);
-  if (d?.dns?.base) rows.push(['DNS', `\`${escapeCell(d.dns.base)}\``]);
+  if (d?.dns?.base) rows.push(['DNS', code(d.dns.base)]);
   if (d?.deploymentConfiguration?.id) {
-    rows.push(['Configuration', `\`${escapeCell(d.deploymentConfiguration.id)}\``]);
+    rows.push(['Configuration', code(d.deploymentConfiguration.id)]);
   }
   if (report.previousConfigurationId) {
-    rows.push(['Previous configuration', `\`${escapeCell(report.previousConfigurationId)}\``]);
+    rows.push(['Previous configuration', code(report.previousConfigurationId)]);
   }
   rows.push([
     'Fields updated',
@@ -144,7 +154,7 @@ export function summaryMarkdown(report: RunReport): string {
       '',
     );
     if (report.changes.length === 0) lines.push('None: the deployment already matches.', '');
-    else lines.push(...report.changes.map((c) => `- \`${escapeCell(describeChange(c))}\``), '');
+    else lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
   }
   if (report.notReverted?.length) {
     lines.push(
@@ -152,7 +162,7 @@ export function summaryMarkdown(report: RunReport): string {
       '',
       'The failed update added these spec settings, which the previous spec did not have; Northflank merges a spec, so an update cannot remove them. Remove them in Northflank, or set them explicitly in your spec.',
       '',
-      ...report.notReverted.map((c) => `- \`${escapeCell(describeChange(c))}\``),
+      ...report.notReverted.map((c) => `- ${code(describeChange(c))}`),
       '',
     );
   }
@@ -160,7 +170,7 @@ export function summaryMarkdown(report: RunReport): string {
     lines.push(
       '### Smoke test',
       '',
-      `Models listed: ${report.models.map((m) => `\`${escapeCell(m)}\``).join(', ') || 'none'}`,
+      `Models listed: ${report.models.map((m) => code(m)).join(', ') || 'none'}`,
     );
     if (report.reply !== undefined)
       lines.push('', `Reply to the prompt: ${escapeCell(report.reply)}`);
@@ -177,7 +187,7 @@ export function summaryMarkdown(report: RunReport): string {
           ? 'last seen'
           : formatSeconds(from(entry.endMs) - from(entry.startMs));
       lines.push(
-        `| \`${escapeCell(describeEntry(entry))}\` | +${formatSeconds(from(entry.startMs))} | ${lasted} |`,
+        `| ${code(describeEntry(entry))} | +${formatSeconds(from(entry.startMs))} | ${lasted} |`,
       );
     }
     lines.push('');

@@ -32,12 +32,26 @@ export const UPDATE_RETRYABLE_STATUSES = new Set([429, 503]);
 /** Gateway answers after which the update may or may not have reached Northflank. */
 export const UPDATE_AMBIGUOUS_STATUSES = new Set([502, 504]);
 
+/** A 429 is never retried sooner than this, whatever its headers say (0, or a time past). */
+export const MIN_RATE_LIMIT_WAIT_MS = 1000;
+/** Nor later than this: Northflank's window is an hour, so a longer wait is a bogus header. */
+export const MAX_RATE_LIMIT_WAIT_MS = 60 * 60 * 1000;
+
 /**
  * How long a 429 asks us to wait: `Retry-After` (seconds, or an HTTP date) when the response
  * carries one, as the most specific instruction; else `x-ratelimit-reset` (seconds until the
- * window resets, as Northflank documents it). Undefined when neither is usable.
+ * window resets, as Northflank documents it), bounded to [1 s, 1 h]. Undefined when neither is usable.
  */
 export function rateLimitDelayMs(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  nowMs: number,
+): number | undefined {
+  const asked = askedDelayMs(headers, nowMs);
+  if (asked === undefined || Number.isNaN(asked)) return undefined;
+  return Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(MIN_RATE_LIMIT_WAIT_MS, asked));
+}
+
+function askedDelayMs(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   nowMs: number,
 ): number | undefined {

@@ -39,12 +39,27 @@ export function hasChangedSince(before: Deployment, after: Deployment): boolean 
   );
 }
 
-/** The public URL: `https://` and the DNS of the first public HTTP port, or '' when there is none. */
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const HOSTNAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})+$`, 'i');
+
+/** Whether `name` is a DNS host name (letters, digits, hyphens, dots): no path, port or markup. */
+export function isHostname(name: string): boolean {
+  return HOSTNAME.test(name);
+}
+
+/**
+ * The public URL: `https://` and the DNS of the first public HTTP port, or '' when there is none.
+ * Built only from a valid host name, since workflows open or probe it.
+ */
 export function publicUrl(deployment: Deployment): string {
   const port = deployment.ports?.find(
-    (p) => p.public === true && (p.protocol === 'HTTP' || p.protocol === 'HTTP/2') && p.dns,
+    (p) =>
+      p.public === true &&
+      (p.protocol === 'HTTP' || p.protocol === 'HTTP/2') &&
+      p.dns !== undefined &&
+      isHostname(p.dns),
   );
-  return port?.dns ? `https://${port.dns}` : '';
+  return port?.dns ? `https://${port.dns.toLowerCase()}` : '';
 }
 
 function field(value: unknown, key: string): unknown {

@@ -10,32 +10,35 @@ export const PROTOCOLS = ['HTTP', 'HTTP/2', 'TCP', 'UDP'] as const;
 
 const positiveInt = z.number().int().min(1);
 
-export const NameSchema = z
-  .string()
-  .min(3, 'must be at least 3 characters')
-  .max(100, 'must be at most 100 characters')
-  .regex(NAME_PATTERN, {
-    error: `must be letters and digits in words joined by single hyphens or spaces (pattern ${NAME_PATTERN.source})`,
-  });
+/**
+ * A string whose length is counted as Northflank counts it, in UTF-16 code units (an emoji is
+ * two), rather than in code points as zod's own min/max do.
+ */
+function lengthBetween(min: number, max: number) {
+  const unit = (n: number): string => `${n} character${n === 1 ? '' : 's'}`;
+  return z
+    .string()
+    .refine((s) => s.length >= min, `must be at least ${unit(min)}`)
+    .refine((s) => s.length <= max, {
+      error: `must be at most ${unit(max)} (counted in UTF-16 units, as Northflank does: an emoji counts as 2)`,
+      abort: true,
+    });
+}
 
-export const DescriptionSchema = z.string().max(1024, 'must be at most 1024 characters');
+export const NameSchema = lengthBetween(3, 100).regex(NAME_PATTERN, {
+  error: `must be letters and digits in words joined by single hyphens or spaces (pattern ${NAME_PATTERN.source})`,
+});
 
-export const TagSchema = z
-  .string()
-  .min(3, 'must be at least 3 characters')
-  .max(100, 'must be at most 100 characters')
-  .regex(TAG_PATTERN, {
-    error: `must be letters and digits joined by single hyphens (pattern ${TAG_PATTERN.source})`,
-  });
+export const DescriptionSchema = lengthBetween(0, 1024);
+
+export const TagSchema = lengthBetween(3, 100).regex(TAG_PATTERN, {
+  error: `must be letters and digits joined by single hyphens (pattern ${TAG_PATTERN.source})`,
+});
 
 export const PortSchema = z.strictObject({
-  name: z
-    .string()
-    .min(1, 'must be at least 1 character')
-    .max(8, 'must be at most 8 characters')
-    .regex(PORT_NAME_PATTERN, {
-      error: `must start with a letter, then letters, digits and single hyphens (pattern ${PORT_NAME_PATTERN.source})`,
-    }),
+  name: lengthBetween(1, 8).regex(PORT_NAME_PATTERN, {
+    error: `must start with a letter, then letters, digits and single hyphens (pattern ${PORT_NAME_PATTERN.source})`,
+  }),
   internalPort: z.number().int().min(1).max(65535),
   protocol: z.enum(PROTOCOLS),
   public: z.boolean().optional(),
@@ -72,7 +75,11 @@ const WorkerConfigSchema = z.strictObject({
     .optional(),
   sequenceLengthConfig: z
     .strictObject({
-      maxModelLength: z.union([positiveInt, z.literal('auto')]).optional(),
+      maxModelLength: z
+        .union([positiveInt, z.literal('auto')], {
+          error: 'must be a whole number of tokens of at least 1, or "auto"',
+        })
+        .optional(),
       maxInputLength: positiveInt.optional(),
       maxOutputLength: positiveInt.optional(),
     })
@@ -143,14 +150,22 @@ export const DEPLOYMENT_STATUSES = [
 ] as const;
 export type KnownStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
+/**
+ * An optional field of a response: `null` counts as absent, since APIs send either for "none"
+ * and a null where nothing is read must not fail a deploy whose update was accepted.
+ */
+function absent<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+}
+
 const DeploymentPortSchema = z.looseObject({
-  id: z.string().optional(),
+  id: absent(z.string()),
   name: z.string(),
   internalPort: z.number(),
   protocol: z.string(),
-  public: z.boolean().optional(),
-  dns: z.string().optional(),
-  disableNfDomain: z.boolean().optional(),
+  public: absent(z.boolean()),
+  dns: absent(z.string()),
+  disableNfDomain: absent(z.boolean()),
 });
 
 /**
@@ -162,20 +177,18 @@ export const DeploymentSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string(),
   status: z.string().min(1),
-  description: z.string().optional(),
-  tags: z.array(z.string()).optional(),
-  projectId: z.string().optional(),
+  description: absent(z.string()),
+  tags: absent(z.array(z.string())),
+  projectId: absent(z.string()),
   // Only the model's name is read (the smoke test looks for it); the rest is kept as it comes.
-  spec: z
-    .looseObject({ configuration: z.looseObject({ name: z.string().optional() }).optional() })
-    .optional(),
-  dns: z.looseObject({ base: z.string(), zone: z.string().optional() }).optional(),
-  ports: z.array(DeploymentPortSchema).optional(),
-  deploymentConfiguration: z
-    .looseObject({ id: z.string(), createdAt: z.string().optional() })
-    .optional(),
-  createdAt: z.string().optional(),
-  updatedAt: z.string().optional(),
+  spec: absent(
+    z.looseObject({ configuration: absent(z.looseObject({ name: absent(z.string()) })) }),
+  ),
+  dns: absent(z.looseObject({ base: z.string(), zone: absent(z.string()) })),
+  ports: absent(z.array(DeploymentPortSchema)),
+  deploymentConfiguration: absent(z.looseObject({ id: z.string(), createdAt: absent(z.string()) })),
+  createdAt: absent(z.string()),
+  updatedAt: absent(z.string()),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
@@ -184,9 +197,9 @@ export const GetDeploymentResponseSchema = z.looseObject({ data: DeploymentSchem
 /** Northflank's error body: `{"error": {"status", "message", "id", "details"}}`. */
 export const ApiErrorBodySchema = z.looseObject({
   error: z.looseObject({
-    status: z.number().optional(),
-    message: z.string().optional(),
-    id: z.string().optional(),
+    status: z.unknown().optional(),
+    message: z.unknown().optional(),
+    id: z.unknown().optional(),
     details: z.unknown().optional(),
   }),
 });

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { compactJson } from './errors.js';
 import { formatDuration } from './duration.js';
-import { httpRequest, parseJsonOrUndefined, readCapped, type Dispatcher } from './http.js';
+import {
+  httpRequest,
+  isTlsFailure,
+  parseJsonOrUndefined,
+  readCapped,
+  type Dispatcher,
+} from './http.js';
 import type { Logger } from './log.js';
 import { neutralise } from './log.js';
 
@@ -50,7 +56,14 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
   let pause = FIRST_PAUSE_MS;
   let last = '';
   for (;;) {
-    const answer = await call(o, 'GET', `${base}/v1/models`);
+    const answer = await call(o, deadline, 'GET', `${base}/v1/models`);
+    if (answer.tls) {
+      return {
+        ok: false,
+        models: [],
+        message: `Could not set up a secure (TLS) connection to ${base}: ${answer.error ?? 'TLS error'}. This is not retried: the URL may be wrong (an https:// URL pointing at a plain-HTTP port, or a host whose certificate does not match); check smoke-url or the deployment's public port.`,
+      };
+    }
     const parsed =
       answer.status === 200
         ? ModelListSchema.safeParse(parseJsonOrUndefined(answer.text))
@@ -62,7 +75,7 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
       o.log.info(`The model answers at ${base}/v1/models: ${models.join(', ')}`);
       return o.prompt === undefined
         ? { ok: true, models, message: 'The model is listed.' }
-        : prompt(o, base, models);
+        : prompt(o, deadline, base, models);
     }
     const state =
       answer.status === 200
@@ -84,14 +97,19 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
   }
 }
 
-async function prompt(o: SmokeOptions, base: string, models: string[]): Promise<SmokeResult> {
+async function prompt(
+  o: SmokeOptions,
+  deadline: number,
+  base: string,
+  models: string[],
+): Promise<SmokeResult> {
   const model = o.expectedModel ?? models[0] ?? '';
   const body = JSON.stringify({
     model,
     messages: [{ role: 'user', content: o.prompt }],
     max_tokens: 64,
   });
-  const answer = await call(o, 'POST', `${base}/v1/chat/completions`, body);
+  const answer = await call(o, deadline, 'POST', `${base}/v1/chat/completions`, body);
   const parsed =
     answer.status === 200
       ? ChatCompletionSchema.safeParse(parseJsonOrUndefined(answer.text))
@@ -114,16 +132,21 @@ interface Answer {
   text: string;
   /** Why there was no HTTP answer. */
   error?: string;
+  /** The TLS handshake failed, which waiting does not fix. */
+  tls?: boolean;
 }
 
 async function call(
   o: SmokeOptions,
+  deadline: number,
   method: 'GET' | 'POST',
   url: string,
   body?: string,
 ): Promise<Answer> {
   o.signal.throwIfAborted();
-  const timeout = AbortSignal.timeout(o.requestTimeoutMs);
+  // No request outlives the smoke timeout (which the caller keeps within the step's timeout).
+  const requestTimeoutMs = Math.max(1, Math.min(o.requestTimeoutMs, deadline - o.clock.now()));
+  const timeout = AbortSignal.timeout(requestTimeoutMs);
   try {
     const response = await httpRequest(o.dispatcher, new URL(url), {
       method,
@@ -139,8 +162,16 @@ async function call(
   } catch (error) {
     o.signal.throwIfAborted();
     const reason = timeout.aborted
-      ? `no answer within ${formatDuration(o.requestTimeoutMs)}`
+      ? `no answer within ${formatDuration(requestTimeoutMs)}`
       : compactJson(error instanceof Error ? error.message : error, 200);
-    return { status: 0, text: '', error: neutralise(reason, 200) };
+    const code =
+      typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
+      typeof error.code === 'string'
+        ? error.code
+        : undefined;
+    const tls = !timeout.aborted && isTlsFailure(code, reason);
+    return { status: 0, text: '', error: neutralise(reason, 200), tls };
   }
 }

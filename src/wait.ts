@@ -301,7 +301,9 @@ export function judge(j: Judgement): Verdict {
         message:
           status === 'paused'
             ? 'The deployment was paused during the rollout; resume it in Northflank and run the workflow again.'
-            : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
+            : j.before === undefined
+              ? "The deployment crashed; no update was sent, as no fields to change were given. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings)."
+              : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
       };
     }
     return { ...base, done: false };
@@ -437,6 +439,8 @@ export interface WaitOptions {
   before: Deployment | undefined;
   /** Clock time at which the update was sent (or the wait began, without an update). */
   updateSentMs: number;
+  /** Clock time at which the step started, which `timeout` counts from; defaults to updateSentMs. */
+  startedMs?: number;
   /** One read of the deployment; the wait itself outlasts transient failures. */
   getDeployment: () => Promise<Deployment>;
   tracker: RolloutTracker;
@@ -489,7 +493,7 @@ interface Outage {
 
 function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: Outage): WaitResult {
   const now = options.clock.now();
-  const waited = formatDuration(now - options.updateSentMs);
+  const waited = formatDuration(now - (options.startedMs ?? options.updateSentMs));
   const silent = outage
     ? ` The API had not answered for the last ${formatDuration(now - outage.sinceMs)} (${outage.reason}).`
     : '';

@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ScriptedRequest {
+  method: string;
+  path: string;
+  body: string;
+  atMs: number;
+}
+
+/** How the scripted API answers one request: status, headers and body (JSON-encoded unless a string). */
+export interface ScriptedAnswer {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export type Script = (
+  request: ScriptedRequest,
+  index: number,
+) => ScriptedAnswer | undefined | Promise<ScriptedAnswer | undefined>;
+
+export const SCRIPTED_TOKEN = 'nf-scripted-token-7f3a';
+
+/**
+ * A Northflank API stand-in on 127.0.0.1 that answers each request as `script` says, for the
+ * odd responses the emulator does not make (nulls, wrong ids, huge or hostile bodies).
+ */
+export async function startScriptedApi(script: Script): Promise<{
+  url: string;
+  token: string;
+  requests: ScriptedRequest[];
+  close(): Promise<void>;
+}> {
+  const requests: ScriptedRequest[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const request = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        body,
+        atMs: performance.now(),
+      };
+      requests.push(request);
+      res.on('error', () => undefined);
+      void Promise.resolve(script(request, requests.length - 1)).then((answer = {}) => {
+        if (res.destroyed) return;
+        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+        res.writeHead(answer.status ?? 200, {
+          'content-type': 'application/json',
+          ...answer.headers,
+        });
+        res.end(text);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token: SCRIPTED_TOKEN,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+/** A deployment as GET returns it, with `overrides` merged in. */
+export function deployment(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'llama-chat',
+    name: 'llama chat',
+    status: 'running',
+    projectId: 'demo-project',
+    description: 'Chat model',
+    tags: ['llm'],
+    spec: { type: 'custom', configuration: { name: 'meta-llama/Llama-3.1-8B-Instruct' } },
+    dns: { base: 'llama-chat--demo.example.code.run' },
+    ports: [
+      {
+        id: 'http',
+        name: 'http',
+        internalPort: 8000,
+        protocol: 'HTTP',
+        public: true,
+        dns: 'http--llama-chat--demo.example.code.run',
+      },
+    ],
+    deploymentConfiguration: { id: 'cfg-1', createdAt: '2026-01-01T00:00:00.000Z' },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Inputs that point the action at a scripted API. */
+export function scriptedInputs(api: { url: string; token: string }): Record<string, string> {
+  return {
+    'api-token': api.token,
+    'api-url': api.url,
+    'project-id': 'demo-project',
+    'deployment-id': 'llama-chat',
+  };
+}
