@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { noteActionNode } from './action-node.js';
 
 /** The repository root: the nearest folder up with action.yml (this file also runs compiled, from build/). */
 function findRoot(from: string): string {
@@ -110,7 +111,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   }
 
   const started = performance.now();
-  const child = spawn(process.execPath, [BUNDLE], {
+  const child = spawn(noteActionNode(ROOT).execPath, [BUNDLE], {
     env,
     cwd: workspace,
     stdio: ['ignore', 'pipe', 'pipe'],
