@@ -2,6 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 import { defaultDeps } from './defaults.js';
 import { CancelledError } from './errors.js';
 import { run, succeeded } from './main.js';
+import { mapStackTraces } from './stack.js';
+
+mapStackTraces();
 
 // undici parses HTTP with llhttp compiled to WebAssembly, and V8 re-compiles its busy functions
 // with its optimising compiler: about 35 MB of peak memory to speed up a few dozen small responses.
@@ -22,7 +25,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const report = await run(defaultDeps(cancel.signal));
-// Not process.exit(): on some platforms that cuts off stdout still being written to a pipe.
-// run() closes its connections, so the process ends by itself.
-process.exitCode = succeeded(report) ? 0 : 1;
+// No top-level await: the bundle is CommonJS (see scripts/bundle.ts).
+void run(defaultDeps(cancel.signal)).then((report) => {
+  // Not process.exit(): on some platforms that cuts off stdout still being written to a pipe.
+  // run() closes its connections, so the process ends by itself.
+  process.exitCode = succeeded(report) ? 0 : 1;
+});
