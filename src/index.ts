@@ -1,16 +1,11 @@
-import { setFlagsFromString } from 'node:v8';
+// First: the V8 flags must be set before the rest of the bundle loads (see v8-flags.ts).
+import './v8-flags.js';
 import { defaultDeps } from './defaults.js';
 import { CancelledError } from './errors.js';
 import { run, succeeded } from './main.js';
 import { mapStackTraces } from './stack.js';
 
 mapStackTraces();
-
-// undici parses HTTP with llhttp compiled to WebAssembly, and V8 re-compiles its busy functions
-// with its optimising compiler: about 35 MB of peak memory to speed up a few dozen small responses.
-// V8's baseline compiler alone parses them as well. V8 reads this flag when it compiles a module,
-// and undici compiles llhttp on its first connection, which comes after this line.
-setFlagsFromString('--liftoff-only');
 
 /** After a cancel, the runner kills the step 7.5 s after SIGINT; finish well before that. */
 const CANCEL_GRACE_MS = 1500;

@@ -3,8 +3,9 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import * as path from 'node:path';
 
 // Node maps stack traces itself with --enable-source-maps, but it reads and parses every map when
-// it loads a file: 35-75 ms of start-up on every run, for the rare run that prints a stack. Here
-// a file's map is read only when a stack that passes through that file is formatted.
+// it loads a file: 35-75 ms of start-up on every run. Nor can the mapping happen whenever a stack
+// is formatted (Error.prepareStackTrace): Node formats one each time undici closes an idle socket.
+// The action prints a stack only when it crashes, so that is when the map is read.
 const maps = new Map<string, SourceMap | null>();
 
 function mapFor(file: string): SourceMap | null {
@@ -23,37 +24,31 @@ function mapFor(file: string): SourceMap | null {
   return map;
 }
 
-/** One frame as V8 prints it, with the bundle's position replaced by the source's when mapped. */
-export function mappedFrame(frame: NodeJS.CallSite): string {
-  // V8's CallSite formats itself as in a default stack; @types/node does not declare it.
-  const text = (frame as NodeJS.CallSite & { toString(): string }).toString();
-  const file = frame.getFileName();
-  const line = frame.getLineNumber();
-  const column = frame.getColumnNumber();
-  if (!file || line === null || column === null || !file.endsWith('.js')) return text;
-  const localFile = file.startsWith('file://') ? new URL(file).pathname : file;
-  const map = mapFor(localFile);
-  if (!map) return text;
-  const entry = map.findEntry(line - 1, column - 1);
-  if (!('originalSource' in entry)) return text;
-  const source = entry.originalSource.startsWith('file://')
-    ? new URL(entry.originalSource).pathname
-    : path.resolve(path.dirname(localFile), entry.originalSource);
-  return text.replace(
-    `${file}:${String(line)}:${String(column)}`,
-    `${source}:${String(entry.originalLine + 1)}:${String(entry.originalColumn + 1)}`,
+/** A stack trace with each `file.js:line:column` that has a `file.js.map` replaced by its source's. */
+export function mapStack(stack: string): string {
+  return stack.replace(
+    /(file:\/\/)?(\/[^\s():]*\.js|[A-Za-z]:\\[^\s():]*\.js):(\d+):(\d+)/g,
+    (whole, scheme: string | undefined, file: string, line: string, column: string) => {
+      const local = scheme ? new URL(`file://${file}`).pathname : file;
+      const map = mapFor(local);
+      const entry = map?.findEntry(Number(line) - 1, Number(column) - 1);
+      if (!entry || !('originalSource' in entry)) return whole;
+      const source = path.resolve(path.dirname(local), entry.originalSource);
+      return `${source}:${String(entry.originalLine + 1)}:${String(entry.originalColumn + 1)}`;
+    },
   );
 }
 
-/** Makes stack traces through a file that has a `.map` beside it point at the sources (dist/ → src/). */
+/** Makes the stack trace of a crash point at the sources (dist/ → src/) when Node prints it. */
 export function mapStackTraces(): void {
-  Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]): string => {
-    let head: string;
+  // Runs before Node prints an uncaught exception (or an unhandled rejection, which it throws).
+  process.on('uncaughtExceptionMonitor', (error) => {
     try {
-      head = String(error);
+      if (error instanceof Error && typeof error.stack === 'string') {
+        error.stack = mapStack(error.stack);
+      }
     } catch {
-      head = 'Error';
+      // Never let the mapping hide the crash itself.
     }
-    return [head, ...frames.map((frame) => `    at ${mappedFrame(frame)}`)].join('\n');
-  };
+  });
 }
