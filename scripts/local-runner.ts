@@ -54,6 +54,8 @@ export interface RunOptions {
   onSpawn?: (child: ChildProcess, output: () => string) => void;
   /** Also copy the action's stdout here as it comes (the demo shows the log live). */
   echo?: NodeJS.WritableStream;
+  /** The Node executable to run the bundle on (default: Node 24 when available, see action-node.ts). */
+  node?: string;
 }
 
 /** Parses the GITHUB_OUTPUT file format (`name<<DELIMITER\nvalue\nDELIMITER`). */
@@ -111,7 +113,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   }
 
   const started = performance.now();
-  const child = spawn(noteActionNode(ROOT).execPath, [BUNDLE], {
+  const child = spawn(options.node ?? noteActionNode(ROOT).execPath, [BUNDLE], {
     env,
     cwd: workspace,
     stdio: ['ignore', 'pipe', 'pipe'],
