@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 // Peak memory, measured on Node 24 during a 10 s rollout (npm run bench; README has the method):
-// 114 MB with V8's defaults against 60 MB for a bare `node` that sends one fetch. V8 reads these
+// 91 MB with `--liftoff-only` alone against 60 MB for a bare `node` that sends one fetch. V8 reads these
 // flags when it next compiles or grows, so setting them here, before the rest of the bundle loads
 // (src/index.ts imports this module first), is in time:
 // - undici parses HTTP with llhttp compiled to WebAssembly, and V8 re-compiles its busy functions
