@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { noteActionNode } from './action-node.js';
 
 /** The repository root: the nearest folder up with action.yml (this file also runs compiled, from build/). */
 function findRoot(from: string): string {
@@ -55,6 +56,8 @@ export interface RunOptions {
   onSpawn?: (child: ChildProcess, output: () => string) => void;
   /** Also copy the action's stdout here as it comes (the demo shows the log live). */
   echo?: NodeJS.WritableStream;
+  /** The Node executable to run the bundle on (default: Node 24 when available, see action-node.ts). */
+  node?: string;
 }
 
 /** Parses the GITHUB_OUTPUT file format (`name<<DELIMITER\nvalue\nDELIMITER`). */
@@ -113,7 +116,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   }
 
   const started = performance.now();
-  const child = spawn(process.execPath, [BUNDLE], {
+  const child = spawn(options.node ?? noteActionNode(ROOT).execPath, [BUNDLE], {
     env,
     cwd: workspace,
     stdio: ['ignore', 'pipe', 'pipe'],

