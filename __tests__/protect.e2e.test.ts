@@ -296,6 +296,22 @@ describe('revert-on-failure', () => {
     expect(run.stdout).toMatch(/no capacity for the GPU in the spec \(nvidia-l4 x1\)/);
   });
 
+  it("reverts a rollout that runs out of the step's timeout, with revert-timeout of its own", async () => {
+    const emu = await start({ plans: [{ ...FAST_PLAN, startingMs: 60_000 }] });
+    const run = await deploy(emu, {
+      spec: NEW_MODEL,
+      // Polled every 200 ms: by the deadline the run's request budget is spent, and the revert
+      // must still be sent (the budget counts from its own deadline).
+      timeout: '4s',
+      'revert-on-failure': 'true',
+    });
+
+    expect(run.code).toBe(1);
+    expect(posts(emu)).toHaveLength(2);
+    expect(run.outputs).toMatchObject({ outcome: 'reverted', status: 'running' });
+    expect(run.stdout).toMatch(/Timed out after 4s waiting for the new rollout/);
+  }, 60_000);
+
   it('ends as `revert-failed` when the previous configuration crashes too', async () => {
     const emu = await start({
       plans: [

@@ -332,7 +332,9 @@ export class NorthflankClient {
 
   /** Waits until the run's request budget has room, whatever the API answered before. */
   private async waitForBudget(method: Method): Promise<void> {
-    const { clock, deadlineMs, log } = this.options;
+    const { clock, log } = this.options;
+    // The current deadline: a revert extends it.
+    const { deadlineMs } = this;
     const waitMs = this.budget.delayMs(clock.now());
     if (waitMs <= 0) return;
     if (clock.now() + waitMs >= deadlineMs) {
