@@ -280,11 +280,20 @@ describe('revert-on-failure', () => {
   });
 
   it('reverts a rollout stuck past provisioning-timeout, and names the phase', async () => {
-    const emu = await start({ plans: [{ ...FAST_PLAN, provisioningMs: 60_000 }] });
+    // The revert's own rollout waits for a node longer than provisioning-timeout: the deadlines
+    // per phase are the new rollout's; the revert has revert-timeout.
+    const emu = await start({
+      plans: [
+        { ...FAST_PLAN, provisioningMs: 60_000 },
+        { ...FAST_PLAN, provisioningMs: 2500 },
+      ],
+    });
     const run = await deploy(emu, {
       spec: NEW_MODEL,
       'provisioning-timeout': '1500ms',
       'revert-on-failure': 'true',
+      // Few enough reads that the run's request budget does not space them out.
+      'poll-interval': '1s',
     });
 
     expect(run.code).toBe(1);

@@ -561,6 +561,9 @@ async function revertStep(
       before: failedAt,
       updateSentMs: revertSentMs,
       deadlineMs,
+      // The deadlines per phase are for the new rollout; getting the previous one back may take
+      // as long as revert-timeout allows.
+      phaseLimits: undefined,
       ...(startsRollout(plan.body) ? {} : { metadataOnly: plan.body }),
     });
   } catch (error) {

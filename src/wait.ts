@@ -474,8 +474,13 @@ const LAST_LOOK_MARGIN_MS = 500;
 
 /** Where the time went since the update, status by status, for timeout messages. */
 function timeSpent(options: WaitOptions, nowMs: number): string {
-  const spans = options.tracker.timeline
-    .filter((entry) => (entry.endMs ?? nowMs) > options.updateSentMs)
+  const { tracker } = options;
+  const spans = tracker.timeline
+    .filter(
+      (entry) =>
+        (entry.endMs ?? nowMs) > options.updateSentMs &&
+        (entry.revert ?? false) === tracker.reverting,
+    )
     .map((entry) => ({
       status: describeEntry(entry),
       startMs: Math.max(entry.startMs, options.updateSentMs),
