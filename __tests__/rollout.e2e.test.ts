@@ -191,6 +191,21 @@ describe('the bundled action against the emulator', () => {
     expect(run.durationMs).toBeLessThan(5000);
   });
 
+  it('keeps waiting past rollout-start-grace for a spec change whose rollout shows late', async () => {
+    // Stale reads for 3 s, longer than the 1 s grace: not "no rollout", since the spec changed.
+    const emu = await start({ staleReadMs: 3000 });
+    const run = await deploy(emu, { spec: SPEC, 'rollout-start-grace': '1s' });
+
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({
+      outcome: 'running',
+      'deployment-configuration-id': 'cfg-0002',
+    });
+    expect(run.stdout).toMatch(
+      /^::warning title=New rollout not seen yet::No new rollout seen yet/m,
+    );
+  });
+
   it('uses the team-scoped paths when team-id is given', async () => {
     const emu = await start();
     const run = await deploy(emu, { spec: SPEC, 'team-id': DEMO_DEPLOYMENT.teamId });

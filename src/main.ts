@@ -435,6 +435,7 @@ async function waitStep(
     startedMs: u.startedMs,
     deadlineMs: u.startedMs + settings.timeoutMs,
     ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
+    ...(u.sent && changesConfiguration(u.plan) ? { rolloutExpected: true } : {}),
   });
   if (unchanged && waited.outcome === 'running') {
     return {
@@ -445,6 +446,11 @@ async function waitStep(
     };
   }
   return waited;
+}
+
+/** Whether the plan changes `spec` or `ports` values (not only re-sends them with force). */
+function changesConfiguration(plan: UpdatePlan): boolean {
+  return plan.changes.some((c) => c.path === 'ports' || c.path.startsWith('spec.'));
 }
 
 /** The options every wait shares. */
@@ -564,6 +570,7 @@ async function revertStep(
       // The deadlines per phase are for the new rollout; getting the previous one back may take
       // as long as revert-timeout allows.
       phaseLimits: undefined,
+      rolloutExpected: startsRollout(plan.body),
       ...(startsRollout(plan.body) ? {} : { metadataOnly: plan.body }),
     });
   } catch (error) {

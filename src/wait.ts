@@ -181,6 +181,11 @@ export interface Judgement {
    * rollout, so the wait ends once its values show with the configuration still running.
    */
   metadataOnly?: UpdateBody;
+  /**
+   * Whether the update changed `spec` or `ports` values, so a new rollout must come: the previous
+   * configuration past the grace period is then a slow start or stale reads, not "no rollout".
+   */
+  rolloutExpected?: boolean;
 }
 
 export type Verdict = {
@@ -324,14 +329,15 @@ export function judge(j: Judgement): Verdict {
     return { ...base, done: false };
   }
   // Still the old rollout: a stale read, or an update that needs no rollout. After the grace
-  // period the update is taken to have started none, instead of hanging until the timeout.
-  if (j.sinceUpdateMs >= j.rolloutStartGraceMs) {
+  // period an update that changed nothing of the configuration (a forced one) is taken to have
+  // started none, instead of hanging until the timeout; one that did keeps waiting for it.
+  if (j.sinceUpdateMs >= j.rolloutStartGraceMs && !j.rolloutExpected) {
     if (status === SERVING_STATUS) {
       return {
         ...base,
         done: true,
         outcome: 'no-rollout',
-        message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The update probably changed nothing that needs a rollout (name, description or tags, or the same spec).`,
+        message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The values sent were already in place, and Northflank did not restart the deployment for them.`,
       };
     }
     if (FAILED_STATUSES.has(status)) {
@@ -453,6 +459,8 @@ export interface WaitOptions {
   rolloutStartGraceMs: number;
   /** See Judgement.metadataOnly. */
   metadataOnly?: UpdateBody;
+  /** See Judgement.rolloutExpected. */
+  rolloutExpected?: boolean;
   /** Deadlines for the phases of the new rollout. */
   phaseLimits?: PhaseLimits;
   log: Logger;
@@ -560,6 +568,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
   const random = options.random ?? Math.random;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   let newRolloutSeen = false;
+  let slowStartWarned = false;
   let backSinceMs: number | undefined;
   let outage: Outage | undefined;
   let lastLogMs = clock.now();
@@ -637,12 +646,27 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       backOnPreviousMs: backSinceMs === undefined ? 0 : now - backSinceMs,
       rolloutStartGraceMs: options.rolloutStartGraceMs,
       ...(options.metadataOnly ? { metadataOnly: options.metadataOnly } : {}),
+      ...(options.rolloutExpected ? { rolloutExpected: true } : {}),
     });
     if (verdict.ours !== undefined && tracker.ours === undefined) {
       tracker.ours = verdict.ours;
       log.debug(`Our rollout is configuration ${verdict.ours}.`);
     }
     newRolloutSeen ||= verdict.newRollout;
+    if (
+      options.rolloutExpected &&
+      !verdict.done &&
+      verdict.of === 'previous' &&
+      tracker.ours === undefined &&
+      !slowStartWarned &&
+      now - options.updateSentMs >= options.rolloutStartGraceMs
+    ) {
+      slowStartWarned = true;
+      log.warning(
+        `No new rollout seen yet, ${formatDuration(now - options.updateSentMs)} after an update that changed the configuration: still waiting for it, up to "timeout". Northflank may be slow to start it, or the API is serving stale reads; if it never shows, check the deployment in Northflank.`,
+        { title: 'New rollout not seen yet' },
+      );
+    }
     const backOnPrevious = verdict.of === 'previous' && verdict.ours !== undefined;
     if (backOnPrevious && backSinceMs === undefined) {
       backSinceMs = now;
