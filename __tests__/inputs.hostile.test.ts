@@ -131,6 +131,20 @@ describe('wait: false', () => {
       expect.stringMatching(/"smoke-test" is ignored with "wait: false"/),
     ]);
   });
+
+  it('warns that revert-on-failure and the deadlines per phase are ignored', () => {
+    const settings = parse({
+      wait: 'false',
+      'revert-on-failure': 'true',
+      'provisioning-timeout': '10m',
+      'starting-timeout': '20m',
+    });
+    expect(settings.warnings).toEqual([
+      expect.stringMatching(/"revert-on-failure" is ignored with "wait: false"/),
+      expect.stringMatching(/"provisioning-timeout" is ignored with "wait: false"/),
+      expect.stringMatching(/"starting-timeout" is ignored with "wait: false"/),
+    ]);
+  });
 });
 
 describe('every input error names the input, the field path, the rule and the value', () => {

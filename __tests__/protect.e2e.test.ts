@@ -145,6 +145,24 @@ describe('a configuration already in place', () => {
     );
   });
 
+  it('says the configuration was in place when the rollout under way then crashes', async () => {
+    const emu = await start();
+    emu.deployment().rollout = {
+      configurationId: 'cfg-0001',
+      startedAtMs: Date.now(),
+      plan: { ...emu.plan, ending: 'crashed' },
+    };
+    const run = await deploy(emu, { 'spec-file': 'spec.yaml' }, { 'spec.yaml': CURRENT_SPEC_YAML });
+
+    expect(run.code).toBe(1);
+    expect(posts(emu)).toEqual([]);
+    expect(run.outputs.outcome).toBe('crashed');
+    expect(run.stdout).toMatch(
+      /::error title=Rollout crashed::This configuration is already in place \(nothing was sent\), and the rollout that was under way ended crashed/,
+    );
+    expect(run.stdout).not.toMatch(/no fields to change were given/);
+  });
+
   it('fails when that configuration is paused', async () => {
     const emu = await start();
     emu.deployment().rollout.plan = { ...emu.plan, ending: 'paused' };
@@ -350,6 +368,9 @@ describe('revert-on-failure', () => {
       spec: { configuration: { name: 'meta-llama/Llama-3.1-8B-Instruct' } },
     });
     expect(run.stdout).toMatch(/Not reverted: spec\.configuration\.revision/);
+    expect(run.stdout).toMatch(
+      /runs them again \(configuration cfg-0003\), except for the settings the update added/,
+    );
     expect(run.summary).toContain('### Not reverted');
   });
 

@@ -155,6 +155,21 @@ export function parseSettings(sources: InputSources): Settings {
         'Input "smoke-test" is ignored with "wait: false": the smoke test runs only after the action has waited for the rollout.',
       );
     }
+    if (settings.revert) {
+      warnings.push(
+        'Input "revert-on-failure" is ignored with "wait: false": the action does not see whether the rollout fails, so it cannot revert it.',
+      );
+    }
+    for (const [name, ms] of [
+      ['provisioning-timeout', settings.phaseLimits.provisioningMs],
+      ['starting-timeout', settings.phaseLimits.startingMs],
+    ] as const) {
+      if (ms !== undefined) {
+        warnings.push(
+          `Input "${name}" is ignored with "wait: false": the deadlines per phase apply while the action waits for the rollout.`,
+        );
+      }
+    }
   }
   return settings;
 }

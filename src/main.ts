@@ -437,6 +437,16 @@ async function waitStep(
     ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
     ...(u.sent && changesConfiguration(u.plan) ? { rolloutExpected: true } : {}),
   });
+  if (unchanged && (waited.outcome === 'crashed' || waited.outcome === 'paused')) {
+    return {
+      ...waited,
+      message: `This configuration is already in place (nothing was sent), and the rollout that was under way ended ${waited.outcome}. ${
+        waited.outcome === 'paused'
+          ? 'Resume the deployment in Northflank.'
+          : 'The crash is in this configuration: fix the spec, or set force: true to send it again and restart the deployment.'
+      }`,
+    };
+  }
   if (unchanged && waited.outcome === 'running') {
     return {
       ...waited,
@@ -586,7 +596,7 @@ async function revertStep(
     notReverted: plan.notReverted,
     outcome: 'reverted',
     title: 'Rollout failed; reverted',
-    message: `${r.failed.message} Reverted: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}. The step fails because the deploy did.${leftOver}`,
+    message: `${r.failed.message} Reverted: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
   };
 }
 

@@ -106,7 +106,7 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   superseded: '⏭️ Superseded: another update replaced this rollout',
   timeout: '⏱️ Timed out waiting for the rollout',
   cancelled: '🛑 Cancelled',
-  reverted: '↩️ The rollout failed; the previous configuration runs again',
+  reverted: '↩️ The rollout failed and was reverted to the previous values',
   'revert-failed': '❌ The rollout failed, and so did the revert',
   error: '❌ Failed',
 };
