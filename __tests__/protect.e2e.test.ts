@@ -427,6 +427,9 @@ describe('revert-on-failure', () => {
     });
     expect(run.outputs.outcome).toBe('cancelled');
     expect(posts(emu)).toHaveLength(1);
+    expect(run.stdout).toMatch(
+      /::error title=Cancelled::Cancelled by SIGINT.*The update had been sent and goes on rolling out in Northflank/,
+    );
   });
 
   it('does not revert when nothing was sent, or when not asked', async () => {

@@ -206,6 +206,32 @@ describe('the bundled action against the emulator', () => {
     );
   });
 
+  it('calls 429s during the wait rate limiting, not an outage, in the log and the timeline', async () => {
+    const emu = await start();
+    const run = await runAction({
+      inputs: baseInputs(emu, { spec: SPEC }),
+      onSpawn: () => {
+        // Once the update is in, the next two reads are refused with 429.
+        const timer = setInterval(() => {
+          if (emu.requests.some((r) => r.method === 'POST')) {
+            clearInterval(timer);
+            emu.faults.push({
+              method: 'GET',
+              kind: 'status',
+              status: 429,
+              headers: { 'x-ratelimit-reset': '1' },
+              times: 2,
+            });
+          }
+        }, 5);
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^::warning::.*the Northflank API is rate limiting this token/m);
+    expect(run.stdout).not.toMatch(/is not answering/);
+    expect(run.summary).toContain('rate limited by the API');
+  });
+
   it('uses the team-scoped paths when team-id is given', async () => {
     const emu = await start();
     const run = await deploy(emu, { spec: SPEC, 'team-id': DEMO_DEPLOYMENT.teamId });

@@ -146,7 +146,7 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
       }
     }
   } catch (error) {
-    result = failure(error, tracker);
+    result = failure(error, tracker, state);
   } finally {
     await state.client?.close();
   }
@@ -689,14 +689,23 @@ async function smoke(
 
 type FailureResult = Result & { outcome: 'error' | 'cancelled' | 'timeout'; title: string };
 
-function failure(error: unknown, tracker: RolloutTracker): FailureResult {
+function failure(error: unknown, tracker: RolloutTracker, state: RunState): FailureResult {
   const last = tracker.last;
   if (error instanceof CancelledError) {
     const status = last ? ` The last status seen was "${last.status}".` : '';
+    // A cancel stops only the action: say what goes on in Northflank without it.
+    const after =
+      state.sent === undefined
+        ? state.plan
+          ? ' No update had been sent.'
+          : ''
+        : tracker.reverting
+          ? ' The update had failed and a revert to the previous values had been sent: it goes on in Northflank; check there that it runs.'
+          : ' The update had been sent and goes on rolling out in Northflank; the action only stopped following it.';
     return {
       outcome: 'cancelled',
       title: 'Cancelled',
-      message: `${error.message}${status}`,
+      message: `${error.message}${status}${after}`,
       deployment: last,
     };
   }

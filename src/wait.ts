@@ -70,6 +70,9 @@ export interface TimelineEntry {
 /** The timeline's text for a time the API did not answer. */
 export const OUTAGE_LABEL = 'no answer from the API';
 
+/** The timeline's text for a time the API refused reads with 429. */
+export const RATE_LIMITED_LABEL = 'rate limited by the API';
+
 /** Which rollout a reading shows, relative to the update. */
 export type RolloutOf = 'ours' | 'previous' | 'foreign';
 
@@ -114,13 +117,13 @@ export class RolloutTracker {
     return current;
   }
 
-  /** Records that the API stopped answering at `nowMs` (once per outage). */
-  outageStarted(nowMs: number): void {
+  /** Records that the API stopped answering (or rate limits) at `nowMs` (once per outage). */
+  outageStarted(nowMs: number, label: string = OUTAGE_LABEL): void {
     const current = this.timeline.at(-1);
     if (current?.outage) return;
     if (current) current.endMs = nowMs;
     this.timeline.push({
-      status: OUTAGE_LABEL,
+      status: label,
       previousRollout: false,
       outage: true,
       startMs: nowMs,
@@ -356,6 +359,8 @@ export function judge(j: Judgement): Verdict {
 export interface TransientFailure {
   reason: string;
   retryAfterMs?: number;
+  /** A 429: the API answers, but refuses this token more requests for now. */
+  rateLimited?: boolean;
 }
 
 /** Whether a failed read is transient (connection errors, timeouts, 408, 429, 5xx). Pure. */
@@ -368,6 +373,7 @@ export function transientFailure(error: unknown): TransientFailure | undefined {
     return {
       reason: `HTTP ${error.status}`,
       ...(error.info.retryAfterMs === undefined ? {} : { retryAfterMs: error.info.retryAfterMs }),
+      ...(error.status === 429 ? { rateLimited: true } : {}),
     };
   }
   return undefined;
@@ -618,9 +624,9 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
         remainingMs - LAST_LOOK_MARGIN_MS,
       );
       if (outage.failures === 1) {
-        tracker.outageStarted(now);
+        tracker.outageStarted(now, transient.rateLimited ? RATE_LIMITED_LABEL : OUTAGE_LABEL);
         log.warning(
-          `Reading the deployment failed (${transient.reason}): the Northflank API is not answering.${options.before === undefined ? '' : ' The update was already accepted and the rollout goes on.'} The action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`,
+          `Reading the deployment failed (${transient.reason}): ${transient.rateLimited ? 'the Northflank API is rate limiting this token (its requests for the hour are used up; other tools using the token share them)' : 'the Northflank API is not answering'}.${options.before === undefined ? '' : ' The update was already accepted and the rollout goes on.'} The action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`,
         );
       } else {
         log.debug(
