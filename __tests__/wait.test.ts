@@ -443,7 +443,7 @@ describe('outages', () => {
       transientFailure(
         new NorthflankApiError({ method: 'GET', path: '/', status: 429, retryAfterMs: 7000 }),
       ),
-    ).toEqual({ reason: 'HTTP 429', retryAfterMs: 7000 });
+    ).toEqual({ reason: 'HTTP 429', retryAfterMs: 7000, rateLimited: true });
     for (const status of [400, 401, 403, 404, 409]) {
       expect(
         transientFailure(new NorthflankApiError({ method: 'GET', path: '/', status })),
