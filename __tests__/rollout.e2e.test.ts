@@ -5,6 +5,7 @@ import {
   type Emulator,
   type EmulatorOptions,
   emulatorInputs,
+  toApi,
 } from '../emulator/server.js';
 import { ACTION_VERSION } from '../src/version.js';
 import { commandNames, leaks, runAction, type ActionRun } from './helpers/action.js';
@@ -113,6 +114,51 @@ describe('the bundled action against the emulator', () => {
     expect(staleReads.length).toBeGreaterThanOrEqual(2);
     expect(run.stdout).toMatch(/Status: running \(previous rollout\)/);
     expect(run.stdout).toMatch(/Status: running after \S+ starting/);
+  });
+
+  it('does not take the pre-update configuration for ours when the read before the update was staler still', async () => {
+    const emu = await start({ staleReadMs: 1500, plan: { ...FAST_PLAN, provisioningMs: 1000 } });
+    // The read before the update comes from a replica two configurations behind.
+    const older = toApi(emu.deployment(), Date.now());
+    older.deploymentConfiguration = {
+      id: 'cfg-0000',
+      createdAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+    };
+    emu.faults.push({
+      method: 'GET',
+      kind: 'raw',
+      contentType: 'application/json',
+      body: JSON.stringify({ data: older }),
+    });
+    const run = await deploy(emu, { spec: SPEC });
+
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({
+      outcome: 'running',
+      'deployment-configuration-id': 'cfg-0002',
+    });
+  });
+
+  it('ends a description-only update as `updated` even after such a stale read', async () => {
+    const emu = await start({ staleReadMs: 1500 });
+    const older = toApi(emu.deployment(), Date.now());
+    older.deploymentConfiguration = {
+      id: 'cfg-0000',
+      createdAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+    };
+    emu.faults.push({
+      method: 'GET',
+      kind: 'raw',
+      contentType: 'application/json',
+      body: JSON.stringify({ data: older }),
+    });
+    const run = await deploy(emu, { description: 'Deployed from abc123' });
+
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({
+      outcome: 'updated',
+      'deployment-configuration-id': 'cfg-0001',
+    });
   });
 
   it('fails at once on a crash, with the status in the outputs', async () => {

@@ -8,6 +8,7 @@ import {
   transientFailure,
   judge,
   nextPollDelayMs,
+  predatesUpdate,
   RolloutTracker,
   waitForRollout,
   type WaitOptions,
@@ -715,5 +716,48 @@ describe('waitForRollout with phase deadlines', () => {
       options(clock, read, { before, phaseLimits: { provisioningMs: 60_000 } }),
     );
     expect(result.outcome).toBe('running');
+  });
+});
+
+describe('predatesUpdate', () => {
+  const at = (id: string, createdAt: string): Deployment => ({
+    ...deployment('running', id),
+    deploymentConfiguration: { id, createdAt },
+  });
+  const sentMs = Date.parse('2026-11-23T12:00:00Z');
+
+  it('takes a configuration no newer than the one read before the update as older than the update', () => {
+    const before = at('cfg-1', '2026-11-22T00:00:00Z');
+    expect(predatesUpdate({ before, current: at('cfg-0', '2026-11-21T00:00:00Z') })).toBe(true);
+    expect(
+      predatesUpdate({
+        before,
+        current: at('cfg-2', '2026-11-23T12:00:01Z'),
+        updateSentMs: sentMs,
+      }),
+    ).toBe(false);
+  });
+
+  it('takes one created well before the update was sent as older, allowing for clock skew', () => {
+    const before = at('cfg-0', '2026-11-20T00:00:00Z');
+    expect(
+      predatesUpdate({
+        before,
+        current: at('cfg-1', '2026-11-22T00:00:00Z'),
+        updateSentMs: sentMs,
+      }),
+    ).toBe(true);
+    // Two minutes "before" the update on the runner's clock: within the skew allowed.
+    expect(
+      predatesUpdate({
+        before,
+        current: at('cfg-2', '2026-11-23T11:58:00Z'),
+        updateSentMs: sentMs,
+      }),
+    ).toBe(false);
+  });
+
+  it('knows nothing without creation times', () => {
+    expect(predatesUpdate({ before: OLD, current: deployment('running', 'cfg-2') })).toBe(false);
   });
 });

@@ -173,6 +173,8 @@ export interface Judgement {
   /** Whether a reading since the update already belonged to the new rollout. */
   newRolloutSeen: boolean;
   sinceUpdateMs: number;
+  /** Clock time at which the update was sent (wall-clock milliseconds in the action). */
+  updateSentMs?: number;
   /**
    * How long the readings have shown the pre-update configuration again, without a break, after
    * ours was seen (0 when the previous reading did not).
@@ -218,6 +220,8 @@ export function classify(j: Judgement): { of: RolloutOf; ours: string | undefine
   const currentId = configurationId(current);
   if (beforeId !== undefined && currentId !== undefined) {
     if (currentId !== beforeId) {
+      // A replica behind the one read before the update shows an even older configuration.
+      if (predatesUpdate(j)) return { of: 'previous', ours: j.ours };
       if (j.ours === undefined || j.ours === currentId) return { of: 'ours', ours: currentId };
       return { of: 'foreign', ours: j.ours };
     }
@@ -229,6 +233,21 @@ export function classify(j: Judgement): { of: RolloutOf; ours: string | undefine
   // status, and a rollout under way after we changed it is ours.
   if (j.newRolloutSeen || startedRolling(before, current)) return { of: 'ours', ours: j.ours };
   return { of: 'previous', ours: j.ours };
+}
+
+/** Configurations created this long before the update cannot be its own, whatever the clocks say. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Whether the reading's configuration was created before the update: no later than the one read
+ * before it (both times are Northflank's), or well before the update was sent (the runner's clock).
+ */
+export function predatesUpdate(j: Pick<Judgement, 'before' | 'current' | 'updateSentMs'>): boolean {
+  const created = Date.parse(j.current.deploymentConfiguration?.createdAt ?? '');
+  if (Number.isNaN(created)) return false;
+  const beforeCreated = Date.parse(j.before?.deploymentConfiguration?.createdAt ?? '');
+  if (!Number.isNaN(beforeCreated) && created <= beforeCreated) return true;
+  return j.updateSentMs !== undefined && created < j.updateSentMs - CLOCK_SKEW_MS;
 }
 
 /** Judges a reading after a metadata-only update that still shows the configuration from before it. */
@@ -284,7 +303,7 @@ export function judge(j: Judgement): Verdict {
     j.before &&
     j.ours === undefined &&
     !j.newRolloutSeen &&
-    !isDifferentRollout(j.before, j.current)
+    (!isDifferentRollout(j.before, j.current) || predatesUpdate(j))
   ) {
     return judgeMetadata(j, j.metadataOnly);
   }
@@ -649,6 +668,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       ours: tracker.ours,
       newRolloutSeen,
       sinceUpdateMs: now - options.updateSentMs,
+      updateSentMs: options.updateSentMs,
       backOnPreviousMs: backSinceMs === undefined ? 0 : now - backSinceMs,
       rolloutStartGraceMs: options.rolloutStartGraceMs,
       ...(options.metadataOnly ? { metadataOnly: options.metadataOnly } : {}),
