@@ -372,6 +372,11 @@ describe('revert-on-failure', () => {
       /runs them again \(configuration cfg-0003\), except for the settings the update added/,
     );
     expect(run.summary).toContain('### Not reverted');
+    // The message keeps its advice at the end, however long it is.
+    expect(run.summary).toMatch(
+      /^> .*set them in your spec&#41;\. The update carried: .*→ "v2"\.$/m,
+    );
+    expect(run.summary).not.toMatch(/characters cut/);
   });
 
   it("does not revert after superseded: the newer rollout is someone else's", async () => {

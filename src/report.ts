@@ -77,13 +77,15 @@ export function setOutputs(sink: OutputSink, report: RunReport): void {
  * breaks, no workflow commands from API text. Markdown punctuation becomes numeric character
  * references, which GitHub shows as the characters but never parses as syntax.
  */
-export function escapeCell(text: string): string {
-  return neutralise(text, 500)
+export function escapeCell(text: string, maxChars = 500): string {
+  return neutralise(text, maxChars)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/[|`[\]()!*_~\\#]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+const MAX_SUMMARY_MESSAGE_CHARS = 3000;
 
 /** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
 function code(text: string): string {
@@ -123,7 +125,8 @@ export function summaryMarkdown(report: RunReport): string {
     '',
   );
   if (!SUCCESSFUL_OUTCOMES.has(report.outcome) || report.outcome === 'no-rollout') {
-    lines.push(`> ${escapeCell(report.message)}`, '');
+    // The message ends with what to do: long enough to keep it (a revert's message is long).
+    lines.push(`> ${escapeCell(report.message, MAX_SUMMARY_MESSAGE_CHARS)}`, '');
   }
   const url = d ? publicUrl(d) : '';
   const rows: [string, string][] = [
