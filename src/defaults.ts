@@ -2,7 +2,22 @@ import * as core from '@actions/core';
 import { systemClock } from './clock.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from './files.js';
 import { createLogger } from './log.js';
-import type { RunDeps } from './main.js';
+import type { Clock } from './clock.js';
+import type { InputSources } from './inputs.js';
+import type { Logger } from './log.js';
+import type { OutputSink, SummarySink } from './report.js';
+
+/** Everything `run` touches outside itself, so tests can drive it without module mocks. */
+export interface RunDeps {
+  inputs: InputSources;
+  clock: Clock;
+  random: () => number;
+  /** Aborts when the workflow is cancelled. */
+  signal: AbortSignal;
+  log: Logger;
+  outputs: OutputSink;
+  summary: SummarySink;
+}
 
 /** The real world for `run()`: @actions/core, the system clock, this process's environment. */
 export function defaultDeps(signal: AbortSignal = new AbortController().signal): RunDeps {

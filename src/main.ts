@@ -1,6 +1,8 @@
 import { NorthflankClient, createDispatcher } from './client.js';
 import type { Clock } from './clock.js';
-import { defaultDeps } from './defaults.js';
+import { defaultDeps, type RunDeps } from './defaults.js';
+
+export type { RunDeps } from './defaults.js';
 import { formatDuration } from './duration.js';
 import {
   CancelledError,
@@ -14,7 +16,7 @@ import {
   type GitHubDeployment,
   type GitHubDeploymentState,
 } from './github-deployment.js';
-import type { InputSources, Settings, SmokeSettings } from './inputs.js';
+import type { Settings, SmokeSettings } from './inputs.js';
 import { parseSettings } from './inputs.js';
 import type { Logger } from './log.js';
 import {
@@ -25,13 +27,7 @@ import {
   type FieldChange,
   type UpdatePlan,
 } from './plan.js';
-import {
-  setOutputs,
-  summaryMarkdown,
-  type OutputSink,
-  type RunReport,
-  type SummarySink,
-} from './report.js';
+import { setOutputs, summaryMarkdown, type RunReport } from './report.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, publicUrl } from './rollout.js';
 import type { Deployment, UpdateBody } from './schema.js';
@@ -49,18 +45,6 @@ import {
   type WaitOptions,
   type WaitResult,
 } from './wait.js';
-
-/** Everything `run` touches outside itself, so tests can drive it without module mocks. */
-export interface RunDeps {
-  inputs: InputSources;
-  clock: Clock;
-  random: () => number;
-  /** Aborts when the workflow is cancelled. */
-  signal: AbortSignal;
-  log: Logger;
-  outputs: OutputSink;
-  summary: SummarySink;
-}
 
 type Result = WaitResult & {
   title?: string;
