@@ -45,6 +45,21 @@ async function deploy(emu: Emulator, extra: Record<string, string> = {}): Promis
   return run;
 }
 
+/** The read before the update comes from a replica two configurations behind. */
+function answerFirstReadFromAStalerReplica(emu: Emulator): void {
+  const older = toApi(emu.deployment(), Date.now());
+  older.deploymentConfiguration = {
+    id: 'cfg-0000',
+    createdAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+  };
+  emu.faults.push({
+    method: 'GET',
+    kind: 'raw',
+    contentType: 'application/json',
+    body: JSON.stringify({ data: older }),
+  });
+}
+
 const methods = (emu: Emulator): string[] => emu.requests.map((r) => r.method);
 
 describe('the bundled action against the emulator', () => {
@@ -118,18 +133,7 @@ describe('the bundled action against the emulator', () => {
 
   it('does not take the pre-update configuration for ours when the read before the update was staler still', async () => {
     const emu = await start({ staleReadMs: 1500, plan: { ...FAST_PLAN, provisioningMs: 1000 } });
-    // The read before the update comes from a replica two configurations behind.
-    const older = toApi(emu.deployment(), Date.now());
-    older.deploymentConfiguration = {
-      id: 'cfg-0000',
-      createdAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
-    };
-    emu.faults.push({
-      method: 'GET',
-      kind: 'raw',
-      contentType: 'application/json',
-      body: JSON.stringify({ data: older }),
-    });
+    answerFirstReadFromAStalerReplica(emu);
     const run = await deploy(emu, { spec: SPEC });
 
     expect(run.code).toBe(0);
@@ -141,17 +145,7 @@ describe('the bundled action against the emulator', () => {
 
   it('ends a description-only update as `updated` even after such a stale read', async () => {
     const emu = await start({ staleReadMs: 1500 });
-    const older = toApi(emu.deployment(), Date.now());
-    older.deploymentConfiguration = {
-      id: 'cfg-0000',
-      createdAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
-    };
-    emu.faults.push({
-      method: 'GET',
-      kind: 'raw',
-      contentType: 'application/json',
-      body: JSON.stringify({ data: older }),
-    });
+    answerFirstReadFromAStalerReplica(emu);
     const run = await deploy(emu, { description: 'Deployed from abc123' });
 
     expect(run.code).toBe(0);
