@@ -1,16 +1,16 @@
 import * as path from 'node:path';
 import { LineCounter, parseDocument, visit } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 import type { PhaseLimits } from './phases.js';
 import { FileRefusal, MAX_INPUT_BYTES, isInside } from './files.js';
 import {
-  DescriptionSchema,
-  NameSchema,
-  PortSchema,
-  SpecSchema,
-  TagSchema,
+  descriptionSchema,
+  nameSchema,
+  portSchema,
+  specSchema,
+  tagSchema,
   type UpdateBody,
 } from './schema.js';
 
@@ -346,7 +346,7 @@ function describeValue(value: unknown, code: string): string {
 }
 
 /** Validates `value` against `schema`, turning zod's issues into one InputError for `name`. */
-function validate<S extends z.ZodType>(
+function validate<S extends z.ZodMiniType>(
   name: string,
   schema: S,
   value: unknown,
@@ -443,16 +443,16 @@ export function parseUpdateBody(sources: InputSources): UpdateBody {
   const body: UpdateBody = {};
 
   const name = input('name');
-  if (name !== '') body.name = validate('name', NameSchema, name);
+  if (name !== '') body.name = validate('name', nameSchema(), name);
 
   // Descriptions may span lines; only surrounding white space is dropped.
   const description = input('description');
   if (description !== '')
-    body.description = validate('description', DescriptionSchema, description);
+    body.description = validate('description', descriptionSchema(), description);
 
   const tags = input('tags');
   if (tags !== '') {
-    body.tags = parseList('tags', tags).map((tag, i) => validate('tags', TagSchema, tag, [i]));
+    body.tags = parseList('tags', tags).map((tag, i) => validate('tags', tagSchema(), tag, [i]));
   }
 
   const ports = input('ports');
@@ -464,7 +464,7 @@ export function parseUpdateBody(sources: InputSources): UpdateBody {
         'must be a list of ports, e.g. [{"name": "http", "internalPort": 8000, "protocol": "HTTP"}]',
       );
     }
-    body.ports = parsed.map((port: unknown, i) => validate('ports', PortSchema, port, [i]));
+    body.ports = parsed.map((port: unknown, i) => validate('ports', portSchema(), port, [i]));
     const seen = new Set<string>();
     body.ports.forEach((port, i) => {
       if (seen.has(port.name))
@@ -502,7 +502,7 @@ function validateSpec(name: string, value: unknown): NonNullable<UpdateBody['spe
       'must be an object such as {"configuration": {"name": "deepseek-ai/DeepSeek-V3"}}',
     );
   }
-  return validate(name, SpecSchema, value);
+  return validate(name, specSchema(), value);
 }
 
 function readSpecFile(sources: InputSources, file: string): string {
