@@ -9,9 +9,9 @@ import type {
   GetLlmmodeldeploymentResult,
   UpdateLlmmodeldeploymentData,
 } from '@northflank/js-client';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { startEmulator, toApi } from '../emulator/server.js';
-import { DeploymentSchema, UpdateBodySchema, type UpdateBody } from '../src/schema.js';
+import { deploymentSchema, updateBodySchema, type UpdateBody } from '../src/schema.js';
 import { ACTION_VERSION } from '../src/version.js';
 
 type Extends<A, B> = [A] extends [B] ? true : false;
@@ -26,17 +26,19 @@ export type ContractChecks = [
   Assert<
     Extends<
       NonNullable<UpdateLlmmodeldeploymentData['ports']>,
-      NonNullable<z.input<typeof UpdateBodySchema>['ports']>
+      NonNullable<z.input<ReturnType<typeof updateBodySchema>>['ports']>
     >
   >,
   Assert<
     Extends<
       NonNullable<NonNullable<UpdateLlmmodeldeploymentData['spec']>['configuration']>,
-      NonNullable<NonNullable<z.input<typeof UpdateBodySchema>['spec']>['configuration']>
+      NonNullable<
+        NonNullable<z.input<ReturnType<typeof updateBodySchema>>['spec']>['configuration']
+      >
     >
   >,
   // Every deployment Northflank's client can return, the action's schema accepts.
-  Assert<Extends<GetLlmmodeldeploymentResult, z.input<typeof DeploymentSchema>>>,
+  Assert<Extends<GetLlmmodeldeploymentResult, z.input<ReturnType<typeof deploymentSchema>>>>,
   // The emulator answers in Northflank's published shape.
   Assert<Extends<ReturnType<typeof toApi>, GetLlmmodeldeploymentResult>>,
 ];
@@ -52,7 +54,7 @@ describe('contract', () => {
         },
       );
       const body = (await res.json()) as { data: unknown };
-      const parsed = DeploymentSchema.parse(body.data);
+      const parsed = deploymentSchema().parse(body.data);
       expect(parsed).toMatchObject({
         id: 'llama-chat',
         status: 'running',
@@ -75,7 +77,7 @@ describe('contract', () => {
         },
       },
     };
-    expect(UpdateBodySchema.parse(example)).toEqual(example);
+    expect(updateBodySchema().parse(example)).toEqual(example);
   });
 
   it('the User-Agent version is the package version', () => {

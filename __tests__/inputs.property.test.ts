@@ -6,8 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { startEmulator, type Emulator, emulatorInputs } from '../emulator/server.js';
 import { InputError } from '../src/errors.js';
-import { parseSettings, type InputSources } from '../src/inputs.js';
+import { loadYaml, parseSettings, type InputSources } from '../src/inputs.js';
 import { actionYml, runAction } from './helpers/action.js';
+
+// parseSettings parses YAML inputs once the parser is loaded (the action's readSettings loads it
+// on first need; __tests__/lazy.e2e.test.ts checks that).
+await loadYaml();
 
 const INPUT_NAMES = Object.keys(actionYml().inputs);
 

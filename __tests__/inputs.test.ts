@@ -1,7 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatDuration, parseDuration } from '../src/duration.js';
 import { InputError } from '../src/errors.js';
-import { parseSettings, type InputSources } from '../src/inputs.js';
+import { loadYaml, parseSettings, type InputSources } from '../src/inputs.js';
+
+// parseSettings parses YAML inputs once the parser is loaded (the action's readSettings loads it
+// on first need; __tests__/lazy.e2e.test.ts checks that).
+await loadYaml();
 
 const TOKEN = 'nf-test-token-123';
 
@@ -174,6 +178,44 @@ describe('parseSettings', () => {
     for (const url of ['http://127.0.0.1:8080', 'http://localhost:1', 'http://[::1]:9']) {
       expect(parseSettings(sources({ ...REQUIRED, 'api-url': url })).apiUrl.protocol).toBe('http:');
     }
+  });
+});
+
+// JSON is parsed without the YAML parser (loaded only when needed): these hold whichever parses.
+describe('JSON and YAML inputs', () => {
+  it('refuses a key given twice in JSON, with its line and column', () => {
+    const error = parseError({
+      spec: '{"configuration": {"revision": "a",\n "revision": "b"}}',
+    });
+    expect(error.input).toBe('spec');
+    expect(error.message).toMatch(/not valid JSON or YAML at line 2, column \d+: .*unique/i);
+  });
+
+  it('is not misled by colons, quotes and backslashes inside JSON strings', () => {
+    const settings = parseSettings(
+      sources({
+        ...REQUIRED,
+        spec: '{"configuration": {"revision": "a:\\"b\\":c\\\\", "name": "x/y:z"}}',
+      }),
+    );
+    expect(settings.update.spec).toEqual({
+      configuration: { revision: 'a:"b":c\\', name: 'x/y:z' },
+    });
+  });
+
+  it('gives the same body for a spec in JSON and in YAML', () => {
+    const json = parseSettings(
+      sources({ ...REQUIRED, spec: '{"configuration": {"name": "org/model", "revision": "r1"}}' }),
+    );
+    const yamlSpec = parseSettings(
+      sources({ ...REQUIRED, spec: 'configuration:\n  name: org/model\n  revision: r1\n' }),
+    );
+    expect(yamlSpec.update).toEqual(json.update);
+  });
+
+  it('parses deeply nested JSON into the schema error, not a crash', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    expect(parseError({ ports: `[${deep}]` }).message).toMatch(/at \[0\]/);
   });
 });
 

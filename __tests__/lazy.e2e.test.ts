@@ -15,9 +15,13 @@ afterEach(async () => {
 });
 
 const DIST = path.join(ROOT, 'dist');
-const octokitChunk = readdirSync(DIST).find(
-  (f) => f.endsWith('.js') && /class Octokit\b/.test(readFileSync(path.join(DIST, f), 'utf8')),
-);
+const chunkWith = (pattern: RegExp): string | undefined =>
+  readdirSync(DIST).find(
+    (f) => f.endsWith('.js') && pattern.test(readFileSync(path.join(DIST, f), 'utf8')),
+  );
+const octokitChunk = chunkWith(/class Octokit\b/);
+// The yaml library's own error for a repeated key; no other code in dist/ has this text.
+const yamlChunk = chunkWith(/Map keys must be unique/);
 
 /** Runs the bundle and returns the files it loaded (dist/ is CommonJS: require.cache lists them). */
 async function loadedFiles(
@@ -74,6 +78,32 @@ describe('the start-up path', () => {
     expect(loaded).toContain(octokitChunk);
   });
 
-  // yaml is still loaded at start-up: src/inputs.ts imports it eagerly. The change that loads it
-  // only for a YAML input adds its assertion here.
+  it('does not load the YAML parser for JSON inputs', async () => {
+    expect(yamlChunk).toBeDefined();
+    expect(yamlChunk).not.toBe('index.js');
+    const emu = await startEmulator({
+      plan: { pendingMs: 100, provisioningMs: 100, startingMs: 100 },
+    });
+    cleanups.push(() => emu.close());
+    const loaded = await loadedFiles(emu, {
+      spec: '{"configuration": {"revision": "x"}}',
+      ports: '[{"name": "http", "internalPort": 8000, "protocol": "HTTP"}]',
+      tags: 'llm, production',
+    });
+    expect(loaded).toContain('index.js');
+    expect(loaded).not.toContain(yamlChunk);
+  });
+
+  it.each([
+    ['spec', { spec: 'configuration:\n  revision: x\n' }],
+    ['ports', { ports: '- name: http\n  internalPort: 8000\n  protocol: HTTP\n' }],
+    ['tags as a YAML list', { tags: '[llm, production]' }],
+  ])('loads the YAML parser for YAML in %s', async (_what, inputs) => {
+    const emu = await startEmulator({
+      plan: { pendingMs: 100, provisioningMs: 100, startingMs: 100 },
+    });
+    cleanups.push(() => emu.close());
+    const loaded = await loadedFiles(emu, inputs);
+    expect(loaded).toContain(yamlChunk);
+  });
 });

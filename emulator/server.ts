@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { GetLlmmodeldeploymentResult } from '@northflank/js-client';
-import { UpdateBodySchema, type UpdateBody } from '../src/schema.js';
+import { updateBodySchema, type UpdateBody } from '../src/schema.js';
 import { DEFAULT_PLAN, statusAt, type Rollout, type RolloutPlan } from './model.js';
 
 export const EMULATOR_TOKEN = 'nf-emulator-token';
@@ -358,7 +358,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   function update(d: StoredDeployment, body: unknown): { status: number; body: unknown } {
-    const parsed = UpdateBodySchema.safeParse(body);
+    const parsed = updateBodySchema().safeParse(body);
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({
         path: i.path.join('.'),

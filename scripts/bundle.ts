@@ -7,6 +7,7 @@
 import ncc from '@vercel/ncc';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { toAscii } from './ascii.js';
 import { ROOT } from './local-runner.js';
 
 const DIST = path.join(ROOT, 'dist');
@@ -29,11 +30,25 @@ for (const name of readdirSync(DIST)) {
   if (name !== 'licenses.txt') rmSync(path.join(DIST, name), { recursive: true });
 }
 mkdirSync(DIST, { recursive: true });
-writeFileSync(path.join(DIST, 'index.js'), code);
-if (map) writeFileSync(path.join(DIST, 'index.js.map'), map);
-for (const [name, asset] of Object.entries(assets)) {
+const files = new Map<string, string | Uint8Array>([['index.js', code]]);
+if (map) files.set('index.js.map', map);
+for (const [name, asset] of Object.entries(assets)) files.set(name, asset.source);
+const text = (name: string): string | undefined => {
+  const content = files.get(name);
+  return content === undefined ? undefined : Buffer.from(content).toString('utf8');
+};
+// ASCII-only: see scripts/ascii.ts (each chunk's map moves with it).
+for (const name of files.keys()) {
+  if (!name.endsWith('.js')) continue;
+  const mapText = text(`${name}.map`);
+  const payload = mapText ? (JSON.parse(mapText) as { mappings: string }) : undefined;
+  const ascii = toAscii(text(name) ?? '', payload?.mappings ?? '');
+  files.set(name, ascii.code);
+  if (payload) files.set(`${name}.map`, JSON.stringify({ ...payload, mappings: ascii.mappings }));
+}
+for (const [name, content] of files) {
   mkdirSync(path.dirname(path.join(DIST, name)), { recursive: true });
-  writeFileSync(path.join(DIST, name), asset.source);
+  writeFileSync(path.join(DIST, name), content);
 }
 // The repository's package.json says "type": "module"; this one makes Node read dist/ as CommonJS.
 writeFileSync(

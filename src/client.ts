@@ -30,8 +30,8 @@ import {
 } from './retry.js';
 import { RequestBudget } from './budget.js';
 import {
-  ApiErrorBodySchema,
-  GetDeploymentResponseSchema,
+  apiErrorBodySchema,
+  getDeploymentResponseSchema,
   type Deployment,
   type UpdateBody,
 } from './schema.js';
@@ -368,7 +368,7 @@ export class NorthflankClient {
         `Northflank API GET ${this.path} answered with a body that is not JSON: "${neutralise(text.trim(), 200)}". Check api-url: it should point at the Northflank API, not a web page or proxy`,
       );
     }
-    const parsed = GetDeploymentResponseSchema.safeParse(json);
+    const parsed = getDeploymentResponseSchema().safeParse(json);
     if (!parsed.success) {
       const issues = parsed.error.issues
         .slice(0, 3)
@@ -389,7 +389,7 @@ export class NorthflankClient {
     const info: ApiErrorInfo = { method, path: this.path, status };
     const header = result.headers['x-request-id'];
     if (typeof header === 'string') info.requestId = neutralise(header, 100);
-    const body = ApiErrorBodySchema.safeParse(parseJsonOrUndefined(result.text));
+    const body = apiErrorBodySchema().safeParse(parseJsonOrUndefined(result.text));
     if (body.success) {
       const { message, id, details } = body.data.error;
       if (typeof message === 'string' && message) info.apiMessage = neutralise(message, 1000);

@@ -1,16 +1,16 @@
 import * as path from 'node:path';
-import { LineCounter, parseDocument, visit } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import type * as Yaml from 'yaml';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 import type { PhaseLimits } from './phases.js';
 import { FileRefusal, MAX_INPUT_BYTES, isInside } from './files.js';
 import {
-  DescriptionSchema,
-  NameSchema,
-  PortSchema,
-  SpecSchema,
-  TagSchema,
+  descriptionSchema,
+  nameSchema,
+  portSchema,
+  specSchema,
+  tagSchema,
   type UpdateBody,
 } from './schema.js';
 
@@ -72,7 +72,36 @@ export interface InputSources {
   workspace: string;
 }
 
-/** Reads and validates every input; throws InputError naming the input and the rule. */
+// yaml costs ~15 ms of start-up, and most runs give no YAML (JSON parses without it): it is
+// loaded on first need, by readSettings.
+let yaml: typeof Yaml | undefined;
+
+/** Loads the YAML parser, once; parseSettings needs it for inputs that are not plain JSON. */
+export async function loadYaml(): Promise<void> {
+  yaml ??= await import('yaml');
+}
+
+/** Thrown by parseSettings when an input is YAML and the parser is not loaded yet. */
+class YamlNeeded extends Error {}
+
+/**
+ * parseSettings, loading the YAML parser first if an input turns out to need it. Parsing is
+ * pure but for reading `spec-file`, so running it again once the parser is there is safe.
+ */
+export async function readSettings(sources: InputSources): Promise<Settings> {
+  try {
+    return parseSettings(sources);
+  } catch (error) {
+    if (!(error instanceof YamlNeeded)) throw error;
+    await loadYaml();
+    return parseSettings(sources);
+  }
+}
+
+/**
+ * Reads and validates every input; throws InputError naming the input and the rule. An input
+ * in YAML (not JSON) needs loadYaml() first; readSettings does that.
+ */
 export function parseSettings(sources: InputSources): Settings {
   const apiToken = sources.getInput('api-token').trim();
   if (apiToken !== '') sources.setSecret(apiToken);
@@ -361,7 +390,7 @@ function describeValue(value: unknown, code: string): string {
 }
 
 /** Validates `value` against `schema`, turning zod's issues into one InputError for `name`. */
-function validate<S extends z.ZodType>(
+function validate<S extends z.ZodMiniType>(
   name: string,
   schema: S,
   value: unknown,
@@ -385,6 +414,10 @@ function parseStructured(name: string, text: string): unknown {
   if (bytes > MAX_INPUT_BYTES) {
     throw new InputError(name, `is ${bytes} bytes; the limit is ${MAX_INPUT_BYTES} bytes (1 MiB)`);
   }
+  const json = parseJson(text);
+  if (json.ok) return json.value;
+  if (!yaml) throw new YamlNeeded();
+  const { LineCounter, parseDocument } = yaml;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   const [first] = doc.errors;
@@ -401,7 +434,7 @@ function parseStructured(name: string, text: string): unknown {
   } catch (error) {
     // The yaml library refuses alias bombs (and other unresolvable documents) only here.
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const { line, col } = lineCounter.linePos(firstAliasOffset(doc) ?? 0);
+    const { line, col } = lineCounter.linePos(firstAliasOffset(yaml, doc) ?? 0);
     throw new InputError(
       name,
       `cannot be used as JSON or YAML at line ${line}, column ${col}: ${reason ?? 'unknown error'}`,
@@ -409,8 +442,54 @@ function parseStructured(name: string, text: string): unknown {
   }
 }
 
+/**
+ * `text` parsed as JSON, when it is JSON with no repeated key. JSON.parse keeps the last of
+ * repeated keys silently; such text goes to the YAML parser, which names the key and its line.
+ */
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false };
+  }
+  return memberCount(text) === keyCount(value) ? { ok: true, value } : { ok: false };
+}
+
+/** How many `key: value` members JSON text holds: its colons outside strings. */
+function memberCount(text: string): number {
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x3a) count++;
+  }
+  return count;
+}
+
+/** How many keys the objects in a parsed JSON value hold (iterative: nesting may be deep). */
+function keyCount(value: unknown): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item === null || typeof item !== 'object') continue;
+    const children = Array.isArray(item) ? item : Object.values(item);
+    if (!Array.isArray(item)) count += children.length;
+    for (const child of children) stack.push(child);
+  }
+  return count;
+}
+
 /** Where the first alias (`*name`) is, for the position of an alias error. */
-function firstAliasOffset(doc: Parameters<typeof visit>[0]): number | undefined {
+function firstAliasOffset(
+  { visit }: typeof Yaml,
+  doc: Parameters<typeof Yaml.visit>[0],
+): number | undefined {
   let found: number | undefined;
   visit(doc, {
     Alias(_key, alias) {
@@ -458,16 +537,16 @@ export function parseUpdateBody(sources: InputSources): UpdateBody {
   const body: UpdateBody = {};
 
   const name = input('name');
-  if (name !== '') body.name = validate('name', NameSchema, name);
+  if (name !== '') body.name = validate('name', nameSchema(), name);
 
   // Descriptions may span lines; only surrounding white space is dropped.
   const description = input('description');
   if (description !== '')
-    body.description = validate('description', DescriptionSchema, description);
+    body.description = validate('description', descriptionSchema(), description);
 
   const tags = input('tags');
   if (tags !== '') {
-    body.tags = parseList('tags', tags).map((tag, i) => validate('tags', TagSchema, tag, [i]));
+    body.tags = parseList('tags', tags).map((tag, i) => validate('tags', tagSchema(), tag, [i]));
   }
 
   const ports = input('ports');
@@ -479,7 +558,7 @@ export function parseUpdateBody(sources: InputSources): UpdateBody {
         'must be a list of ports, e.g. [{"name": "http", "internalPort": 8000, "protocol": "HTTP"}]',
       );
     }
-    body.ports = parsed.map((port: unknown, i) => validate('ports', PortSchema, port, [i]));
+    body.ports = parsed.map((port: unknown, i) => validate('ports', portSchema(), port, [i]));
     const seen = new Set<string>();
     body.ports.forEach((port, i) => {
       if (seen.has(port.name))
@@ -517,7 +596,7 @@ function validateSpec(name: string, value: unknown): NonNullable<UpdateBody['spe
       'must be an object such as {"configuration": {"name": "deepseek-ai/DeepSeek-V3"}}',
     );
   }
-  return validate(name, SpecSchema, value);
+  return validate(name, specSchema(), value);
 }
 
 function readSpecFile(sources: InputSources, file: string): string {

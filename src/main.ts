@@ -17,7 +17,7 @@ import {
   type GitHubDeploymentState,
 } from './github-deployment.js';
 import type { Settings, SmokeSettings } from './inputs.js';
-import { parseSettings } from './inputs.js';
+import { readSettings as parseInputs } from './inputs.js';
 import type { Logger } from './log.js';
 import {
   describeChange,
@@ -78,9 +78,7 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
   let result: Result;
   try {
     // 1. Inputs, validated before any request.
-    const settings = (state.settings = await log.group('Inputs', () =>
-      Promise.resolve(readSettings(deps)),
-    ));
+    const settings = (state.settings = await log.group('Inputs', () => readSettings(deps)));
     const api = (state.client = createClient(settings, deps, startedMs));
 
     // 2. Plan: read the deployment and work out which of the given fields would change.
@@ -233,8 +231,8 @@ function redacting(given: RunDeps): RunDeps & { redactor: Redactor } {
   };
 }
 
-function readSettings(deps: RunDeps): Settings {
-  const settings = parseSettings(deps.inputs);
+async function readSettings(deps: RunDeps): Promise<Settings> {
+  const settings = await parseInputs(deps.inputs);
   const fields = Object.keys(settings.update);
   deps.log.info(
     `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,

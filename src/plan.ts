@@ -7,7 +7,7 @@
  * Northflank documents otherwise, this file is the one place to change.
  */
 import { boundedJson } from './json.js';
-import { UpdateBodySchema, type Deployment, type UpdateBody } from './schema.js';
+import { updateBodySchema, type Deployment, type UpdateBody } from './schema.js';
 
 /** One leaf the update changes, with its current and new values. */
 export interface FieldChange {
@@ -219,7 +219,7 @@ export function planRevert(sent: UpdateBody, before: Deployment): RevertPlan {
     if (Object.keys(configuration).length > 0) previous.spec = { configuration };
   }
   // The previous values come from the API; send them only if they pass the update's own rules.
-  const parsed = UpdateBodySchema.safeParse(previous);
+  const parsed = updateBodySchema().safeParse(previous);
   if (parsed.success) return { body: parsed.data, notReverted };
   const issues = parsed.error.issues
     .slice(0, 3)

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Clock } from './clock.js';
 import { compactJson } from './errors.js';
 import { formatDuration } from './duration.js';
@@ -11,16 +11,25 @@ import {
 } from './http.js';
 import type { Logger } from './log.js';
 import { neutralise } from './log.js';
+import { once } from './schema.js';
 
 /** `GET /v1/models` of an OpenAI-compatible server (vLLM serves one). */
-const ModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
+const modelListSchema = once(() =>
+  z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) }),
+);
 
 /** `POST /v1/chat/completions`: only the reply is read. */
-const ChatCompletionSchema = z.looseObject({
-  choices: z
-    .array(z.looseObject({ message: z.looseObject({ content: z.string().nullable().optional() }) }))
-    .min(1),
-});
+const chatCompletionSchema = once(() =>
+  z.looseObject({
+    choices: z
+      .array(
+        z.looseObject({
+          message: z.looseObject({ content: z.optional(z.nullable(z.string())) }),
+        }),
+      )
+      .check(z.minLength(1)),
+  }),
+);
 
 export interface SmokeOptions {
   /** The model's base URL (the deployment's public URL, or `smoke-url`). */
@@ -66,7 +75,7 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
     }
     const parsed =
       answer.status === 200
-        ? ModelListSchema.safeParse(parseJsonOrUndefined(answer.text))
+        ? modelListSchema().safeParse(parseJsonOrUndefined(answer.text))
         : undefined;
     const models = parsed?.success ? parsed.data.data.map((m) => m.id) : [];
     const listed =
@@ -112,7 +121,7 @@ async function prompt(
   const answer = await call(o, deadline, 'POST', `${base}/v1/chat/completions`, body);
   const parsed =
     answer.status === 200
-      ? ChatCompletionSchema.safeParse(parseJsonOrUndefined(answer.text))
+      ? chatCompletionSchema().safeParse(parseJsonOrUndefined(answer.text))
       : undefined;
   if (!parsed?.success) {
     const what = answer.error ?? `HTTP ${answer.status}: ${neutralise(answer.text.trim(), 200)}`;

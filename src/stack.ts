@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { SourceMap, type SourceMapPayload } from 'node:module';
+import type { SourceMap, SourceMapPayload } from 'node:module';
 import * as path from 'node:path';
 
 // Node maps stack traces itself with --enable-source-maps, but it reads and parses every map when
@@ -14,7 +14,11 @@ function mapFor(file: string): SourceMap | null {
     map = null;
     try {
       if (existsSync(`${file}.map`)) {
-        map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload);
+        // Loaded here, not imported: node:module (and its source map parser) only for a crash.
+        const { SourceMap: SourceMapClass } = process.getBuiltinModule('node:module');
+        map = new SourceMapClass(
+          JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload,
+        );
       }
     } catch {
       // A damaged map: the stack keeps the bundle's positions rather than hiding the error.
