@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { RequestBudget } from '../src/budget.js';
-import { DEFAULT_POLL_POLICY, RolloutTracker, waitForRollout } from '../src/wait.js';
-import type { Deployment } from '../src/schema.js';
+import { RequestBudget } from '../src/northflank/budget.js';
+import { DEFAULT_POLL_POLICY, RolloutTracker, waitForRollout } from '../src/rollout/wait.js';
+import type { Deployment } from '../src/northflank/schema.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 

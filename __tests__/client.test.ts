@@ -5,7 +5,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { NorthflankClient, createDispatcher, type ClientOptions } from '../src/client.js';
+import {
+  NorthflankClient,
+  createDispatcher,
+  type ClientOptions,
+} from '../src/northflank/client.js';
 import {
   DeadlineError,
   NetworkError,
@@ -13,8 +17,8 @@ import {
   ResponseFormatError,
   UpdateUnconfirmedError,
 } from '../src/errors.js';
-import { DEFAULT_BACKOFF } from '../src/retry.js';
-import type { Deployment } from '../src/schema.js';
+import { DEFAULT_BACKOFF } from '../src/northflank/retry.js';
+import type { Deployment } from '../src/northflank/schema.js';
 import {
   DEMO_DEPLOYMENT,
   startEmulator,

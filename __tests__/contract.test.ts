@@ -11,8 +11,8 @@ import type {
 } from '@northflank/js-client';
 import type * as z from 'zod/mini';
 import { startEmulator, toApi } from '../emulator/server.js';
-import { deploymentSchema, updateBodySchema, type UpdateBody } from '../src/schema.js';
-import { ACTION_VERSION } from '../src/version.js';
+import { deploymentSchema, updateBodySchema, type UpdateBody } from '../src/northflank/schema.js';
+import { ACTION_VERSION } from '../src/action/version.js';
 
 type Extends<A, B> = [A] extends [B] ? true : false;
 /** Compiles only when T is `true`. */

@@ -6,7 +6,7 @@ import {
   phaseOverrunMessage,
   timeInPhase,
   type Span,
-} from '../src/phases.js';
+} from '../src/rollout/phases.js';
 
 const MIN = 60_000;
 const spans: Span[] = [

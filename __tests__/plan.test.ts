@@ -6,8 +6,8 @@ import {
   planUpdate,
   sameValue,
   specLeafChanges,
-} from '../src/plan.js';
-import type { Deployment } from '../src/schema.js';
+} from '../src/rollout/plan.js';
+import type { Deployment } from '../src/northflank/schema.js';
 
 /** A deployment as a GET shows it, with server-set fields (`id`, `dns`, `type`) included. */
 function current(overrides: Partial<Deployment> = {}): Deployment {

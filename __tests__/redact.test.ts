@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { Redactor } from '../src/redact.js';
-import { rateLimitDelayMs } from '../src/retry.js';
+import { Redactor } from '../src/action/redact.js';
+import { rateLimitDelayMs } from '../src/northflank/retry.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 
 describe('Redactor', () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { run } from '../src/main.js';
-import { outputsFor } from '../src/report.js';
+import { outputsFor } from '../src/action/report.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 import {

@@ -7,7 +7,7 @@ import {
   emulatorInputs,
   toApi,
 } from '../emulator/server.js';
-import { ACTION_VERSION } from '../src/version.js';
+import { ACTION_VERSION } from '../src/action/version.js';
 import { commandNames, leaks, runAction, type ActionRun } from './helpers/action.js';
 
 // Rollouts of under a second, polled every 200 ms: each run takes about two seconds.

@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { summaryMarkdown, type RunReport } from '../src/report.js';
-import type { Deployment } from '../src/schema.js';
+import { summaryMarkdown, type RunReport } from '../src/action/report.js';
+import type { Deployment } from '../src/northflank/schema.js';
 import {
   DEFAULT_POLL_POLICY,
   RolloutTracker,
   waitForRollout,
   type TimelineEntry,
-} from '../src/wait.js';
+} from '../src/rollout/wait.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { NorthflankApiError } from '../src/errors.js';
-import type { Deployment } from '../src/schema.js';
+import type { Deployment } from '../src/northflank/schema.js';
 import { NetworkError } from '../src/errors.js';
 import {
   DEFAULT_POLL_POLICY,
@@ -12,7 +12,7 @@ import {
   RolloutTracker,
   waitForRollout,
   type WaitOptions,
-} from '../src/wait.js';
+} from '../src/rollout/wait.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 

@@ -22,10 +22,10 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { endsAtMs, planOfDuration, statusAt, type Rollout } from '../emulator/model.js';
 import { startEmulator, emulatorInputs } from '../emulator/server.js';
-import { RequestBudget } from '../src/budget.js';
-import { createLogger } from '../src/log.js';
-import type { Deployment } from '../src/schema.js';
-import { DEFAULT_POLL_POLICY, RolloutTracker, waitForRollout } from '../src/wait.js';
+import { RequestBudget } from '../src/northflank/budget.js';
+import { createLogger } from '../src/action/log.js';
+import type { Deployment } from '../src/northflank/schema.js';
+import { DEFAULT_POLL_POLICY, RolloutTracker, waitForRollout } from '../src/rollout/wait.js';
 import { BUNDLE, ROOT, runAction } from '../scripts/local-runner.js';
 import { noteActionNode } from '../scripts/action-node.js';
 

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { GetLlmmodeldeploymentResult } from '@northflank/js-client';
-import { updateBodySchema, type UpdateBody } from '../src/schema.js';
+import { updateBodySchema, type UpdateBody } from '../src/northflank/schema.js';
 import { DEFAULT_PLAN, statusAt, type Rollout, type RolloutPlan } from './model.js';
 
 export const EMULATOR_TOKEN = 'nf-emulator-token';

@@ -1,8 +1,8 @@
-import { NorthflankClient, createDispatcher } from './client.js';
+import { NorthflankClient, createDispatcher } from './northflank/client.js';
 import type { Clock } from './clock.js';
-import { defaultDeps, type RunDeps } from './defaults.js';
+import { defaultDeps, type RunDeps } from './action/defaults.js';
 
-export type { RunDeps } from './defaults.js';
+export type { RunDeps } from './action/defaults.js';
 import { formatDuration } from './duration.js';
 import {
   CancelledError,
@@ -15,10 +15,10 @@ import {
   startGitHubDeployment,
   type GitHubDeployment,
   type GitHubDeploymentState,
-} from './github-deployment.js';
-import type { Settings, SmokeSettings } from './inputs.js';
-import { readSettings as parseInputs } from './inputs.js';
-import type { Logger } from './log.js';
+} from './action/github-deployment.js';
+import type { Settings, SmokeSettings } from './action/inputs.js';
+import { readSettings as parseInputs } from './action/inputs.js';
+import type { Logger } from './action/log.js';
 import {
   describeChange,
   planRevert,
@@ -26,16 +26,16 @@ import {
   startsRollout,
   type FieldChange,
   type UpdatePlan,
-} from './plan.js';
-import { setOutputs, summaryMarkdown, type RunReport } from './report.js';
-import { DEFAULT_BACKOFF } from './retry.js';
-import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, publicUrl } from './rollout.js';
-import type { Deployment, UpdateBody } from './schema.js';
-import { Redactor } from './redact.js';
+} from './rollout/plan.js';
+import { setOutputs, summaryMarkdown, type RunReport } from './action/report.js';
+import { DEFAULT_BACKOFF } from './northflank/retry.js';
+import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, publicUrl } from './rollout/status.js';
+import type { Deployment, UpdateBody } from './northflank/schema.js';
+import { Redactor } from './action/redact.js';
 import { smokeTest } from './smoke.js';
-import { RequestBudget } from './budget.js';
-import { watchForUpdate } from './watch.js';
-import { ACTION_NAME, ACTION_VERSION } from './version.js';
+import { RequestBudget } from './northflank/budget.js';
+import { watchForUpdate } from './rollout/watch.js';
+import { ACTION_NAME, ACTION_VERSION } from './action/version.js';
 import {
   DEFAULT_POLL_POLICY,
   RolloutTracker,
@@ -44,7 +44,7 @@ import {
   type Outcome,
   type WaitOptions,
   type WaitResult,
-} from './wait.js';
+} from './rollout/wait.js';
 
 type Result = WaitResult & {
   title?: string;

@@ -8,10 +8,10 @@ import {
   parseJsonOrUndefined,
   readCapped,
   type Dispatcher,
-} from './http.js';
-import type { Logger } from './log.js';
-import { neutralise } from './log.js';
-import { once } from './schema.js';
+} from './northflank/http.js';
+import type { Logger } from './action/log.js';
+import { neutralise } from './action/log.js';
+import { once } from './northflank/schema.js';
 
 /** `GET /v1/models` of an OpenAI-compatible server (vLLM serves one). */
 const modelListSchema = once(() =>

@@ -1,5 +1,5 @@
 import type { AnnotationProperties } from '@actions/core';
-import { createLogger, type Logger, type LogSink } from '../../src/log.js';
+import { createLogger, type Logger, type LogSink } from '../../src/action/log.js';
 
 const title = (p: AnnotationProperties | undefined): string => (p?.title ? `[${p.title}] ` : '');
 

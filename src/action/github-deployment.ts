@@ -1,4 +1,4 @@
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from './log.js';
 
 /** How a run ended, in GitHub's deployment states. */

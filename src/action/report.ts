@@ -1,11 +1,16 @@
-import { describeChange, type FieldChange } from './plan.js';
-import { formatDuration } from './duration.js';
-import { boundedJson } from './json.js';
+import { describeChange, type FieldChange } from '../rollout/plan.js';
+import { formatDuration } from '../duration.js';
+import { boundedJson } from '../json.js';
 import { neutralise } from './log.js';
-import { publicUrl } from './rollout.js';
-import { formatSeconds, offsetSeconds } from './timeline.js';
-import type { Deployment } from './schema.js';
-import { describeEntry, SUCCESSFUL_OUTCOMES, type Outcome, type TimelineEntry } from './wait.js';
+import { publicUrl } from '../rollout/status.js';
+import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
+import type { Deployment } from '../northflank/schema.js';
+import {
+  describeEntry,
+  SUCCESSFUL_OUTCOMES,
+  type Outcome,
+  type TimelineEntry,
+} from '../rollout/wait.js';
 
 /** Everything the end of a run reports, success or failure. */
 export interface RunReport {

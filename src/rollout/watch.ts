@@ -2,13 +2,13 @@
  * After an update whose answer was lost: it may have reached Northflank, so it is not sent again.
  * The deployment is read until the update shows, within the rollout-start grace period.
  */
-import type { Clock } from './clock.js';
-import { formatDuration } from './duration.js';
-import { UpdateNotConfirmedError } from './errors.js';
-import type { Logger } from './log.js';
+import type { Clock } from '../clock.js';
+import { formatDuration } from '../duration.js';
+import { UpdateNotConfirmedError } from '../errors.js';
+import type { Logger } from '../action/log.js';
 import { isInPlace } from './plan.js';
-import { hasChangedSince } from './rollout.js';
-import type { Deployment, UpdateBody } from './schema.js';
+import { hasChangedSince } from './status.js';
+import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { outageDelayMs, transientFailure } from './wait.js';
 
 /** Whether `current` shows the update: a new configuration or update time, or the sent values. Pure. */

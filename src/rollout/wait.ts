@@ -1,7 +1,7 @@
-import type { Clock } from './clock.js';
-import { formatDuration } from './duration.js';
-import { DeadlineError, NetworkError, NorthflankApiError } from './errors.js';
-import type { Logger } from './log.js';
+import type { Clock } from '../clock.js';
+import { formatDuration } from '../duration.js';
+import { DeadlineError, NetworkError, NorthflankApiError } from '../errors.js';
+import type { Logger } from '../action/log.js';
 import {
   FAILED_STATUSES,
   GONE_STATUS,
@@ -9,7 +9,7 @@ import {
   SERVING_STATUS,
   gpuLabel,
   isDifferentRollout,
-} from './rollout.js';
+} from './status.js';
 import {
   describeTimeSpent,
   phaseOf,
@@ -19,7 +19,7 @@ import {
   type PhaseLimits,
 } from './phases.js';
 import { isInPlace } from './plan.js';
-import type { Deployment, UpdateBody } from './schema.js';
+import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { formatSeconds, offsetSeconds } from './timeline.js';
 
 /** How a step ended; the successes are in SUCCESSFUL_OUTCOMES. */

@@ -6,7 +6,7 @@ import {
   readPrefix,
   type Dispatcher,
 } from './http.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import {
   CancelledError,
   DeadlineError,
@@ -16,10 +16,10 @@ import {
   UpdateUnconfirmedError,
   compactJson,
   type ApiErrorInfo,
-} from './errors.js';
-import { formatDuration } from './duration.js';
-import type { Logger } from './log.js';
-import { neutralise } from './log.js';
+} from '../errors.js';
+import { formatDuration } from '../duration.js';
+import type { Logger } from '../action/log.js';
+import { neutralise } from '../action/log.js';
 import {
   backoffDelayMs,
   rateLimitDelayMs,

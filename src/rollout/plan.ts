@@ -6,8 +6,8 @@
  * the leaves it sets matter; `name`, `description`, `tags` and `ports` are replaced whole. If
  * Northflank documents otherwise, this file is the one place to change.
  */
-import { boundedJson } from './json.js';
-import { updateBodySchema, type Deployment, type UpdateBody } from './schema.js';
+import { boundedJson } from '../json.js';
+import { updateBodySchema, type Deployment, type UpdateBody } from '../northflank/schema.js';
 
 /** One leaf the update changes, with its current and new values. */
 export interface FieldChange {

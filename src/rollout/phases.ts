@@ -2,7 +2,7 @@
  * Where a rollout's time went, phase by phase, and the per-phase deadlines. Pure: the wait passes
  * the timeline in and the time now.
  */
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 
 /** A span of the timeline: a status held from `startMs` until `endMs` (or still). */
 export interface Span {

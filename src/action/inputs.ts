@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import type * as z from 'zod/mini';
 import type * as Yaml from 'yaml';
-import { parseDuration } from './duration.js';
-import { InputError } from './errors.js';
-import type { PhaseLimits } from './phases.js';
+import { parseDuration } from '../duration.js';
+import { InputError } from '../errors.js';
+import type { PhaseLimits } from '../rollout/phases.js';
 import { FileRefusal, MAX_INPUT_BYTES, isInside } from './files.js';
 import {
   descriptionSchema,
@@ -12,7 +12,7 @@ import {
   specSchema,
   tagSchema,
   type UpdateBody,
-} from './schema.js';
+} from '../northflank/schema.js';
 
 export const DEFAULT_API_URL = 'https://api.northflank.com';
 export const DEFAULT_TIMEOUT = '30m';

@@ -1,4 +1,4 @@
-import type { Deployment, KnownStatus } from './schema.js';
+import type { Deployment, KnownStatus } from '../northflank/schema.js';
 
 /** Statuses of a rollout still under way. A status not listed anywhere counts as this too. */
 export const IN_PROGRESS_STATUSES: ReadonlySet<string> = new Set<KnownStatus>([
