@@ -150,6 +150,20 @@ describe('GET retries', () => {
     expect(s.lines[0]).toMatch(/GET \S+ failed \(no answer within 300ms\); retrying/);
   });
 
+  it('names request-timeout when requests timed out, even if the deadline cut the last one short', async () => {
+    const s = await setup({
+      requestTimeoutMs: 200,
+      dispatcher: createDispatcher(200),
+      deadlineMs: new FakeClock().now() + 1000,
+    });
+    s.emu.faults.push({ method: 'GET', kind: 'hang', times: 2 });
+    const error = await s.client.getDeployment().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    // The second attempt had 1 ms left before the deadline: cut short, not a request timeout.
+    expect((error as Error).message).toMatch(/no answer within 1ms/);
+    expect((error as Error).message).toMatch(/raise request-timeout/);
+  });
+
   it('retries when the server refuses connections, and says so when it gives up', async () => {
     const s = await setup({ backoff: { baseMs: 100, capMs: 1000, maxAttempts: 3 } });
     await s.emu.close();

@@ -195,9 +195,13 @@ export class NorthflankClient {
     maxAttempts = this.options.backoff.maxAttempts,
   ): Promise<Extract<Attempt, { kind: 'response' }>> {
     const { clock, backoff, log } = this.options;
+    // Whether any attempt ran out of request-timeout: the last one may only have been cut short
+    // by the run's deadline, and the advice is about request-timeout all the same.
+    let requestTimedOut = false;
     for (let attempt = 0; ; attempt++) {
       const result = await this.attempt(method, body);
       if (result.kind === 'response' && result.status >= 200 && result.status < 300) return result;
+      if (result.kind === 'network' && result.timedOut) requestTimedOut = true;
 
       if (
         method === 'POST' &&
@@ -223,7 +227,7 @@ export class NorthflankClient {
           : outOfTime
             ? `gave up after ${attempt + 1} attempt(s): ${asked === undefined ? 'the next retry' : `the rate limit, which resets in ${formatDuration(waitMs)},`} would end after the deadline set by the "timeout" input`
             : `gave up after ${attempt + 1} attempts`;
-        throw this.finalError(method, result, why);
+        throw this.finalError(method, result, why, requestTimedOut);
       }
       const reason = result.kind === 'response' ? `HTTP ${result.status}` : result.reason;
       log.warning(
@@ -234,7 +238,12 @@ export class NorthflankClient {
   }
 
   /** The error for a failure that will not be retried; `why` says why retrying stopped. */
-  private finalError(method: Method, result: Attempt, why: string | undefined): Error {
+  private finalError(
+    method: Method,
+    result: Attempt,
+    why: string | undefined,
+    requestTimedOut = false,
+  ): Error {
     if (result.kind === 'response') {
       const error = this.apiError(method, result);
       return why
@@ -250,9 +259,10 @@ export class NorthflankClient {
         `Could not set up a secure (TLS) connection to ${origin} (${method} ${this.path}): ${result.reason}. This is not retried: the URL may be wrong (an https:// api-url pointing at a plain-HTTP port, or at a host whose certificate does not match), or a proxy intercepts TLS. Check api-url`,
       );
     }
-    const hint = result.timedOut
-      ? `The API did not answer within "request-timeout"; raise request-timeout if the API is slow from this runner, and check api-url and any HTTPS_PROXY setting`
-      : `Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`;
+    const hint =
+      result.timedOut || requestTimedOut
+        ? `The API did not answer within "request-timeout"; raise request-timeout if the API is slow from this runner, and check api-url and any HTTPS_PROXY setting`
+        : `Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`;
     return new NetworkError(
       `Could not reach the Northflank API at ${origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. ${hint}`,
       result.reason,
