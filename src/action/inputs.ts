@@ -89,12 +89,26 @@ class YamlNeeded extends Error {}
  * pure but for reading `spec-file`, so running it again once the parser is there is safe.
  */
 export async function readSettings(sources: InputSources): Promise<Settings> {
+  // The second pass must see the very text the first one read: a spec-file is read once.
+  const files = new Map<string, string>();
+  const once: InputSources = {
+    ...sources,
+    getInput: (name) => sources.getInput(name),
+    setSecret: (value) => {
+      sources.setSecret(value);
+    },
+    readFile: (file) => {
+      const text = files.get(file) ?? sources.readFile(file);
+      files.set(file, text);
+      return text;
+    },
+  };
   try {
-    return parseSettings(sources);
+    return parseSettings(once);
   } catch (error) {
     if (!(error instanceof YamlNeeded)) throw error;
     await loadYaml();
-    return parseSettings(sources);
+    return parseSettings(once);
   }
 }
 
