@@ -1,57 +1,38 @@
 import { NorthflankClient, createDispatcher } from './northflank/client.js';
-import type { Clock } from './clock.js';
 import { defaultDeps, type RunDeps } from './action/defaults.js';
 
-export type { RunDeps } from './action/defaults.js';
 import { formatDuration } from './duration.js';
-import {
-  CancelledError,
-  DeadlineError,
-  UpdateUnconfirmedError,
-  errorMessage,
-  errorTitle,
-} from './errors.js';
+import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
 import {
   startGitHubDeployment,
   type GitHubDeployment,
   type GitHubDeploymentState,
 } from './action/github-deployment.js';
-import type { Settings, SmokeSettings } from './action/inputs.js';
+import type { Settings } from './action/inputs.js';
 import { readSettings as parseInputs } from './action/inputs.js';
-import type { Logger } from './action/log.js';
-import {
-  describeChange,
-  planRevert,
-  planUpdate,
-  startsRollout,
-  type FieldChange,
-  type UpdatePlan,
-} from './rollout/plan.js';
+import { describeChange, type UpdatePlan } from './rollout/plan.js';
 import { setOutputs, summaryMarkdown, type RunReport } from './action/report.js';
 import { DEFAULT_BACKOFF } from './northflank/retry.js';
-import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, publicUrl } from './rollout/status.js';
+import { publicUrl } from './rollout/status.js';
 import type { Deployment, UpdateBody } from './northflank/schema.js';
 import { Redactor } from './action/redact.js';
-import { smokeTest } from './smoke.js';
 import { RequestBudget } from './northflank/budget.js';
-import { watchForUpdate } from './rollout/watch.js';
 import { ACTION_NAME, ACTION_VERSION } from './action/version.js';
+import { dryRun, planStep, updateStep } from './steps/update.js';
+import { notWaited, waitStep, type UpdateContext } from './steps/wait.js';
+import { revertStep, shouldRevert } from './steps/revert.js';
+import { smokeStep } from './steps/smoke.js';
+import type { StepResult } from './steps/result.js';
 import {
-  DEFAULT_POLL_POLICY,
   RolloutTracker,
   SUCCESSFUL_OUTCOMES,
-  waitForRollout,
   type Outcome,
-  type WaitOptions,
   type WaitResult,
 } from './rollout/wait.js';
 
-type Result = WaitResult & {
-  title?: string;
-  models?: string[];
-  reply?: string;
-  notReverted?: FieldChange[];
-};
+export type { RunDeps } from './action/defaults.js';
+
+type Result = StepResult;
 
 /** What the run has learnt so far; the report is made from it, whichever step failed. */
 interface RunState {
@@ -123,7 +104,7 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
       if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
         const rolled = result;
         result = await log.group('Smoke test', () =>
-          smoke(settings, smokeSettings, rolled, deps, startedMs),
+          smokeStep(settings, smokeSettings, rolled, deps, startedMs),
         );
       }
     }
@@ -262,413 +243,6 @@ function createClient(settings: Settings, deps: RunDeps, startedMs: number): Nor
     log: deps.log,
   });
 }
-function configurationLabel(deployment: Deployment): string {
-  const id = deployment.deploymentConfiguration?.id;
-  return id ? ` with configuration ${id}` : '';
-}
-
-/** Reads the deployment and plans the update against it. */
-async function planStep(
-  api: NorthflankClient,
-  settings: Settings,
-  deps: RunDeps,
-  tracker: RolloutTracker,
-): Promise<{ before: Deployment; plan: UpdatePlan }> {
-  const { log } = deps;
-  const before = await api.getDeployment();
-  tracker.observe(before, deps.clock.now(), true);
-  log.info(
-    `Deployment "${before.name}" (${before.id}) is ${before.status}${configurationLabel(before)}.`,
-  );
-  const plan = planUpdate(settings.update, before, settings.force);
-  const verb = settings.dryRun ? 'Would change' : 'Changes';
-  for (const change of plan.changes) log.info(`${verb} ${describeChange(change)}`);
-  if (plan.inPlace.length > 0) {
-    log.info(
-      `Already in place: ${plan.inPlace.join(', ')}${settings.force ? ' (sent anyway: force is true)' : ''}.`,
-    );
-  }
-  return { before, plan };
-}
-
-/** Sends the planned update; resolves to the body sent, or undefined when nothing was sent. */
-async function updateStep(
-  api: NorthflankClient,
-  settings: Settings,
-  plan: UpdatePlan,
-  before: Deployment,
-  deps: RunDeps,
-  tracker: RolloutTracker,
-): Promise<UpdateBody | undefined> {
-  const { log } = deps;
-  const fields = Object.keys(plan.body);
-  if (Object.keys(settings.update).length === 0) {
-    log.notice(
-      `No fields to change were given (name, description, tags, ports, spec or spec-file); not sending an update${settings.wait ? ', only waiting for the deployment to run' : ''}.`,
-    );
-    return undefined;
-  }
-  if (fields.length === 0) {
-    log.notice(
-      `Nothing to change: ${plan.inPlace.join(', ')} ${plan.inPlace.length === 1 ? 'is' : 'are'} already in place, so no update is sent and nothing restarts. Set force: true to send it anyway.`,
-    );
-    return undefined;
-  }
-  return log.group('Update', async () => {
-    log.info(
-      `Sending update of ${fields.join(', ')} to ${api.path}${plan.startsRollout ? '; this starts a new rollout' : '; no rollout expected (metadata only)'}.`,
-    );
-    await sendUpdate(api, plan.body, before, settings, deps, tracker);
-    return plan.body;
-  });
-}
-
-/**
- * POSTs an update once. When its answer is lost after it may have reached Northflank, it is not
- * sent again: the deployment is watched until the update shows (or the grace period ends).
- */
-async function sendUpdate(
-  api: NorthflankClient,
-  body: UpdateBody,
-  before: Deployment,
-  settings: Settings,
-  deps: RunDeps,
-  tracker: RolloutTracker,
-): Promise<void> {
-  const { log, clock } = deps;
-  const sentMs = clock.now();
-  try {
-    await api.updateDeployment(body);
-    log.info('Update accepted.');
-  } catch (error) {
-    if (!(error instanceof UpdateUnconfirmedError)) throw error;
-    const grace = formatDuration(settings.rolloutStartGraceMs);
-    log.warning(
-      `No answer to the update (${error.reason}); it may have reached Northflank, so the action is not sending it again. Watching the deployment for up to ${grace} (rollout-start-grace) for the update to show.`,
-      { title: 'Update answer lost' },
-    );
-    tracker.last = await watchForUpdate({
-      update: body,
-      before,
-      reason: error.reason,
-      sentMs,
-      getDeployment: () => api.getDeployment({ attempts: 1 }),
-      clock,
-      random: deps.random,
-      signal: deps.signal,
-      graceMs: settings.rolloutStartGraceMs,
-      maxDelayMs: settings.pollIntervalMs,
-      log,
-    });
-  }
-}
-
-function dryRun(plan: UpdatePlan, current: Deployment, log: Logger): Result {
-  const fields = Object.keys(plan.body);
-  if (fields.length > 0) {
-    log.info(`Dry run: would send POST ${current.id} with body ${JSON.stringify(plan.body)}`);
-  }
-  const paths = plan.changes.map((c) => c.path);
-  const message =
-    fields.length === 0
-      ? 'Dry run: the update would change nothing; no update was sent.'
-      : `Dry run: the update would change ${paths.length || fields.length} field(s): ${(paths.length ? paths : fields).join(', ')}${plan.startsRollout ? ', which starts a new rollout' : ', which needs no rollout'}; no update was sent.`;
-  return { outcome: 'dry-run', message, deployment: current };
-}
-
-/** What the wait needs to know about the update. */
-interface UpdateContext {
-  before: Deployment;
-  plan: UpdatePlan;
-  /** The body sent; undefined when nothing was. */
-  sent: UpdateBody | undefined;
-  updateSentMs: number;
-  startedMs: number;
-}
-
-/** Statuses that no rollout is under way in; any other (an unknown one too) may still change. */
-const SETTLED_STATUSES: ReadonlySet<string> = new Set([
-  SERVING_STATUS,
-  GONE_STATUS,
-  ...FAILED_STATUSES,
-]);
-
-/** Whether the given fields were all in place, so nothing was sent. */
-function isUnchanged(settings: Settings, u: UpdateContext): boolean {
-  return u.sent === undefined && Object.keys(settings.update).length > 0;
-}
-
-/** Waits for the rollout the update started; with nothing sent, for the one under way. */
-async function waitStep(
-  api: NorthflankClient,
-  settings: Settings,
-  deps: RunDeps,
-  tracker: RolloutTracker,
-  u: UpdateContext,
-): Promise<WaitResult> {
-  const unchanged = isUnchanged(settings, u);
-  if (unchanged && SETTLED_STATUSES.has(u.before.status)) {
-    return unchangedSettled(u.before);
-  }
-  const waited = await waitForRollout({
-    ...waitOptions(api, settings, deps, tracker),
-    before: u.sent === undefined ? undefined : u.before,
-    updateSentMs: u.updateSentMs,
-    startedMs: u.startedMs,
-    deadlineMs: u.startedMs + settings.timeoutMs,
-    ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
-    ...(u.sent && changesConfiguration(u.plan) ? { rolloutExpected: true } : {}),
-  });
-  if (unchanged && (waited.outcome === 'crashed' || waited.outcome === 'paused')) {
-    return {
-      ...waited,
-      message: `This configuration is already in place (nothing was sent), and the rollout that was under way ended ${waited.outcome}. ${
-        waited.outcome === 'paused'
-          ? 'Resume the deployment in Northflank.'
-          : 'The crash is in this configuration: fix the spec, or set force: true to send it again and restart the deployment.'
-      }`,
-    };
-  }
-  if (unchanged && waited.outcome === 'running') {
-    return {
-      ...waited,
-      outcome: 'unchanged',
-      message:
-        'The configuration is already in place; nothing was sent. The rollout that was under way is now running.',
-    };
-  }
-  return waited;
-}
-
-/** Whether the plan changes `spec` or `ports` values (not only re-sends them with force). */
-function changesConfiguration(plan: UpdatePlan): boolean {
-  return plan.changes.some((c) => c.path === 'ports' || c.path.startsWith('spec.'));
-}
-
-/** The options every wait shares. */
-function waitOptions(
-  api: NorthflankClient,
-  settings: Settings,
-  deps: RunDeps,
-  tracker: RolloutTracker,
-): Omit<WaitOptions, 'before' | 'updateSentMs' | 'deadlineMs'> {
-  return {
-    // One attempt per read: the wait outlasts outages itself, up to the deadline.
-    getDeployment: () => api.getDeployment({ attempts: 1 }),
-    tracker,
-    clock: deps.clock,
-    random: deps.random,
-    signal: deps.signal,
-    poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
-    rolloutStartGraceMs: settings.rolloutStartGraceMs,
-    phaseLimits: settings.phaseLimits,
-    log: deps.log,
-  };
-}
-
-/**
- * Nothing was sent and no rollout is under way: done at once. Running is success; crashed or
- * paused fails, since sending the same values again would not help.
- */
-function unchangedSettled(current: Deployment): WaitResult {
-  const { status } = current;
-  if (status === SERVING_STATUS) {
-    return {
-      outcome: 'unchanged',
-      message: 'The configuration is already in place and running; nothing was sent.',
-      deployment: current,
-    };
-  }
-  if (status === GONE_STATUS) {
-    return {
-      outcome: 'deleting',
-      message: 'The deployment is being deleted; nothing will serve.',
-      deployment: current,
-    };
-  }
-  return {
-    outcome: status === 'paused' ? 'paused' : 'crashed',
-    message: `This configuration is already in place, and the deployment is ${status}; nothing was sent. ${
-      status === 'paused'
-        ? 'Resume the deployment in Northflank.'
-        : 'The crash is in this configuration: fix the spec, or set force: true to send it again and restart the deployment.'
-    }`,
-    deployment: current,
-  };
-}
-
-/** Whether to put the previous values back: a rollout of ours crashed or ran out of time. */
-function shouldRevert(result: WaitResult, tracker: RolloutTracker): boolean {
-  return (
-    (result.outcome === 'crashed' || result.outcome === 'timeout') &&
-    // A deployment that was crashed before the update and stayed so is not the update's doing.
-    tracker.currentRolloutSpans().length > 0
-  );
-}
-
-/** Sends the pre-update values of what the update changed, and waits for that rollout. */
-async function revertStep(
-  api: NorthflankClient,
-  settings: Settings,
-  revert: { timeoutMs: number },
-  deps: RunDeps,
-  tracker: RolloutTracker,
-  r: { failed: Result; sent: UpdateBody; before: Deployment },
-): Promise<Result> {
-  const { clock, log } = deps;
-  const failedAt = r.failed.deployment ?? tracker.last ?? r.before;
-  const plan = planRevert(r.sent, r.before);
-  const leftOver =
-    plan.notReverted.length > 0
-      ? ` Not reverted: ${plan.notReverted.map((c) => c.path).join(', ')} (added by the update; Northflank merges a spec, so an update cannot remove them: remove them in Northflank, or set them in your spec).`
-      : '';
-  const revertFailed = (deployment: Deployment | undefined, why: string): Result => ({
-    outcome: 'revert-failed',
-    title: 'Revert failed',
-    deployment,
-    notReverted: plan.notReverted,
-    message: `${r.failed.message} ${why} Restore the previous configuration in Northflank.${leftOver}`,
-  });
-  const fields = Object.keys(plan.body);
-  if (plan.invalid !== undefined) {
-    return revertFailed(
-      failedAt,
-      `The previous values break a rule of the API (${plan.invalid}), so they were not sent back.`,
-    );
-  }
-  if (fields.length === 0) {
-    return revertFailed(
-      failedAt,
-      'The update only added spec settings, and an update cannot remove them, so there was nothing to send back.',
-    );
-  }
-
-  const revertSentMs = clock.now();
-  const deadlineMs = revertSentMs + revert.timeoutMs;
-  // The revert has its own time: the step's timeout may be what just ran out.
-  api.extendDeadline(deadlineMs);
-  tracker.startRevert();
-  log.info(
-    `Sending the previous values of ${fields.join(', ')}; waiting up to ${formatDuration(revert.timeoutMs)} for the deployment to run them again.`,
-  );
-  let waited: WaitResult;
-  try {
-    await sendUpdate(api, plan.body, failedAt, settings, deps, tracker);
-    waited = await waitForRollout({
-      ...waitOptions(api, settings, deps, tracker),
-      before: failedAt,
-      updateSentMs: revertSentMs,
-      deadlineMs,
-      // The deadlines per phase are for the new rollout; getting the previous one back may take
-      // as long as revert-timeout allows.
-      phaseLimits: undefined,
-      rolloutExpected: startsRollout(plan.body),
-      ...(startsRollout(plan.body) ? {} : { metadataOnly: plan.body }),
-    });
-  } catch (error) {
-    if (error instanceof CancelledError) throw error;
-    return revertFailed(tracker.last, `The revert failed too: ${errorMessage(error)}.`);
-  }
-  if (waited.outcome !== 'running' && waited.outcome !== 'updated') {
-    return revertFailed(waited.deployment, `The revert did not bring it back: ${waited.message}`);
-  }
-  const id = waited.deployment?.deploymentConfiguration?.id;
-  return {
-    ...waited,
-    notReverted: plan.notReverted,
-    outcome: 'reverted',
-    title: 'Rollout failed; reverted',
-    message: `${r.failed.message} Reverted: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
-  };
-}
-
-async function notWaited(
-  api: NorthflankClient,
-  tracker: RolloutTracker,
-  clock: Clock,
-  u: UpdateContext,
-): Promise<WaitResult> {
-  if (u.sent === undefined && u.plan.inPlace.length > 0) {
-    return {
-      outcome: 'unchanged',
-      message: 'The configuration is already in place; nothing was sent.',
-      deployment: u.before,
-    };
-  }
-  const deployment = await api.getDeployment();
-  tracker.observe(deployment, clock.now(), false);
-  return {
-    outcome: 'not-waited',
-    message: `${u.sent ? 'Update sent' : 'No update sent (no fields to change)'}; not waiting for the rollout (wait: false).`,
-    deployment,
-  };
-}
-
-async function smoke(
-  settings: Settings,
-  smokeSettings: SmokeSettings,
-  rolled: Result,
-  deps: RunDeps,
-  startedMs: number,
-): Promise<Result> {
-  const deployment = rolled.deployment;
-  // `timeout` bounds the whole step: the smoke test gets what is left of it, at most smoke-timeout.
-  const stepLeftMs = startedMs + settings.timeoutMs - deps.clock.now();
-  if (stepLeftMs <= 0) {
-    return {
-      ...rolled,
-      outcome: 'timeout',
-      title: 'Timed out',
-      message: `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: the rollout finished, but no time was left for the smoke test. Raise the "timeout" input.`,
-    };
-  }
-  const cut = stepLeftMs < smokeSettings.timeoutMs;
-  const deploymentUrl = deployment ? publicUrl(deployment) : '';
-  const url = smokeSettings.url ?? (deploymentUrl ? new URL(deploymentUrl) : undefined);
-  if (!url) {
-    return {
-      ...rolled,
-      outcome: 'smoke-failed',
-      title: 'Smoke test failed',
-      message:
-        'The smoke test needs a URL: the deployment has no public HTTP port. Make one public, or set smoke-url.',
-    };
-  }
-  const expectedModel = deployment?.spec?.configuration?.name;
-  const dispatcher = createDispatcher(settings.requestTimeoutMs);
-  try {
-    const smoked = await smokeTest({
-      url,
-      expectedModel,
-      timeoutMs: Math.min(smokeSettings.timeoutMs, stepLeftMs),
-      prompt: smokeSettings.prompt,
-      apiKey: smokeSettings.apiKey,
-      dispatcher,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      clock: deps.clock,
-      signal: deps.signal,
-      log: deps.log,
-    });
-    const extra = {
-      models: smoked.models,
-      ...(smoked.reply === undefined ? {} : { reply: smoked.reply }),
-    };
-    return smoked.ok
-      ? { ...rolled, ...extra, message: `${rolled.message} ${smoked.message}` }
-      : {
-          ...rolled,
-          ...extra,
-          outcome: 'smoke-failed',
-          title: 'Smoke test failed',
-          message: cut
-            ? `${smoked.message} The smoke test had only the ${formatDuration(stepLeftMs)} left of "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step; raise "timeout" to give it the full smoke-timeout.`
-            : smoked.message,
-        };
-  } finally {
-    await dispatcher.destroy();
-  }
-}
-
 type FailureResult = Result & { outcome: 'error' | 'cancelled' | 'timeout'; title: string };
 
 function failure(error: unknown, tracker: RolloutTracker, state: RunState): FailureResult {

@@ -1,0 +1,97 @@
+/** The revert step: put the previous values back after a failed rollout of ours. */
+import { NorthflankClient } from '../northflank/client.js';
+import type { RunDeps } from '../action/defaults.js';
+import { formatDuration } from '../duration.js';
+import { CancelledError, errorMessage } from '../errors.js';
+import type { Settings } from '../action/inputs.js';
+import { planRevert, startsRollout } from '../rollout/plan.js';
+import type { Deployment, UpdateBody } from '../northflank/schema.js';
+import { RolloutTracker, waitForRollout, type WaitResult } from '../rollout/wait.js';
+import type { StepResult as Result } from './result.js';
+import { sendUpdate } from './update.js';
+import { waitOptions } from './wait.js';
+
+/** Whether to put the previous values back: a rollout of ours crashed or ran out of time. */
+export function shouldRevert(result: WaitResult, tracker: RolloutTracker): boolean {
+  return (
+    (result.outcome === 'crashed' || result.outcome === 'timeout') &&
+    // A deployment that was crashed before the update and stayed so is not the update's doing.
+    tracker.currentRolloutSpans().length > 0
+  );
+}
+
+/** Sends the pre-update values of what the update changed, and waits for that rollout. */
+export async function revertStep(
+  api: NorthflankClient,
+  settings: Settings,
+  revert: { timeoutMs: number },
+  deps: RunDeps,
+  tracker: RolloutTracker,
+  r: { failed: Result; sent: UpdateBody; before: Deployment },
+): Promise<Result> {
+  const { clock, log } = deps;
+  const failedAt = r.failed.deployment ?? tracker.last ?? r.before;
+  const plan = planRevert(r.sent, r.before);
+  const leftOver =
+    plan.notReverted.length > 0
+      ? ` Not reverted: ${plan.notReverted.map((c) => c.path).join(', ')} (added by the update; Northflank merges a spec, so an update cannot remove them: remove them in Northflank, or set them in your spec).`
+      : '';
+  const revertFailed = (deployment: Deployment | undefined, why: string): Result => ({
+    outcome: 'revert-failed',
+    title: 'Revert failed',
+    deployment,
+    notReverted: plan.notReverted,
+    message: `${r.failed.message} ${why} Restore the previous configuration in Northflank.${leftOver}`,
+  });
+  const fields = Object.keys(plan.body);
+  if (plan.invalid !== undefined) {
+    return revertFailed(
+      failedAt,
+      `The previous values break a rule of the API (${plan.invalid}), so they were not sent back.`,
+    );
+  }
+  if (fields.length === 0) {
+    return revertFailed(
+      failedAt,
+      'The update only added spec settings, and an update cannot remove them, so there was nothing to send back.',
+    );
+  }
+
+  const revertSentMs = clock.now();
+  const deadlineMs = revertSentMs + revert.timeoutMs;
+  // The revert has its own time: the step's timeout may be what just ran out.
+  api.extendDeadline(deadlineMs);
+  tracker.startRevert();
+  log.info(
+    `Sending the previous values of ${fields.join(', ')}; waiting up to ${formatDuration(revert.timeoutMs)} for the deployment to run them again.`,
+  );
+  let waited: WaitResult;
+  try {
+    await sendUpdate(api, plan.body, failedAt, settings, deps, tracker);
+    waited = await waitForRollout({
+      ...waitOptions(api, settings, deps, tracker),
+      before: failedAt,
+      updateSentMs: revertSentMs,
+      deadlineMs,
+      // The deadlines per phase are for the new rollout; getting the previous one back may take
+      // as long as revert-timeout allows.
+      phaseLimits: undefined,
+      rolloutExpected: startsRollout(plan.body),
+      ...(startsRollout(plan.body) ? {} : { metadataOnly: plan.body }),
+    });
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    return revertFailed(tracker.last, `The revert failed too: ${errorMessage(error)}.`);
+  }
+  if (waited.outcome !== 'running' && waited.outcome !== 'updated') {
+    return revertFailed(waited.deployment, `The revert did not bring it back: ${waited.message}`);
+  }
+  const id = waited.deployment?.deploymentConfiguration?.id;
+  return {
+    ...waited,
+    notReverted: plan.notReverted,
+    outcome: 'reverted',
+    title: 'Rollout failed; reverted',
+    message: `${r.failed.message} Reverted: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
+  };
+}
