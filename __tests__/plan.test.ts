@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  changesConfiguration,
   describeChange,
   isInPlace,
   planRevert,
@@ -349,5 +350,23 @@ describe('describeChange', () => {
     expect(describeChange({ path: 'spec.configuration.revision', from: undefined, to: 'v2' })).toBe(
       'spec.configuration.revision: (not set) → "v2"',
     );
+  });
+});
+
+describe('changesConfiguration', () => {
+  it('is true for a changed spec leaf or ports, not for metadata or a forced re-send', () => {
+    const d = current();
+    expect(
+      changesConfiguration(planUpdate({ spec: { configuration: { revision: 'v2' } } }, d)),
+    ).toBe(true);
+    expect(
+      changesConfiguration(
+        planUpdate({ ports: [{ name: 'http', internalPort: 8080, protocol: 'HTTP' }] }, d),
+      ),
+    ).toBe(true);
+    expect(changesConfiguration(planUpdate({ description: 'new' }, d))).toBe(false);
+    expect(
+      changesConfiguration(planUpdate({ spec: { configuration: { engine: 'vllm' } } }, d, true)),
+    ).toBe(false);
   });
 });

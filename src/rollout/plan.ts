@@ -152,6 +152,18 @@ export function startsRollout(body: UpdateBody): boolean {
   return FIELD_ORDER.some((field) => ROLLOUT_FIELDS.has(field) && body[field] !== undefined);
 }
 
+/**
+ * Whether the plan changes `spec` or `ports` values, so a rollout must follow (not only re-sends
+ * them with force).
+ */
+export function changesConfiguration(plan: UpdatePlan): boolean {
+  return plan.changes.some((change) =>
+    [...ROLLOUT_FIELDS].some(
+      (field) => change.path === field || change.path.startsWith(`${field}.`),
+    ),
+  );
+}
+
 /** Whether a reading shows every field of `body` in place (an update's values have landed). */
 export function isInPlace(body: UpdateBody, current: Deployment): boolean {
   return planUpdate(body, current).changes.length === 0;

@@ -65,6 +65,7 @@ export async function revertStep(
   log.info(
     `Sending the previous values of ${fields.join(', ')}; waiting up to ${formatDuration(revert.timeoutMs)} for the deployment to run them again.`,
   );
+  const rollout = startsRollout(plan.body);
   let waited: WaitResult;
   try {
     await sendUpdate(api, plan.body, failedAt, settings, deps, tracker);
@@ -76,8 +77,8 @@ export async function revertStep(
       // The deadlines per phase are for the new rollout; getting the previous one back may take
       // as long as revert-timeout allows.
       phaseLimits: undefined,
-      rolloutExpected: startsRollout(plan.body),
-      ...(startsRollout(plan.body) ? {} : { metadataOnly: plan.body }),
+      rolloutExpected: rollout,
+      ...(rollout ? {} : { metadataOnly: plan.body }),
     });
   } catch (error) {
     if (error instanceof CancelledError) throw error;

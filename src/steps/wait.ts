@@ -3,7 +3,7 @@ import { NorthflankClient } from '../northflank/client.js';
 import type { Clock } from '../clock.js';
 import type { RunDeps } from '../action/defaults.js';
 import type { Settings } from '../action/inputs.js';
-import { type UpdatePlan } from '../rollout/plan.js';
+import { changesConfiguration, type UpdatePlan } from '../rollout/plan.js';
 import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS } from '../rollout/status.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import {
@@ -31,9 +31,16 @@ const SETTLED_STATUSES: ReadonlySet<string> = new Set([
   ...FAILED_STATUSES,
 ]);
 
-/** Whether the given fields were all in place, so nothing was sent. */
-function isUnchanged(settings: Settings, u: UpdateContext): boolean {
-  return u.sent === undefined && Object.keys(settings.update).length > 0;
+/** Whether fields were given but all were in place, so nothing was sent. */
+function isUnchanged(u: UpdateContext): boolean {
+  return u.sent === undefined && u.plan.inPlace.length > 0;
+}
+
+/** What to do about a deployment that is down with the very configuration the workflow gives. */
+function inPlaceButDownAdvice(status: string): string {
+  return status === 'paused'
+    ? 'Resume the deployment in Northflank.'
+    : 'The crash is in this configuration: fix the spec, or set force: true to send it again and restart the deployment.';
 }
 
 /** Waits for the rollout the update started; with nothing sent, for the one under way. */
@@ -44,7 +51,7 @@ export async function waitStep(
   tracker: RolloutTracker,
   u: UpdateContext,
 ): Promise<WaitResult> {
-  const unchanged = isUnchanged(settings, u);
+  const unchanged = isUnchanged(u);
   if (unchanged && SETTLED_STATUSES.has(u.before.status)) {
     return unchangedSettled(u.before);
   }
@@ -60,11 +67,7 @@ export async function waitStep(
   if (unchanged && (waited.outcome === 'crashed' || waited.outcome === 'paused')) {
     return {
       ...waited,
-      message: `This configuration is already in place (nothing was sent), and the rollout that was under way ended ${waited.outcome}. ${
-        waited.outcome === 'paused'
-          ? 'Resume the deployment in Northflank.'
-          : 'The crash is in this configuration: fix the spec, or set force: true to send it again and restart the deployment.'
-      }`,
+      message: `This configuration is already in place (nothing was sent), and the rollout that was under way ended ${waited.outcome}. ${inPlaceButDownAdvice(waited.outcome)}`,
     };
   }
   if (unchanged && waited.outcome === 'running') {
@@ -76,11 +79,6 @@ export async function waitStep(
     };
   }
   return waited;
-}
-
-/** Whether the plan changes `spec` or `ports` values (not only re-sends them with force). */
-function changesConfiguration(plan: UpdatePlan): boolean {
-  return plan.changes.some((c) => c.path === 'ports' || c.path.startsWith('spec.'));
 }
 
 /** The options every wait shares. */
@@ -126,22 +124,19 @@ function unchangedSettled(current: Deployment): WaitResult {
   }
   return {
     outcome: status === 'paused' ? 'paused' : 'crashed',
-    message: `This configuration is already in place, and the deployment is ${status}; nothing was sent. ${
-      status === 'paused'
-        ? 'Resume the deployment in Northflank.'
-        : 'The crash is in this configuration: fix the spec, or set force: true to send it again and restart the deployment.'
-    }`,
+    message: `This configuration is already in place, and the deployment is ${status}; nothing was sent. ${inPlaceButDownAdvice(status)}`,
     deployment: current,
   };
 }
 
+/** With `wait: false`: one reading after the update (none when nothing was sent), no wait. */
 export async function notWaited(
   api: NorthflankClient,
   tracker: RolloutTracker,
   clock: Clock,
   u: UpdateContext,
 ): Promise<WaitResult> {
-  if (u.sent === undefined && u.plan.inPlace.length > 0) {
+  if (isUnchanged(u)) {
     return {
       outcome: 'unchanged',
       message: 'The configuration is already in place; nothing was sent.',
