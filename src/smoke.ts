@@ -9,8 +9,8 @@ import {
   readCapped,
   type Dispatcher,
 } from './northflank/http.js';
-import type { Logger } from './action/log.js';
-import { neutralise } from './action/log.js';
+import type { Logger } from './log.js';
+import { neutralise } from './log.js';
 import { once } from './northflank/schema.js';
 
 /** `GET /v1/models` of an OpenAI-compatible server (vLLM serves one). */

@@ -1,7 +1,7 @@
 import { describeChange, type FieldChange } from '../rollout/plan.js';
 import { formatDuration } from '../duration.js';
 import { boundedJson } from '../json.js';
-import { neutralise } from './log.js';
+import { neutralise } from '../log.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
 import type { Deployment } from '../northflank/schema.js';

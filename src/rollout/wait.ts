@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { DeadlineError, NetworkError, NorthflankApiError } from '../errors.js';
-import type { Logger } from '../action/log.js';
+import type { Logger } from '../log.js';
 import {
   FAILED_STATUSES,
   GONE_STATUS,

@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { UpdateNotConfirmedError } from '../errors.js';
-import type { Logger } from '../action/log.js';
+import type { Logger } from '../log.js';
 import { isInPlace } from './plan.js';
 import { hasChangedSince } from './status.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
