@@ -23,12 +23,8 @@ import { notWaited, waitStep, type UpdateContext } from './steps/wait.js';
 import { revertStep, shouldRevert } from './steps/revert.js';
 import { smokeStep } from './steps/smoke.js';
 import type { StepResult } from './steps/result.js';
-import {
-  RolloutTracker,
-  SUCCESSFUL_OUTCOMES,
-  type Outcome,
-  type WaitResult,
-} from './rollout/wait.js';
+import { RolloutTracker } from './rollout/tracker.js';
+import { SUCCESSFUL_OUTCOMES, type Outcome, type WaitResult } from './rollout/outcome.js';
 
 export type { RunDeps } from './action/defaults.js';
 

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { watchForUpdate } from '../rollout/watch.js';
-import { RolloutTracker } from '../rollout/wait.js';
+import { RolloutTracker } from '../rollout/tracker.js';
 import type { StepResult as Result } from './result.js';
 
 function configurationLabel(deployment: Deployment): string {
