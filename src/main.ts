@@ -8,8 +8,8 @@ import {
   type GitHubDeployment,
   type GitHubDeploymentState,
 } from './action/github-deployment.js';
-import type { Settings } from './action/inputs.js';
-import { readSettings as parseInputs } from './action/inputs.js';
+import type { Settings } from './action/inputs/settings.js';
+import { readSettings as parseInputs } from './action/inputs/read.js';
 import { describeChange, type UpdatePlan } from './rollout/plan.js';
 import { setOutputs, summaryMarkdown, type RunReport } from './action/report.js';
 import { DEFAULT_BACKOFF } from './northflank/retry.js';

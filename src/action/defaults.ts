@@ -3,7 +3,7 @@ import { systemClock } from '../clock.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from './files.js';
 import { createLogger } from './core-logger.js';
 import type { Clock } from '../clock.js';
-import type { InputSources } from './inputs.js';
+import type { InputSources } from './inputs/sources.js';
 import type { Logger } from '../log.js';
 import type { OutputSink, SummarySink } from './report.js';
 

@@ -3,7 +3,7 @@ import { NorthflankClient } from '../northflank/client.js';
 import type { RunDeps } from '../action/defaults.js';
 import { formatDuration } from '../duration.js';
 import { CancelledError, errorMessage } from '../errors.js';
-import type { Settings } from '../action/inputs.js';
+import type { Settings } from '../action/inputs/settings.js';
 import { planRevert, startsRollout } from '../rollout/plan.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { RolloutTracker } from '../rollout/tracker.js';

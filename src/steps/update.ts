@@ -3,7 +3,7 @@ import { NorthflankClient } from '../northflank/client.js';
 import type { RunDeps } from '../action/defaults.js';
 import { formatDuration } from '../duration.js';
 import { UpdateUnconfirmedError } from '../errors.js';
-import type { Settings } from '../action/inputs.js';
+import type { Settings } from '../action/inputs/settings.js';
 import type { Logger } from '../log.js';
 import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';

@@ -2,7 +2,7 @@
 import { NorthflankClient } from '../northflank/client.js';
 import type { Clock } from '../clock.js';
 import type { RunDeps } from '../action/defaults.js';
-import type { Settings } from '../action/inputs.js';
+import type { Settings } from '../action/inputs/settings.js';
 import { changesConfiguration, type UpdatePlan } from '../rollout/plan.js';
 import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS } from '../rollout/status.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
