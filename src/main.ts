@@ -7,7 +7,7 @@ import {
   startGitHubDeployment,
   type GitHubDeployment,
   type GitHubDeploymentState,
-} from './action/github-deployment.js';
+} from './github/deployments.js';
 import type { Settings } from './action/inputs/settings.js';
 import { readSettings as parseInputs } from './action/inputs/read.js';
 import { describeChange, type UpdatePlan } from './rollout/plan.js';
@@ -18,10 +18,10 @@ import type { Deployment, UpdateBody } from './northflank/schema.js';
 import { Redactor } from './action/redact.js';
 import { RequestBudget } from './northflank/budget.js';
 import { ACTION_NAME, ACTION_VERSION } from './action/version.js';
-import { dryRun, planStep, updateStep } from './steps/update.js';
-import { notWaited, waitStep, type UpdateContext } from './steps/wait.js';
-import { revertStep, shouldRevert } from './steps/revert.js';
-import { smokeStep } from './steps/smoke.js';
+import { dryRun, planStep, updateStep } from './steps/send-update.js';
+import { notWaited, waitStep, type UpdateContext } from './steps/follow-rollout.js';
+import { revertStep, shouldRevert } from './steps/revert-rollout.js';
+import { smokeStep } from './steps/smoke-test.js';
 import type { StepResult } from './steps/result.js';
 import { RolloutTracker } from './rollout/tracker.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome, type WaitResult } from './rollout/outcome.js';

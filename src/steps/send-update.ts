@@ -7,7 +7,7 @@ import type { Settings } from '../action/inputs/settings.js';
 import type { Logger } from '../log.js';
 import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
-import { watchForUpdate } from '../rollout/watch.js';
+import { watchForUpdate } from '../rollout/confirm-update.js';
 import { RolloutTracker } from '../rollout/tracker.js';
 import type { StepResult as Result } from './result.js';
 

@@ -10,8 +10,8 @@ import { RolloutTracker } from '../rollout/tracker.js';
 import { waitForRollout } from '../rollout/wait-loop.js';
 import type { WaitResult } from '../rollout/outcome.js';
 import type { StepResult as Result } from './result.js';
-import { sendUpdate } from './update.js';
-import { waitOptions } from './wait.js';
+import { sendUpdate } from './send-update.js';
+import { waitOptions } from './follow-rollout.js';
 
 /** Whether to put the previous values back: a rollout of ours crashed or ran out of time. */
 export function shouldRevert(result: WaitResult, tracker: RolloutTracker): boolean {
