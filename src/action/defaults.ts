@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { InputSources } from './inputs/sources.js';
 import type { Logger } from '../log.js';
 import type { OutputSink, SummarySink } from './report.js';
+import type { RunnerEnv } from '../github/job-environment.js';
 
 /** Everything `run` touches outside itself, so tests can drive it without module mocks. */
 export interface RunDeps {
@@ -17,6 +18,8 @@ export interface RunDeps {
   log: Logger;
   outputs: OutputSink;
   summary: SummarySink;
+  /** The runner's variables naming the workflow and job; absent off a runner (and in most tests). */
+  runnerEnv?: RunnerEnv;
 }
 
 /** The real world for `run()`: @actions/core, the system clock, this process's environment. */
@@ -50,6 +53,12 @@ export function defaultDeps(signal: AbortSignal = new AbortController().signal):
         if (!process.env.GITHUB_STEP_SUMMARY) return;
         await core.summary.addRaw(markdown, true).write();
       },
+    },
+    runnerEnv: {
+      GITHUB_WORKFLOW_REF: process.env.GITHUB_WORKFLOW_REF,
+      GITHUB_REPOSITORY: process.env.GITHUB_REPOSITORY,
+      GITHUB_JOB: process.env.GITHUB_JOB,
+      GITHUB_WORKSPACE: process.env.GITHUB_WORKSPACE,
     },
   };
 }
