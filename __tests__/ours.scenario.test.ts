@@ -5,16 +5,16 @@
  * API time take milliseconds. ours.e2e.test.ts runs the bundle for what needs real sockets.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  startEmulator,
-  type Emulator,
-  type EmulatorOptions,
-  emulatorInputs,
-} from '../emulator/server.js';
+import { type Emulator, type EmulatorOptions, emulatorInputs } from '../emulator/server.js';
 import { leaks } from './helpers/action.js';
-import { FakeClock } from './helpers/fake-clock.js';
 import { startFakeGitHub } from './helpers/fake-github.js';
-import { runInProcess, type InProcessRun } from './helpers/in-process.js';
+import {
+  once,
+  runInProcess,
+  startOnFakeClock,
+  type FakeTimeEmulator,
+  type InProcessRun,
+} from './helpers/in-process.js';
 
 const FAST_PLAN = { pendingMs: 200, provisioningMs: 400, startingMs: 400 };
 const SPEC = '{"configuration": {"revision": "v2"}}';
@@ -24,16 +24,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-/** An emulator and the fake clock it shares with the run. */
-async function start(options: EmulatorOptions = {}): Promise<{ e: Emulator; clock: FakeClock }> {
-  const clock = new FakeClock(Date.now());
-  const e = await startEmulator({ plan: FAST_PLAN, now: () => clock.now(), ...options });
-  cleanups.push(() => e.close());
-  return { e, clock };
+async function start(options: EmulatorOptions = {}): Promise<FakeTimeEmulator> {
+  const env = await startOnFakeClock({ plan: FAST_PLAN, ...options });
+  cleanups.push(() => env.e.close());
+  return env;
 }
 
 async function deploy(
-  { e, clock }: { e: Emulator; clock: FakeClock },
+  { e, clock }: FakeTimeEmulator,
   inputs: Record<string, string> = {},
   env: Record<string, string> = {},
 ): Promise<InProcessRun> {
@@ -51,16 +49,6 @@ async function deploy(
   });
   expect(leaks(run, e.token)).toEqual([]);
   return run;
-}
-
-/** Runs `change` once, just before the emulator handles the first request for which `ready` holds. */
-function once(e: Emulator, ready: () => boolean, change: () => void | Promise<void>): void {
-  let done = false;
-  e.onRequest = () => {
-    if (done || !ready()) return;
-    done = true;
-    return change();
-  };
 }
 
 /** An update sent to the emulator by someone else (another run, a person in the UI). */

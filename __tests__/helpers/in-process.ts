@@ -8,12 +8,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AnnotationProperties } from '@actions/core';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from '../../src/action/files.js';
 import { createLogger, type LogSink } from '../../src/action/log.js';
 import type { RunReport } from '../../src/action/report.js';
 import { run, succeeded } from '../../src/main.js';
 import { actionYml, type ActionRun } from './action.js';
-import type { FakeClock } from './fake-clock.js';
+import { FakeClock } from './fake-clock.js';
 
 export interface InProcessOptions {
   inputs: Record<string, string>;
@@ -133,5 +134,28 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     durationMs: options.clock.now() - startedMs,
     workspace,
     report,
+  };
+}
+
+/** An emulator and the fake clock it shares with the run. */
+export interface FakeTimeEmulator {
+  e: Emulator;
+  clock: FakeClock;
+}
+
+/** Starts the emulator on a fake clock that starts at the real time (plausible timestamps). */
+export async function startOnFakeClock(options: EmulatorOptions = {}): Promise<FakeTimeEmulator> {
+  const clock = new FakeClock(Date.now());
+  const e = await startEmulator({ now: () => clock.now(), ...options });
+  return { e, clock };
+}
+
+/** Runs `change` once, just before the emulator handles the first request for which `ready` holds. */
+export function once(e: Emulator, ready: () => boolean, change: () => void | Promise<void>): void {
+  let done = false;
+  e.onRequest = () => {
+    if (done || !ready()) return;
+    done = true;
+    return change();
   };
 }
