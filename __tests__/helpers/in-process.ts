@@ -27,12 +27,17 @@ export interface InProcessOptions {
   env?: Record<string, string>;
   /** Files to create in the workspace before the run. */
   files?: Record<string, string>;
+  /** Called with the workspace before the run, to make what `files` cannot (links, FIFOs). */
+  prepare?: (workspace: string) => void;
   /** Aborting it cancels the run, as SIGINT or SIGTERM do in the action. */
   signal?: AbortSignal;
 }
 
-/** A run's result in the shape `runAction` gives, plus the report; durations are on the fake clock. */
-export type InProcessRun = ActionRun & { report: RunReport };
+/**
+ * A run's result in the shape `runAction` gives, plus the report. `durationMs` is on the fake
+ * clock (the run's own time); `wallMs` is the machine's, for what must not take real time.
+ */
+export type InProcessRun = ActionRun & { report: RunReport; wallMs: number };
 
 // @actions/core's escaping of a workflow command's data and properties (lib/command.js).
 const escapeData = (text: string): string =>
@@ -80,6 +85,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
     writeFileSync(path.join(workspace, name), content);
   }
+  options.prepare?.(workspace);
   const declared = actionYml().inputs;
   for (const name of Object.keys(options.inputs)) {
     if (!(name in declared))
@@ -99,6 +105,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   const outputs: Record<string, string> = {};
   let summary = '';
   const startedMs = options.clock.now();
+  const wallStartedMs = performance.now();
   const restoreEnv = withEnv(options.env ?? {});
   let report: RunReport;
   try {
@@ -134,6 +141,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     durationMs: options.clock.now() - startedMs,
     workspace,
     report,
+    wallMs: performance.now() - wallStartedMs,
   };
 }
 
