@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { AnnotationProperties } from '@actions/core';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from '../../src/action/files.js';
-import { createLogger, type LogSink } from '../../src/action/log.js';
+import { createLogger, type LogSink } from '../../src/action/core-logger.js';
 import type { RunReport } from '../../src/action/report.js';
 import { run, succeeded } from '../../src/main.js';
 import { actionYml, type ActionRun } from './action.js';
