@@ -23,6 +23,8 @@ export interface InProcessOptions {
   /**
    * Environment for the run, set on `process.env` while it lasts (GITHUB_* for the GitHub
    * deployment); GITHUB_TOKEN also fills `${{ github.token }}` defaults, as the runner does.
+   * @actions/github reads its environment once, when a test file first loads it: within one file,
+   * give every run that records a GitHub deployment the same one (or test it black-box).
    */
   env?: Record<string, string>;
   /** Files to create in the workspace before the run. */
