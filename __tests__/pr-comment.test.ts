@@ -4,7 +4,7 @@
  * duplicated; a refusal or an unreachable GitHub is a warning naming the permission.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import {
   commentMarker,
   nextPage,
@@ -188,6 +188,30 @@ describe('writePullRequestComment', () => {
     expect(warning).toMatch(/GitHub could not be reached/);
     expect(warning).toContain('permissions: pull-requests: write');
     expect(clock.sleeps).toHaveLength(2);
+  });
+
+  it('gives up within its time limit when GitHub never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => {
+            resolve();
+          });
+        }),
+    );
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const { o, lines } = options(`http://127.0.0.1:${port}`, { timeLimitMs: 300 });
+    const started = performance.now();
+    expect((await writePullRequestComment(o)).action).toBe('failed');
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(lines.find((l) => l.startsWith('warning:'))).toContain(
+      'permissions: pull-requests: write',
+    );
   });
 
   it('stops at once when the run is cancelled', async () => {

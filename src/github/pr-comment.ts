@@ -46,6 +46,8 @@ export interface PullRequestCommentOptions {
   random: () => number;
   log: Logger;
   backoff?: BackoffPolicy;
+  /** How long the whole comment may take, retries and pages included (the deploy is done). */
+  timeLimitMs?: number;
 }
 
 export type CommentWrite =
@@ -54,6 +56,8 @@ export type CommentWrite =
 
 /** Retries of one GitHub request: a few quick ones, since the comment is not worth a long wait. */
 export const COMMENT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 8000, maxAttempts: 3 };
+/** The comment may hold up the end of the step this long at most. */
+export const COMMENT_TIME_LIMIT_MS = 60_000;
 /** 100 comments a page: past 50 pages the marker is not searched further (and a new comment is made). */
 const MAX_PAGES = 50;
 
@@ -71,6 +75,9 @@ const commentsSchema = once(() =>
   ),
 );
 const writtenSchema = once(() => z.object({ id: z.number(), html_url: z.optional(z.string()) }));
+
+/** The options, with the signal that also carries the time limit. */
+type Limited = PullRequestCommentOptions & { limited: AbortSignal };
 
 type ListedComment = z.infer<ReturnType<typeof commentsSchema>>[number];
 
@@ -94,7 +101,12 @@ class GitHubRequestError extends Error {
  * Creates or updates the pull request's comment for this deployment. Never throws: a refusal or
  * an unreachable GitHub is logged as a warning naming the permission the job needs.
  */
-export async function writePullRequestComment(o: PullRequestCommentOptions): Promise<CommentWrite> {
+export async function writePullRequestComment(
+  given: PullRequestCommentOptions,
+): Promise<CommentWrite> {
+  // Requests and pauses end with the run's cancellation or the comment's own time limit.
+  const limit = AbortSignal.timeout(given.timeLimitMs ?? COMMENT_TIME_LIMIT_MS);
+  const o: Limited = { ...given, limited: AbortSignal.any([given.signal, limit]) };
   try {
     const { getOctokit } = await import('@actions/github');
     const octokit = getOctokit(o.token, { baseUrl: o.apiUrl });
@@ -126,10 +138,7 @@ export async function writePullRequestComment(o: PullRequestCommentOptions): Pro
 }
 
 /** Our comment among all of the pull request's comments, following GitHub's Link header. */
-async function findComment(
-  octokit: Octokit,
-  o: PullRequestCommentOptions,
-): Promise<ListedComment | undefined> {
+async function findComment(octokit: Octokit, o: Limited): Promise<ListedComment | undefined> {
   const origin = new URL(o.apiUrl).origin;
   let url: string | undefined =
     `${o.apiUrl}/repos/${encodeURIComponent(o.owner)}/${encodeURIComponent(o.repo)}/issues/${o.pullRequest}/comments?per_page=100`;
@@ -178,7 +187,7 @@ export function nextPage(link: string | undefined, origin: string): string | und
 /** The updated comment, or undefined when it no longer exists. */
 async function updateComment(
   octokit: Octokit,
-  o: PullRequestCommentOptions,
+  o: Limited,
   id: number,
 ): Promise<z.infer<ReturnType<typeof writtenSchema>> | undefined> {
   try {
@@ -200,7 +209,7 @@ async function updateComment(
 
 async function createComment(
   octokit: Octokit,
-  o: PullRequestCommentOptions,
+  o: Limited,
 ): Promise<z.infer<ReturnType<typeof writtenSchema>>> {
   // Not idempotent: sent again only when GitHub said it did not act (429, 503).
   const response = await withRetries(o, 'Creating the pull request comment', false, () =>
@@ -222,15 +231,15 @@ function parseWritten(data: unknown, what: string): z.infer<ReturnType<typeof wr
 }
 
 /** The run's cancellation, and this request's own timeout. */
-function requestSignal(o: PullRequestCommentOptions): AbortSignal {
-  return AbortSignal.any([o.signal, AbortSignal.timeout(o.requestTimeoutMs)]);
+function requestSignal(o: Limited): AbortSignal {
+  return AbortSignal.any([o.limited, AbortSignal.timeout(o.requestTimeoutMs)]);
 }
 
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Runs one request, retrying transient failures with capped, jittered backoff. */
 async function withRetries<T>(
-  o: PullRequestCommentOptions,
+  o: Limited,
   what: string,
   idempotent: boolean,
   send: () => Promise<T>,
@@ -242,6 +251,13 @@ async function withRetries<T>(
       return await send();
     } catch (error) {
       if (o.signal.aborted) throw o.signal.reason;
+      if (o.limited.aborted) {
+        throw new GitHubRequestError(
+          what,
+          undefined,
+          `no answer within ${Math.round((o.timeLimitMs ?? COMMENT_TIME_LIMIT_MS) / 1000)} s`,
+        );
+      }
       failure = asRequestError(what, error);
     }
     const retryable = idempotent
@@ -249,7 +265,7 @@ async function withRetries<T>(
       : failure.status !== undefined && UPDATE_RETRYABLE_STATUSES.has(failure.status);
     if (!retryable || attempt + 1 >= policy.maxAttempts) throw failure;
     o.log.debug(`${failure.message}; trying again.`);
-    await o.clock.sleep(backoffDelayMs(attempt, policy, o.random), o.signal);
+    await o.clock.sleep(backoffDelayMs(attempt, policy, o.random), o.limited);
   }
 }
 
