@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import type { getOctokit } from '@actions/github';
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
-import type { Logger } from '../action/log.js';
+import type { Logger } from '../log.js';
 import { once } from '../northflank/schema.js';
 import {
   backoffDelayMs,
