@@ -1,6 +1,7 @@
 /** The run's event as the runner describes it: pull request, head commit, fork, run link. */
 import { describe, expect, it } from '@jest/globals';
 import { readGitHubRun } from '../src/github/event.js';
+import { skippedMessage } from '../src/github/fork-notice.js';
 
 const ENV = {
   GITHUB_EVENT_NAME: 'pull_request',
@@ -96,5 +97,18 @@ describe('readGitHubRun', () => {
     expect(readGitHubRun({ GITHUB_API_URL: 'https://ghe.example/api/v3' }).apiUrl).toBe(
       'https://ghe.example/api/v3',
     );
+  });
+});
+
+describe('skippedMessage', () => {
+  const pr = (fromFork: boolean) => ({ number: 7, headSha: undefined, fromFork });
+  it('says why there is no token and how to plan a fork, and what to check when it is no fork', () => {
+    const fork = skippedMessage({ eventName: 'pull_request', pullRequest: pr(true) });
+    expect(fork).toContain('GitHub gives no secrets to workflows run for pull requests from forks');
+    expect(fork).toContain('workflow_run');
+    expect(fork).toContain('Pull request #7 comes from a fork, so this is expected.');
+    const own = skippedMessage({ eventName: 'pull_request_target', pullRequest: pr(false) });
+    expect(own).toContain('on this pull_request_target event');
+    expect(own).toContain('is not from a fork: check that the secret given as api-token exists');
   });
 });

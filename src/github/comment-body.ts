@@ -157,7 +157,7 @@ function footer(report: RunReport, context: CommentContext, planned: boolean): s
     (part): part is string => part !== undefined,
   );
   if (origin.length > 0) facts.push(`${origin.join(' · ')}.`);
-  return facts.length > 0 ? ['', ...facts.map((fact) => `<sub>${fact}</sub><br>`)] : [];
+  return facts.map((fact) => `<sub>${fact}</sub><br>`);
 }
 
 /** A URL fit for a Markdown link target: http(s), and nothing that ends the link early. */

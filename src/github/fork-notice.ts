@@ -12,10 +12,13 @@ export const SKIPPED_TITLE = 'Skipped: no Northflank token on a pull request';
  */
 export function skippedMessage(run: Pick<GitHubRun, 'eventName' | 'pullRequest'>): string {
   const pr = run.pullRequest ? ` #${run.pullRequest.number}` : '';
+  const fork = run.pullRequest?.fromFork;
   const which =
-    run.pullRequest?.fromFork === false
-      ? `This pull request${pr} is not from a fork: check that the secret given as api-token exists in this repository and is available to this workflow (Dependabot's pull requests get only Dependabot secrets).`
-      : `If this pull request${pr} is not from a fork, check that the secret given as api-token exists in this repository.`;
+    fork === true
+      ? `Pull request${pr} comes from a fork, so this is expected.`
+      : fork === false
+        ? `Pull request${pr} is not from a fork: check that the secret given as api-token exists in this repository and is available to this workflow (Dependabot's pull requests get only Dependabot secrets).`
+        : `If pull request${pr} is not from a fork, check that the secret given as api-token exists in this repository.`;
   return [
     `Skipped: api-token is empty on this ${run.eventName} event, so nothing was read from Northflank or sent (outcome skipped).`,
     "GitHub gives no secrets to workflows run for pull requests from forks (nor to Dependabot's, which get only Dependabot secrets).",
