@@ -58,7 +58,7 @@ async function deploy(
   emu: Emulator,
   inputs: Record<string, string>,
   files: Record<string, string> = {},
-  runnerEnv?: (workspace: string) => RunDeps['runnerEnv'],
+  runnerEnv?: (workspace: string) => RunDeps['env'],
 ): Promise<Ran> {
   const workspace = mkdtempSync(path.join(tmpdir(), 'first-day-'));
   cleanup.push(() => {
@@ -98,7 +98,7 @@ async function deploy(
         return Promise.resolve();
       },
     },
-    ...(runnerEnv ? { runnerEnv: runnerEnv(workspace) } : {}),
+    ...(runnerEnv ? { env: runnerEnv(workspace) } : {}),
   });
   return { report, lines, outputs, summary: summaries.join('\n'), masked };
 }
@@ -278,7 +278,7 @@ describe('secrets and outputs', () => {
 describe('a job-level environment and the environment input', () => {
   const workflow = (environment: string): string =>
     `on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n${environment}    steps:\n      - uses: your-org/northflank-llm-deploy-action@v1\n`;
-  const runner = (workspace: string): RunDeps['runnerEnv'] => ({
+  const runner = (workspace: string): RunDeps['env'] => ({
     GITHUB_WORKFLOW_REF: 'acme/models/.github/workflows/deploy.yml@refs/heads/main',
     GITHUB_REPOSITORY: 'acme/models',
     GITHUB_JOB: 'deploy',

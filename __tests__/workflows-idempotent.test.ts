@@ -14,7 +14,7 @@ import { systemClock } from '../src/clock.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from '../src/action/files.js';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { startModelServer, type ModelServer } from '../emulator/model-server.js';
-import { ROOT } from '../scripts/local-runner.js';
+import { actionYml, ROOT } from '../scripts/local-runner.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 import {
   hasJobEnvironment,
@@ -41,6 +41,7 @@ function context(emulator: Emulator, push: number, recipe: Recipe): Record<strin
     'secrets.NORTHFLANK_API_TOKEN': emulator.token,
     'secrets.NORTHFLANK_READ_TOKEN': emulator.token,
     'secrets.MODEL_API_KEY': MODEL_KEY,
+    'github.token': 'ghs_token_for_tests',
     'github.sha': `${String(push).repeat(7)}0c0ffee0c0ffee0c0ffee0c0ffee0c0ffee`.slice(0, 40),
     'github.run_number': String(100 + push),
     'github.run_id': String(9_000_000 + push),
@@ -63,6 +64,12 @@ async function push(
   n: number,
 ): Promise<Push> {
   const values: Record<string, string> = {};
+  // As the runner does: action.yml's defaults for the inputs not given, then the workflow's.
+  for (const [name, input] of Object.entries(actionYml().inputs)) {
+    if (input.default !== undefined) {
+      values[name] = resolveExpressions(input.default, context(emulator, n, recipe));
+    }
+  }
   for (const [name, value] of Object.entries(recipe.with)) {
     values[name] = resolveExpressions(value, context(emulator, n, recipe));
   }
@@ -117,7 +124,7 @@ describe('every README and example workflow, run twice', () => {
   it('finds the recipes (README blocks, every example, each matrix row)', () => {
     const sources = new Set(all.map((r) => r.workflow.source));
     expect([...sources].filter((s) => s.startsWith('README.md')).length).toBeGreaterThanOrEqual(4);
-    expect([...sources].filter((s) => s.startsWith('examples/')).length).toBe(6);
+    expect([...sources].filter((s) => s.startsWith('examples/')).length).toBe(7);
     expect(all.filter((r) => r.workflow.source.endsWith('matrix.yml'))).toHaveLength(3);
   });
 

@@ -3,7 +3,10 @@ import { bothEnvironmentsWarning, findJobEnvironment } from './github/job-enviro
 import { defaultDeps, type RunDeps } from './action/defaults.js';
 
 import { formatDuration } from './duration.js';
-import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
+import { CancelledError, DeadlineError, RunSkipped, errorMessage, errorTitle } from './errors.js';
+import { readGitHubRun, type GitHubRun } from './github/event.js';
+import { SKIPPED_TITLE, skippedMessage } from './github/fork-notice.js';
+import { commentIgnoredReason, commentStep } from './steps/comment-on-pull-request.js';
 import {
   startGitHubDeployment,
   type GitHubDeployment,
@@ -60,10 +63,15 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
   const startedMs = clock.now();
   const tracker = new RolloutTracker();
   const state: RunState = {};
+  const githubRun = readGitHubRun(given.env ?? {});
   let result: Result;
   try {
     // 1. Inputs, validated before any request.
-    const settings = (state.settings = await log.group('Inputs', () => readSettings(deps)));
+    const settings = (state.settings = await log.group('Inputs', () =>
+      readSettings(deps, githubRun),
+    ));
+    // A pull request from a fork gets no secrets: nothing to plan with, and nothing wrong.
+    if (settings.apiToken === '') throw new RunSkipped(skippedMessage(githubRun));
     const api = (state.client = createClient(settings, deps, startedMs));
 
     // 2. Plan: read the deployment and work out which of the given fields would change.
@@ -133,6 +141,8 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     report.deployment ? publicUrl(report.deployment) : '',
     deps.redactor.redact(report.message),
   );
+  // 8. The pull request comment, last: it never changes the outcome.
+  await commentStep(report, state.settings, githubRun, state.before, deps);
   return report;
 }
 
@@ -225,8 +235,10 @@ function redacting(given: RunDeps): RunDeps & { redactor: Redactor } {
   };
 }
 
-async function readSettings(deps: RunDeps): Promise<Settings> {
-  const settings = await parseInputs(deps.inputs);
+async function readSettings(deps: RunDeps, githubRun: GitHubRun): Promise<Settings> {
+  const settings = await parseInputs(deps.inputs, {
+    tokenMayBeEmpty: githubRun.isPullRequestEvent,
+  });
   const fields = Object.keys(settings.update);
   // "Given", not "to change": what changes is the plan's to say, once the deployment is read.
   deps.log.info(
@@ -239,6 +251,8 @@ async function readSettings(deps: RunDeps): Promise<Settings> {
       { title: 'Spec fields not validated' },
     );
   }
+  const ignored = commentIgnoredReason(settings, githubRun);
+  if (ignored) deps.log.warning(ignored, { title: 'Input ignored' });
   if (settings.github) await warnOnTwoEnvironments(settings.github.environment, deps);
   return settings;
 }
@@ -249,7 +263,7 @@ async function readSettings(deps: RunDeps): Promise<Settings> {
  */
 async function warnOnTwoEnvironments(input: string, deps: RunDeps): Promise<void> {
   const found = await findJobEnvironment(
-    deps.runnerEnv ?? {},
+    deps.env ?? {},
     // The workspace's own reader: inside the workspace, a regular file, at most 1 MiB.
     (file) => deps.inputs.readFile(file),
     async (text) => (await import('yaml')).parse(text) as unknown,
@@ -258,7 +272,7 @@ async function warnOnTwoEnvironments(input: string, deps: RunDeps): Promise<void
     deps.log.debug(`Cannot tell whether the job has a job-level environment: ${found.reason}.`);
     return;
   }
-  const warning = bothEnvironmentsWarning(found, input, deps.runnerEnv?.GITHUB_JOB ?? '');
+  const warning = bothEnvironmentsWarning(found, input, deps.env?.GITHUB_JOB ?? '');
   if (warning) deps.log.warning(warning, { title: 'Two GitHub deployments per run' });
 }
 
@@ -283,10 +297,16 @@ function createClient(settings: Settings, deps: RunDeps, startedMs: number): Nor
     log: deps.log,
   });
 }
-type FailureResult = Result & { outcome: 'error' | 'cancelled' | 'timeout'; title: string };
+type FailureResult = Result & {
+  outcome: 'error' | 'cancelled' | 'timeout' | 'skipped';
+  title: string;
+};
 
 function failure(error: unknown, tracker: RolloutTracker, state: RunState): FailureResult {
   const last = tracker.last;
+  if (error instanceof RunSkipped) {
+    return { outcome: 'skipped', title: SKIPPED_TITLE, message: error.message, deployment: last };
+  }
   if (error instanceof CancelledError) {
     const status = last ? ` The last status seen was "${last.status}".` : '';
     // A cancel stops only the action: say what goes on in Northflank without it.
@@ -371,6 +391,8 @@ async function publish(report: RunReport, deps: RunDeps): Promise<void> {
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
     log.info(`Done in ${took}: ${report.message}`);
+  } else if (report.outcome === 'skipped') {
+    log.notice(report.message, { title: report.title });
   } else if (QUIET_SUCCESSES.has(report.outcome)) {
     log.info(report.message);
   } else if (report.outcome === 'no-rollout') {

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { InputSources } from './inputs/sources.js';
 import type { Logger } from '../log.js';
 import type { OutputSink, SummarySink } from './report.js';
-import type { RunnerEnv } from '../github/job-environment.js';
+import type { RunnerEnv } from '../github/event.js';
 
 /** Everything `run` touches outside itself, so tests can drive it without module mocks. */
 export interface RunDeps {
@@ -18,8 +18,8 @@ export interface RunDeps {
   log: Logger;
   outputs: OutputSink;
   summary: SummarySink;
-  /** The runner's variables naming the workflow and job; absent off a runner (and in most tests). */
-  runnerEnv?: RunnerEnv;
+  /** The runner's environment (event, repository, GitHub API); none when not given. */
+  env?: RunnerEnv;
 }
 
 /** The real world for `run()`: @actions/core, the system clock, this process's environment. */
@@ -54,11 +54,6 @@ export function defaultDeps(signal: AbortSignal = new AbortController().signal):
         await core.summary.addRaw(markdown, true).write();
       },
     },
-    runnerEnv: {
-      GITHUB_WORKFLOW_REF: process.env.GITHUB_WORKFLOW_REF,
-      GITHUB_REPOSITORY: process.env.GITHUB_REPOSITORY,
-      GITHUB_JOB: process.env.GITHUB_JOB,
-      GITHUB_WORKSPACE: process.env.GITHUB_WORKSPACE,
-    },
+    env: process.env,
   };
 }

@@ -17,7 +17,7 @@ export type JobEnvironment =
   | { known: false; /** Why it cannot tell, for a debug line. */ reason: string };
 
 /** The runner's variables the look-up reads. */
-export interface RunnerEnv {
+export interface WorkflowEnv {
   GITHUB_WORKFLOW_REF?: string | undefined;
   GITHUB_REPOSITORY?: string | undefined;
   GITHUB_JOB?: string | undefined;
@@ -63,7 +63,7 @@ export function jobEnvironmentIn(workflow: unknown, jobId: string): JobEnvironme
  * file of the workspace; `parseYaml` parses it (the YAML parser is loaded only when needed).
  */
 export async function findJobEnvironment(
-  env: RunnerEnv,
+  env: WorkflowEnv,
   readText: (absolutePath: string) => string,
   parseYaml: (text: string) => Promise<unknown>,
 ): Promise<JobEnvironment> {
