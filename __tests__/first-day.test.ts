@@ -21,6 +21,7 @@ import {
 } from '../emulator/server.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 import { runAction } from './helpers/action.js';
+import { seededRandom } from './helpers/in-process.js';
 
 const WORKER = 'configuration.architecture.workerConfig';
 /** The emulator's demo deployment's spec, as a user would keep it in git (YAML). */
@@ -88,7 +89,7 @@ async function deploy(
       workspace,
     },
     clock: systemClock,
-    random: Math.random,
+    random: seededRandom(0x5eed),
     signal: new AbortController().signal,
     log,
     outputs: { setOutput: (name, value) => (outputs[name] = value) },

@@ -24,6 +24,7 @@ import {
   type Recipe,
   type Workflow,
 } from './helpers/workflow-recipes.js';
+import { seededRandom } from './helpers/in-process.js';
 
 const SPEC = readFileSync(path.join(ROOT, 'examples', 'model-spec.yaml'), 'utf8');
 const MODEL = 'Qwen/Qwen3-8B';
@@ -104,7 +105,7 @@ async function push(
       workspace,
     },
     clock: systemClock,
-    random: Math.random,
+    random: seededRandom(0x5eed),
     signal: new AbortController().signal,
     log,
     outputs: { setOutput: (name, value) => (outputs[name] = value) },
