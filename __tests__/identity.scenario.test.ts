@@ -4,7 +4,7 @@
  * GET never showing a port's domains, nulls for unset fields), on a fake clock.
  */
 import { describe, expect, it } from '@jest/globals';
-import { phased, reading, runInProcess, specOf } from './helpers/in-process.js';
+import { phased, reading, runScripted, specOf } from './helpers/scripted-run.js';
 
 const spec = (configuration: Record<string, unknown>): string => JSON.stringify({ configuration });
 const port = (
@@ -32,7 +32,7 @@ function repeatedSentences(message: string): string[] {
 describe('ours is what shows our values', () => {
   it('a stale read before the update, then a new id without our values first: not ours', async () => {
     // The plan read a replica still on cfg-0 (model A) while cfg-1 (model B) ran; we send C.
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [reading('cfg-0', 0, 'running', { spec: specOf('model-a') })],
         [
@@ -49,7 +49,7 @@ describe('ours is what shows our values', () => {
   });
 
   it('another update landing between the plan and the POST is not taken for ours', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [reading('cfg-1', 1, 'running', { spec: specOf('model-a') })],
         [
@@ -67,7 +67,7 @@ describe('ours is what shows our values', () => {
 
   it('a description-only update with a foreign rollout right after: updated, the other rollout named, nothing reverted', async () => {
     const theirs = { description: 'Deployed from abc123', spec: specOf('someone-else') };
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [reading('cfg-1', 1, 'running')],
         [reading('cfg-2', 2, 'pending', theirs), reading('cfg-2', 2, 'crashed', theirs)],
@@ -82,7 +82,7 @@ describe('ours is what shows our values', () => {
 
   it('a description-only update overwritten by a foreign one: superseded, nothing reverted', async () => {
     const theirs = { description: 'Their text', spec: specOf('someone-else') };
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [reading('cfg-1', 1, 'running')],
         [reading('cfg-2', 2, 'pending', theirs), reading('cfg-2', 2, 'crashed', theirs)],
@@ -99,7 +99,7 @@ describe('ours is what shows our values', () => {
 describe('the plan never skips on one read', () => {
   it('nothing to send on a lagging replica: a second read shows the newer configuration, which is updated', async () => {
     // Run N-1 moved the model A -> B; run N asks for A again; its first read is a replica on A.
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [
           reading('cfg-1', 1, 'running', { spec: specOf('model-a') }),
@@ -120,7 +120,7 @@ describe('the plan never skips on one read', () => {
   });
 
   it('the newer of the two reads decides, whichever came first: unchanged after two reads', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [
           reading('cfg-2', 2, 'running', { spec: specOf('model-b') }),
@@ -147,7 +147,7 @@ describe('a port’s domains, which GET never shows', () => {
   ];
 
   it('a port differing only in domains is sent, expects no rollout, and is confirmed on what GET shows', async () => {
-    const r = await runInProcess(phased([[reading('cfg-1', 1, 'running')]]), {
+    const r = await runScripted(phased([[reading('cfg-1', 1, 'running')]]), {
       ports: JSON.stringify(withDomains),
     });
     expect(r.posts).toEqual([{ ports: withDomains }]);
@@ -159,7 +159,7 @@ describe('a port’s domains, which GET never shows', () => {
 
   it('dropping domains from a port is sent (GET cannot say whether it had some)', async () => {
     const without = [{ name: 'http', internalPort: 8000, protocol: 'HTTP', public: true }];
-    const r = await runInProcess(phased([[reading('cfg-1', 1, 'running')]]), {
+    const r = await runScripted(phased([[reading('cfg-1', 1, 'running')]]), {
       ports: JSON.stringify(without),
     });
     expect(r.posts).toEqual([{ ports: without }]);
@@ -169,7 +169,7 @@ describe('a port’s domains, which GET never shows', () => {
 
 describe('a revert never removes what it cannot see', () => {
   it('a crashed ports update with a custom domain is reverted keeping its domains', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [reading('cfg-1', 1, 'running')],
         [
@@ -207,7 +207,7 @@ describe('a revert never removes what it cannot see', () => {
   });
 
   it('revision null in GET: that leaf is listed as not reverted, the rest is reverted', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [reading('cfg-1', 1, 'running', { spec: specOf('model-a', { revision: null }) })],
         [
@@ -227,7 +227,7 @@ describe('a revert never removes what it cannot see', () => {
   it.each(['crashed', 'paused'])(
     'skipped, with the reason, when the configuration before was itself %s',
     async (status) => {
-      const r = await runInProcess(
+      const r = await runScripted(
         phased([
           [reading('cfg-1', 1, status, { spec: specOf('model-a') })],
           [
@@ -244,7 +244,7 @@ describe('a revert never removes what it cannot see', () => {
   );
 
   it('skipped for a force restart, whose crash does not claim it added spec settings', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [reading('cfg-1', 1, 'running', { spec: specOf('model-a') })],
         [
@@ -273,7 +273,7 @@ describe('revert messages', () => {
     ]);
 
   it('a revert that runs out of revert-timeout names revert-timeout', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       failing([reading('cfg-3', 3, 'pending', { spec: specOf('model-a') })]),
       { spec: spec({ name: 'model-b' }), 'revert-on-failure': 'true', 'revert-timeout': '2m' },
     );
@@ -283,7 +283,7 @@ describe('revert messages', () => {
   });
 
   it('the revert’s failure does not repeat the first failure’s sentences', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       failing([
         reading('cfg-3', 3, 'starting', { spec: specOf('model-a') }),
         reading('cfg-3', 3, 'crashed', { spec: specOf('model-a') }),
@@ -298,7 +298,7 @@ describe('revert messages', () => {
 
 describe('null is absent, and the changes output', () => {
   it('a spec leaf given as null against a GET that leaves it out: no change, no POST', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [
           reading('cfg-1', 1, 'running', {
@@ -316,7 +316,7 @@ describe('null is absent, and the changes output', () => {
   });
 
   it('`changes` prints a leaf that was not set as absent, not null', async () => {
-    const r = await runInProcess(phased([[reading('cfg-1', 1, 'running')]]), {
+    const r = await runScripted(phased([[reading('cfg-1', 1, 'running')]]), {
       spec: spec({ revision: 'v2' }),
       'dry-run': 'true',
     });
@@ -326,7 +326,7 @@ describe('null is absent, and the changes output', () => {
   });
 
   it('`changes` is bounded: a 900 KB value is shortened with a marker', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([[reading('cfg-1', 1, 'running', { description: 'd'.repeat(900_000) })]]),
       { description: 'short', 'dry-run': 'true' },
     );
@@ -337,7 +337,7 @@ describe('null is absent, and the changes output', () => {
 
 describe('unchanged waits for a configuration that shows the given values', () => {
   it('and says so when another update replaces it', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [
           reading('cfg-2', 2, 'starting', { spec: specOf('model-a') }),
@@ -354,7 +354,7 @@ describe('unchanged waits for a configuration that shows the given values', () =
   });
 
   it('ends unchanged once that configuration runs', async () => {
-    const r = await runInProcess(
+    const r = await runScripted(
       phased([
         [
           reading('cfg-2', 2, 'starting', { spec: specOf('model-a') }),
