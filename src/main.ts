@@ -114,7 +114,12 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
       if (revert && sent && shouldRevert(result, tracker)) {
         const failed = result;
         result = await log.group('Reverting the failed rollout', () =>
-          revertStep(api, settings, revert, deps, tracker, { failed, sent, before }),
+          revertStep(api, settings, revert, deps, tracker, {
+            failed,
+            sent,
+            before,
+            changes: plan.changes,
+          }),
         );
       }
 

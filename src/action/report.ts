@@ -1,6 +1,7 @@
 import { describeChange, type FieldChange } from '../rollout/plan.js';
 import { formatDuration } from '../duration.js';
 import { boundedJson } from '../json.js';
+import { changesOutput } from './changes-output.js';
 import { neutralise } from '../log.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
@@ -63,12 +64,8 @@ export function outputsFor(report: RunReport): Record<string, string> {
     'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
     // Empty, not [], when there was no smoke test: nothing was listed.
     models: report.models ? JSON.stringify(report.models) : '',
-    // JSON has no undefined: a leaf that was not set shows as null. Empty when nothing was planned.
-    changes: report.changes
-      ? boundedJson(
-          report.changes.map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null })),
-        )
-      : '',
+    // Empty when the run failed before its plan: nothing was planned.
+    changes: report.changes ? changesOutput(report.changes) : '',
     'previous-configuration-id': report.previousConfigurationId ?? '',
   };
 }

@@ -59,6 +59,9 @@ export async function waitStep(
     deadlineMs: u.startedMs + settings.timeoutMs,
     ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
     ...(u.sent && changesConfiguration(u.plan) ? { rolloutExpected: true } : {}),
+    sent: u.sent,
+    // Nothing sent: the rollout under way counts only while it shows the given values.
+    unchanged: unchanged ? { given: settings.update, planned: u.before } : undefined,
   });
   if (unchanged && (waited.outcome === 'crashed' || waited.outcome === 'paused')) {
     return {
