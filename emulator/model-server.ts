@@ -11,8 +11,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { DEFAULT_LATENCY, type LatencyProfile } from './latency.js';
 
 export interface ModelServerOptions {
-  /** The model id it serves. */
-  model: string;
+  /** The model id it serves; a function is read at each request (a configuration's name). */
+  model: string | (() => string);
   /** `/v1/models` answers 503 until this long after start. */
   readyAfterMs?: number;
   /** Never becomes ready. */
@@ -87,6 +87,10 @@ interface ChatBody {
   messages?: { content?: string }[];
 }
 
+function modelName(options: ModelServerOptions): string {
+  return typeof options.model === 'function' ? options.model() : options.model;
+}
+
 /** Starts the model endpoint. */
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const startedAt = Date.now();
@@ -136,7 +140,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       if (req.method === 'GET' && req.url === '/v1/models') {
         send(200, {
           object: 'list',
-          data: [{ id: options.model, object: 'model', owned_by: 'vllm' }],
+          data: [{ id: modelName(options), object: 'model', owned_by: 'vllm' }],
         });
         return;
       }
@@ -232,7 +236,7 @@ function stream(
   const eol = options.lineEnding ?? '\n';
   const id = `chatcmpl-emu-${Math.random().toString(36).slice(2, 10)}`;
   const created = Math.floor(Date.now() / 1000);
-  const model = chat.model ?? options.model;
+  const model = chat.model ?? modelName(options);
   const maxTokens = chat.max_tokens ?? 16;
   const length =
     chat.ignore_eos === true || options.eosAfterTokens === undefined

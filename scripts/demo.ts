@@ -1,35 +1,74 @@
 /**
  * `npm run demo`: the action's main job end to end, on this machine, with no account. Starts the
- * local Northflank API emulator, runs the bundled action against it exactly as a runner would
- * (a spec change from examples/model-spec.yaml), and shows its log, outputs and job summary.
+ * local Northflank API emulator and a model server whose speed follows the deployment's
+ * configuration, runs the bundled action against them exactly as a runner would (a spec change
+ * from examples/model-spec.yaml, benchmarked before and after), and shows its log, outputs and
+ * job summary.
+ *
+ * `npm run demo -- --regression`: the spec change also sets `enforceEager: true` (no CUDA graphs:
+ * slower tokens in the emulator, as on vLLM); the benchmark's fail-if limits catch it, the step
+ * fails as `regressed`, and revert-on-failure puts the previous spec back.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { latencyOf } from '../emulator/latency.js';
+import { startModelServer } from '../emulator/model-server.js';
 import { DEMO_DEPLOYMENT, startEmulator, emulatorInputs } from '../emulator/server.js';
 import { ROOT, runAction } from './local-runner.js';
+
+const { values } = parseArgs({ options: { regression: { type: 'boolean' } } });
+const regression = values.regression ?? false;
 
 const emulator = await startEmulator({
   // A rollout of about 8 s with stale reads for the first second, like a real API can show.
   plan: { pendingMs: 1000, provisioningMs: 4000, startingMs: 3000 },
   staleReadMs: 1000,
 });
-console.log(`Northflank API emulator on ${emulator.url}`);
+const model = await startModelServer({
+  // The model and the speed of whichever configuration the emulated deployment holds.
+  model: () => emulator.deployment().configuration.name ?? '',
+  latency: () => latencyOf(emulator.deployment().configuration),
+});
+console.log(`Northflank API emulator on ${emulator.url}; model server on ${model.url}`);
+
+const spec = parse(readFileSync(path.join(ROOT, 'examples', 'model-spec.yaml'), 'utf8')) as {
+  configuration: { architecture: { workerConfig: Record<string, unknown> } };
+};
+// An fp8 KV cache (a little faster); with --regression, eager mode too (much slower tokens).
+Object.assign(spec.configuration.architecture.workerConfig, {
+  kvCacheDataType: 'fp8',
+  ...(regression ? { enforceEager: true } : {}),
+});
 console.log(
-  `Running dist/index.js: update ${DEMO_DEPLOYMENT.projectId}/${DEMO_DEPLOYMENT.id} with spec-file model-spec.yaml\n`,
+  `Running dist/index.js: update ${DEMO_DEPLOYMENT.projectId}/${DEMO_DEPLOYMENT.id} with spec-file model-spec.yaml (kvCacheDataType: fp8${regression ? ', enforceEager: true' : ''})\n`,
 );
 
-const spec = readFileSync(path.join(ROOT, 'examples', 'model-spec.yaml'), 'utf8');
 const run = await runAction({
   inputs: {
     ...emulatorInputs(emulator),
     'spec-file': 'model-spec.yaml',
     description: 'Qwen3 8B on one L4, deployed from git',
     'poll-interval': '2s',
-    timeout: '2m',
+    timeout: '3m',
+    'smoke-url': model.url,
+    'revert-on-failure': 'true',
+    benchmark: [
+      'requests: 16',
+      'concurrency: 4',
+      'max-tokens: 64',
+      'fail-if:',
+      '  ttft-p50: +25%',
+      '  itl-p50: +20%',
+      '  tokens-per-second: -15%',
+      '  error-rate: 5%',
+    ].join('\n'),
   },
-  files: { 'model-spec.yaml': spec },
+  files: { 'model-spec.yaml': stringify(spec) },
   echo: process.stdout,
 });
+await model.close();
 await emulator.close();
 
 console.log(`\n--- exit code ${String(run.code)}; outputs ---`);
@@ -39,6 +78,7 @@ for (const [name, value] of Object.entries(run.outputs)) {
 console.log('\n--- job summary (Markdown) ---');
 console.log(run.summary);
 console.log(
-  `--- the emulator received ${String(emulator.requests.length)} requests: ${emulator.requests.map((r) => `${r.method} ${String(r.status)}`).join(', ')}`,
+  `--- the emulator received ${String(emulator.requests.length)} requests: ${emulator.requests.map((r) => `${r.method} ${String(r.status)}`).join(', ')}; the model server ${String(model.requests.length)}`,
 );
-process.exitCode = run.code ?? 1;
+// The regression demo shows a failing step on purpose.
+process.exitCode = regression ? (run.outputs.outcome === 'reverted' ? 0 : 1) : (run.code ?? 1);
