@@ -7,9 +7,9 @@ import {
   startGitHubDeployment,
   type GitHubDeployment,
   type GitHubDeploymentState,
-} from './action/github-deployment.js';
-import type { Settings } from './action/inputs.js';
-import { readSettings as parseInputs } from './action/inputs.js';
+} from './github/deployments.js';
+import type { Settings } from './action/inputs/settings.js';
+import { readSettings as parseInputs } from './action/inputs/read.js';
 import { describeChange, type UpdatePlan } from './rollout/plan.js';
 import { setOutputs, summaryMarkdown, type RunReport } from './action/report.js';
 import { DEFAULT_BACKOFF } from './northflank/retry.js';
@@ -18,17 +18,13 @@ import type { Deployment, UpdateBody } from './northflank/schema.js';
 import { Redactor } from './action/redact.js';
 import { RequestBudget } from './northflank/budget.js';
 import { ACTION_NAME, ACTION_VERSION } from './action/version.js';
-import { dryRun, planStep, updateStep } from './steps/update.js';
-import { notWaited, waitStep, type UpdateContext } from './steps/wait.js';
-import { revertStep, shouldRevert } from './steps/revert.js';
-import { smokeStep } from './steps/smoke.js';
+import { dryRun, planStep, updateStep } from './steps/send-update.js';
+import { notWaited, waitStep, type UpdateContext } from './steps/follow-rollout.js';
+import { revertStep, shouldRevert } from './steps/revert-rollout.js';
+import { smokeStep } from './steps/smoke-test.js';
 import type { StepResult } from './steps/result.js';
-import {
-  RolloutTracker,
-  SUCCESSFUL_OUTCOMES,
-  type Outcome,
-  type WaitResult,
-} from './rollout/wait.js';
+import { RolloutTracker } from './rollout/tracker.js';
+import { SUCCESSFUL_OUTCOMES, type Outcome, type WaitResult } from './rollout/outcome.js';
 
 export type { RunDeps } from './action/defaults.js';
 

@@ -1,10 +1,10 @@
 import * as core from '@actions/core';
 import { systemClock } from '../clock.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from './files.js';
-import { createLogger } from './log.js';
+import { createLogger } from './core-logger.js';
 import type { Clock } from '../clock.js';
-import type { InputSources } from './inputs.js';
-import type { Logger } from './log.js';
+import type { InputSources } from './inputs/sources.js';
+import type { Logger } from '../log.js';
 import type { OutputSink, SummarySink } from './report.js';
 
 /** Everything `run` touches outside itself, so tests can drive it without module mocks. */

@@ -1,16 +1,12 @@
 import { describeChange, type FieldChange } from '../rollout/plan.js';
 import { formatDuration } from '../duration.js';
 import { boundedJson } from '../json.js';
-import { neutralise } from './log.js';
+import { neutralise } from '../log.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
 import type { Deployment } from '../northflank/schema.js';
-import {
-  describeEntry,
-  SUCCESSFUL_OUTCOMES,
-  type Outcome,
-  type TimelineEntry,
-} from '../rollout/wait.js';
+import { describeEntry, type TimelineEntry } from '../rollout/tracker.js';
+import { SUCCESSFUL_OUTCOMES, type Outcome } from '../rollout/outcome.js';
 
 /** Everything the end of a run reports, success or failure. */
 export interface RunReport {
