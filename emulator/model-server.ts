@@ -275,8 +275,8 @@ function stream(
     let out = '';
     while (served.tokens < length && origin + ttftMs + served.tokens * itlMs <= now + 0.5) {
       if (options.breakAfterTokens !== undefined && served.tokens >= options.breakAfterTokens) {
-        res.write(out);
-        res.destroy();
+        // Written first, so the client sees the tokens before the connection drops.
+        res.write(out, () => res.destroy());
         finish();
         return;
       }

@@ -22,6 +22,7 @@ import { dryRun, planStep, updateStep } from './steps/send-update.js';
 import { notWaited, waitStep, type UpdateContext } from './steps/follow-rollout.js';
 import { revertStep, shouldRevert } from './steps/revert-rollout.js';
 import { smokeStep } from './steps/smoke-test.js';
+import { BenchmarkSession, benchmarkStep, measureBaseline } from './steps/benchmark-model.js';
 import type { StepResult } from './steps/result.js';
 import { RolloutTracker } from './rollout/tracker.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome, type WaitResult } from './rollout/outcome.js';
@@ -40,11 +41,13 @@ interface RunState {
   plan?: UpdatePlan;
   /** The body of the update Northflank accepted; undefined when nothing was sent. */
   sent?: UpdateBody;
+  /** With `benchmark`: what it measured so far (a cancel reports it too). */
+  benchmark?: BenchmarkSession;
 }
 
 /**
- * Rolls out the deployment: inputs, plan, update, wait, revert, smoke test, report. Resolves to
- * the report; never throws.
+ * Rolls out the deployment: inputs, plan, baseline benchmark, update, wait, smoke test,
+ * benchmark, revert, report. Resolves to the report; never throws.
  */
 export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
   const deps = redacting(given);
@@ -67,7 +70,12 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     if (settings.dryRun) {
       result = dryRun(plan, before, log);
     } else {
-      // 3. Update: only what would change; nothing at all when everything is in place.
+      // 3. Benchmark the model that serves now, if asked (and a rollout will replace it).
+      const bench =
+        settings.benchmark && (state.benchmark = new BenchmarkSession(settings.benchmark));
+      if (bench) await measureBaseline(bench, settings, before, plan, deps, startedMs);
+
+      // 4. Update: only what would change; nothing at all when everything is in place.
       const updateSentMs = clock.now();
       const sent = (state.sent = await updateStep(api, settings, plan, before, deps, tracker));
       if (settings.github && settings.wait) {
@@ -78,22 +86,13 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
         });
       }
 
-      // 4. Wait for the rollout the update started (or for the one under way).
+      // 5. Wait for the rollout the update started (or for the one under way).
       const context: UpdateContext = { before, plan, sent, updateSentMs, startedMs };
       result = settings.wait
         ? await log.group('Waiting for the rollout', () =>
             waitStep(api, settings, deps, tracker, context),
           )
         : await notWaited(api, tracker, clock, context);
-
-      // 5. Put the previous values back if the new rollout crashed or ran out of time.
-      const revert = settings.revert;
-      if (revert && sent && shouldRevert(result, tracker)) {
-        const failed = result;
-        result = await log.group('Reverting the failed rollout', () =>
-          revertStep(api, settings, revert, deps, tracker, { failed, sent, before }),
-        );
-      }
 
       // 6. Check that the model answers, if asked.
       const smokeSettings = settings.smoke;
@@ -103,6 +102,24 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
           smokeStep(settings, smokeSettings, rolled, deps, startedMs),
         );
       }
+
+      // 7. Benchmark the new rollout against the limits, if asked.
+      if (bench && settings.wait && SERVING_OUTCOMES.has(result.outcome)) {
+        const rolled = result;
+        result = await log.group('Benchmark after the rollout', () =>
+          benchmarkStep(bench, settings, rolled, deps, startedMs),
+        );
+      }
+
+      // 8. Put the previous values back if the new rollout crashed, ran out of time, does not
+      // answer or regressed.
+      const revert = settings.revert;
+      if (revert && sent && shouldRevert(result, tracker, sent)) {
+        const failed = result;
+        result = await log.group('Reverting the failed rollout', () =>
+          revertStep(api, settings, revert, deps, tracker, { failed, sent, before }),
+        );
+      }
     }
   } catch (error) {
     result = failure(error, tracker, state);
@@ -110,7 +127,7 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     await state.client?.close();
   }
 
-  // 7. Report: outputs, summary and the GitHub deployment's state, on failure too.
+  // 9. Report: outputs, summary and the GitHub deployment's state, on failure too.
   const report = makeReport(result, state, tracker, clock.now() - startedMs);
   await publish(report, deps);
   await state.github?.finish(
@@ -152,6 +169,7 @@ function makeReport(
     ...(result.notReverted ? { notReverted: result.notReverted } : {}),
     ...(result.models ? { models: result.models } : {}),
     ...(result.reply === undefined ? {} : { reply: result.reply }),
+    ...(state.benchmark ? { benchmark: state.benchmark.report } : {}),
   };
 }
 
@@ -172,6 +190,7 @@ const ROLLOUT_FAILURES: ReadonlySet<Outcome> = new Set<Outcome>([
   'reverted',
   'revert-failed',
   'smoke-failed',
+  'regressed',
 ]);
 
 const MAX_CHANGES_IN_MESSAGE = 5;
@@ -287,6 +306,7 @@ const TITLES: Partial<Record<Outcome, string>> = {
   timeout: 'Timed out',
   cancelled: 'Cancelled',
   'smoke-failed': 'Smoke test failed',
+  regressed: 'Serving regressed',
   reverted: 'Rollout failed; reverted',
   'revert-failed': 'Revert failed',
 };

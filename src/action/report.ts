@@ -7,6 +7,8 @@ import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
 import type { Deployment } from '../northflank/schema.js';
 import { describeEntry, type TimelineEntry } from '../rollout/tracker.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome } from '../rollout/outcome.js';
+import { benchmarkOutput, type BenchmarkReport } from '../model/benchmark-report.js';
+import { benchmarkMarkdown } from './benchmark-summary.js';
 
 /** Everything the end of a run reports, success or failure. */
 export interface RunReport {
@@ -33,6 +35,8 @@ export interface RunReport {
   /** With a smoke test: the models the endpoint listed, and the reply to the prompt. */
   models?: string[];
   reply?: string;
+  /** With a benchmark: before and after, and the fail-if verdicts. */
+  benchmark?: BenchmarkReport;
 }
 
 /** Where outputs go: `core.setOutput` in the action. */
@@ -65,6 +69,7 @@ export function outputsFor(report: RunReport): Record<string, string> {
       (report.changes ?? []).map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null })),
     ),
     'previous-configuration-id': report.previousConfigurationId ?? '',
+    benchmark: report.benchmark ? benchmarkOutput(report.benchmark) : '',
   };
 }
 
@@ -101,6 +106,7 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   'not-waited': '☑️ Update sent (not waited for)',
   'dry-run': '🔍 Dry run: no update sent',
   'smoke-failed': '❌ Running, but the model does not answer',
+  regressed: '📉 Running, but it serves worse than the fail-if limits allow',
   crashed: '❌ The rollout crashed',
   paused: '❌ The deployment was paused',
   deleting: '❌ The deployment is being deleted',
@@ -179,6 +185,9 @@ export function summaryMarkdown(report: RunReport): string {
     if (report.reply !== undefined)
       lines.push('', `Reply to the prompt: ${escapeCell(report.reply)}`);
     lines.push('');
+  }
+  if (report.benchmark && (report.benchmark.before || report.benchmark.after)) {
+    lines.push(benchmarkMarkdown(report.benchmark));
   }
   if (report.timeline.length > 0) {
     const origin = report.timelineOriginMs ?? report.timeline[0]?.startMs ?? 0;

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
-import type { Logger } from '../action/log.js';
+import type { Logger } from '../log.js';
 import type { Dispatcher } from '../northflank/http.js';
 import type { BenchmarkSettings } from './benchmark-settings.js';
 import { formatMetric } from './gate.js';

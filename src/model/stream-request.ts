@@ -5,7 +5,7 @@
 import { compactJson } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { httpRequest, readPrefix, type Dispatcher } from '../northflank/http.js';
-import { neutralise } from '../action/log.js';
+import { neutralise } from '../log.js';
 import { applyEvent, incompleteReason, newStreamState } from './chat-stream.js';
 import { SseParser } from './sse.js';
 

@@ -19,6 +19,7 @@ export type Outcome =
   | 'not-waited'
   | 'dry-run'
   | 'smoke-failed'
+  | 'regressed'
   | 'reverted'
   | 'revert-failed'
   | 'error';

@@ -23,6 +23,7 @@ import {
 import type { InputSources } from './sources.js';
 import { loadYaml, YamlNeeded } from './structured.js';
 import { parseUpdateBody } from './update-body.js';
+import { parseBenchmark } from './benchmark-input.js';
 
 /**
  * parseSettings, loading the YAML parser first if an input turns out to need it. Parsing is
@@ -125,6 +126,7 @@ export function parseSettings(sources: InputSources): Settings {
       : undefined,
     github: parseGitHub(sources),
     smoke: parseSmoke(sources),
+    benchmark: parseBenchmark(sources),
     warnings,
   };
   if (!settings.wait && !settings.dryRun) {
@@ -136,6 +138,11 @@ export function parseSettings(sources: InputSources): Settings {
     if (settings.smoke) {
       warnings.push(
         'Input "smoke-test" is ignored with "wait: false": the smoke test runs only after the action has waited for the rollout.',
+      );
+    }
+    if (settings.benchmark) {
+      warnings.push(
+        'Input "benchmark" is ignored with "wait: false": the model is benchmarked only after the action has waited for the rollout.',
       );
     }
     if (settings.revert) {
