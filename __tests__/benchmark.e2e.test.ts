@@ -111,13 +111,14 @@ describe('benchmark', () => {
     }
     // Tensor parallelism 2 serves tokens 1.6× faster in the emulator: measured, not assumed.
     expect(before!.itlMs.p50).toBeGreaterThan(9);
-    expect(after!.itlMs.p50).toBeLessThan(7.5);
+    expect(after!.itlMs.p50).toBeLessThan(before!.itlMs.p50 * 0.85);
     // The baseline was measured before the update was sent: 2 + 6 streams, then the POST.
     const post = emu.requests.find((r) => r.method === 'POST')!;
     expect(server.streams).toHaveLength(16);
     expect(server.streams[7]!.profile.itlMs).toBe(10);
     expect(server.streams[8]!.profile.itlMs).toBe(6.25);
-    expect(post.atMs).toBeGreaterThanOrEqual(Date.now() - run.durationMs);
+    expect(performance.timeOrigin + server.streams[7]!.receivedMs).toBeLessThan(post.atMs);
+    expect(performance.timeOrigin + server.streams[8]!.receivedMs).toBeGreaterThan(post.atMs);
     expect(phaseLines(run.stdout)).toEqual([
       'Warm-up: 2 request(s) at concurrency 2, max_tokens 8, not counted.',
       'Measuring: 6 request(s) at concurrency 2, max_tokens 8.',
@@ -295,7 +296,7 @@ describe('benchmark', () => {
       timeout: '3s',
       benchmark: 'requests: 500\nconcurrency: 2\nwarmup: 0\nmax-tokens: 8',
     });
-    expect(run.durationMs).toBeLessThan(5000);
+    expect(run.durationMs).toBeLessThan(6000);
     expect(run.outputs.outcome).toBe('timeout');
     expect(run.stdout).toMatch(
       /"timeout" \(3s\), which bounds the whole step, ended the benchmark after \d+ of 500 measured requests/,

