@@ -39,6 +39,8 @@ export interface ModelServerOptions {
   lineEnding?: '\n' | '\r\n';
   /** Sends a `: ping` comment before each event. */
   ping?: boolean;
+  /** Its clock (a test's fake one, shared with the run); the wall clock by default. */
+  now?: () => number;
 }
 
 /** One streamed reply, timed by the server (performance.now): the truth a benchmark measures. */
@@ -93,7 +95,8 @@ function modelName(options: ModelServerOptions): string {
 
 /** Starts the model endpoint. */
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
-  const startedAt = Date.now();
+  const now = options.now ?? Date.now;
+  const startedAt = now();
   const sockets = new Set<Socket>();
   const requests: ModelServer['requests'] = [];
   const streams: ServedStream[] = [];
@@ -132,7 +135,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         send(401, { error: { message: 'Invalid API key' } });
         return;
       }
-      const ready = !options.neverReady && Date.now() - startedAt >= (options.readyAfterMs ?? 0);
+      const ready = !options.neverReady && now() - startedAt >= (options.readyAfterMs ?? 0);
       if (!ready) {
         send(503, { error: { message: 'Model is loading' } });
         return;

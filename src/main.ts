@@ -2,7 +2,10 @@ import { NorthflankClient, createDispatcher } from './northflank/client.js';
 import { defaultDeps, type RunDeps } from './action/defaults.js';
 
 import { formatDuration } from './duration.js';
-import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
+import { CancelledError, DeadlineError, RunSkipped, errorMessage, errorTitle } from './errors.js';
+import { readGitHubRun, type GitHubRun } from './github/event.js';
+import { SKIPPED_TITLE, skippedMessage } from './github/fork-notice.js';
+import { commentIgnoredReason, commentStep } from './steps/comment-on-pull-request.js';
 import {
   startGitHubDeployment,
   type GitHubDeployment,
@@ -55,10 +58,15 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
   const startedMs = clock.now();
   const tracker = new RolloutTracker();
   const state: RunState = {};
+  const githubRun = readGitHubRun(given.env ?? {});
   let result: Result;
   try {
     // 1. Inputs, validated before any request.
-    const settings = (state.settings = await log.group('Inputs', () => readSettings(deps)));
+    const settings = (state.settings = await log.group('Inputs', () =>
+      readSettings(deps, githubRun),
+    ));
+    // A pull request from a fork gets no secrets: nothing to plan with, and nothing wrong.
+    if (settings.apiToken === '') throw new RunSkipped(skippedMessage(githubRun));
     const api = (state.client = createClient(settings, deps, startedMs));
 
     // 2. Plan: read the deployment and work out which of the given fields would change.
@@ -135,6 +143,8 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     report.deployment ? publicUrl(report.deployment) : '',
     deps.redactor.redact(report.message),
   );
+  // 8. The pull request comment, last: it never changes the outcome.
+  await commentStep(report, state.settings, githubRun, state.before, deps);
   return report;
 }
 
@@ -227,13 +237,17 @@ function redacting(given: RunDeps): RunDeps & { redactor: Redactor } {
   };
 }
 
-async function readSettings(deps: RunDeps): Promise<Settings> {
-  const settings = await parseInputs(deps.inputs);
+async function readSettings(deps: RunDeps, githubRun: GitHubRun): Promise<Settings> {
+  const settings = await parseInputs(deps.inputs, {
+    tokenMayBeEmpty: githubRun.isPullRequestEvent,
+  });
   const fields = Object.keys(settings.update);
   deps.log.info(
     `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
   );
   for (const warning of settings.warnings) deps.log.warning(warning, { title: 'Input ignored' });
+  const ignored = commentIgnoredReason(settings, githubRun);
+  if (ignored) deps.log.warning(ignored, { title: 'Input ignored' });
   return settings;
 }
 
@@ -258,10 +272,16 @@ function createClient(settings: Settings, deps: RunDeps, startedMs: number): Nor
     log: deps.log,
   });
 }
-type FailureResult = Result & { outcome: 'error' | 'cancelled' | 'timeout'; title: string };
+type FailureResult = Result & {
+  outcome: 'error' | 'cancelled' | 'timeout' | 'skipped';
+  title: string;
+};
 
 function failure(error: unknown, tracker: RolloutTracker, state: RunState): FailureResult {
   const last = tracker.last;
+  if (error instanceof RunSkipped) {
+    return { outcome: 'skipped', title: SKIPPED_TITLE, message: error.message, deployment: last };
+  }
   if (error instanceof CancelledError) {
     const status = last ? ` The last status seen was "${last.status}".` : '';
     // A cancel stops only the action: say what goes on in Northflank without it.
@@ -347,6 +367,8 @@ async function publish(report: RunReport, deps: RunDeps): Promise<void> {
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
     log.info(`Done in ${took}: ${report.message}`);
+  } else if (report.outcome === 'skipped') {
+    log.notice(report.message, { title: report.title });
   } else if (QUIET_SUCCESSES.has(report.outcome)) {
     log.info(report.message);
   } else if (report.outcome === 'no-rollout') {

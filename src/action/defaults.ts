@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { InputSources } from './inputs/sources.js';
 import type { Logger } from '../log.js';
 import type { OutputSink, SummarySink } from './report.js';
+import type { RunnerEnv } from '../github/event.js';
 
 /** Everything `run` touches outside itself, so tests can drive it without module mocks. */
 export interface RunDeps {
@@ -17,6 +18,8 @@ export interface RunDeps {
   log: Logger;
   outputs: OutputSink;
   summary: SummarySink;
+  /** The runner's environment (event, repository, GitHub API); none when not given. */
+  env?: RunnerEnv;
 }
 
 /** The real world for `run()`: @actions/core, the system clock, this process's environment. */
@@ -51,5 +54,6 @@ export function defaultDeps(signal: AbortSignal = new AbortController().signal):
         await core.summary.addRaw(markdown, true).write();
       },
     },
+    env: process.env,
   };
 }

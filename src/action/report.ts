@@ -94,7 +94,7 @@ export function escapeCell(text: string, maxChars = 500): string {
 const MAX_SUMMARY_MESSAGE_CHARS = 3000;
 
 /** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
-function code(text: string): string {
+export function code(text: string): string {
   return `<code>${escapeCell(text)}</code>`;
 }
 
@@ -118,7 +118,13 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   reverted: '↩️ The rollout failed and was reverted to the previous values',
   'revert-failed': '❌ The rollout failed, and so did the revert',
   error: '❌ Failed',
+  skipped: '⏭️ Skipped: no api-token on a pull request event (a fork gets no secrets)',
 };
+
+/** The one line that says how the step ended, for the summary and the pull request comment. */
+export function outcomeHeadline(outcome: Outcome): string {
+  return OUTCOME_HEADLINE[outcome];
+}
 
 /** The job summary as Markdown. Pure. */
 export function summaryMarkdown(report: RunReport): string {
@@ -131,7 +137,11 @@ export function summaryMarkdown(report: RunReport): string {
     `**${OUTCOME_HEADLINE[report.outcome]}**`,
     '',
   );
-  if (!SUCCESSFUL_OUTCOMES.has(report.outcome) || report.outcome === 'no-rollout') {
+  if (
+    !SUCCESSFUL_OUTCOMES.has(report.outcome) ||
+    report.outcome === 'no-rollout' ||
+    report.outcome === 'skipped'
+  ) {
     // The message ends with what to do: long enough to keep it (a revert's message is long).
     lines.push(`> ${escapeCell(report.message, MAX_SUMMARY_MESSAGE_CHARS)}`, '');
   }
@@ -189,21 +199,36 @@ export function summaryMarkdown(report: RunReport): string {
   if (report.benchmark && (report.benchmark.before || report.benchmark.after)) {
     lines.push(benchmarkMarkdown(report.benchmark));
   }
-  if (report.timeline.length > 0) {
-    const origin = report.timelineOriginMs ?? report.timeline[0]?.startMs ?? 0;
-    const from = (ms: number): number => offsetSeconds(ms, origin);
-    lines.push('### Rollout timeline', '', '| Status | From | Lasted |', '| --- | --- | --- |');
-    for (const entry of report.timeline) {
-      // Lengths are differences of rounded offsets, so each row's from + lasted is the next from.
-      const lasted =
-        entry.endMs === undefined
-          ? 'last seen'
-          : formatSeconds(from(entry.endMs) - from(entry.startMs));
-      lines.push(
-        `| ${code(describeEntry(entry))} | +${formatSeconds(from(entry.startMs))} | ${lasted} |`,
-      );
-    }
-    lines.push('');
-  }
+  lines.push(...timelineMarkdown(report));
   return lines.join('\n');
+}
+
+/**
+ * The rollout timeline as a table under `heading`, for the summary and the pull request comment;
+ * after `maxRows` rows, the count of the rest. No lines when nothing was seen.
+ */
+export function timelineMarkdown(
+  report: Pick<RunReport, 'timeline' | 'timelineOriginMs'>,
+  heading = '### Rollout timeline',
+  maxRows = Number.POSITIVE_INFINITY,
+): string[] {
+  if (report.timeline.length === 0) return [];
+  const lines: string[] = [];
+  const origin = report.timelineOriginMs ?? report.timeline[0]?.startMs ?? 0;
+  const from = (ms: number): number => offsetSeconds(ms, origin);
+  lines.push(heading, '', '| Status | From | Lasted |', '| --- | --- | --- |');
+  for (const entry of report.timeline.slice(0, maxRows)) {
+    // Lengths are differences of rounded offsets, so each row's from + lasted is the next from.
+    const lasted =
+      entry.endMs === undefined
+        ? 'last seen'
+        : formatSeconds(from(entry.endMs) - from(entry.startMs));
+    lines.push(
+      `| ${code(describeEntry(entry))} | +${formatSeconds(from(entry.startMs))} | ${lasted} |`,
+    );
+  }
+  const more = report.timeline.length - maxRows;
+  if (more > 0) lines.push('', `…and ${more} more status${more === 1 ? '' : 'es'}.`);
+  lines.push('');
+  return lines;
 }

@@ -18,6 +18,7 @@ export type Outcome =
   | 'cancelled'
   | 'not-waited'
   | 'dry-run'
+  | 'skipped'
   | 'smoke-failed'
   | 'regressed'
   | 'reverted'
@@ -31,6 +32,7 @@ export const SUCCESSFUL_OUTCOMES: ReadonlySet<Outcome> = new Set([
   'no-rollout',
   'not-waited',
   'dry-run',
+  'skipped',
 ]);
 
 /** How a wait (or a step built on it) ended, and the last reading. */

@@ -29,7 +29,10 @@ import { parseBenchmark } from './benchmark-input.js';
  * parseSettings, loading the YAML parser first if an input turns out to need it. Parsing is
  * pure but for reading `spec-file`, so running it again once the parser is there is safe.
  */
-export async function readSettings(sources: InputSources): Promise<Settings> {
+export async function readSettings(
+  sources: InputSources,
+  options: ParseOptions = {},
+): Promise<Settings> {
   // The second pass must see the very text the first one read: a spec-file is read once.
   const files = new Map<string, string>();
   const once: InputSources = {
@@ -45,22 +48,30 @@ export async function readSettings(sources: InputSources): Promise<Settings> {
     },
   };
   try {
-    return parseSettings(once);
+    return parseSettings(once, options);
   } catch (error) {
     if (!(error instanceof YamlNeeded)) throw error;
     await loadYaml();
-    return parseSettings(once);
+    return parseSettings(once, options);
   }
+}
+
+export interface ParseOptions {
+  /**
+   * Accept an empty api-token (Settings.apiToken is then ''): on a pull request event, where a
+   * fork's run gets no secrets, the run is skipped rather than failed.
+   */
+  tokenMayBeEmpty?: boolean;
 }
 
 /**
  * Reads and validates every input; throws InputError naming the input and the rule. An input
  * in YAML (not JSON) needs loadYaml() first; readSettings does that.
  */
-export function parseSettings(sources: InputSources): Settings {
+export function parseSettings(sources: InputSources, options: ParseOptions = {}): Settings {
   const apiToken = sources.getInput('api-token').trim();
   if (apiToken !== '') sources.setSecret(apiToken);
-  if (apiToken === '') {
+  if (apiToken === '' && !options.tokenMayBeEmpty) {
     throw new InputError(
       'api-token',
       'is required: pass a Northflank API token, e.g. ${{ secrets.NORTHFLANK_API_TOKEN }}',
@@ -80,7 +91,7 @@ export function parseSettings(sources: InputSources): Settings {
     );
   }
   // An HTTP header carries visible ASCII only; anything else fails every request the same way.
-  if (!/^[\x21-\x7e]+$/.test(apiToken)) {
+  if (apiToken !== '' && !/^[\x21-\x7e]+$/.test(apiToken)) {
     throw new InputError(
       'api-token',
       'contains characters an HTTP header cannot carry (only visible ASCII is allowed); copy the token again from Northflank',
@@ -125,6 +136,7 @@ export function parseSettings(sources: InputSources): Settings {
         }
       : undefined,
     github: parseGitHub(sources),
+    prComment: parsePrComment(sources),
     smoke: parseSmoke(sources),
     benchmark: parseBenchmark(sources),
     warnings,
@@ -162,6 +174,21 @@ export function parseSettings(sources: InputSources): Settings {
     }
   }
   return settings;
+}
+
+function parsePrComment(sources: InputSources): Settings['prComment'] {
+  if (!parseBoolean('pr-comment', sources.getInput('pr-comment').trim() || 'false')) {
+    return undefined;
+  }
+  // parseGitHub has masked it already.
+  const token = sources.getInput('github-token').trim();
+  if (token === '') {
+    throw new InputError(
+      'github-token',
+      'is required with "pr-comment: true"; the default ${{ github.token }} works when the job has "permissions: pull-requests: write"',
+    );
+  }
+  return { token };
 }
 
 function parseGitHub(sources: InputSources): Settings['github'] {

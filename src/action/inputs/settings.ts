@@ -35,6 +35,8 @@ export interface Settings {
   revert: { timeoutMs: number } | undefined;
   /** Record the rollout as a GitHub deployment to this environment. */
   github: { environment: string; token: string } | undefined;
+  /** On a pull request event, write the result as a comment on the pull request with this token. */
+  prComment: { token: string } | undefined;
   /** Probe the model's OpenAI-compatible endpoint once it runs. */
   smoke: SmokeSettings | undefined;
   /** Benchmark the model before the update and after the rollout, and gate on it. */
