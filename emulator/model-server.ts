@@ -270,13 +270,18 @@ function stream(
   // vLLM sends the role first, with empty content: not a token.
   res.write(chunk({ role: 'assistant', content: '' }));
   const { ttftMs, itlMs } = served.profile;
-  const origin = served.startedMs;
+  // The first token is due at the slot's start + TTFT; each later one ITL after the first as
+  // sent, so that a first token made late by a busy event loop does not bunch up the rest.
+  const due = (token: number): number =>
+    token === 0 || served.firstTokenMs === undefined
+      ? served.startedMs + ttftMs
+      : served.firstTokenMs + token * itlMs;
   const tick = (): void => {
     if (res.destroyed) return;
     const now = performance.now();
     // Every token that is due goes out, each in its own chunk, like vLLM's one chunk per token.
     let out = '';
-    while (served.tokens < length && origin + ttftMs + served.tokens * itlMs <= now + 0.5) {
+    while (served.tokens < length && due(served.tokens) <= now + 0.5) {
       if (options.breakAfterTokens !== undefined && served.tokens >= options.breakAfterTokens) {
         // Written first, so the client sees the tokens before the connection drops.
         res.write(out, () => res.destroy());
@@ -290,8 +295,7 @@ function stream(
     }
     if (served.tokens < length) {
       if (out) res.write(out);
-      const next = origin + ttftMs + served.tokens * itlMs;
-      setTimeout(tick, Math.max(0, next - performance.now()));
+      setTimeout(tick, Math.max(0, due(served.tokens) - performance.now()));
       return;
     }
     out += chunk({ content: '' }, finishReason);
@@ -313,5 +317,5 @@ function stream(
     res.end(out);
     finish();
   };
-  setTimeout(tick, Math.max(0, origin + ttftMs - performance.now()));
+  setTimeout(tick, Math.max(0, due(0) - performance.now()));
 }
