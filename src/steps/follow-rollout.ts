@@ -49,9 +49,8 @@ export async function waitStep(
   u: UpdateContext,
 ): Promise<WaitResult> {
   const unchanged = isUnchanged(u);
-  if (unchanged && SETTLED_STATUSES.has(u.before.status)) {
-    return unchangedSettled(u.before);
-  }
+  const settled = settledWithoutUpdate(u);
+  if (settled) return settled;
   const waited = await waitForRollout({
     ...waitOptions(api, settings, deps, tracker),
     before: u.sent === undefined ? undefined : u.before,
@@ -76,6 +75,16 @@ export async function waitStep(
     };
   }
   return waited;
+}
+
+/**
+ * Nothing was sent and no rollout is under way: the result at once, with nothing to wait for
+ * (undefined when there is a rollout to follow).
+ */
+export function settledWithoutUpdate(u: UpdateContext): WaitResult | undefined {
+  return isUnchanged(u) && SETTLED_STATUSES.has(u.before.status)
+    ? unchangedSettled(u.before)
+    : undefined;
 }
 
 /** The options every wait shares. */

@@ -32,6 +32,13 @@ export async function planStep(
   const plan = planUpdate(settings.update, before, settings.force);
   const verb = settings.dryRun ? 'Would change' : 'Changes';
   for (const change of plan.changes) log.info(`${verb} ${describeChange(change)}`);
+  // What the plan found, field by field: what changes, then (below) what is already in place.
+  const changing = [...new Set(plan.changes.map((c) => c.path.split('.')[0] ?? c.path))];
+  if (changing.length > 0) {
+    log.info(
+      `${settings.dryRun ? 'Would change' : 'Will change'}: ${changing.join(', ')} (${plan.changes.length} setting${plan.changes.length === 1 ? '' : 's'}).`,
+    );
+  }
   if (plan.inPlace.length > 0) {
     log.info(
       `Already in place: ${plan.inPlace.join(', ')}${settings.force ? ' (sent anyway: force is true)' : ''}.`,
