@@ -12,6 +12,8 @@
  *   for rollouts of 10 s (real time, the bundle against the emulator) and 2, 10 and 30 minutes (the
  *   real wait loop on a simulated clock, against the emulator's rollout model).
  * - Bundle size, and peak RSS of the action during the 10 s rollout.
+ * - The model benchmark's measurement quality (bench/model-quality.ts): accuracy against the
+ *   emulator's injected latencies, and whether the client keeps up at concurrency 64.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ import { RolloutTracker } from '../src/rollout/tracker.js';
 import { waitForRollout } from '../src/rollout/wait-loop.js';
 import { BUNDLE, ROOT, runAction } from '../scripts/local-runner.js';
 import { noteActionNode } from '../scripts/action-node.js';
+import { errorPercent, qualityRun, type QualityRun } from './model-quality.js';
 
 // Medians of fewer runs than this move with the machine's load more than the targets' margins.
 const RUNS = Math.max(15, Number(process.env.BENCH_RUNS ?? 15));
@@ -312,6 +315,24 @@ for (const runtime of runtimes) {
 const simulated = [];
 for (const minutes of [2, 10, 30]) simulated.push(await simulatedRollout(minutes * 60_000));
 
+console.error('Measuring the model benchmark...');
+const accuracy = await qualityRun(
+  'accuracy',
+  { ttftMs: 200, itlMs: 20 },
+  { concurrency: 4, requests: 16, maxTokens: 128 },
+  judged.execPath,
+  RSS_PRELOAD,
+  work,
+);
+const headroom = await qualityRun(
+  'headroom',
+  { ttftMs: 50, itlMs: 5 },
+  { concurrency: 64, requests: 128, maxTokens: 128 },
+  judged.execPath,
+  RSS_PRELOAD,
+  work,
+);
+
 const bundleBytes = statSync(BUNDLE).size;
 const gzipBytes = gzipSync(readFileSync(BUNDLE)).length;
 const missed: string[] = [];
@@ -391,6 +412,32 @@ const longest = simulated.at(-1);
 out();
 out(
   `Target: at most 80 requests for a 30-minute rollout: ${judge((longest?.requests ?? Infinity) <= 80, `${String(longest?.requests ?? '?')} requests for a 30-minute rollout (target ≤ 80)`)} (${String(longest?.requests ?? '?')}).`,
+);
+out();
+out(`### Model benchmark: measurement quality (the bundle on ${judged.label})`);
+out();
+out('| Run | Metric | Measured | Truth (the server) | Error | Target |');
+out('| --- | --- | --- | --- | --- | --- |');
+const quality = (
+  run: QualityRun,
+  metric: string,
+  measured: number,
+  truth: number,
+  limit: number,
+): void => {
+  const error = errorPercent(measured, truth);
+  const what = `${run.label} ${metric}: ${measured.toFixed(1)} against ${truth.toFixed(1)} (${error.toFixed(1)}%, target within ${String(limit)}%)`;
+  out(
+    `| ${run.label}: c=${String(run.concurrency)}, TTFT ${String(run.profile.ttftMs)} ms, ITL ${String(run.profile.itlMs)} ms, ${String(run.maxTokens)} tokens | ${metric} | ${measured.toFixed(1)} | ${truth.toFixed(1)} | ${error >= 0 ? '+' : ''}${error.toFixed(1)}% | within ${String(limit)}% (${judge(Math.abs(error) <= limit && run.measured.errors === 0, what)}) |`,
+  );
+};
+quality(accuracy, 'TTFT p50 (ms)', accuracy.measured.ttftP50, accuracy.truth.ttftMs, 3);
+quality(accuracy, 'ITL p50 (ms)', accuracy.measured.itlP50, accuracy.truth.itlMs, 3);
+quality(accuracy, 'tokens/s', accuracy.measured.tokensPerSecond, accuracy.truth.tokensPerSecond, 3);
+quality(headroom, 'tokens/s', headroom.measured.tokensPerSecond, headroom.truth.tokensPerSecond, 5);
+out();
+out(
+  `Peak RSS of the action: ${headroom.peakRssMb.toFixed(1)} MB during the concurrency-64 benchmark, ${accuracy.peakRssMb.toFixed(1)} MB during the concurrency-4 one, against ${(memory[judged.label]?.action ?? NaN).toFixed(1)} MB during the 10 s rollout.`,
 );
 out();
 out('### Size');

@@ -1,14 +1,18 @@
 /**
- * An OpenAI-compatible model endpoint like the one vLLM serves, on 127.0.0.1, for the smoke test:
- * `GET /v1/models` and `POST /v1/chat/completions`. It can be slow to come up, list another
- * model, refuse without the right key, or fail to complete.
+ * An OpenAI-compatible model endpoint like the one vLLM serves, on 127.0.0.1, for the smoke test
+ * and the benchmark: `GET /v1/models` and `POST /v1/chat/completions`, plain or streamed. A stream
+ * goes like vLLM's: a role chunk, one chunk per token, a finish chunk, a usage chunk when asked,
+ * `[DONE]`; with the time to first token and between tokens of a latency profile (which may follow
+ * the emulated deployment's configuration). It can be slow to come up, list another model, refuse
+ * without the right key, fail to complete, refuse `ignore_eos` or break its streams.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { DEFAULT_LATENCY, type LatencyProfile } from './latency.js';
 
 export interface ModelServerOptions {
-  /** The model id it serves. */
-  model: string;
+  /** The model id it serves; a function is read at each request (a configuration's name). */
+  model: string | (() => string);
   /** `/v1/models` answers 503 until this long after start. */
   readyAfterMs?: number;
   /** Never becomes ready. */
@@ -17,14 +21,76 @@ export interface ModelServerOptions {
   completionFails?: boolean;
   /** Required bearer key, if any. */
   apiKey?: string;
+  /** The latency of streamed replies; a function is read at each request (a configuration's). */
+  latency?: LatencyProfile | (() => LatencyProfile);
+  /** Without `ignore_eos`, a streamed reply ends (`stop`) after this many tokens. */
+  eosAfterTokens?: number;
+  /** Answers 400 to a request with `ignore_eos`, as OpenAI's API does. */
+  refuseIgnoreEos?: boolean;
+  /** Never sends the usage chunk. */
+  noUsage?: boolean;
+  /** Never sends `data: [DONE]`. */
+  noDone?: boolean;
+  /** Drops the connection of every stream after this many tokens. */
+  breakAfterTokens?: number;
+  /** Every this-many-th chat completion answers 500. */
+  failEvery?: number;
+  /** The line ending of the stream (default LF). */
+  lineEnding?: '\n' | '\r\n';
+  /** Sends a `: ping` comment before each event. */
+  ping?: boolean;
   /** Its clock (a test's fake one, shared with the run); the wall clock by default. */
   now?: () => number;
+}
+
+/** One streamed reply, timed by the server (performance.now): the truth a benchmark measures. */
+export interface ServedStream {
+  receivedMs: number;
+  /** When it got a slot (after waiting for one when max_num_seqs were busy). */
+  startedMs: number;
+  firstTokenMs: number | undefined;
+  lastTokenMs: number | undefined;
+  tokens: number;
+  profile: LatencyProfile;
+  ignoreEos: boolean;
 }
 
 export interface ModelServer {
   url: string;
   requests: { method: string; path: string; authorization: string | undefined; body: unknown }[];
+  /** The streamed replies, in the order they arrived. */
+  streams: ServedStream[];
+  options: ModelServerOptions;
   close(): Promise<void>;
+}
+
+const WORDS = [
+  'The',
+  ' model',
+  ' serves',
+  ' tokens',
+  ' at',
+  ' a',
+  ' steady',
+  ' pace',
+  ',',
+  ' one',
+  ' by',
+  ' one',
+  '.',
+];
+
+interface ChatBody {
+  model?: string;
+  stream?: boolean;
+  max_tokens?: number;
+  ignore_eos?: boolean;
+  stream_options?: { include_usage?: boolean };
+  messages?: { content?: string }[];
+}
+
+function modelName(options: ModelServerOptions): string {
+  return typeof options.model === 'function' ? options.model() : options.model;
 }
 
 /** Starts the model endpoint. */
@@ -33,19 +99,34 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const startedAt = now();
   const sockets = new Set<Socket>();
   const requests: ModelServer['requests'] = [];
+  const streams: ServedStream[] = [];
+  let completions = 0;
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  const release = (): void => {
+    busy--;
+    waiting.shift()?.();
+  };
   const server = createServer((req, res) => {
     let text = '';
     req.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
     req.on('end', () => {
+      const receivedMs = performance.now();
+      let body: unknown;
+      try {
+        body = text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        body = text;
+      }
       requests.push({
         method: req.method ?? '',
         path: req.url ?? '',
         authorization: req.headers.authorization,
-        body: text ? (JSON.parse(text) as unknown) : undefined,
+        body,
       });
-      const send = (status: number, body: unknown): void => {
+      const send = (status: number, answer: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
+        res.end(JSON.stringify(answer));
       };
       if (
         options.apiKey !== undefined &&
@@ -62,25 +143,69 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       if (req.method === 'GET' && req.url === '/v1/models') {
         send(200, {
           object: 'list',
-          data: [{ id: options.model, object: 'model', owned_by: 'vllm' }],
+          data: [{ id: modelName(options), object: 'model', owned_by: 'vllm' }],
         });
-      } else if (req.method === 'POST' && req.url === '/v1/chat/completions') {
-        if (options.completionFails) send(500, { error: { message: 'CUDA out of memory' } });
-        else
-          send(200, {
-            id: 'cmpl-1',
-            object: 'chat.completion',
-            choices: [
-              {
-                index: 0,
-                message: { role: 'assistant', content: 'Hello from the emulator!\nSecond line.' },
-                finish_reason: 'stop',
-              },
-            ],
-          });
-      } else {
-        send(404, { error: { message: `No route ${req.method ?? ''} ${req.url ?? ''}` } });
+        return;
       }
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        send(404, { error: { message: `No route ${req.method ?? ''} ${req.url ?? ''}` } });
+        return;
+      }
+      completions++;
+      const chat = (typeof body === 'object' && body !== null ? body : {}) as ChatBody;
+      if (
+        options.completionFails ||
+        (options.failEvery !== undefined && completions % options.failEvery === 0)
+      ) {
+        send(500, { error: { message: 'CUDA out of memory' } });
+        return;
+      }
+      if (options.refuseIgnoreEos && chat.ignore_eos !== undefined) {
+        send(400, {
+          error: {
+            message: 'Unrecognized request argument supplied: ignore_eos',
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        });
+        return;
+      }
+      if (chat.stream !== true) {
+        send(200, {
+          id: 'cmpl-1',
+          object: 'chat.completion',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: 'Hello from the emulator!\nSecond line.' },
+              finish_reason: 'stop',
+            },
+          ],
+        });
+        return;
+      }
+      const profile =
+        typeof options.latency === 'function'
+          ? options.latency()
+          : (options.latency ?? DEFAULT_LATENCY);
+      const served: ServedStream = {
+        receivedMs,
+        startedMs: receivedMs,
+        firstTokenMs: undefined,
+        lastTokenMs: undefined,
+        tokens: 0,
+        profile,
+        ignoreEos: chat.ignore_eos === true,
+      };
+      streams.push(served);
+      const start = (): void => {
+        busy++;
+        served.startedMs = performance.now();
+        stream(res, chat, served, options, release);
+      };
+      if (profile.maxNumSeqs !== undefined && busy >= profile.maxNumSeqs) waiting.push(start);
+      else start();
     });
   });
   server.on('connection', (socket: Socket) => {
@@ -91,6 +216,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    streams,
+    options,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -99,4 +226,96 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         });
       }),
   };
+}
+
+/** Streams one reply like vLLM, each token at its time from the slot's start (no drift). */
+function stream(
+  res: ServerResponse,
+  chat: ChatBody,
+  served: ServedStream,
+  options: ModelServerOptions,
+  release: () => void,
+): void {
+  const eol = options.lineEnding ?? '\n';
+  const id = `chatcmpl-emu-${Math.random().toString(36).slice(2, 10)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = chat.model ?? modelName(options);
+  const maxTokens = chat.max_tokens ?? 16;
+  const length =
+    chat.ignore_eos === true || options.eosAfterTokens === undefined
+      ? maxTokens
+      : Math.min(maxTokens, options.eosAfterTokens);
+  const finishReason = length < maxTokens ? 'stop' : 'length';
+  const promptTokens = Math.ceil(
+    (chat.messages ?? []).reduce((n, m) => n + (m.content?.length ?? 0), 0) / 4,
+  );
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    release();
+  };
+  res.on('close', finish);
+  const event = (data: unknown): string =>
+    `${options.ping ? `: ping${eol}` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}${eol}${eol}`;
+  const chunk = (delta: Record<string, string>, finish_reason: string | null = null): string =>
+    event({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason }],
+    });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  // vLLM sends the role first, with empty content: not a token.
+  res.write(chunk({ role: 'assistant', content: '' }));
+  const { ttftMs, itlMs } = served.profile;
+  // The first token is due at the slot's start + TTFT; each later one ITL after the first as
+  // sent, so that a first token made late by a busy event loop does not bunch up the rest.
+  const due = (token: number): number =>
+    token === 0 || served.firstTokenMs === undefined
+      ? served.startedMs + ttftMs
+      : served.firstTokenMs + token * itlMs;
+  const tick = (): void => {
+    if (res.destroyed) return;
+    const now = performance.now();
+    // Every token that is due goes out, each in its own chunk, like vLLM's one chunk per token.
+    let out = '';
+    while (served.tokens < length && due(served.tokens) <= now + 0.5) {
+      if (options.breakAfterTokens !== undefined && served.tokens >= options.breakAfterTokens) {
+        // Written first, so the client sees the tokens before the connection drops.
+        res.write(out, () => res.destroy());
+        finish();
+        return;
+      }
+      out += chunk({ content: WORDS[served.tokens % WORDS.length] ?? ' x' });
+      served.tokens++;
+      served.firstTokenMs ??= now;
+      served.lastTokenMs = now;
+    }
+    if (served.tokens < length) {
+      if (out) res.write(out);
+      setTimeout(tick, Math.max(0, due(served.tokens) - performance.now()));
+      return;
+    }
+    out += chunk({ content: '' }, finishReason);
+    if (chat.stream_options?.include_usage === true && !options.noUsage) {
+      out += event({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: served.tokens,
+          total_tokens: promptTokens + served.tokens,
+        },
+      });
+    }
+    if (!options.noDone) out += event('[DONE]');
+    res.end(out);
+    finish();
+  };
+  setTimeout(tick, Math.max(0, due(0) - performance.now()));
 }

@@ -31,6 +31,7 @@ import {
 } from './steps/follow-rollout.js';
 import { revertStep, shouldRevert } from './steps/revert-rollout.js';
 import { smokeStep } from './steps/smoke-test.js';
+import { BenchmarkSession, benchmarkStep, measureBaseline } from './steps/benchmark-model.js';
 import type { StepResult } from './steps/result.js';
 import { RolloutTracker } from './rollout/tracker.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome, type WaitResult } from './rollout/outcome.js';
@@ -49,13 +50,15 @@ interface RunState {
   plan?: UpdatePlan;
   /** The body of the update Northflank accepted; undefined when nothing was sent. */
   sent?: UpdateBody;
+  /** With `benchmark`: what it measured so far (a cancel reports it too). */
+  benchmark?: BenchmarkSession;
   /** Whether the run followed a rollout (waited for one), so its timeline means something. */
   followed?: boolean;
 }
 
 /**
- * Rolls out the deployment: inputs, plan, update, wait, revert, smoke test, report. Resolves to
- * the report; never throws.
+ * Rolls out the deployment: inputs, plan, baseline benchmark, update, wait, smoke test,
+ * benchmark, revert, report. Resolves to the report; never throws.
  */
 export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
   const deps = redacting(given);
@@ -83,7 +86,12 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     if (settings.dryRun) {
       result = dryRun(plan, before, log);
     } else {
-      // 3. Update: only what would change; nothing at all when everything is in place.
+      // 3. Benchmark the model that serves now, if asked (and a rollout will replace it).
+      const bench =
+        settings.benchmark && (state.benchmark = new BenchmarkSession(settings.benchmark));
+      if (bench) await measureBaseline(bench, settings, before, plan, deps, startedMs);
+
+      // 4. Update: only what would change; nothing at all when everything is in place.
       const updateSentMs = clock.now();
       const sent = (state.sent = await updateStep(api, settings, plan, before, deps, tracker));
       if (settings.github && settings.wait) {
@@ -94,7 +102,7 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
         });
       }
 
-      // 4. Wait for the rollout the update started (or for the one under way).
+      // 5. Wait for the rollout the update started (or for the one under way).
       const context: UpdateContext = { before, plan, sent, updateSentMs, startedMs };
       // Nothing sent and nothing under way: no wait, so no wait group and no timeline.
       const settled = settledWithoutUpdate(context);
@@ -109,9 +117,27 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
         );
       }
 
-      // 5. Put the previous values back if the new rollout crashed or ran out of time.
+      // 6. Check that the model answers, if asked.
+      const smokeSettings = settings.smoke;
+      if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
+        const rolled = result;
+        result = await log.group('Smoke test', () =>
+          smokeStep(settings, smokeSettings, rolled, deps, startedMs),
+        );
+      }
+
+      // 7. Benchmark the new rollout against the limits, if asked.
+      if (bench && settings.wait && SERVING_OUTCOMES.has(result.outcome)) {
+        const rolled = result;
+        result = await log.group('Benchmark after the rollout', () =>
+          benchmarkStep(bench, settings, rolled, deps, startedMs),
+        );
+      }
+
+      // 8. Put the previous values back if the new rollout crashed, ran out of time, does not
+      // answer or regressed.
       const revert = settings.revert;
-      if (revert && sent && shouldRevert(result, tracker)) {
+      if (revert && sent && shouldRevert(result, tracker, sent)) {
         const failed = result;
         result = await log.group('Reverting the failed rollout', () =>
           revertStep(api, settings, revert, deps, tracker, {
@@ -122,15 +148,6 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
           }),
         );
       }
-
-      // 6. Check that the model answers, if asked.
-      const smokeSettings = settings.smoke;
-      if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
-        const rolled = result;
-        result = await log.group('Smoke test', () =>
-          smokeStep(settings, smokeSettings, rolled, deps, startedMs),
-        );
-      }
     }
   } catch (error) {
     result = failure(error, tracker, state);
@@ -138,7 +155,7 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     await state.client?.close();
   }
 
-  // 7. Report: outputs, summary and the GitHub deployment's state, on failure too.
+  // 9. Report: outputs, summary and the GitHub deployment's state, on failure too.
   const report = makeReport(result, state, tracker, clock.now() - startedMs);
   await publish(report, deps);
   await state.github?.finish(
@@ -184,6 +201,7 @@ function makeReport(
     ...(result.notReverted ? { notReverted: result.notReverted } : {}),
     ...(result.models ? { models: result.models } : {}),
     ...(result.reply === undefined ? {} : { reply: result.reply }),
+    ...(state.benchmark ? { benchmark: state.benchmark.report } : {}),
   };
 }
 
@@ -204,6 +222,7 @@ const ROLLOUT_FAILURES: ReadonlySet<Outcome> = new Set<Outcome>([
   'reverted',
   'revert-failed',
   'smoke-failed',
+  'regressed',
 ]);
 
 const MAX_CHANGES_IN_MESSAGE = 5;
@@ -356,6 +375,7 @@ const TITLES: Partial<Record<Outcome, string>> = {
   timeout: 'Timed out',
   cancelled: 'Cancelled',
   'smoke-failed': 'Smoke test failed',
+  regressed: 'Serving regressed',
   reverted: 'Rollout failed; reverted',
   'revert-failed': 'Revert failed',
 };

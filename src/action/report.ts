@@ -8,6 +8,8 @@ import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
 import type { Deployment } from '../northflank/schema.js';
 import { describeEntry, type TimelineEntry } from '../rollout/tracker.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome } from '../rollout/outcome.js';
+import { benchmarkOutput, type BenchmarkReport } from '../model/benchmark-report.js';
+import { benchmarkMarkdown } from './benchmark-summary.js';
 
 /** Everything the end of a run reports, success or failure. */
 export interface RunReport {
@@ -36,6 +38,8 @@ export interface RunReport {
   /** With a smoke test: the models the endpoint listed, and the reply to the prompt. */
   models?: string[];
   reply?: string;
+  /** With a benchmark: before and after, and the fail-if verdicts. */
+  benchmark?: BenchmarkReport;
 }
 
 /** Where outputs go: `core.setOutput` in the action. */
@@ -67,6 +71,7 @@ export function outputsFor(report: RunReport): Record<string, string> {
     // Empty when the run failed before its plan: nothing was planned.
     changes: report.changes ? changesOutput(report.changes) : '',
     'previous-configuration-id': report.previousConfigurationId ?? '',
+    benchmark: report.benchmark ? benchmarkOutput(report.benchmark) : '',
   };
 }
 
@@ -103,6 +108,7 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   'not-waited': '☑️ Update sent (not waited for)',
   'dry-run': '🔍 Dry run: no update sent',
   'smoke-failed': '❌ Running, but the model does not answer',
+  regressed: '📉 Running, but it serves worse than the fail-if limits allow',
   crashed: '❌ The rollout crashed',
   paused: '❌ The deployment was paused',
   deleting: '❌ The deployment is being deleted',
@@ -192,6 +198,9 @@ export function summaryMarkdown(report: RunReport): string {
     if (report.reply !== undefined)
       lines.push('', `Reply to the prompt: ${escapeCell(report.reply)}`);
     lines.push('');
+  }
+  if (report.benchmark && (report.benchmark.before || report.benchmark.after)) {
+    lines.push(benchmarkMarkdown(report.benchmark));
   }
   lines.push(...timelineMarkdown(report));
   return lines.join('\n');

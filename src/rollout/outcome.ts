@@ -20,6 +20,7 @@ export type Outcome =
   | 'dry-run'
   | 'skipped'
   | 'smoke-failed'
+  | 'regressed'
   | 'reverted'
   | 'revert-failed'
   | 'error';

@@ -15,13 +15,31 @@ import type { StepResult as Result } from './result.js';
 import { sendUpdate } from './send-update.js';
 import { waitOptions } from './follow-rollout.js';
 
-/** Whether to put the previous values back: a rollout of ours crashed or ran out of time. */
-export function shouldRevert(result: WaitResult, tracker: RolloutTracker): boolean {
+/**
+ * Whether to put the previous values back: a rollout of ours crashed or ran out of time, or it
+ * runs but its model does not answer or serves worse than the benchmark's limits allow.
+ */
+export function shouldRevert(
+  result: WaitResult,
+  tracker: RolloutTracker,
+  sent: UpdateBody,
+): boolean {
+  if (result.outcome === 'regressed' || result.outcome === 'smoke-failed') {
+    // Only a new rollout changes how the model serves; a metadata update is not to blame.
+    return startsRollout(sent);
+  }
   return (
     (result.outcome === 'crashed' || result.outcome === 'timeout') &&
     // A deployment that was crashed before the update and stayed so is not the update's doing.
     tracker.currentRolloutSpans().length > 0
   );
+}
+
+/** How the revert's message names what it followed. */
+function revertedAfter(failed: Result): string {
+  if (failed.outcome === 'regressed') return 'Reverted after the regression';
+  if (failed.outcome === 'smoke-failed') return 'Reverted because the model did not answer';
+  return 'Reverted';
 }
 
 /** Sends the pre-update values of what the update changed, and waits for that rollout. */
@@ -105,7 +123,8 @@ export async function revertStep(
     ...waited,
     notReverted: plan.notReverted,
     outcome: 'reverted',
-    title: 'Rollout failed; reverted',
-    message: `${r.failed.message} Reverted: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
+    title:
+      r.failed.outcome === 'regressed' ? 'Serving regressed; reverted' : 'Rollout failed; reverted',
+    message: `${r.failed.message} ${revertedAfter(r.failed)}: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
   };
 }

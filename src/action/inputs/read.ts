@@ -23,6 +23,7 @@ import {
 import type { InputSources } from './sources.js';
 import { loadYaml, YamlNeeded } from './structured.js';
 import { parseUpdateBody } from './update-body.js';
+import { parseBenchmark } from './benchmark-input.js';
 
 /**
  * parseSettings, loading the YAML parser first if an input turns out to need it. Parsing is
@@ -143,6 +144,7 @@ export function parseSettings(sources: InputSources, options: ParseOptions = {})
     github: parseGitHub(sources),
     prComment: parsePrComment(sources),
     smoke: parseSmoke(sources),
+    benchmark: parseBenchmark(sources),
     warnings,
   };
   if (!settings.wait && !settings.dryRun) {
@@ -154,6 +156,11 @@ export function parseSettings(sources: InputSources, options: ParseOptions = {})
     if (settings.smoke) {
       warnings.push(
         'Input "smoke-test" is ignored with "wait: false": the smoke test runs only after the action has waited for the rollout.',
+      );
+    }
+    if (settings.benchmark) {
+      warnings.push(
+        'Input "benchmark" is ignored with "wait: false": the model is benchmarked only after the action has waited for the rollout.',
       );
     }
     if (settings.revert) {

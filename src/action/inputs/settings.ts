@@ -1,6 +1,7 @@
 // The settings: one typed object that every input becomes, and the defaults of the inputs left empty.
 import type { UpdateBody } from '../../northflank/schema.js';
 import type { PhaseLimits } from '../../rollout/phases.js';
+import type { BenchmarkSettings } from '../../model/benchmark-settings.js';
 
 export const DEFAULT_API_URL = 'https://api.northflank.com';
 export const DEFAULT_TIMEOUT = '30m';
@@ -40,6 +41,8 @@ export interface Settings {
   prComment: { token: string } | undefined;
   /** Probe the model's OpenAI-compatible endpoint once it runs. */
   smoke: SmokeSettings | undefined;
+  /** Benchmark the model before the update and after the rollout, and gate on it. */
+  benchmark: BenchmarkInput | undefined;
   /** Inputs that were accepted but will not do what the user may think; logged as warnings. */
   warnings: string[];
 }
@@ -50,4 +53,15 @@ export interface SmokeSettings {
   timeoutMs: number;
   prompt: string | undefined;
   apiKey: string | undefined;
+}
+
+/** The benchmark's load and limits, and the endpoint it measures (the smoke test's). */
+export interface BenchmarkInput {
+  load: BenchmarkSettings;
+  /** smoke-url: overrides the deployment's public URL. */
+  url: URL | undefined;
+  /** smoke-api-key. */
+  apiKey: string | undefined;
+  /** smoke-timeout: how long to wait for the model to be listed after the rollout. */
+  listTimeoutMs: number;
 }

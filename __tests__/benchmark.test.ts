@@ -1,0 +1,200 @@
+/**
+ * The benchmark runner against the emulator's real model server on 127.0.0.1: what it measures
+ * against what the server injected, and how it handles refusals, broken streams, cancellation and
+ * the deadline. Short latencies and few requests keep each test well under a second or two.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  startModelServer,
+  type ModelServer,
+  type ModelServerOptions,
+} from '../emulator/model-server.js';
+import { systemClock } from '../src/clock.js';
+import { createDispatcher } from '../src/northflank/client.js';
+import { parseBenchmarkSettings, type BenchmarkSettings } from '../src/model/benchmark-settings.js';
+import { runBenchmark, type BenchmarkRun } from '../src/model/benchmark.js';
+import { recordingLogger } from './helpers/recording-logger.js';
+
+const MODEL = 'Qwen/Qwen3-8B';
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function server(options: Partial<ModelServerOptions> = {}): Promise<ModelServer> {
+  const s = await startModelServer({ model: MODEL, latency: { ttftMs: 40, itlMs: 5 }, ...options });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function settings(over: Record<string, unknown> = {}): BenchmarkSettings {
+  const s = parseBenchmarkSettings({
+    requests: 8,
+    concurrency: 4,
+    warmup: 2,
+    'max-tokens': 10,
+    ...over,
+  });
+  if (!s) throw new Error('no settings');
+  return s;
+}
+
+async function bench(
+  model: ModelServer,
+  s: BenchmarkSettings,
+  extra: { signal?: AbortSignal; deadlineMs?: number; ignoreEos?: { send: boolean } } = {},
+): Promise<BenchmarkRun & { lines: string[] }> {
+  const { log, lines } = recordingLogger();
+  const dispatcher = createDispatcher(5000);
+  try {
+    const run = await runBenchmark({
+      base: model.url,
+      model: MODEL,
+      apiKey: model.options.apiKey,
+      settings: s,
+      dispatcher,
+      requestTimeoutMs: 5000,
+      deadlineMs: extra.deadlineMs ?? Date.now() + 30_000,
+      clock: systemClock,
+      now: () => performance.now(),
+      signal: extra.signal ?? new AbortController().signal,
+      log,
+      ignoreEos: extra.ignoreEos ?? { send: true },
+    });
+    return { ...run, lines };
+  } finally {
+    await dispatcher.destroy();
+  }
+}
+
+describe('runBenchmark', () => {
+  it('measures what the server injected, after a warm-up it does not count', async () => {
+    const model = await server({ apiKey: 'sk-bench' });
+    const run = await bench(model, settings());
+    const m = run.measurement;
+    expect(m).toMatchObject({ requests: 8, errors: 0, outputTokens: 80, tokensFrom: 'usage' });
+    expect(run.stopped).toBeUndefined();
+    expect(run.warmup).toEqual({ requests: 2, errors: 0 });
+    expect(model.streams).toHaveLength(10);
+    // TTFT excludes the role chunk, which the server sends at once. The upper bounds leave room
+    // for a loaded 2-core machine; `npm run bench` measures the accuracy itself.
+    expect(m.ttftMs.p50).toBeGreaterThanOrEqual(40);
+    expect(m.ttftMs.p50).toBeLessThan(200);
+    expect(m.itlMs.p50).toBeGreaterThanOrEqual(4.5);
+    expect(m.itlMs.p50).toBeLessThan(15);
+    expect(m.e2eMs.p50).toBeGreaterThanOrEqual(85);
+    // Every request asked for a stream with usage, greedy, with ignore_eos, and the key.
+    const body = model.requests.find((r) => r.method === 'POST')?.body;
+    expect(body).toMatchObject({
+      model: MODEL,
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 0,
+      ignore_eos: true,
+      max_tokens: 10,
+    });
+    expect(model.requests.every((r) => r.authorization === 'Bearer sk-bench')).toBe(true);
+    expect(run.lines.filter((l) => /^(Warm-up|Measuring|Done)/.test(l))).toEqual([
+      'Warm-up: 2 request(s) at concurrency 4, max_tokens 10, not counted.',
+      'Measuring: 8 request(s) at concurrency 4, max_tokens 10.',
+      expect.stringMatching(
+        /^Done: 8 request\(s\) measured, 0 error\(s\); TTFT p50 \d+\.\d ms, ITL p50 \d+\.\d ms, \d+\.\d tokens\/s\.$/,
+      ),
+    ]);
+  });
+
+  it('keeps the concurrency it was given', async () => {
+    const model = await server();
+    await bench(model, settings({ warmup: 0, requests: 12, concurrency: 3 }));
+    const inFlight = model.streams.map(
+      (s) =>
+        model.streams.filter(
+          (o) => o.receivedMs <= s.receivedMs && (o.lastTokenMs ?? 0) > s.receivedMs,
+        ).length,
+    );
+    expect(Math.max(...inFlight)).toBe(3);
+  });
+
+  it('sends a request refused for ignore_eos once more without it, with one notice, and not again', async () => {
+    const model = await server({ refuseIgnoreEos: true, eosAfterTokens: 6 });
+    const eos = { send: true };
+    const run = await bench(model, settings({ warmup: 0, concurrency: 1, requests: 3 }), {
+      ignoreEos: eos,
+    });
+    expect(run.measurement).toMatchObject({ requests: 3, errors: 0, outputTokens: 18 });
+    const posts = model.requests.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => (r.body as { ignore_eos?: boolean }).ignore_eos)).toEqual([
+      true,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(run.lines.filter((l) => l.startsWith('notice:'))).toEqual([
+      expect.stringMatching(
+        /^notice: \[Benchmark without ignore_eos\] The model server refused "ignore_eos" \(HTTP 400: Unrecognized request argument supplied: ignore_eos\)/,
+      ),
+    ]);
+    expect(eos.send).toBe(false);
+  });
+
+  it('counts a stream that breaks off, and an error answer, as errors', async () => {
+    const broken = await server({ breakAfterTokens: 3 });
+    const run = await bench(broken, settings({ warmup: 0, requests: 4 }));
+    expect(run.measurement).toMatchObject({ requests: 4, errors: 4, outputTokens: 0 });
+    expect(run.measurement.ttftMs.p50).toBeNull();
+    expect(run.firstError).toMatch(/broke off after 3 content chunk/);
+    const flaky = await server({ failEvery: 4 });
+    const some = await bench(flaky, settings({ warmup: 0, requests: 8, concurrency: 2 }));
+    expect(some.measurement).toMatchObject({ requests: 8, errors: 2 });
+    expect(some.firstError).toBe('HTTP 500: CUDA out of memory');
+  });
+
+  it('counts content chunks when there is no usage chunk, and reads CRLF streams with pings and no [DONE]', async () => {
+    const model = await server({ noUsage: true, noDone: true, lineEnding: '\r\n', ping: true });
+    const run = await bench(model, settings({ warmup: 0, requests: 4 }));
+    expect(run.measurement).toMatchObject({ errors: 0, outputTokens: 40, tokensFrom: 'chunks' });
+  });
+
+  it('sees requests wait for a slot when the server batches fewer sequences than the concurrency', async () => {
+    const free = await bench(await server(), settings({ warmup: 0 }));
+    const queued = await bench(
+      await server({ latency: { ttftMs: 40, itlMs: 5, maxNumSeqs: 1 } }),
+      settings({ warmup: 0 }),
+    );
+    expect(queued.measurement.ttftMs.p50!).toBeGreaterThan(2 * free.measurement.ttftMs.p50!);
+    expect(queued.measurement.tokensPerSecond).toBeLessThan(free.measurement.tokensPerSecond / 2);
+  });
+
+  it('stops at once when cancelled and reports what it measured', async () => {
+    const model = await server({ latency: { ttftMs: 20, itlMs: 20 } });
+    const cancel = new AbortController();
+    const started = Date.now();
+    setTimeout(() => {
+      cancel.abort(new Error('SIGINT'));
+    }, 600);
+    const run = await bench(
+      model,
+      settings({ warmup: 0, requests: 100, concurrency: 2, 'max-tokens': 10 }),
+      {
+        signal: cancel.signal,
+      },
+    );
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(run.stopped).toBe('cancelled');
+    // About 250 ms per request, 2 at a time: a few finished, none of those cut short counted.
+    expect(run.measurement.requests).toBeGreaterThanOrEqual(2);
+    expect(run.measurement.requests).toBeLessThan(10);
+    expect(run.measurement.errors).toBe(0);
+    expect(run.lines.at(-1)).toMatch(/^Stopped \(cancelled\): \d request\(s\) measured/);
+  });
+
+  it('stops at the deadline', async () => {
+    const model = await server({ latency: { ttftMs: 20, itlMs: 20 } });
+    const run = await bench(model, settings({ warmup: 0, requests: 100, concurrency: 2 }), {
+      deadlineMs: Date.now() + 500,
+    });
+    expect(run.stopped).toBe('deadline');
+    expect(run.measurement.requests).toBeLessThan(10);
+    expect(run.lines.at(-1)).toMatch(/^Stopped \(the step's timeout\)/);
+  });
+});

@@ -1,0 +1,84 @@
+/** The benchmark's statistics, by the definitions README states. */
+import { describe, expect, it } from '@jest/globals';
+import { metricValue, percentile, summarise } from '../src/model/stats.js';
+import type { RequestRecord } from '../src/model/stream-request.js';
+
+function request(over: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    sentMs: 0,
+    endMs: 1000,
+    firstContentMs: 200,
+    lastContentMs: 1000,
+    contentChunks: 41,
+    usageTokens: 41,
+    error: undefined,
+    ignoreEosRefused: false,
+    aborted: false,
+    ...over,
+  };
+}
+
+describe('percentile', () => {
+  it('interpolates linearly between the nearest ranks, as numpy.percentile does', () => {
+    // numpy.percentile([1, 2, 3, 4], [50, 90, 99]) = [2.5, 3.7, 3.97]
+    expect(percentile([4, 1, 3, 2], 0.5)).toBeCloseTo(2.5);
+    expect(percentile([4, 1, 3, 2], 0.9)).toBeCloseTo(3.7);
+    expect(percentile([4, 1, 3, 2], 0.99)).toBeCloseTo(3.97);
+    expect(percentile([7], 0.99)).toBe(7);
+    expect(percentile([], 0.5)).toBeNull();
+  });
+});
+
+describe('summarise', () => {
+  it('measures TTFT, ITL, E2E and throughput as defined', () => {
+    const m = summarise([
+      request(),
+      request({
+        sentMs: 100,
+        firstContentMs: 400,
+        lastContentMs: 1300,
+        endMs: 1310,
+        usageTokens: 10,
+        contentChunks: 10,
+      }),
+    ]);
+    // TTFT 200 and 300; ITL (1000-200)/40 = 20 and (1300-400)/9 = 100; E2E 1000 and 1200.
+    expect(m.ttftMs.p50).toBe(250);
+    expect(m.itlMs.p50).toBe(60);
+    expect(m.e2eMs.p50).toBe(1100);
+    expect(m.outputTokens).toBe(51);
+    // 51 tokens from the first request sent (0) to the last finished (1310).
+    expect(m.tokensPerSecond).toBeCloseTo((51 * 1000) / 1310, 1);
+    expect(m).toMatchObject({ requests: 2, errors: 0, tokensFrom: 'usage' });
+  });
+
+  it('counts content chunks when a reply has no usage, and says so', () => {
+    const m = summarise([request(), request({ usageTokens: undefined, contentChunks: 30 })]);
+    expect(m.outputTokens).toBe(71);
+    expect(m.tokensFrom).toBe('chunks');
+  });
+
+  it('leaves errors out of the latencies and tokens but counts them in requests and the error rate', () => {
+    const m = summarise([
+      request(),
+      request({ error: 'HTTP 500', firstContentMs: undefined, endMs: 3000 }),
+    ]);
+    expect(m).toMatchObject({ requests: 2, errors: 1, outputTokens: 41 });
+    expect(m.ttftMs.p50).toBe(200);
+    expect(metricValue(m, 'error-rate')).toBe(0.5);
+    // The wall time runs to the last request finished, failed or not.
+    expect(m.tokensPerSecond).toBeCloseTo(41 / 3, 1);
+  });
+
+  it('has no latencies when nothing succeeded, and an ITL only for replies of two tokens or more', () => {
+    expect(summarise([request({ error: 'x' })]).ttftMs).toEqual({
+      p50: null,
+      p90: null,
+      p99: null,
+    });
+    expect(summarise([]).tokensPerSecond).toBe(0);
+    const one = summarise([request({ usageTokens: 1, contentChunks: 1, lastContentMs: 200 })]);
+    expect(one.itlMs.p50).toBeNull();
+    expect(one.ttftMs.p50).toBe(200);
+  });
+});

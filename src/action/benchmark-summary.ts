@@ -1,0 +1,142 @@
+/**
+ * The benchmark's section of the job summary, pure: before | after | change per metric with each
+ * `fail-if` verdict, text bars of the TTFT and ITL percentiles, and the definitions. All its text
+ * is the action's own (numbers and fixed words), so nothing in it needs escaping.
+ */
+import type { BenchmarkReport } from '../model/benchmark-report.js';
+import { formatChange, formatMetric, type Verdict } from '../model/gate.js';
+import {
+  higherIsBetter,
+  metricValue,
+  P99_MIN_REQUESTS,
+  type Measurement,
+  type Metric,
+} from '../model/stats.js';
+
+const LABELS: Record<Metric, string> = {
+  'ttft-p50': 'TTFT p50',
+  'ttft-p90': 'TTFT p90',
+  'ttft-p99': 'TTFT p99',
+  'itl-p50': 'ITL p50',
+  'itl-p90': 'ITL p90',
+  'itl-p99': 'ITL p99',
+  'e2e-p50': 'E2E p50',
+  'e2e-p90': 'E2E p90',
+  'e2e-p99': 'E2E p99',
+  'tokens-per-second': 'Tokens per second',
+  'error-rate': 'Error rate',
+};
+
+const BAR_CHARS = 24;
+
+/** `+12.5% worse`, `-3.0% better`, or empty when there is nothing to compare. */
+function change(metric: Metric, before: number | null | undefined, after: number | null): string {
+  const text = formatChange(before, after);
+  if (!text || before === null || before === undefined || after === null) return '';
+  if (after === before) return `${text} (same)`;
+  const better = higherIsBetter(metric) ? after > before : after < before;
+  return `${text} ${better ? 'better' : 'worse'}`;
+}
+
+function verdictCell(v: Verdict | undefined): string {
+  if (!v) return '';
+  if (v.status === 'held') return `✅ ${v.limit} held`;
+  if (v.status === 'breached') return `❌ ${v.limit} breached`;
+  return `➖ ${v.limit} not judged (${v.reason ?? 'no baseline'})`;
+}
+
+function value(metric: Metric, m: Measurement | undefined): string {
+  if (!m) return '-';
+  if (metric === 'error-rate') {
+    return `${formatMetric(metric, metricValue(m, metric))} (${m.errors}/${m.requests})`;
+  }
+  return formatMetric(metric, metricValue(m, metric));
+}
+
+function bar(v: number | null | undefined, max: number): string {
+  if (v === null || v === undefined || max <= 0) return '';
+  const filled = Math.max(v > 0 ? 1 : 0, Math.round((v / max) * BAR_CHARS));
+  return `<code>${'█'.repeat(filled)}${'░'.repeat(BAR_CHARS - filled)}</code> ${v.toFixed(1)} ms`;
+}
+
+/** The summary section of a run's benchmark. */
+export function benchmarkMarkdown(report: BenchmarkReport): string {
+  const { before, after, settings } = report;
+  const lines: string[] = ['### Model benchmark', ''];
+  const baseline = before
+    ? 'before the update (the model that served) and after the rollout, with the same load'
+    : `after the rollout only: ${report.noBaseline ?? 'no baseline'}`;
+  lines.push(
+    `Measured ${baseline}: ${settings.requests} streamed chat completions at concurrency ${settings.concurrency}, max_tokens ${settings.maxTokens}${report.ignoreEos ? ' with ignore_eos' : ' without ignore_eos (the server refused it)'}, after ${settings.warmup} warm-up request(s) not counted.`,
+    '',
+  );
+  if (report.stopped) {
+    lines.push(
+      `> The benchmark ${report.stopped.which === 'before' ? 'before the update' : 'after the rollout'} was cut short (${report.stopped.why === 'deadline' ? 'the step ran out of its timeout' : 'cancelled'}); its numbers are of the requests that finished.`,
+      '',
+    );
+  }
+  const verdicts = new Map(report.verdicts.map((v) => [v.metric, v]));
+  lines.push('| Metric | Before | After | Change | fail-if |', '| --- | --- | --- | --- | --- |');
+  const metrics: Metric[] = [
+    'ttft-p50',
+    'ttft-p90',
+    'ttft-p99',
+    'itl-p50',
+    'itl-p90',
+    'itl-p99',
+    'e2e-p50',
+    'e2e-p90',
+    'e2e-p99',
+    'tokens-per-second',
+    'error-rate',
+  ];
+  for (const metric of metrics) {
+    const b = before ? metricValue(before, metric) : undefined;
+    const a = after ? metricValue(after, metric) : null;
+    lines.push(
+      `| ${LABELS[metric]} | ${value(metric, before)} | ${value(metric, after)} | ${change(metric, b, a)} | ${verdictCell(verdicts.get(metric))} |`,
+    );
+  }
+  const tokens = (m: Measurement | undefined): string =>
+    m ? `${m.outputTokens} (${m.tokensFrom === 'usage' ? 'usage' : 'counted chunks'})` : '-';
+  lines.push(`| Output tokens | ${tokens(before)} | ${tokens(after)} | | |`, '');
+
+  const rows: [string, number | null | undefined, number | null | undefined][] = [];
+  for (const kind of ['ttft', 'itl'] as const) {
+    for (const p of ['p50', 'p90', 'p99'] as const) {
+      const key = kind === 'ttft' ? 'ttftMs' : 'itlMs';
+      rows.push([`${kind.toUpperCase()} ${p}`, before?.[key][p], after?.[key][p]]);
+    }
+  }
+  const maxOf = (prefix: string): number =>
+    Math.max(
+      0,
+      ...rows.filter(([l]) => l.startsWith(prefix)).flatMap(([, b, a]) => [b ?? 0, a ?? 0]),
+    );
+  lines.push('| Percentile | Before | After |', '| --- | --- | --- |');
+  for (const [label, b, a] of rows) {
+    const max = maxOf(label.split(' ')[0] ?? '');
+    lines.push(`| ${label} | ${bar(b, max) || '-'} | ${bar(a, max) || '-'} |`);
+  }
+  lines.push('');
+  const fewest = Math.min(before?.requests ?? Infinity, after?.requests ?? Infinity);
+  lines.push(
+    '<details><summary>How these are measured</summary>',
+    '',
+    "- **TTFT** (time to first token): from sending the request to the first chunk whose `delta.content` is not empty, as GenAI-Perf, llmperf and GuideLLM count it (vLLM's own benchmark counts the role-only first chunk, which comes earlier).",
+    '- **ITL** (inter-token latency): (last content chunk − first content chunk) / (output tokens − 1), per request.',
+    '- **E2E**: from sending the request to the last content chunk.',
+    '- **Output tokens**: `usage.completion_tokens` of the final usage chunk; without it, the number of content chunks.',
+    '- **Tokens per second**: all measured output tokens / the wall time from the first measured request sent to the last finished.',
+    '- **Error rate**: errors / requests; an error is a non-2xx answer, a stream that breaks off before its finish chunk or `[DONE]`, or no first token within request-timeout.',
+    "- Percentiles interpolate linearly between the nearest ranks (numpy's default).",
+    ...(fewest < P99_MIN_REQUESTS
+      ? [`- With fewer than ${P99_MIN_REQUESTS} requests, p99 is close to the slowest request.`]
+      : []),
+    '',
+    '</details>',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,224 @@
+/**
+ * The `benchmark` input, pure: off, `true` (every default), or an object of load settings and
+ * `fail-if` limits. Every rule broken is an InputError naming the key, the rule and the value.
+ */
+import * as z from 'zod/mini';
+import { parseDuration } from '../duration.js';
+import { compactJson, InputError } from '../errors.js';
+import { once } from '../northflank/schema.js';
+import { DEFAULT_BENCHMARK_PROMPT } from './default-prompt.js';
+import { METRICS, type Metric } from './stats.js';
+
+const INPUT = 'benchmark';
+
+/** A `fail-if` limit: relative to the baseline (a rise or drop in percent), or absolute. */
+export type Limit =
+  | {
+      kind: 'relative';
+      /** The change allowed, in percent: a rise for latencies, a drop for throughput. */
+      percent: number;
+      text: string;
+    }
+  | {
+      kind: 'absolute';
+      /** Milliseconds (latencies), tokens per second (a minimum) or a fraction of requests (errors). */
+      value: number;
+      text: string;
+    };
+
+/** The benchmark, as the input asks for it. */
+export interface BenchmarkSettings {
+  requests: number;
+  concurrency: number;
+  warmup: number;
+  maxTokens: number;
+  prompt: string;
+  baseline: 'previous' | 'none';
+  failIf: Partial<Record<Metric, Limit>>;
+}
+
+export const BENCHMARK_DEFAULTS = {
+  requests: 16,
+  concurrency: 4,
+  maxTokens: 128,
+  baseline: 'previous',
+} as const;
+
+/** The longest prompt accepted (characters); a benchmark prompt is a few hundred tokens. */
+const MAX_PROMPT_CHARS = 100_000;
+
+function wholeNumber(min: number, max: number): z.ZodMiniInt {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z.int({ error: range }).check(z.gte(min, { error: range }), z.lte(max, { error: range }));
+}
+
+const KEYS = ['requests', 'concurrency', 'warmup', 'max-tokens', 'prompt', 'baseline', 'fail-if'];
+
+const limitValue = z.union([z.string(), z.number()], {
+  error:
+    'must be a limit such as +25%, 800ms or 2s (latencies), -15% or 100 (tokens-per-second), 5% (error-rate)',
+});
+
+const benchmarkSchema = once(() =>
+  z.strictObject(
+    {
+      requests: z.optional(wholeNumber(1, 1000)),
+      concurrency: z.optional(wholeNumber(1, 64)),
+      warmup: z.optional(wholeNumber(0, 100)),
+      'max-tokens': z.optional(wholeNumber(1, 4096)),
+      prompt: z.optional(
+        z.string({ error: 'must be text' }).check(
+          z.minLength(1, { error: 'must not be empty (leave it out for the default prompt)' }),
+          z.maxLength(MAX_PROMPT_CHARS, {
+            error: `must be at most ${MAX_PROMPT_CHARS} characters`,
+          }),
+        ),
+      ),
+      baseline: z.optional(
+        z.enum(['previous', 'none'], {
+          error: 'must be previous (also measure the serving model before the update) or none',
+        }),
+      ),
+      'fail-if': z.optional(
+        z.strictObject(
+          Object.fromEntries(METRICS.map((m) => [m, z.optional(limitValue)])) as Record<
+            Metric,
+            z.ZodMiniOptional<typeof limitValue>
+          >,
+          { error: `must be an object of limits, with keys among ${METRICS.join(', ')}` },
+        ),
+      ),
+    },
+    {
+      error:
+        'must be true, false, or an object such as {"requests": 16, "fail-if": {"ttft-p50": "+25%"}}',
+    },
+  ),
+);
+
+/**
+ * The benchmark the input asks for, or undefined when it is off. `value` is the input parsed as
+ * JSON or YAML (`true`, `false`, an object); `text` is the raw input, for messages.
+ */
+export function parseBenchmarkSettings(value: unknown): BenchmarkSettings | undefined {
+  if (value === false || value === null || value === undefined) return undefined;
+  if (value === true) value = {};
+  const result = benchmarkSchema().safeParse(value);
+  if (!result.success) {
+    const [issue] = result.error.issues;
+    const at = issue?.path.map(String).join('.');
+    if (issue?.code === 'unrecognized_keys') {
+      const inFailIf = issue.path[0] === 'fail-if';
+      const known = inFailIf ? METRICS : KEYS;
+      throw new InputError(
+        INPUT,
+        `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}; the keys are ${known.join(', ')}`,
+        at || undefined,
+      );
+    }
+    const got = issue ? valueAt(value, issue.path) : value;
+    throw new InputError(
+      INPUT,
+      `${issue?.message ?? 'is not valid'}${describe(got)}`,
+      at || undefined,
+    );
+  }
+  const data = result.data;
+  const concurrency = data.concurrency ?? BENCHMARK_DEFAULTS.concurrency;
+  const failIf: Partial<Record<Metric, Limit>> = {};
+  for (const metric of METRICS) {
+    const given = data['fail-if']?.[metric];
+    if (given !== undefined) failIf[metric] = parseLimit(metric, given);
+  }
+  return {
+    requests: data.requests ?? BENCHMARK_DEFAULTS.requests,
+    concurrency,
+    warmup: data.warmup ?? Math.min(concurrency, 100),
+    maxTokens: data['max-tokens'] ?? BENCHMARK_DEFAULTS.maxTokens,
+    prompt: data.prompt ?? DEFAULT_BENCHMARK_PROMPT,
+    baseline: data.baseline ?? BENCHMARK_DEFAULTS.baseline,
+    failIf,
+  };
+}
+
+const PERCENT = /^([+-]?)(\d+(?:\.\d+)?)\s*%$/;
+const NUMBER = /^\d+(?:\.\d+)?$/;
+
+/** One `fail-if` limit, by the rules of its metric. */
+export function parseLimit(metric: Metric, given: string | number): Limit {
+  const text = String(given).trim();
+  const fail = (rule: string): never => {
+    throw new InputError(INPUT, `${rule}${describe(given)}`, `fail-if.${metric}`);
+  };
+  const percent = PERCENT.exec(text);
+  if (metric === 'error-rate') {
+    if (!percent || typeof given === 'number') {
+      return fail(
+        'error-rate is always absolute: a percentage of the measured requests, such as 5%',
+      );
+    }
+    if (percent[1] !== '') {
+      return fail(
+        'error-rate is always absolute, never relative to the baseline: write the highest rate allowed, such as 5% (no sign)',
+      );
+    }
+    const value = Number(percent[2]);
+    if (value > 100) return fail('error-rate must be from 0% to 100%');
+    return { kind: 'absolute', value: value / 100, text: `${percent[2]}%` };
+  }
+  if (metric === 'tokens-per-second') {
+    if (percent) {
+      if (percent[1] !== '-') {
+        return fail(
+          'tokens-per-second takes a drop relative to the baseline (-N%), or an absolute minimum in tokens per second (such as 100); a rise (+N%) or an unsigned percentage is not a limit on throughput',
+        );
+      }
+      const value = Number(percent[2]);
+      if (value <= 0 || value >= 100) {
+        return fail('a drop of tokens-per-second must be more than 0% and less than 100%');
+      }
+      return { kind: 'relative', percent: value, text: `-${percent[2]}%` };
+    }
+    const number = typeof given === 'number' ? given : NUMBER.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(number) || number <= 0) {
+      return fail(
+        'tokens-per-second takes a drop relative to the baseline (-N%), or an absolute minimum above 0 in tokens per second (such as 100)',
+      );
+    }
+    return { kind: 'absolute', value: number, text: String(number) };
+  }
+  // A latency.
+  if (percent) {
+    if (percent[1] !== '+') {
+      return fail(
+        `${metric} is a latency: its limit is a rise relative to the baseline (+N%, such as +25%) or an absolute limit (such as 800ms or 2s); ${percent[1] === '-' ? 'a drop (-N%) is not a limit on a latency' : 'write the percentage with its + sign'}`,
+      );
+    }
+    const value = Number(percent[2]);
+    if (value > 10_000) return fail(`a rise of ${metric} must be at most +10000%`);
+    return { kind: 'relative', percent: value, text: `+${percent[2]}%` };
+  }
+  const ms = typeof given === 'number' || NUMBER.test(text) ? undefined : parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    return fail(
+      `${metric} is a latency: its limit is a rise relative to the baseline (+N%, such as +25%) or an absolute limit with a unit, ms or s (such as 800ms or 2s)`,
+    );
+  }
+  return { kind: 'absolute', value: ms, text };
+}
+
+function valueAt(value: unknown, at: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of at) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** ` (got ...)` for a value in a message, cut short. */
+function describe(value: unknown): string {
+  if (value === undefined) return '';
+  const text = typeof value === 'string' ? `"${value}"` : compactJson(value, 80);
+  return ` (got ${text.length > 82 ? `${text.slice(0, 80)}…` : text})`;
+}

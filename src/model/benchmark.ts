@@ -1,0 +1,162 @@
+/**
+ * The benchmark runner: a warm-up, then the measured requests, each phase at the configured
+ * concurrency; bounded by a deadline and stopped at once by cancellation, reporting what it
+ * measured until then.
+ */
+import type { Clock } from '../clock.js';
+import { formatDuration } from '../duration.js';
+import type { Logger } from '../log.js';
+import type { Dispatcher } from '../northflank/http.js';
+import type { BenchmarkSettings } from './benchmark-settings.js';
+import { formatMetric } from './gate.js';
+import { summarise, type Measurement } from './stats.js';
+import { streamChatCompletion, type RequestRecord } from './stream-request.js';
+
+export interface BenchmarkOptions {
+  /** The endpoint's base URL, without a trailing slash. */
+  base: string;
+  model: string;
+  apiKey: string | undefined;
+  settings: BenchmarkSettings;
+  dispatcher: Dispatcher;
+  requestTimeoutMs: number;
+  /** On `clock`: the benchmark stops its requests at this time. */
+  deadlineMs: number;
+  clock: Clock;
+  /** A monotonic clock in milliseconds for the requests' timestamps (performance.now). */
+  now: () => number;
+  signal: AbortSignal;
+  log: Logger;
+  /** Whether to send `ignore_eos`; set to false for good once a server refuses it. */
+  ignoreEos: { send: boolean };
+  /** A progress line at most this often while measuring. */
+  progressEveryMs?: number;
+}
+
+/** A benchmark's result, complete or cut short. */
+export interface BenchmarkRun {
+  measurement: Measurement;
+  /** Why it stopped before every request ran; undefined when they all did. */
+  stopped: 'cancelled' | 'deadline' | undefined;
+  /** Requests that ran in the warm-up and how many of them failed. */
+  warmup: { requests: number; errors: number };
+  /** The first error message, to quote. */
+  firstError: string | undefined;
+}
+
+const DEFAULT_PROGRESS_EVERY_MS = 10_000;
+const DEADLINE = 'deadline';
+
+/** Runs the warm-up and the measured requests; never throws for a failed request. */
+export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
+  const { settings, log } = o;
+  const stop = new AbortController();
+  const onCancel = (): void => {
+    stop.abort(o.signal.reason);
+  };
+  if (o.signal.aborted) onCancel();
+  o.signal.addEventListener('abort', onCancel, { once: true });
+  // The deadline on the action's clock, so that it holds on a test's clock too.
+  const sleeper = new AbortController();
+  o.clock.sleep(Math.max(0, o.deadlineMs - o.clock.now()), sleeper.signal).then(
+    () => {
+      stop.abort(DEADLINE);
+    },
+    () => undefined,
+  );
+  const stopped = (): BenchmarkRun['stopped'] =>
+    stop.signal.aborted ? (stop.signal.reason === DEADLINE ? 'deadline' : 'cancelled') : undefined;
+  try {
+    const shape = `at concurrency ${settings.concurrency}, max_tokens ${settings.maxTokens}`;
+    let warm: RequestRecord[] = [];
+    if (settings.warmup > 0) {
+      log.info(`Warm-up: ${settings.warmup} request(s) ${shape}, not counted.`);
+      warm = await pool(o, stop.signal, settings.warmup, undefined);
+    }
+    const warmErrors = warm.filter((r) => r.error !== undefined);
+    let records: RequestRecord[] = [];
+    if (!stop.signal.aborted) {
+      log.info(`Measuring: ${settings.requests} request(s) ${shape}.`);
+      const startedMs = o.now();
+      records = await pool(o, stop.signal, settings.requests, (done, errors) => {
+        log.info(
+          `Measuring: ${done}/${settings.requests} requests done, ${errors} error(s), ${formatDuration(o.now() - startedMs)} so far.`,
+        );
+      });
+    }
+    const measurement = summarise(records);
+    const why = stopped();
+    log.info(
+      `${why ? `Stopped (${why === 'deadline' ? "the step's timeout" : 'cancelled'})` : 'Done'}: ${measurement.requests} request(s) measured, ${measurement.errors} error(s); TTFT p50 ${formatMetric('ttft-p50', measurement.ttftMs.p50)}, ITL p50 ${formatMetric('itl-p50', measurement.itlMs.p50)}, ${formatMetric('tokens-per-second', measurement.tokensPerSecond)}.`,
+    );
+    return {
+      measurement,
+      stopped: why,
+      warmup: { requests: warm.length, errors: warmErrors.length },
+      firstError: [...warm, ...records].find((r) => r.error !== undefined)?.error,
+    };
+  } finally {
+    sleeper.abort();
+    o.signal.removeEventListener('abort', onCancel);
+  }
+}
+
+/**
+ * `count` requests, `concurrency` at a time; the records of those that finished (a request
+ * stopped by the signal is left out: it measured the action, not the model).
+ */
+async function pool(
+  o: BenchmarkOptions,
+  signal: AbortSignal,
+  count: number,
+  progress: ((done: number, errors: number) => void) | undefined,
+): Promise<RequestRecord[]> {
+  const records: RequestRecord[] = [];
+  let next = 0;
+  let errors = 0;
+  let lastProgressMs = o.now();
+  const every = o.progressEveryMs ?? DEFAULT_PROGRESS_EVERY_MS;
+  const worker = async (): Promise<void> => {
+    while (next < count && !signal.aborted) {
+      next++;
+      const record = await oneRequest(o, signal);
+      if (record.aborted) return;
+      records.push(record);
+      if (record.error !== undefined) errors++;
+      if (progress && records.length < count && o.now() - lastProgressMs >= every) {
+        lastProgressMs = o.now();
+        progress(records.length, errors);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(count, o.settings.concurrency) }, worker));
+  return records;
+}
+
+/** One request; when the server refuses `ignore_eos`, the same request once more without it. */
+async function oneRequest(o: BenchmarkOptions, signal: AbortSignal): Promise<RequestRecord> {
+  const send = (ignoreEos: boolean): Promise<RequestRecord> =>
+    streamChatCompletion({
+      dispatcher: o.dispatcher,
+      base: o.base,
+      apiKey: o.apiKey,
+      model: o.model,
+      prompt: o.settings.prompt,
+      maxTokens: o.settings.maxTokens,
+      ignoreEos,
+      requestTimeoutMs: o.requestTimeoutMs,
+      signal,
+      now: o.now,
+    });
+  const record = await send(o.ignoreEos.send);
+  if (!record.ignoreEosRefused) return record;
+  if (o.ignoreEos.send) {
+    // Other requests in flight may be refused too; one notice is enough.
+    o.ignoreEos.send = false;
+    o.log.notice(
+      `The model server refused "ignore_eos" (${record.error ?? 'refused'}); the benchmark sends its requests without it, so replies may end before max-tokens and before and after may generate different lengths.`,
+      { title: 'Benchmark without ignore_eos' },
+    );
+  }
+  return send(false);
+}

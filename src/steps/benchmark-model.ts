@@ -1,0 +1,241 @@
+/**
+ * The benchmark steps: measure the serving model before the update (the baseline) and the new
+ * rollout once it serves, then judge the `fail-if` limits. Thin: it wires the endpoint, the
+ * deadline and the probe to src/model/.
+ */
+import { createDispatcher } from '../northflank/client.js';
+import type { RunDeps } from '../action/defaults.js';
+import { formatDuration } from '../duration.js';
+import type { BenchmarkInput, Settings } from '../action/inputs/settings.js';
+import type { Deployment } from '../northflank/schema.js';
+import type { UpdatePlan } from '../rollout/plan.js';
+import { publicUrl } from '../rollout/status.js';
+import type { BenchmarkSettings } from '../model/benchmark-settings.js';
+import type { BenchmarkReport } from '../model/benchmark-report.js';
+import { runBenchmark, type BenchmarkRun } from '../model/benchmark.js';
+import { breaches, describeBreach, judge } from '../model/gate.js';
+import { smokeTest } from '../model/probe.js';
+import type { StepResult as Result } from './result.js';
+
+/** The longest the baseline waits for the serving model to list itself: it should already. */
+const BASELINE_LIST_WAIT_MS = 60_000;
+
+/** What both benchmarks share, and the report made from them; kept by run() for a cancel too. */
+export class BenchmarkSession {
+  /** Cleared for good once a server refuses `ignore_eos`. */
+  readonly ignoreEos = { send: true };
+  readonly report: BenchmarkReport;
+  readonly settings: BenchmarkSettings;
+
+  constructor(readonly input: BenchmarkInput) {
+    const settings = (this.settings = input.load);
+    this.report = {
+      settings: {
+        requests: settings.requests,
+        concurrency: settings.concurrency,
+        warmup: settings.warmup,
+        maxTokens: settings.maxTokens,
+      },
+      verdicts: [],
+      failed: [],
+      ignoreEos: true,
+    };
+  }
+
+  /** Records a run's measurement as `before` or `after`. */
+  record(which: 'before' | 'after', run: BenchmarkRun): void {
+    this.report[which] = run.measurement;
+    this.report.ignoreEos = this.ignoreEos.send;
+    if (run.stopped) this.report.stopped = { which, why: run.stopped };
+  }
+}
+
+/** Why a baseline cannot be measured for this run; undefined when it can. */
+export function noBaselineReason(
+  bench: BenchmarkSettings,
+  before: Deployment,
+  plan: UpdatePlan,
+  settings: Settings,
+): string | undefined {
+  if (bench.baseline === 'none') return 'the benchmark input sets baseline: none';
+  if (!settings.wait) return 'the action does not wait for the rollout (wait: false)';
+  if (before.status !== 'running') {
+    return `the deployment was ${before.status} before the update, so no model served to measure`;
+  }
+  if (Object.keys(plan.body).length === 0 || !plan.startsRollout) {
+    return 'the update starts no rollout, so the model that serves after it is the one that served before';
+  }
+  return undefined;
+}
+
+/** The model's endpoint: smoke-url, or the deployment's public URL. */
+function endpoint(input: BenchmarkInput, deployment: Deployment | undefined): URL | undefined {
+  if (input.url) return input.url;
+  const url = deployment ? publicUrl(deployment) : '';
+  return url ? new URL(url) : undefined;
+}
+
+interface Measured {
+  run?: BenchmarkRun;
+  /** Why the model could not be measured (no URL, not listed in time). */
+  failure?: string;
+}
+
+/** Waits for the model to be listed, then runs the benchmark, within the step's deadline. */
+async function measure(
+  which: 'before' | 'after',
+  session: BenchmarkSession,
+  settings: Settings,
+  deployment: Deployment | undefined,
+  listWaitMs: number,
+  deps: RunDeps,
+  startedMs: number,
+): Promise<Measured> {
+  const url = endpoint(session.input, deployment);
+  if (!url) {
+    return {
+      failure:
+        'the deployment has no public HTTP port, so there is no URL to benchmark. Make one public, or set smoke-url.',
+    };
+  }
+  const deadlineMs = startedMs + settings.timeoutMs;
+  const leftMs = deadlineMs - deps.clock.now();
+  if (leftMs <= 0) return { failure: 'no time was left of "timeout".' };
+  const dispatcher = createDispatcher(settings.requestTimeoutMs);
+  const apiKey = session.input.apiKey;
+  const model = deployment?.spec?.configuration?.name;
+  try {
+    const listed = await smokeTest({
+      url,
+      expectedModel: model,
+      timeoutMs: Math.min(listWaitMs, leftMs),
+      prompt: undefined,
+      apiKey,
+      dispatcher,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      clock: deps.clock,
+      signal: deps.signal,
+      log: deps.log,
+    });
+    if (!listed.ok) return { failure: listed.message };
+    const run = await runBenchmark({
+      base: url.href.replace(/\/+$/, ''),
+      model: model ?? listed.models[0] ?? '',
+      apiKey,
+      settings: session.settings,
+      dispatcher,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      deadlineMs,
+      clock: deps.clock,
+      now: () => performance.now(),
+      signal: deps.signal,
+      log: deps.log,
+      ignoreEos: session.ignoreEos,
+    });
+    session.record(which, run);
+    // What was measured stays in the report; the cancel goes on up.
+    if (run.stopped === 'cancelled') deps.signal.throwIfAborted();
+    return { run };
+  } finally {
+    await dispatcher.destroy();
+  }
+}
+
+/** The baseline: measures the model that serves now, before the update is sent. */
+export async function measureBaseline(
+  session: BenchmarkSession,
+  settings: Settings,
+  before: Deployment,
+  plan: UpdatePlan,
+  deps: RunDeps,
+  startedMs: number,
+): Promise<void> {
+  const { log } = deps;
+  const why = noBaselineReason(session.settings, before, plan, settings);
+  if (why !== undefined) {
+    session.report.noBaseline = why;
+    return;
+  }
+  const measured = await log.group('Benchmark before the update', () =>
+    measure(
+      'before',
+      session,
+      settings,
+      before,
+      Math.min(session.input.listTimeoutMs, BASELINE_LIST_WAIT_MS),
+      deps,
+      startedMs,
+    ),
+  );
+  if (measured.failure !== undefined) {
+    session.report.noBaseline = `the model that served before the update could not be measured: ${measured.failure}`;
+  } else if (measured.run?.stopped === 'deadline') {
+    session.report.noBaseline = 'the benchmark before the update ran out of "timeout"';
+    delete session.report.before;
+  }
+}
+
+/** Measures the new rollout, judges the limits, and turns a breach into `regressed`. */
+export async function benchmarkStep(
+  session: BenchmarkSession,
+  settings: Settings,
+  rolled: Result,
+  deps: RunDeps,
+  startedMs: number,
+): Promise<Result> {
+  const { log } = deps;
+  const report = session.report;
+  if (report.noBaseline !== undefined) {
+    log.notice(
+      `The benchmark measures after the rollout only: ${report.noBaseline}. Relative fail-if limits (+N%, -N%) are not judged.`,
+      { title: 'Benchmark without a baseline' },
+    );
+  }
+  const measured = await measure(
+    'after',
+    session,
+    settings,
+    rolled.deployment,
+    session.input.listTimeoutMs,
+    deps,
+    startedMs,
+  );
+  const run = measured.run;
+  if (!run) {
+    return {
+      ...rolled,
+      outcome: 'smoke-failed',
+      title: 'Benchmark failed',
+      message: `${rolled.message} The benchmark could not measure the model: ${measured.failure ?? 'unknown reason'}`,
+    };
+  }
+  const after = run.measurement;
+  report.verdicts = judge(session.settings.failIf, after, report.before, report.noBaseline);
+  report.failed = breaches(report.verdicts);
+  if (run.stopped === 'deadline') {
+    return {
+      ...rolled,
+      outcome: 'timeout',
+      title: 'Timed out',
+      message: `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: the rollout runs, but "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step, ended the benchmark after ${after.requests} of ${session.settings.requests} measured requests. Raise "timeout", or lower the benchmark's requests or max-tokens.`,
+    };
+  }
+  if (after.requests > 0 && after.errors === after.requests) {
+    return {
+      ...rolled,
+      outcome: 'smoke-failed',
+      title: 'Benchmark failed',
+      message: `The model is listed, but every benchmark request failed (the first: ${run.firstError ?? 'unknown'}). Check the deployment's logs in Northflank and the endpoint (smoke-url, smoke-api-key).`,
+    };
+  }
+  const breached = report.verdicts.filter((v) => v.status === 'breached');
+  if (breached.length > 0) {
+    return {
+      ...rolled,
+      outcome: 'regressed',
+      title: 'Serving regressed',
+      message: `The new rollout serves worse than the benchmark's fail-if limits allow: ${breached.map(describeBreach).join('; ')}. Check what the update changed, or relax fail-if if this is expected.`,
+    };
+  }
+  return rolled;
+}
