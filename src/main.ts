@@ -15,6 +15,7 @@ import {
 import type { Settings } from './action/inputs/settings.js';
 import { readSettings as parseInputs } from './action/inputs/read.js';
 import { describeChange, type UpdatePlan } from './rollout/plan.js';
+import { planVerdict } from './rollout/plan-verdict.js';
 import { setOutputs, summaryMarkdown, type RunReport } from './action/report.js';
 import { DEFAULT_BACKOFF } from './northflank/retry.js';
 import { publicUrl } from './rollout/status.js';
@@ -194,7 +195,7 @@ function makeReport(
     updatedFields: Object.keys(state.sent ?? {}),
     ...(plan ? { inPlace: plan.inPlace } : {}),
     requestCount: state.client?.requestCount ?? 0,
-    ...(plan ? { changes: plan.changes } : {}),
+    ...(plan ? { changes: plan.changes, verdict: planVerdict(plan) } : {}),
     ...(before?.deploymentConfiguration?.id
       ? { previousConfigurationId: before.deploymentConfiguration.id }
       : {}),

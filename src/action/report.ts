@@ -1,8 +1,9 @@
 import { describeChange, type FieldChange } from '../rollout/plan.js';
+import { verdictLine, type PlanVerdict } from '../rollout/plan-verdict.js';
 import { formatDuration } from '../duration.js';
 import { boundedJson } from '../json.js';
 import { changesOutput } from './changes-output.js';
-import { neutralise } from '../log.js';
+import { code, escapeCell } from './markdown.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
 import type { Deployment } from '../northflank/schema.js';
@@ -31,6 +32,8 @@ export interface RunReport {
   requestCount: number;
   /** What the update changed (with a dry run: would change), leaf by leaf. */
   changes?: FieldChange[];
+  /** What the plan does, from what it sends: the one verdict of the log, summary and comment. */
+  verdict?: PlanVerdict;
   /** The configuration before the update. */
   previousConfigurationId?: string;
   /** With a revert: spec leaves the failed update added, which a revert cannot remove. */
@@ -80,25 +83,7 @@ export function setOutputs(sink: OutputSink, report: RunReport): void {
   for (const [name, value] of Object.entries(outputsFor(report))) sink.setOutput(name, value);
 }
 
-/**
- * Text for the summary: no HTML, no Markdown (links, images, emphasis, code), no pipes, no line
- * breaks, no workflow commands from API text. Markdown punctuation becomes numeric character
- * references, which GitHub shows as the characters but never parses as syntax.
- */
-export function escapeCell(text: string, maxChars = 500): string {
-  return neutralise(text, maxChars)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[|`[\]()!*_~\\#]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 const MAX_SUMMARY_MESSAGE_CHARS = 3000;
-
-/** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
-export function code(text: string): string {
-  return `<code>${escapeCell(text)}</code>`;
-}
 
 const OUTCOME_HEADLINE: Record<Outcome, string> = {
   running: '✅ Rolled out: the new rollout is running',
@@ -139,6 +124,9 @@ export function summaryMarkdown(report: RunReport): string {
     `**${OUTCOME_HEADLINE[report.outcome]}**`,
     '',
   );
+  if (report.outcome === 'dry-run' && report.verdict) {
+    lines.push(`**${verdictLine(report.verdict, 'The plan')}**`, '');
+  }
   if (
     !SUCCESSFUL_OUTCOMES.has(report.outcome) ||
     report.outcome === 'no-rollout' ||
@@ -176,7 +164,7 @@ export function summaryMarkdown(report: RunReport): string {
       report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes',
       '',
     );
-    if (report.changes.length === 0) lines.push('None: the deployment already matches.', '');
+    if (report.changes.length === 0) lines.push(noChangesText(report.verdict), '');
     else lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
   }
   if (report.notReverted?.length) {
@@ -204,6 +192,16 @@ export function summaryMarkdown(report: RunReport): string {
   }
   lines.push(...timelineMarkdown(report));
   return lines.join('\n');
+}
+
+/** What the summary says when no value a GET shows changes: sent fields are not "nothing". */
+function noChangesText(verdict: PlanVerdict | undefined): string {
+  if (!verdict || verdict.kind === 'nothing') return 'None: the deployment already matches.';
+  const sent = [...verdict.unreadable, ...verdict.forced];
+  // With force nothing is unreadable: the plan sends every given field anyway.
+  const why =
+    verdict.unreadable.length > 0 ? "a port's domains cannot be read back" : 'force is true';
+  return `None that a GET shows; sent all the same: ${sent.join(', ')} (${why}).`;
 }
 
 /**
