@@ -127,6 +127,10 @@ describe('pr-comment on a pull_request event', () => {
     expect(body).toContain('Commit <code>c0ffee1</code>');
     expect(body).toContain('(https://github.example/acme/models/actions/runs/77)');
     expect(gh.calls.every((c) => c.authorization === 'token ghs_job_token')).toBe(true);
+    // The job summary links the comment it wrote.
+    expect(first.summary).toMatch(
+      /^\| Pull request comment \| \[created\]\(https:\/\/github\.example\/acme\/models\/pull\/7#issuecomment-\d+\) \|$/m,
+    );
 
     // The next push asks for what already runs.
     const second = await runWith(
@@ -186,6 +190,9 @@ describe('pr-comment on a pull_request event', () => {
       /Could not write the plan as a comment on pull request #7: .*HTTP 403.*permissions: pull-requests: write/,
     );
     expect(ran.summary).toContain('spec.configuration.name');
+    expect(ran.summary).toMatch(
+      /^\| Pull request comment \| not written: .*HTTP 403.*permissions: pull-requests: write.* \|$/m,
+    );
   });
 
   it('writes the result of a deploy', async () => {
@@ -370,7 +377,36 @@ describe('a pull request event without api-token (a fork)', () => {
       'GitHub gives no secrets to workflows run for pull requests from forks',
     );
     expect(notice).toContain('workflow_run');
-    expect(ran.summary).toContain('Skipped');
+  });
+
+  it('reads well in the job summary: the notice a sentence a paragraph, no empty facts', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const ran = await runWith(
+      planInputs(emu, { 'api-token': '' }),
+      runnerEnv('pull_request', gh.url, {
+        number: 7,
+        head: { sha: HEAD, repo: { full_name: 'mallory/models' } },
+        base: { repo: { full_name: 'acme/models' } },
+      }),
+    );
+    const summary = ran.summary;
+    expect(summary).toContain(
+      '**⏭️ Skipped: no api-token on a pull request event (a fork gets no secrets)**',
+    );
+    const paragraphs = summary.split('\n\n').map((p) => p.trim());
+    expect(paragraphs).toContain(
+      "GitHub gives no secrets to workflows run for pull requests from forks &#40;nor to Dependabot's, which get only Dependabot secrets&#41;.",
+    );
+    expect(paragraphs).toContain('Pull request &#35;7 comes from a fork, so this is expected.');
+    expect(paragraphs.some((p) => p.startsWith('To plan this change, a maintainer'))).toBe(true);
+    // Nothing was read: no status, fields, elapsed time or request count to show.
+    expect(summary).not.toMatch(/\| (Status|Fields updated|Elapsed|API requests) \|/);
+    expect(summary).not.toMatch(/^> /m);
+    expect(summary).toContain('| Deployment | <code>llama-chat</code> |');
+    expect(summary).toMatch(
+      /^\| Pull request comment \| not written: the run was skipped, so there is no plan to show .*\|$/m,
+    );
   });
 
   it('still checks the other inputs', async () => {

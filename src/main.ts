@@ -156,17 +156,19 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     await state.client?.close();
   }
 
-  // 9. Report: outputs, summary and the GitHub deployment's state, on failure too.
+  // 9. Report: outputs, the log's last word and the GitHub deployment's state, on failure too.
   const report = makeReport(result, state, tracker, clock.now() - startedMs);
-  await publish(report, deps);
+  publish(report, deps);
   await state.github?.finish(
     githubState(report),
     report.deployment ? publicUrl(report.deployment) : '',
     deps.redactor.redact(report.message),
   );
-  // 8. The pull request comment, last: it never changes the outcome.
-  await commentStep(report, state.settings, githubRun, state.before, deps);
-  return report;
+  // 10. The pull request comment, then the summary that links it: neither changes the outcome.
+  const prComment = await commentStep(report, state.settings, githubRun, state.before, deps);
+  const reported = prComment ? { ...report, prComment } : report;
+  await writeSummary(reported, deps);
+  return reported;
 }
 
 function makeReport(
@@ -401,18 +403,13 @@ const QUIET_SUCCESSES: ReadonlySet<Outcome> = new Set<Outcome>([
   'unchanged',
 ]);
 
-async function publish(report: RunReport, deps: RunDeps): Promise<void> {
+/** Sets the outputs and logs how the step ended. */
+function publish(report: RunReport, deps: RunDeps): void {
   const { log } = deps;
   try {
     setOutputs(deps.outputs, report);
   } catch (error) {
     log.warning(`Some outputs could not be set: ${errorMessage(error)}`);
-  }
-  try {
-    await deps.summary.write(summaryMarkdown(report));
-  } catch (error) {
-    // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
-    log.debug(`Job summary not written: ${errorMessage(error)}`);
   }
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
@@ -425,6 +422,15 @@ async function publish(report: RunReport, deps: RunDeps): Promise<void> {
     log.warning(report.message, { title: 'No new rollout observed' });
   } else {
     log.error(report.message, { title: report.title });
+  }
+}
+
+async function writeSummary(report: RunReport, deps: RunDeps): Promise<void> {
+  try {
+    await deps.summary.write(summaryMarkdown(report));
+  } catch (error) {
+    // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
+    deps.log.debug(`Job summary not written: ${errorMessage(error)}`);
   }
 }
 

@@ -18,3 +18,15 @@ export function escapeCell(text: string, maxChars = 500): string {
 export function code(text: string): string {
   return `<code>${escapeCell(text)}</code>`;
 }
+
+/** A URL fit for a Markdown link target: http(s), and nothing that ends the link early. */
+export function safeLink(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    return parsed.href.replace(/[()<>\s"'`]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,8 @@ import { verdictLine, type PlanVerdict } from '../rollout/plan-verdict.js';
 import { formatDuration } from '../duration.js';
 import { boundedJson } from '../json.js';
 import { changesOutput } from './changes-output.js';
-import { code, escapeCell } from './markdown.js';
+import { code, escapeCell, safeLink } from './markdown.js';
+import { sentencesOf } from '../sentences.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
 import type { Deployment } from '../northflank/schema.js';
@@ -43,7 +44,14 @@ export interface RunReport {
   reply?: string;
   /** With a benchmark: before and after, and the fail-if verdicts. */
   benchmark?: BenchmarkReport;
+  /** With `pr-comment`: the comment written, or why none was. */
+  prComment?: PullRequestCommentNote;
 }
+
+/** What became of the pull request comment, for the job summary. */
+export type PullRequestCommentNote =
+  | { written: 'created' | 'updated' | 'unchanged'; url: string | undefined }
+  | { written: false; reason: string };
 
 /** Where outputs go: `core.setOutput` in the action. */
 export interface OutputSink {
@@ -127,11 +135,10 @@ export function summaryMarkdown(report: RunReport): string {
   if (report.outcome === 'dry-run' && report.verdict) {
     lines.push(`**${verdictLine(report.verdict, 'The plan')}**`, '');
   }
-  if (
-    !SUCCESSFUL_OUTCOMES.has(report.outcome) ||
-    report.outcome === 'no-rollout' ||
-    report.outcome === 'skipped'
-  ) {
+  if (report.outcome === 'skipped') {
+    // Nothing was read or sent: the notice is the whole story, one sentence a paragraph.
+    for (const sentence of sentencesOf(report.message)) lines.push(escapeCell(sentence), '');
+  } else if (!SUCCESSFUL_OUTCOMES.has(report.outcome) || report.outcome === 'no-rollout') {
     // The message ends with what to do: long enough to keep it (a revert's message is long).
     lines.push(`> ${escapeCell(report.message, MAX_SUMMARY_MESSAGE_CHARS)}`, '');
   }
@@ -141,6 +148,11 @@ export function summaryMarkdown(report: RunReport): string {
     ['Project', code(report.target.projectId ?? '')],
   ];
   if (report.target.teamId) rows.push(['Team', code(report.target.teamId)]);
+  if (report.outcome === 'skipped') {
+    if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);
+    lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
+    return lines.join('\n');
+  }
   rows.push(['Status', d ? code(d.status) : 'unknown']);
   if (url) rows.push(['URL', escapeCell(url)]);
   if (d?.dns?.base) rows.push(['DNS', code(d.dns.base)]);
@@ -155,6 +167,7 @@ export function summaryMarkdown(report: RunReport): string {
     report.updatedFields.length ? report.updatedFields.join(', ') : 'none',
   ]);
   if (report.inPlace?.length) rows.push(['Already in place', report.inPlace.join(', ')]);
+  if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);
   rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
   rows.push(['API requests', String(report.requestCount)]);
   lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
@@ -192,6 +205,13 @@ export function summaryMarkdown(report: RunReport): string {
   }
   lines.push(...timelineMarkdown(report));
   return lines.join('\n');
+}
+
+/** The pull request comment as a table cell: a link to it, or why there is none. */
+function commentCell(note: PullRequestCommentNote): string {
+  if (note.written === false) return `not written: ${escapeCell(note.reason)}`;
+  const link = safeLink(note.url);
+  return link ? `[${note.written}](${link})` : note.written;
 }
 
 /** What the summary says when no value a GET shows changes: sent fields are not "nothing". */

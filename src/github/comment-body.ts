@@ -4,7 +4,7 @@
  */
 import { boundedJson } from '../json.js';
 import type { FieldChange } from '../rollout/plan.js';
-import { code as summaryCode, escapeCell } from '../action/markdown.js';
+import { code as summaryCode, escapeCell, safeLink } from '../action/markdown.js';
 import { benchmarkMarkdown } from '../action/benchmark-summary.js';
 import { outcomeHeadline, timelineMarkdown, type RunReport } from '../action/report.js';
 import { verdictLine } from '../rollout/plan-verdict.js';
@@ -173,18 +173,6 @@ function footer(report: RunReport, context: CommentContext, planned: boolean): s
   );
   if (origin.length > 0) facts.push(`${origin.join(' · ')}.`);
   return facts.map((fact) => `<sub>${fact}</sub><br>`);
-}
-
-/** A URL fit for a Markdown link target: http(s), and nothing that ends the link early. */
-function safeLink(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-    return parsed.href.replace(/[()<>\s"'`]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
-  } catch {
-    return undefined;
-  }
 }
 
 const CUT_NOTE =
