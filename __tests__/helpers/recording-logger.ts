@@ -1,4 +1,4 @@
-import type { AnnotationProperties } from '@actions/core';
+import type { AnnotationProperties } from '../../src/action/runner.js';
 import { createLogger, type Logger, type LogSink } from '../../src/action/log.js';
 
 const title = (p: AnnotationProperties | undefined): string => (p?.title ? `[${p.title}] ` : '');
