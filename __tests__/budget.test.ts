@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { RequestBudget } from '../src/northflank/budget.js';
-import { DEFAULT_POLL_POLICY, RolloutTracker, waitForRollout } from '../src/rollout/wait.js';
+import { DEFAULT_POLL_POLICY } from '../src/rollout/poll-policy.js';
+import { RolloutTracker } from '../src/rollout/tracker.js';
+import { waitForRollout } from '../src/rollout/wait-loop.js';
 import type { Deployment } from '../src/northflank/schema.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { recordingLogger } from './helpers/recording-logger.js';

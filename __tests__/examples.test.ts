@@ -46,6 +46,7 @@ describe("GitHub's parser", () => {
       'deploy-on-push.yml',
       'environment.yml',
       'matrix.yml',
+      'plan-on-pull-request.yml',
       'protect-serving.yml',
       'spec-file.yml',
     ]);

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { startEmulator, type Emulator, emulatorInputs } from '../emulator/server.js';
 import { InputError } from '../src/errors.js';
-import { loadYaml, parseSettings, type InputSources } from '../src/action/inputs.js';
+import { loadYaml } from '../src/action/inputs/structured.js';
+import { parseSettings } from '../src/action/inputs/read.js';
+import type { InputSources } from '../src/action/inputs/sources.js';
 import { actionYml, runAction } from './helpers/action.js';
 
 // parseSettings parses YAML inputs once the parser is loaded (the action's readSettings loads it

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readSettings, type InputSources } from '../src/action/inputs.js';
+import { readSettings } from '../src/action/inputs/read.js';
+import type { InputSources } from '../src/action/inputs/sources.js';
 
 // No loadYaml() here: this file sees the parser loaded on demand, as the action does.
 describe('readSettings', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MAX_LOG_MESSAGE_CHARS, neutralise } from '../src/action/log.js';
+import { MAX_LOG_MESSAGE_CHARS, neutralise } from '../src/log.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 
 const ZWSP = '\u200B';

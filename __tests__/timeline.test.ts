@@ -7,12 +7,9 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { summaryMarkdown, type RunReport } from '../src/action/report.js';
 import type { Deployment } from '../src/northflank/schema.js';
-import {
-  DEFAULT_POLL_POLICY,
-  RolloutTracker,
-  waitForRollout,
-  type TimelineEntry,
-} from '../src/rollout/wait.js';
+import { DEFAULT_POLL_POLICY } from '../src/rollout/poll-policy.js';
+import { RolloutTracker, type TimelineEntry } from '../src/rollout/tracker.js';
+import { waitForRollout } from '../src/rollout/wait-loop.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 

@@ -6,13 +6,11 @@ import {
   DEFAULT_POLL_POLICY,
   outageDelayMs,
   transientFailure,
-  judge,
   nextPollDelayMs,
-  predatesUpdate,
-  RolloutTracker,
-  waitForRollout,
-  type WaitOptions,
-} from '../src/rollout/wait.js';
+} from '../src/rollout/poll-policy.js';
+import { judge, predatesUpdate } from '../src/rollout/judge.js';
+import { RolloutTracker } from '../src/rollout/tracker.js';
+import { waitForRollout, type WaitOptions } from '../src/rollout/wait-loop.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 

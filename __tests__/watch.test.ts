@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { NorthflankApiError, UpdateNotConfirmedError } from '../src/errors.js';
 import type { Deployment } from '../src/northflank/schema.js';
-import { updateShows, watchForUpdate, type WatchOptions } from '../src/rollout/watch.js';
+import { updateShows, watchForUpdate, type WatchOptions } from '../src/rollout/confirm-update.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 

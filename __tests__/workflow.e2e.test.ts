@@ -1,25 +1,19 @@
 /**
- * The workflow experience, through the bundled action: log groups, dry run, the smoke test of the
- * model against an OpenAI-compatible endpoint, and GitHub deployments against a local fake of
- * GitHub's API.
+ * GitHub deployments through the bundled action, against a local fake of GitHub's API: the
+ * bundle loads the GitHub client on demand, and it reads its environment once, as it loads.
+ * The rest of the workflow experience runs in-process in workflow.scenario.test.ts.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  startModelServer,
-  type ModelServer,
-  type ModelServerOptions,
-} from '../emulator/model-server.js';
 import {
   startEmulator,
   type Emulator,
   type EmulatorOptions,
   emulatorInputs,
 } from '../emulator/server.js';
-import { commandNames, leaks, runAction, type ActionRun } from './helpers/action.js';
+import { leaks, runAction, type ActionRun } from './helpers/action.js';
 import { startFakeGitHub } from './helpers/fake-github.js';
 
-const MODEL = 'Qwen/Qwen3-8B';
-const SPEC = JSON.stringify({ configuration: { name: MODEL } });
+const SPEC = JSON.stringify({ configuration: { name: 'Qwen/Qwen3-8B' } });
 const FAST_PLAN = { pendingMs: 200, provisioningMs: 300, startingMs: 300 };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -31,12 +25,6 @@ async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const emu = await startEmulator({ plan: FAST_PLAN, ...options });
   cleanups.push(() => emu.close());
   return emu;
-}
-
-async function modelServer(options: Partial<ModelServerOptions> = {}): Promise<ModelServer> {
-  const server = await startModelServer({ model: MODEL, ...options });
-  cleanups.push(() => server.close());
-  return server;
 }
 
 async function deploy(
@@ -56,140 +44,6 @@ async function deploy(
   expect(leaks(run, emu.token)).toEqual([]);
   return run;
 }
-
-describe('the log', () => {
-  it('groups the phases', async () => {
-    const emu = await emulator();
-    const server = await modelServer();
-    const run = await deploy(emu, { spec: SPEC, 'smoke-test': 'true', 'smoke-url': server.url });
-    const groups = run.stdout.split('\n').filter((l) => l.startsWith('::group::'));
-    expect(groups).toEqual([
-      '::group::Inputs',
-      '::group::Plan',
-      '::group::Update',
-      '::group::Waiting for the rollout',
-      '::group::Smoke test',
-    ]);
-    expect(commandNames(run.stdout).filter((c) => c === 'endgroup')).toHaveLength(5);
-  });
-});
-
-describe('dry run', () => {
-  it('reads the deployment, shows what would change, sends nothing, and outputs the current state', async () => {
-    const emu = await emulator();
-    const run = await deploy(emu, {
-      'dry-run': 'true',
-      description: 'Chat model served by vLLM',
-      spec: JSON.stringify({
-        configuration: {
-          name: MODEL,
-          nodeConfiguration: { gpu: { configuration: { gpuCount: 2 } } },
-        },
-      }),
-    });
-    expect(run.code).toBe(0);
-    expect(emu.requests.map((r) => r.method)).toEqual(['GET']);
-    expect(run.outputs).toMatchObject({
-      outcome: 'dry-run',
-      status: 'running',
-      'deployment-configuration-id': 'cfg-0001',
-    });
-    expect(run.stdout).toContain(
-      'Would change spec.configuration.name: "meta-llama/Llama-3.1-8B-Instruct" → "Qwen/Qwen3-8B"',
-    );
-    expect(run.stdout).toContain(
-      'Would change spec.configuration.nodeConfiguration.gpu.configuration.gpuCount: 1 → 2',
-    );
-    // The description is already that: not a change.
-    expect(run.stdout).not.toContain('Would change description');
-    expect(run.stdout).toMatch(/Dry run: the update would change 2 field\(s\)/);
-    expect(run.summary).toContain('Dry run: no update sent');
-    expect(run.summary).toContain(
-      'spec.configuration.nodeConfiguration.gpu.configuration.gpuCount: 1 → 2',
-    );
-  });
-});
-
-describe('smoke test', () => {
-  it('waits for the model to come up and list itself, then passes', async () => {
-    const emu = await emulator();
-    const server = await modelServer({ readyAfterMs: 2500 });
-    const run = await deploy(emu, { spec: SPEC, 'smoke-test': 'true', 'smoke-url': server.url });
-    expect(run.code).toBe(0);
-    expect(run.outputs.outcome).toBe('running');
-    expect(JSON.parse(run.outputs.models!)).toEqual([MODEL]);
-    expect(run.stdout).toMatch(/Waiting for the model at \S+\/v1\/models: HTTP 503/);
-    expect(run.stdout).toContain(`The model answers at ${server.url}/v1/models: ${MODEL}`);
-    expect(server.requests.filter((r) => r.path === '/v1/models').length).toBeGreaterThanOrEqual(2);
-    expect(run.summary).toContain('### Smoke test');
-  });
-
-  it('sends the prompt with the key, and shows the first line of the reply', async () => {
-    const emu = await emulator();
-    const server = await modelServer({ apiKey: 'sk-model-key' });
-    const run = await deploy(emu, {
-      spec: SPEC,
-      'smoke-test': 'true',
-      'smoke-url': server.url,
-      'smoke-prompt': 'Say hello',
-      'smoke-api-key': 'sk-model-key',
-    });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('The model replied: Hello from the emulator!');
-    expect(run.stdout).not.toContain('Second line.');
-    const completion = server.requests.find((r) => r.path === '/v1/chat/completions');
-    expect(completion?.body).toMatchObject({
-      model: MODEL,
-      messages: [{ role: 'user', content: 'Say hello' }],
-    });
-    expect(completion?.authorization).toBe('Bearer sk-model-key');
-    expect(leaks(run, 'sk-model-key')).toEqual([]);
-  });
-
-  it('fails the step when the model never answers within smoke-timeout', async () => {
-    const emu = await emulator();
-    const server = await modelServer({ neverReady: true });
-    const run = await deploy(emu, {
-      spec: SPEC,
-      'smoke-test': 'true',
-      'smoke-url': server.url,
-      'smoke-timeout': '3s',
-    });
-    expect(run.code).toBe(1);
-    expect(run.outputs).toMatchObject({ outcome: 'smoke-failed', status: 'running' });
-    expect(run.stdout).toMatch(
-      /^::error title=Smoke test failed::The model did not answer at \S+ within 3s \(last: HTTP 503\)/m,
-    );
-  });
-
-  it('fails the step when the completion fails', async () => {
-    const emu = await emulator();
-    const server = await modelServer({ completionFails: true });
-    const run = await deploy(emu, {
-      spec: SPEC,
-      'smoke-test': 'true',
-      'smoke-url': server.url,
-      'smoke-prompt': 'hi',
-    });
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/did not answer the smoke prompt \(HTTP 500: .*CUDA out of memory/);
-  });
-
-  it('without a public HTTP port or smoke-url, says what to do', async () => {
-    const emu = await emulator({
-      deployments: [
-        {
-          ports: [{ id: 'grpc', name: 'grpc', internalPort: 9000, protocol: 'TCP', public: false }],
-        },
-      ],
-    });
-    const run = await deploy(emu, { spec: SPEC, 'smoke-test': 'true' });
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(
-      /the deployment has no public HTTP port\. Make one public, or set smoke-url/,
-    );
-  });
-});
 
 describe('GitHub deployments', () => {
   const githubEnv = (url: string): Record<string, string> => ({
@@ -248,7 +102,9 @@ describe('GitHub deployments', () => {
     cleanups.push(() => github.close());
     const reverted = await deploy(
       emu,
-      { spec: SPEC, environment: 'staging', 'revert-on-failure': 'true' },
+      // Polled every second, the revert's reads stay within the request budget's burst: at
+      // 200 ms the budget spaces the last one out by 6 s of real time.
+      { spec: SPEC, environment: 'staging', 'revert-on-failure': 'true', 'poll-interval': '1s' },
       githubEnv(github.url),
     );
     expect(reverted.outputs.outcome).toBe('reverted');

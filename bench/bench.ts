@@ -23,9 +23,11 @@ import { gzipSync } from 'node:zlib';
 import { endsAtMs, planOfDuration, statusAt, type Rollout } from '../emulator/model.js';
 import { startEmulator, emulatorInputs } from '../emulator/server.js';
 import { RequestBudget } from '../src/northflank/budget.js';
-import { createLogger } from '../src/action/log.js';
+import { createLogger } from '../src/action/core-logger.js';
 import type { Deployment } from '../src/northflank/schema.js';
-import { DEFAULT_POLL_POLICY, RolloutTracker, waitForRollout } from '../src/rollout/wait.js';
+import { DEFAULT_POLL_POLICY } from '../src/rollout/poll-policy.js';
+import { RolloutTracker } from '../src/rollout/tracker.js';
+import { waitForRollout } from '../src/rollout/wait-loop.js';
 import { BUNDLE, ROOT, runAction } from '../scripts/local-runner.js';
 import { noteActionNode } from '../scripts/action-node.js';
 

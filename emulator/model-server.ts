@@ -17,6 +17,8 @@ export interface ModelServerOptions {
   completionFails?: boolean;
   /** Required bearer key, if any. */
   apiKey?: string;
+  /** Its clock (a test's fake one, shared with the run); the wall clock by default. */
+  now?: () => number;
 }
 
 export interface ModelServer {
@@ -27,7 +29,8 @@ export interface ModelServer {
 
 /** Starts the model endpoint. */
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
-  const startedAt = Date.now();
+  const now = options.now ?? Date.now;
+  const startedAt = now();
   const sockets = new Set<Socket>();
   const requests: ModelServer['requests'] = [];
   const server = createServer((req, res) => {
@@ -51,7 +54,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         send(401, { error: { message: 'Invalid API key' } });
         return;
       }
-      const ready = !options.neverReady && Date.now() - startedAt >= (options.readyAfterMs ?? 0);
+      const ready = !options.neverReady && now() - startedAt >= (options.readyAfterMs ?? 0);
       if (!ready) {
         send(503, { error: { message: 'Model is loading' } });
         return;

@@ -95,6 +95,12 @@ export interface Emulator {
   plans: Partial<RolloutPlan>[];
   staleReadMs: number;
   staleReads: 'all' | 'alternate';
+  /**
+   * Called with each request as it arrives, before it is handled: a test changes the deployment
+   * or adds a fault at an exact point of the run (the action may poll on a fake clock, faster
+   * than any timer could watch it).
+   */
+  onRequest?: (request: RecordedRequest) => void | Promise<void>;
   deployment(id?: string): StoredDeployment;
   /** Deletes a deployment now: GETs answer 404 from here on. */
   remove(id?: string): void;
@@ -440,53 +446,71 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         status: 0,
       };
       emulator.requests.push(record);
-      const fault = takeFault(method);
-      if (fault?.kind === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault?.kind === 'hang') return;
-      if (fault?.kind === 'status') {
-        send(
-          res,
-          record,
-          fault.status,
-          fault.body ?? apiError(fault.status, `Injected HTTP ${fault.status}`),
-          fault.headers,
-        );
-        return;
-      }
-      if (fault?.kind === 'raw') {
-        record.status = fault.status ?? 200;
-        res.writeHead(record.status, { 'content-type': fault.contentType ?? 'text/html' });
-        res.end(fault.body);
-        return;
-      }
-      const answerNow = (): { status: number; body: unknown } =>
-        badJson
-          ? { status: 400, body: apiError(400, 'Request body is not valid JSON') }
-          : handle(method, record.path, req.headers.authorization, body);
-      if (fault?.kind === 'slow') {
-        setTimeout(() => {
-          const late = answerNow();
-          if (!res.destroyed) send(res, record, late.status, late.body);
-        }, fault.ms);
-        return;
-      }
-      const answer = answerNow();
-      if (fault?.kind === 'reset-after-handling') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault?.kind === 'delay') {
-        setTimeout(() => {
-          send(res, record, answer.status, answer.body);
-        }, fault.ms);
-        return;
-      }
-      send(res, record, answer.status, answer.body);
+      // A hook that returns a promise (it sends a request of its own) holds this one until then.
+      const held = emulator.onRequest?.(record);
+      if (held)
+        void held.then(() => {
+          respond(req, res, record, method, body, badJson);
+        });
+      else respond(req, res, record, method, body, badJson);
     });
   });
+
+  function respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+    method: string,
+    body: unknown,
+    badJson: boolean,
+  ): void {
+    const fault = takeFault(method);
+    if (fault?.kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'status') {
+      send(
+        res,
+        record,
+        fault.status,
+        fault.body ?? apiError(fault.status, `Injected HTTP ${fault.status}`),
+        fault.headers,
+      );
+      return;
+    }
+    if (fault?.kind === 'raw') {
+      record.status = fault.status ?? 200;
+      res.writeHead(record.status, { 'content-type': fault.contentType ?? 'text/html' });
+      res.end(fault.body);
+      return;
+    }
+    const answerNow = (): { status: number; body: unknown } =>
+      badJson
+        ? { status: 400, body: apiError(400, 'Request body is not valid JSON') }
+        : handle(method, record.path, req.headers.authorization, body);
+    if (fault?.kind === 'slow') {
+      setTimeout(() => {
+        const late = answerNow();
+        if (!res.destroyed) send(res, record, late.status, late.body);
+      }, fault.ms);
+      return;
+    }
+    const answer = answerNow();
+    if (fault?.kind === 'reset-after-handling') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'delay') {
+      setTimeout(() => {
+        send(res, record, answer.status, answer.body);
+      }, fault.ms);
+      return;
+    }
+    send(res, record, answer.status, answer.body);
+  }
+
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

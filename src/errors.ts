@@ -79,6 +79,11 @@ export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
+/** A pull request's run with no Northflank token (a fork gets no secrets): skipped, not failed. */
+export class RunSkipped extends Error {
+  override readonly name = 'RunSkipped';
+}
+
 /** The workflow was cancelled (SIGINT/SIGTERM). */
 export class CancelledError extends Error {
   override readonly name = 'CancelledError';

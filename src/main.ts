@@ -2,14 +2,17 @@ import { NorthflankClient, createDispatcher } from './northflank/client.js';
 import { defaultDeps, type RunDeps } from './action/defaults.js';
 
 import { formatDuration } from './duration.js';
-import { CancelledError, DeadlineError, errorMessage, errorTitle } from './errors.js';
+import { CancelledError, DeadlineError, RunSkipped, errorMessage, errorTitle } from './errors.js';
+import { readGitHubRun, type GitHubRun } from './github/event.js';
+import { SKIPPED_TITLE, skippedMessage } from './github/fork-notice.js';
+import { commentIgnoredReason, commentStep } from './steps/comment-on-pull-request.js';
 import {
   startGitHubDeployment,
   type GitHubDeployment,
   type GitHubDeploymentState,
-} from './action/github-deployment.js';
-import type { Settings } from './action/inputs.js';
-import { readSettings as parseInputs } from './action/inputs.js';
+} from './github/deployments.js';
+import type { Settings } from './action/inputs/settings.js';
+import { readSettings as parseInputs } from './action/inputs/read.js';
 import { describeChange, type UpdatePlan } from './rollout/plan.js';
 import { setOutputs, summaryMarkdown, type RunReport } from './action/report.js';
 import { DEFAULT_BACKOFF } from './northflank/retry.js';
@@ -18,17 +21,13 @@ import type { Deployment, UpdateBody } from './northflank/schema.js';
 import { Redactor } from './action/redact.js';
 import { RequestBudget } from './northflank/budget.js';
 import { ACTION_NAME, ACTION_VERSION } from './action/version.js';
-import { dryRun, planStep, updateStep } from './steps/update.js';
-import { notWaited, waitStep, type UpdateContext } from './steps/wait.js';
-import { revertStep, shouldRevert } from './steps/revert.js';
-import { smokeStep } from './steps/smoke.js';
+import { dryRun, planStep, updateStep } from './steps/send-update.js';
+import { notWaited, waitStep, type UpdateContext } from './steps/follow-rollout.js';
+import { revertStep, shouldRevert } from './steps/revert-rollout.js';
+import { smokeStep } from './steps/smoke-test.js';
 import type { StepResult } from './steps/result.js';
-import {
-  RolloutTracker,
-  SUCCESSFUL_OUTCOMES,
-  type Outcome,
-  type WaitResult,
-} from './rollout/wait.js';
+import { RolloutTracker } from './rollout/tracker.js';
+import { SUCCESSFUL_OUTCOMES, type Outcome, type WaitResult } from './rollout/outcome.js';
 
 export type { RunDeps } from './action/defaults.js';
 
@@ -56,10 +55,15 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
   const startedMs = clock.now();
   const tracker = new RolloutTracker();
   const state: RunState = {};
+  const githubRun = readGitHubRun(given.env ?? {});
   let result: Result;
   try {
     // 1. Inputs, validated before any request.
-    const settings = (state.settings = await log.group('Inputs', () => readSettings(deps)));
+    const settings = (state.settings = await log.group('Inputs', () =>
+      readSettings(deps, githubRun),
+    ));
+    // A pull request from a fork gets no secrets: nothing to plan with, and nothing wrong.
+    if (settings.apiToken === '') throw new RunSkipped(skippedMessage(githubRun));
     const api = (state.client = createClient(settings, deps, startedMs));
 
     // 2. Plan: read the deployment and work out which of the given fields would change.
@@ -122,6 +126,8 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     report.deployment ? publicUrl(report.deployment) : '',
     deps.redactor.redact(report.message),
   );
+  // 8. The pull request comment, last: it never changes the outcome.
+  await commentStep(report, state.settings, githubRun, state.before, deps);
   return report;
 }
 
@@ -212,13 +218,17 @@ function redacting(given: RunDeps): RunDeps & { redactor: Redactor } {
   };
 }
 
-async function readSettings(deps: RunDeps): Promise<Settings> {
-  const settings = await parseInputs(deps.inputs);
+async function readSettings(deps: RunDeps, githubRun: GitHubRun): Promise<Settings> {
+  const settings = await parseInputs(deps.inputs, {
+    tokenMayBeEmpty: githubRun.isPullRequestEvent,
+  });
   const fields = Object.keys(settings.update);
   deps.log.info(
     `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
   );
   for (const warning of settings.warnings) deps.log.warning(warning, { title: 'Input ignored' });
+  const ignored = commentIgnoredReason(settings, githubRun);
+  if (ignored) deps.log.warning(ignored, { title: 'Input ignored' });
   return settings;
 }
 
@@ -243,10 +253,16 @@ function createClient(settings: Settings, deps: RunDeps, startedMs: number): Nor
     log: deps.log,
   });
 }
-type FailureResult = Result & { outcome: 'error' | 'cancelled' | 'timeout'; title: string };
+type FailureResult = Result & {
+  outcome: 'error' | 'cancelled' | 'timeout' | 'skipped';
+  title: string;
+};
 
 function failure(error: unknown, tracker: RolloutTracker, state: RunState): FailureResult {
   const last = tracker.last;
+  if (error instanceof RunSkipped) {
+    return { outcome: 'skipped', title: SKIPPED_TITLE, message: error.message, deployment: last };
+  }
   if (error instanceof CancelledError) {
     const status = last ? ` The last status seen was "${last.status}".` : '';
     // A cancel stops only the action: say what goes on in Northflank without it.
@@ -331,6 +347,8 @@ async function publish(report: RunReport, deps: RunDeps): Promise<void> {
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
     log.info(`Done in ${took}: ${report.message}`);
+  } else if (report.outcome === 'skipped') {
+    log.notice(report.message, { title: report.title });
   } else if (QUIET_SUCCESSES.has(report.outcome)) {
     log.info(report.message);
   } else if (report.outcome === 'no-rollout') {

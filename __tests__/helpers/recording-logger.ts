@@ -1,5 +1,6 @@
 import type { AnnotationProperties } from '../../src/action/runner.js';
-import { createLogger, type Logger, type LogSink } from '../../src/action/log.js';
+import type { Logger } from '../../src/log.js';
+import { createLogger, type LogSink } from '../../src/action/core-logger.js';
 
 const title = (p: AnnotationProperties | undefined): string => (p?.title ? `[${p.title}] ` : '');
 

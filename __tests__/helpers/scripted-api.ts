@@ -24,9 +24,13 @@ export const SCRIPTED_TOKEN = 'nf-scripted-token-7f3a';
 
 /**
  * A Northflank API stand-in on 127.0.0.1 that answers each request as `script` says, for the
- * odd responses the emulator does not make (nulls, wrong ids, huge or hostile bodies).
+ * odd responses the emulator does not make (nulls, wrong ids, huge or hostile bodies). Requests
+ * are timed by `now` (a fake clock's, when the run is on one).
  */
-export async function startScriptedApi(script: Script): Promise<{
+export async function startScriptedApi(
+  script: Script,
+  now: () => number = () => performance.now(),
+): Promise<{
   url: string;
   token: string;
   requests: ScriptedRequest[];
@@ -41,7 +45,7 @@ export async function startScriptedApi(script: Script): Promise<{
         method: req.method ?? '',
         path: req.url ?? '',
         body,
-        atMs: performance.now(),
+        atMs: now(),
       };
       requests.push(request);
       res.on('error', () => undefined);

@@ -1,11 +1,12 @@
 import { systemClock } from '../clock.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from './files.js';
-import { createLogger } from './log.js';
+import { createLogger } from './core-logger.js';
 import { appendSummary, inputValue, setOutput, setSecret } from './runner.js';
 import type { Clock } from '../clock.js';
-import type { InputSources } from './inputs.js';
-import type { Logger } from './log.js';
+import type { InputSources } from './inputs/sources.js';
+import type { Logger } from '../log.js';
 import type { OutputSink, SummarySink } from './report.js';
+import type { RunnerEnv } from '../github/event.js';
 
 /** Everything `run` touches outside itself, so tests can drive it without module mocks. */
 export interface RunDeps {
@@ -17,6 +18,8 @@ export interface RunDeps {
   log: Logger;
   outputs: OutputSink;
   summary: SummarySink;
+  /** The runner's environment (event, repository, GitHub API); none when not given. */
+  env?: RunnerEnv;
 }
 
 /** The real world for `run()`: the runner's protocol, the system clock, this process's environment. */
@@ -49,5 +52,6 @@ export function defaultDeps(signal: AbortSignal = new AbortController().signal):
     summary: {
       write: (markdown) => appendSummary(markdown, process.env),
     },
+    env: process.env,
   };
 }

@@ -1,4 +1,4 @@
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 import type { OutputSink, SummarySink } from './report.js';
 
 /** What a secret is replaced with; the runner's own mask looks the same. */

@@ -1,16 +1,12 @@
 import { describeChange, type FieldChange } from '../rollout/plan.js';
 import { formatDuration } from '../duration.js';
 import { boundedJson } from '../json.js';
-import { neutralise } from './log.js';
+import { neutralise } from '../log.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
 import type { Deployment } from '../northflank/schema.js';
-import {
-  describeEntry,
-  SUCCESSFUL_OUTCOMES,
-  type Outcome,
-  type TimelineEntry,
-} from '../rollout/wait.js';
+import { describeEntry, type TimelineEntry } from '../rollout/tracker.js';
+import { SUCCESSFUL_OUTCOMES, type Outcome } from '../rollout/outcome.js';
 
 /** Everything the end of a run reports, success or failure. */
 export interface RunReport {
@@ -93,7 +89,7 @@ export function escapeCell(text: string, maxChars = 500): string {
 const MAX_SUMMARY_MESSAGE_CHARS = 3000;
 
 /** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
-function code(text: string): string {
+export function code(text: string): string {
   return `<code>${escapeCell(text)}</code>`;
 }
 
@@ -116,7 +112,13 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   reverted: '↩️ The rollout failed and was reverted to the previous values',
   'revert-failed': '❌ The rollout failed, and so did the revert',
   error: '❌ Failed',
+  skipped: '⏭️ Skipped: no api-token on a pull request event (a fork gets no secrets)',
 };
+
+/** The one line that says how the step ended, for the summary and the pull request comment. */
+export function outcomeHeadline(outcome: Outcome): string {
+  return OUTCOME_HEADLINE[outcome];
+}
 
 /** The job summary as Markdown. Pure. */
 export function summaryMarkdown(report: RunReport): string {
@@ -129,7 +131,11 @@ export function summaryMarkdown(report: RunReport): string {
     `**${OUTCOME_HEADLINE[report.outcome]}**`,
     '',
   );
-  if (!SUCCESSFUL_OUTCOMES.has(report.outcome) || report.outcome === 'no-rollout') {
+  if (
+    !SUCCESSFUL_OUTCOMES.has(report.outcome) ||
+    report.outcome === 'no-rollout' ||
+    report.outcome === 'skipped'
+  ) {
     // The message ends with what to do: long enough to keep it (a revert's message is long).
     lines.push(`> ${escapeCell(report.message, MAX_SUMMARY_MESSAGE_CHARS)}`, '');
   }
@@ -184,21 +190,36 @@ export function summaryMarkdown(report: RunReport): string {
       lines.push('', `Reply to the prompt: ${escapeCell(report.reply)}`);
     lines.push('');
   }
-  if (report.timeline.length > 0) {
-    const origin = report.timelineOriginMs ?? report.timeline[0]?.startMs ?? 0;
-    const from = (ms: number): number => offsetSeconds(ms, origin);
-    lines.push('### Rollout timeline', '', '| Status | From | Lasted |', '| --- | --- | --- |');
-    for (const entry of report.timeline) {
-      // Lengths are differences of rounded offsets, so each row's from + lasted is the next from.
-      const lasted =
-        entry.endMs === undefined
-          ? 'last seen'
-          : formatSeconds(from(entry.endMs) - from(entry.startMs));
-      lines.push(
-        `| ${code(describeEntry(entry))} | +${formatSeconds(from(entry.startMs))} | ${lasted} |`,
-      );
-    }
-    lines.push('');
-  }
+  lines.push(...timelineMarkdown(report));
   return lines.join('\n');
+}
+
+/**
+ * The rollout timeline as a table under `heading`, for the summary and the pull request comment;
+ * after `maxRows` rows, the count of the rest. No lines when nothing was seen.
+ */
+export function timelineMarkdown(
+  report: Pick<RunReport, 'timeline' | 'timelineOriginMs'>,
+  heading = '### Rollout timeline',
+  maxRows = Number.POSITIVE_INFINITY,
+): string[] {
+  if (report.timeline.length === 0) return [];
+  const lines: string[] = [];
+  const origin = report.timelineOriginMs ?? report.timeline[0]?.startMs ?? 0;
+  const from = (ms: number): number => offsetSeconds(ms, origin);
+  lines.push(heading, '', '| Status | From | Lasted |', '| --- | --- | --- |');
+  for (const entry of report.timeline.slice(0, maxRows)) {
+    // Lengths are differences of rounded offsets, so each row's from + lasted is the next from.
+    const lasted =
+      entry.endMs === undefined
+        ? 'last seen'
+        : formatSeconds(from(entry.endMs) - from(entry.startMs));
+    lines.push(
+      `| ${code(describeEntry(entry))} | +${formatSeconds(from(entry.startMs))} | ${lasted} |`,
+    );
+  }
+  const more = report.timeline.length - maxRows;
+  if (more > 0) lines.push('', `…and ${more} more status${more === 1 ? '' : 'es'}.`);
+  lines.push('');
+  return lines;
 }

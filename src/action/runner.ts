@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { EOL } from 'node:os';
-import type { LogSink } from './log.js';
+import type { LogSink } from './core-logger.js';
 
 /** The properties of an annotation the action sets. */
 export interface AnnotationProperties {

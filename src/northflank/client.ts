@@ -18,8 +18,8 @@ import {
   type ApiErrorInfo,
 } from '../errors.js';
 import { formatDuration } from '../duration.js';
-import type { Logger } from '../action/log.js';
-import { neutralise } from '../action/log.js';
+import type { Logger } from '../log.js';
+import { neutralise } from '../log.js';
 import {
   backoffDelayMs,
   rateLimitDelayMs,

@@ -1,5 +1,5 @@
 import type { FieldChange } from '../rollout/plan.js';
-import type { WaitResult } from '../rollout/wait.js';
+import type { WaitResult } from '../rollout/outcome.js';
 
 /** How a step ended: the wait's result, with what later steps add. */
 export type StepResult = WaitResult & {

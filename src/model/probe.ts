@@ -1,17 +1,17 @@
 import * as z from 'zod/mini';
-import type { Clock } from './clock.js';
-import { compactJson } from './errors.js';
-import { formatDuration } from './duration.js';
+import type { Clock } from '../clock.js';
+import { compactJson } from '../errors.js';
+import { formatDuration } from '../duration.js';
 import {
   httpRequest,
   isTlsFailure,
   parseJsonOrUndefined,
   readCapped,
   type Dispatcher,
-} from './northflank/http.js';
-import type { Logger } from './action/log.js';
-import { neutralise } from './action/log.js';
-import { once } from './northflank/schema.js';
+} from '../northflank/http.js';
+import type { Logger } from '../log.js';
+import { neutralise } from '../log.js';
+import { once } from '../northflank/schema.js';
 
 /** `GET /v1/models` of an OpenAI-compatible server (vLLM serves one). */
 const modelListSchema = once(() =>

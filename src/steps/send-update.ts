@@ -3,12 +3,12 @@ import { NorthflankClient } from '../northflank/client.js';
 import type { RunDeps } from '../action/defaults.js';
 import { formatDuration } from '../duration.js';
 import { UpdateUnconfirmedError } from '../errors.js';
-import type { Settings } from '../action/inputs.js';
-import type { Logger } from '../action/log.js';
+import type { Settings } from '../action/inputs/settings.js';
+import type { Logger } from '../log.js';
 import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
-import { watchForUpdate } from '../rollout/watch.js';
-import { RolloutTracker } from '../rollout/wait.js';
+import { watchForUpdate } from '../rollout/confirm-update.js';
+import { RolloutTracker } from '../rollout/tracker.js';
 import type { StepResult as Result } from './result.js';
 
 function configurationLabel(deployment: Deployment): string {

@@ -3,13 +3,15 @@ import { NorthflankClient } from '../northflank/client.js';
 import type { RunDeps } from '../action/defaults.js';
 import { formatDuration } from '../duration.js';
 import { CancelledError, errorMessage } from '../errors.js';
-import type { Settings } from '../action/inputs.js';
+import type { Settings } from '../action/inputs/settings.js';
 import { planRevert, startsRollout } from '../rollout/plan.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
-import { RolloutTracker, waitForRollout, type WaitResult } from '../rollout/wait.js';
+import { RolloutTracker } from '../rollout/tracker.js';
+import { waitForRollout } from '../rollout/wait-loop.js';
+import type { WaitResult } from '../rollout/outcome.js';
 import type { StepResult as Result } from './result.js';
-import { sendUpdate } from './update.js';
-import { waitOptions } from './wait.js';
+import { sendUpdate } from './send-update.js';
+import { waitOptions } from './follow-rollout.js';
 
 /** Whether to put the previous values back: a rollout of ours crashed or ran out of time. */
 export function shouldRevert(result: WaitResult, tracker: RolloutTracker): boolean {

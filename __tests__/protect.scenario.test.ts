@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  startEmulator,
-  type Emulator,
-  type EmulatorOptions,
-  emulatorInputs,
-} from '../emulator/server.js';
+import { type Emulator, type EmulatorOptions, emulatorInputs } from '../emulator/server.js';
 import { startModelServer } from '../emulator/model-server.js';
-import { leaks, runAction, type ActionRun } from './helpers/action.js';
+import { CancelledError } from '../src/errors.js';
+import { leaks } from './helpers/action.js';
+import { FakeClock } from './helpers/fake-clock.js';
+import { once, runInProcess, startOnFakeClock, type InProcessRun } from './helpers/in-process.js';
 
 // Issue 10: skip what is in place, confirm metadata-only updates, revert a failed rollout,
-// per-phase deadlines. Rollouts of under a second, polled every 200 ms.
+// per-phase deadlines. Rollouts of under a second, polled every 200 ms, run in-process on a fake
+// clock that the emulator shares (durations below are the run's own time, not the machine's).
 const FAST_PLAN = { pendingMs: 200, provisioningMs: 300, startingMs: 300 };
 
 /** The emulator's demo deployment's spec, as a user would keep it in git. */
@@ -23,13 +22,15 @@ const CURRENT_SPEC_YAML = `configuration:
 const NEW_MODEL = JSON.stringify({ configuration: { name: 'Qwen/Qwen3-8B' } });
 
 let emulator: Emulator | undefined;
+/** The fake clock of the emulator last started, which the run shares. */
+let clock = new FakeClock();
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
 });
 
 async function start(options: EmulatorOptions = {}): Promise<Emulator> {
-  emulator = await startEmulator({ plan: FAST_PLAN, ...options });
+  ({ e: emulator, clock } = await startOnFakeClock({ plan: FAST_PLAN, ...options }));
   return emulator;
 }
 
@@ -37,8 +38,11 @@ async function deploy(
   emu: Emulator,
   extra: Record<string, string> = {},
   files: Record<string, string> = {},
-): Promise<ActionRun> {
-  const run = await runAction({
+  signal?: AbortSignal,
+): Promise<InProcessRun> {
+  const run = await runInProcess({
+    clock,
+    ...(signal ? { signal } : {}),
     inputs: {
       ...emulatorInputs(emu),
       'poll-interval': '200ms',
@@ -54,7 +58,7 @@ async function deploy(
 
 const posts = (emu: Emulator): unknown[] =>
   emu.requests.filter((r) => r.method === 'POST').map((r) => r.body);
-const warnings = (run: ActionRun): string[] =>
+const warnings = (run: InProcessRun): string[] =>
   run.stdout.split('\n').filter((line) => line.startsWith('::warning'));
 
 describe('a configuration already in place', () => {
@@ -121,7 +125,7 @@ describe('a configuration already in place', () => {
     // The deployment is half way through rolling out the very spec the workflow gives.
     emu.deployment().rollout = {
       configurationId: 'cfg-0001',
-      startedAtMs: Date.now(),
+      startedAtMs: clock.now(),
       plan: { ...emu.plan, pendingMs: 300, provisioningMs: 600, startingMs: 600 },
     };
     const run = await deploy(emu, { 'spec-file': 'spec.yaml' }, { 'spec.yaml': CURRENT_SPEC_YAML });
@@ -149,7 +153,7 @@ describe('a configuration already in place', () => {
     const emu = await start();
     emu.deployment().rollout = {
       configurationId: 'cfg-0001',
-      startedAtMs: Date.now(),
+      startedAtMs: clock.now(),
       plan: { ...emu.plan, ending: 'crashed' },
     };
     const run = await deploy(emu, { 'spec-file': 'spec.yaml' }, { 'spec.yaml': CURRENT_SPEC_YAML });
@@ -384,52 +388,43 @@ describe('revert-on-failure', () => {
     const emu = await start({
       plans: [{ ...FAST_PLAN, provisioningMs: 3000, ending: 'crashed' }],
     });
-    const run = await runAction({
-      inputs: {
-        ...emulatorInputs(emu),
-        spec: NEW_MODEL,
-        'revert-on-failure': 'true',
-        'poll-interval': '200ms',
+    once(
+      emu,
+      () => posts(emu).length === 1 && emu.requests.filter((r) => r.method === 'GET').length >= 4,
+      () => {
+        // Another update, straight to the API.
+        const d = emu.deployment();
+        d.configuration = { ...d.configuration, revision: 'someone-else' };
+        d.rollout = {
+          configurationId: 'cfg-9999',
+          startedAtMs: clock.now(),
+          plan: { ...emu.plan },
+        };
       },
-      onSpawn: () => {
-        const timer = setInterval(() => {
-          const gets = emu.requests.filter((r) => r.method === 'GET').length;
-          if (posts(emu).length === 1 && gets >= 3) {
-            clearInterval(timer);
-            // Another update, straight to the API.
-            const d = emu.deployment();
-            d.configuration = { ...d.configuration, revision: 'someone-else' };
-            d.rollout = {
-              configurationId: 'cfg-9999',
-              startedAtMs: Date.now(),
-              plan: { ...emu.plan },
-            };
-          }
-        }, 50);
-      },
-    });
+    );
+    const run = await deploy(emu, { spec: NEW_MODEL, 'revert-on-failure': 'true' });
     expect(run.outputs.outcome).toBe('superseded');
     expect(posts(emu)).toHaveLength(1);
   });
 
   it('does not revert after a cancel', async () => {
     const emu = await start({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
-    const run = await runAction({
-      inputs: {
-        ...emulatorInputs(emu),
-        spec: NEW_MODEL,
-        'revert-on-failure': 'true',
-        'poll-interval': '200ms',
+    const cancel = new AbortController();
+    // The runner's SIGINT, after three reads (the signal handler itself is proven black-box in
+    // faults.e2e.test.ts).
+    once(
+      emu,
+      () => emu.requests.filter((r) => r.method === 'GET').length >= 4,
+      () => {
+        cancel.abort(new CancelledError('SIGINT'));
       },
-      onSpawn: (child) => {
-        const timer = setInterval(() => {
-          if (emu.requests.filter((r) => r.method === 'GET').length >= 3) {
-            clearInterval(timer);
-            child.kill('SIGINT');
-          }
-        }, 50);
-      },
-    });
+    );
+    const run = await deploy(
+      emu,
+      { spec: NEW_MODEL, 'revert-on-failure': 'true' },
+      {},
+      cancel.signal,
+    );
     expect(run.outputs.outcome).toBe('cancelled');
     expect(posts(emu)).toHaveLength(1);
     expect(run.stdout).toMatch(
@@ -465,7 +460,13 @@ describe('deadlines per phase', () => {
 
   it('fails a rollout stuck starting past starting-timeout, naming the phase', async () => {
     const emu = await start({ plan: { ...FAST_PLAN, startingMs: 60_000 } });
-    const run = await deploy(emu, { spec: NEW_MODEL, 'starting-timeout': '1s' });
+    // Few enough reads that the run's request budget does not space them out: on the fake
+    // clock a read takes no time, so 200 ms polls would spend the burst before the deadline.
+    const run = await deploy(emu, {
+      spec: NEW_MODEL,
+      'starting-timeout': '1s',
+      'poll-interval': '1s',
+    });
 
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ outcome: 'timeout', status: 'starting' });

@@ -5,11 +5,11 @@
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { UpdateNotConfirmedError } from '../errors.js';
-import type { Logger } from '../action/log.js';
+import type { Logger } from '../log.js';
 import { isInPlace } from './plan.js';
 import { hasChangedSince } from './status.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
-import { outageDelayMs, transientFailure } from './wait.js';
+import { outageDelayMs, transientFailure } from './poll-policy.js';
 
 /** Whether `current` shows the update: a new configuration or update time, or the sent values. Pure. */
 export function updateShows(update: UpdateBody, before: Deployment, current: Deployment): boolean {

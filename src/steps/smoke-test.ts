@@ -2,9 +2,9 @@
 import { createDispatcher } from '../northflank/client.js';
 import type { RunDeps } from '../action/defaults.js';
 import { formatDuration } from '../duration.js';
-import type { Settings, SmokeSettings } from '../action/inputs.js';
+import type { Settings, SmokeSettings } from '../action/inputs/settings.js';
 import { publicUrl } from '../rollout/status.js';
-import { smokeTest } from '../smoke.js';
+import { smokeTest } from '../model/probe.js';
 import type { StepResult as Result } from './result.js';
 
 export async function smokeStep(

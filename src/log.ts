@@ -1,4 +1,8 @@
-import { runnerLog, type AnnotationProperties } from './runner.js';
+/**
+ * The bottom floor of the log: the Logger every module writes through, and the neutralising of
+ * untrusted text that every floor needs. The logger itself (over the runner's log,
+ * src/action/runner.ts) is in src/action/core-logger.ts.
+ */
 
 /** The longest log message we write; API text beyond this is cut so one response cannot flood the log. */
 export const MAX_LOG_MESSAGE_CHARS = 4000;
@@ -34,48 +38,4 @@ export interface Logger {
   error(message: string, options?: AnnotationOptions): void;
   notice(message: string, options?: AnnotationOptions): void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
-}
-
-/** What the logger writes through; the runner's log (runner.ts) in the action, a recorder in tests. */
-export interface LogSink {
-  info(message: string): void;
-  debug(message: string): void;
-  warning(message: string, properties?: AnnotationProperties): void;
-  error(message: string, properties?: AnnotationProperties): void;
-  notice(message: string, properties?: AnnotationProperties): void;
-  startGroup(name: string): void;
-  endGroup(): void;
-}
-
-function annotation(options: AnnotationOptions | undefined): AnnotationProperties | undefined {
-  return options?.title === undefined ? undefined : { title: neutralise(options.title, 200) };
-}
-
-/** A logger that neutralises workflow commands before anything reaches the sink. */
-export function createLogger(sink: LogSink = runnerLog()): Logger {
-  return {
-    info: (message) => {
-      sink.info(neutralise(message));
-    },
-    debug: (message) => {
-      sink.debug(neutralise(message));
-    },
-    warning: (message, options) => {
-      sink.warning(neutralise(message), annotation(options));
-    },
-    error: (message, options) => {
-      sink.error(neutralise(message), annotation(options));
-    },
-    notice: (message, options) => {
-      sink.notice(neutralise(message), annotation(options));
-    },
-    group: async (name, fn) => {
-      sink.startGroup(neutralise(name, 200));
-      try {
-        return await fn();
-      } finally {
-        sink.endGroup();
-      }
-    },
-  };
 }

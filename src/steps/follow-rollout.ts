@@ -2,17 +2,14 @@
 import { NorthflankClient } from '../northflank/client.js';
 import type { Clock } from '../clock.js';
 import type { RunDeps } from '../action/defaults.js';
-import type { Settings } from '../action/inputs.js';
+import type { Settings } from '../action/inputs/settings.js';
 import { changesConfiguration, type UpdatePlan } from '../rollout/plan.js';
 import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS } from '../rollout/status.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
-import {
-  DEFAULT_POLL_POLICY,
-  RolloutTracker,
-  waitForRollout,
-  type WaitOptions,
-  type WaitResult,
-} from '../rollout/wait.js';
+import { DEFAULT_POLL_POLICY } from '../rollout/poll-policy.js';
+import { RolloutTracker } from '../rollout/tracker.js';
+import { waitForRollout, type WaitOptions } from '../rollout/wait-loop.js';
+import type { WaitResult } from '../rollout/outcome.js';
 
 /** What the wait needs to know about the update. */
 export interface UpdateContext {

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 
 /** How a run ended, in GitHub's deployment states. */
 export type GitHubDeploymentState = 'success' | 'failure' | 'error' | 'inactive';

@@ -1,0 +1,298 @@
+/**
+ * `pr-comment` through run(), in-process: the emulator plays Northflank and a local server plays
+ * GitHub's issue comments API, both on 127.0.0.1; the runner's environment and event file are
+ * given to run() as they would be on a pull_request event.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { emulatorInputs, startEmulator, type Emulator } from '../emulator/server.js';
+import { run } from '../src/main.js';
+import type { RunReport } from '../src/action/report.js';
+import { FakeClock } from './helpers/fake-clock.js';
+import { startFakeGitHubComments, type FakeComment } from './helpers/fake-github.js';
+import { recordingLogger } from './helpers/recording-logger.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+const MARKER = '<!-- northflank-llm-deploy: demo-project/llama-chat -->';
+const HEAD = 'c0ffee1234567890c0ffee1234567890c0ffee12';
+const NEW_MODEL = JSON.stringify({ configuration: { name: 'Qwen/Qwen3-8B' } });
+
+async function emulator(clock?: FakeClock): Promise<Emulator> {
+  const emu = await startEmulator({
+    plan: { pendingMs: 2000, provisioningMs: 3000, startingMs: 4000 },
+    ...(clock ? { now: () => clock.now() } : {}),
+  });
+  cleanups.push(() => emu.close());
+  return emu;
+}
+
+async function github(...args: Parameters<typeof startFakeGitHubComments>) {
+  const server = await startFakeGitHubComments(...args);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+/** The runner's environment for an event, with its payload in a file. */
+function runnerEnv(
+  eventName: string,
+  apiUrl: string,
+  pullRequest: Record<string, unknown> | null = {
+    number: 7,
+    head: { sha: HEAD, repo: { full_name: 'acme/models' } },
+    base: { repo: { full_name: 'acme/models' } },
+  },
+): Record<string, string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nf-event-'));
+  const eventPath = path.join(dir, 'event.json');
+  writeFileSync(eventPath, JSON.stringify(pullRequest ? { pull_request: pullRequest } : {}));
+  return {
+    GITHUB_EVENT_NAME: eventName,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: 'acme/models',
+    GITHUB_SERVER_URL: 'https://github.example',
+    GITHUB_API_URL: apiUrl,
+    GITHUB_RUN_ID: '77',
+  };
+}
+
+interface Ran {
+  report: RunReport;
+  lines: string[];
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+async function runWith(
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+  clock = new FakeClock(),
+): Promise<Ran> {
+  const { log, lines } = recordingLogger();
+  const outputs: Record<string, string> = {};
+  let summary = '';
+  const report = await run({
+    inputs: {
+      getInput: (name) => inputs[name] ?? '',
+      setSecret: () => undefined,
+      readFile: () => '',
+      workspace: '/work/repo',
+    },
+    clock,
+    random: () => 0.5,
+    signal: new AbortController().signal,
+    log,
+    outputs: { setOutput: (name, value) => (outputs[name] = value) },
+    summary: {
+      write: (markdown) => {
+        summary = markdown;
+        return Promise.resolve();
+      },
+    },
+    env,
+  });
+  return { report, lines, outputs, summary };
+}
+
+const planInputs = (emu: Emulator, more: Record<string, string> = {}): Record<string, string> => ({
+  ...emulatorInputs(emu),
+  'github-token': 'ghs_job_token',
+  'dry-run': 'true',
+  'pr-comment': 'true',
+  spec: NEW_MODEL,
+  ...more,
+});
+
+describe('pr-comment on a pull_request event', () => {
+  it('writes the plan as a comment, then updates it to "changes nothing" when a push empties the plan', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const env = runnerEnv('pull_request', gh.url);
+    const first = await runWith(planInputs(emu), env);
+    expect(first.report.outcome).toBe('dry-run');
+    expect(gh.comments).toHaveLength(1);
+    const body = gh.comments[0]?.body ?? '';
+    expect(body.split('\n')[0]).toBe(MARKER);
+    expect(body).toContain('Merging rolls out a new configuration.');
+    expect(body).toContain('<code>"Qwen/Qwen3-8B"</code>');
+    expect(body).toContain('Planned against configuration <code>cfg-0001</code>');
+    expect(body).toContain('Commit <code>c0ffee1</code>');
+    expect(body).toContain('(https://github.example/acme/models/actions/runs/77)');
+    expect(gh.calls.every((c) => c.authorization === 'token ghs_job_token')).toBe(true);
+
+    // The next push asks for what already runs.
+    const second = await runWith(
+      planInputs(emu, {
+        spec: JSON.stringify({ configuration: { name: 'meta-llama/Llama-3.1-8B-Instruct' } }),
+      }),
+      env,
+    );
+    expect(second.report.outcome).toBe('dry-run');
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toContain('Merging changes nothing');
+    expect(gh.calls.map((c) => c.method)).toEqual(['GET', 'POST', 'GET', 'PATCH']);
+    // A plan sends nothing to Northflank.
+    expect(emu.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+  });
+
+  it('finds its comment on page 3 among others, on pull_request_target too', async () => {
+    const emu = await emulator();
+    const people: FakeComment[] = Array.from({ length: 25 }, (_, i) => ({
+      id: 10 + i,
+      issue: 7,
+      body: `comment ${i}`,
+      user: { login: 'dev', type: 'User' },
+    }));
+    const ours: FakeComment = {
+      id: 99,
+      issue: 7,
+      body: `${MARKER}\nold`,
+      user: { login: 'github-actions[bot]', type: 'Bot' },
+    };
+    const gh = await github({ comments: [...people, ours], pageSize: 10 });
+    await runWith(planInputs(emu), runnerEnv('pull_request_target', gh.url));
+    expect(gh.comments).toHaveLength(26);
+    expect(gh.comments.find((c) => c.id === 99)?.body).toContain('Merging rolls out');
+  });
+
+  it('keeps one comment per deployment, with the team in the marker', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const env = runnerEnv('pull_request', gh.url);
+    await runWith(planInputs(emu), env);
+    await runWith(planInputs(emu, { 'team-id': 'demo-team' }), env);
+    await runWith(planInputs(emu, { 'team-id': 'demo-team' }), env);
+    expect(gh.comments.map((c) => c.body.split('\n')[0])).toEqual([
+      MARKER,
+      '<!-- northflank-llm-deploy: demo-team/demo-project/llama-chat -->',
+    ]);
+  });
+
+  it('warns naming the permission when GitHub refuses, and the outcome stands', async () => {
+    const emu = await emulator();
+    const gh = await github({ refuseWith: 403 });
+    const ran = await runWith(planInputs(emu), runnerEnv('pull_request', gh.url));
+    expect(ran.report.outcome).toBe('dry-run');
+    expect(ran.outputs.outcome).toBe('dry-run');
+    expect(ran.lines.filter((l) => l.startsWith('warning:')).join('\n')).toMatch(
+      /Could not write the plan as a comment on pull request #7: .*HTTP 403.*permissions: pull-requests: write/,
+    );
+    expect(ran.summary).toContain('spec.configuration.name');
+  });
+
+  it('writes the result of a deploy', async () => {
+    const clock = new FakeClock();
+    const emu = await emulator(clock);
+    const gh = await github();
+    const ran = await runWith(
+      planInputs(emu, { 'dry-run': 'false', 'poll-interval': '5s' }),
+      runnerEnv('pull_request', gh.url),
+      clock,
+    );
+    expect(ran.report.outcome).toBe('running');
+    const body = gh.comments[0]?.body ?? '';
+    expect(body).toContain('### Northflank deploy: llama chat');
+    expect(body).toContain('Rolled out: the new rollout is running');
+    expect(body).toContain('Rollout timeline');
+  });
+
+  it('is not written when the run was cancelled', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const controller = new AbortController();
+    controller.abort(new Error('cancelled'));
+    const { log } = recordingLogger();
+    const inputs = planInputs(emu);
+    await run({
+      inputs: {
+        getInput: (name) => inputs[name] ?? '',
+        setSecret: () => undefined,
+        readFile: () => '',
+        workspace: '/work/repo',
+      },
+      clock: new FakeClock(),
+      random: () => 0.5,
+      signal: controller.signal,
+      log,
+      outputs: { setOutput: () => undefined },
+      summary: { write: () => Promise.resolve() },
+      env: runnerEnv('pull_request', gh.url),
+    });
+    expect(gh.calls).toEqual([]);
+  });
+});
+
+describe('pr-comment elsewhere', () => {
+  it('is ignored with a warning on a push', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const ran = await runWith(planInputs(emu), runnerEnv('push', gh.url, null));
+    expect(ran.report.outcome).toBe('dry-run');
+    expect(ran.lines).toContainEqual(
+      expect.stringMatching(/^warning: .*"pr-comment" is ignored on a push event/),
+    );
+    expect(gh.calls).toEqual([]);
+  });
+
+  it('is off by default', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const inputs = planInputs(emu);
+    delete inputs['pr-comment'];
+    const ran = await runWith(inputs, runnerEnv('pull_request', gh.url));
+    expect(ran.report.outcome).toBe('dry-run');
+    expect(gh.calls).toEqual([]);
+    expect(ran.lines.some((l) => l.startsWith('warning:'))).toBe(false);
+  });
+});
+
+describe('a pull request event without api-token (a fork)', () => {
+  it('ends skipped with the fork notice, reads nothing and writes no comment', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const ran = await runWith(
+      planInputs(emu, { 'api-token': '' }),
+      runnerEnv('pull_request', gh.url, {
+        number: 7,
+        head: { sha: HEAD, repo: { full_name: 'mallory/models' } },
+        base: { repo: { full_name: 'acme/models' } },
+      }),
+    );
+    expect(ran.report.outcome).toBe('skipped');
+    expect(ran.outputs.outcome).toBe('skipped');
+    expect(ran.outputs.id).toBe('llama-chat');
+    expect(emu.requests).toEqual([]);
+    expect(gh.calls).toEqual([]);
+    const notice = ran.lines.find((l) => l.startsWith('notice:')) ?? '';
+    expect(notice).toContain(
+      'GitHub gives no secrets to workflows run for pull requests from forks',
+    );
+    expect(notice).toContain('workflow_run');
+    expect(ran.summary).toContain('Skipped');
+  });
+
+  it('still checks the other inputs', async () => {
+    const emu = await emulator();
+    const ran = await runWith(
+      planInputs(emu, { 'api-token': '', spec: '{"configuration": ' }),
+      runnerEnv('pull_request', 'http://127.0.0.1:9'),
+    );
+    expect(ran.report.outcome).toBe('error');
+    expect(ran.report.message).toMatch(/Input "spec" is invalid/);
+  });
+
+  it('is an input error on other events', async () => {
+    const emu = await emulator();
+    const ran = await runWith(
+      planInputs(emu, { 'api-token': '' }),
+      runnerEnv('push', 'http://127.0.0.1:9', null),
+    );
+    expect(ran.report.outcome).toBe('error');
+    expect(ran.report.message).toMatch(/Input "api-token" is invalid: is required/);
+  });
+});

@@ -1,0 +1,51 @@
+// The settings: one typed object that every input becomes, and the defaults of the inputs left empty.
+import type { UpdateBody } from '../../northflank/schema.js';
+import type { PhaseLimits } from '../../rollout/phases.js';
+
+export const DEFAULT_API_URL = 'https://api.northflank.com';
+export const DEFAULT_TIMEOUT = '30m';
+export const DEFAULT_POLL_INTERVAL = '30s';
+export const DEFAULT_ROLLOUT_START_GRACE = '60s';
+export const DEFAULT_REQUEST_TIMEOUT = '30s';
+export const DEFAULT_SMOKE_TIMEOUT = '5m';
+export const DEFAULT_REVERT_TIMEOUT = '20m';
+
+/** Everything the action needs, validated once, before any request. */
+export interface Settings {
+  apiToken: string;
+  projectId: string;
+  deploymentId: string;
+  teamId: string | undefined;
+  apiUrl: URL;
+  /** Only the fields the user gave: an empty input means "leave unchanged". */
+  update: UpdateBody;
+  wait: boolean;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  rolloutStartGraceMs: number;
+  requestTimeoutMs: number;
+  /** Validate, read and show what would change; send no update. */
+  dryRun: boolean;
+  /** Send the given fields even when they are already in place. */
+  force: boolean;
+  /** Deadlines for the new rollout's phases, on top of `timeoutMs`. */
+  phaseLimits: PhaseLimits;
+  /** Put the previous values back when the new rollout fails, waiting this long for it. */
+  revert: { timeoutMs: number } | undefined;
+  /** Record the rollout as a GitHub deployment to this environment. */
+  github: { environment: string; token: string } | undefined;
+  /** On a pull request event, write the result as a comment on the pull request with this token. */
+  prComment: { token: string } | undefined;
+  /** Probe the model's OpenAI-compatible endpoint once it runs. */
+  smoke: SmokeSettings | undefined;
+  /** Inputs that were accepted but will not do what the user may think; logged as warnings. */
+  warnings: string[];
+}
+
+export interface SmokeSettings {
+  /** Overrides the deployment's public URL. */
+  url: URL | undefined;
+  timeoutMs: number;
+  prompt: string | undefined;
+  apiKey: string | undefined;
+}

@@ -1,0 +1,113 @@
+// The update body: only the fields whose inputs were given (name, description, tags, ports, and the
+// spec from "spec" or "spec-file").
+import * as path from 'node:path';
+import { InputError } from '../../errors.js';
+import {
+  descriptionSchema,
+  nameSchema,
+  portSchema,
+  specSchema,
+  tagSchema,
+  type UpdateBody,
+} from '../../northflank/schema.js';
+import { FileRefusal, isInside } from '../files.js';
+import { shorten } from './quoting.js';
+import type { InputSources } from './sources.js';
+import { parseList, parseStructured, validate } from './structured.js';
+
+/** Builds the update body from the inputs that were given, and only those. */
+export function parseUpdateBody(sources: InputSources): UpdateBody {
+  const input = (name: string): string => sources.getInput(name).trim();
+  const body: UpdateBody = {};
+
+  const name = input('name');
+  if (name !== '') body.name = validate('name', nameSchema(), name);
+
+  // Descriptions may span lines; only surrounding white space is dropped.
+  const description = input('description');
+  if (description !== '')
+    body.description = validate('description', descriptionSchema(), description);
+
+  const tags = input('tags');
+  if (tags !== '') {
+    body.tags = parseList('tags', tags).map((tag, i) => validate('tags', tagSchema(), tag, [i]));
+  }
+
+  const ports = input('ports');
+  if (ports !== '') {
+    const parsed = parseStructured('ports', ports);
+    if (!Array.isArray(parsed)) {
+      throw new InputError(
+        'ports',
+        'must be a list of ports, e.g. [{"name": "http", "internalPort": 8000, "protocol": "HTTP"}]',
+      );
+    }
+    body.ports = parsed.map((port: unknown, i) => validate('ports', portSchema(), port, [i]));
+    const seen = new Set<string>();
+    body.ports.forEach((port, i) => {
+      if (seen.has(port.name))
+        throw new InputError(
+          'ports',
+          `must have unique names (got "${port.name}", which is used twice)`,
+          `[${i}].name`,
+        );
+      seen.add(port.name);
+    });
+  }
+
+  const spec = input('spec');
+  const specFile = input('spec-file');
+  if (spec !== '' && specFile !== '') {
+    throw new InputError(
+      'spec-file',
+      'cannot be used together with "spec"; give the spec in one of them',
+    );
+  }
+  if (spec !== '') body.spec = validateSpec('spec', parseStructured('spec', spec));
+  if (specFile !== '')
+    body.spec = validateSpec(
+      'spec-file',
+      parseStructured('spec-file', readSpecFile(sources, specFile)),
+    );
+
+  return body;
+}
+
+function validateSpec(name: string, value: unknown): NonNullable<UpdateBody['spec']> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(
+      name,
+      'must be an object such as {"configuration": {"name": "deepseek-ai/DeepSeek-V3"}}',
+    );
+  }
+  return validate(name, specSchema(), value);
+}
+
+function readSpecFile(sources: InputSources, file: string): string {
+  const workspace = path.resolve(sources.workspace);
+  const absolute = path.resolve(workspace, file);
+  if (!isInside(workspace, absolute)) {
+    throw new InputError(
+      'spec-file',
+      `must be a path inside the workspace (${workspace}) (got "${shorten(file)}")`,
+    );
+  }
+  try {
+    return sources.readFile(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = error instanceof FileRefusal ? error.missing : code === 'ENOENT';
+    const reason =
+      error instanceof FileRefusal
+        ? error.reason
+        : code === 'ENOENT'
+          ? 'does not exist'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : `cannot be read (${code ?? 'unknown error'})`;
+    throw new InputError(
+      'spec-file',
+      `"${shorten(file)}" ${reason}${missing ? '; did the workflow run actions/checkout first?' : ''}`,
+    );
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The pull-request comment: what merging changes (a dry run) or how the deploy went, for a
+ * reviewer. Pure. Everything from the API or the inputs goes through the job summary's escaping.
+ */
+import { boundedJson } from '../json.js';
+import type { FieldChange } from '../rollout/plan.js';
+import {
+  code as summaryCode,
+  escapeCell,
+  outcomeHeadline,
+  timelineMarkdown,
+  type RunReport,
+} from '../action/report.js';
+import { commentMarker, type CommentTarget } from './pr-comment.js';
+
+/** GitHub refuses a comment body longer than this. */
+export const MAX_COMMENT_CHARS = 65_536;
+/** What we aim under, so a count in code points or bytes by GitHub still fits. */
+const COMMENT_BUDGET_CHARS = 60_000;
+/** A screenful of changes; the rest are in the job summary and the `changes` output. */
+export const MAX_CHANGE_ROWS = 20;
+/** A value longer than this is shortened in the table. */
+const MAX_VALUE_CHARS = 100;
+const MAX_PATH_CHARS = 120;
+const MAX_MESSAGE_CHARS = 1500;
+const MAX_TIMELINE_ROWS = 30;
+
+// U+200B after `@` and `#` keeps the text readable while GitHub no longer sees a mention (which
+// would notify a person or team) or an issue reference (which would post in that issue).
+const BREAK_REFERENCES = (html: string): string =>
+  html.replace(/@/g, '@\u200B').replace(/&#35;/g, '&#35;\u200B');
+
+/** API or input text, escaped as in the job summary, with no mention or reference. */
+function text(value: string, maxChars?: number): string {
+  return BREAK_REFERENCES(escapeCell(value, maxChars));
+}
+
+/** The same, as inline code. */
+function code(value: string): string {
+  return BREAK_REFERENCES(summaryCode(value));
+}
+
+/** What the comment shows besides the report. */
+export interface CommentContext {
+  target: CommentTarget;
+  /** Whether the run was a dry run (a plan), rather than a deploy. */
+  dryRun: boolean;
+  /** The deployment as read before the update: the configuration the plan was made against. */
+  plannedAgainst?: { configurationId: string | undefined; status: string } | undefined;
+  /** The pull request's head commit. */
+  headSha?: string | undefined;
+  runUrl?: string | undefined;
+}
+
+/** What merging does to the deployment, from the plan's changes. */
+export type Verdict = 'rollout' | 'metadata' | 'nothing';
+
+const ROLLOUT_PATHS = /^(spec|ports)(\.|$)/;
+
+/** Whether the changes start a rollout (spec or ports), touch only metadata, or are none. */
+export function verdictOf(changes: readonly FieldChange[]): Verdict {
+  if (changes.length === 0) return 'nothing';
+  return changes.some((c) => ROLLOUT_PATHS.test(c.path)) ? 'rollout' : 'metadata';
+}
+
+const VERDICT_LINE: Record<Verdict, string> = {
+  rollout: '🚀 Merging rolls out a new configuration.',
+  metadata: '🏷️ Merging only updates name, description or tags (no rollout).',
+  nothing: '✅ Merging changes nothing: the deployment already matches.',
+};
+
+/** The comment's Markdown, marker first, never longer than GitHub allows. */
+export function commentMarkdown(report: RunReport, context: CommentContext): string {
+  const d = report.deployment;
+  const name = d?.name ?? context.target.deploymentId;
+  const where = [
+    `deployment ${code(context.target.deploymentId)}`,
+    `project ${code(context.target.projectId)}`,
+    ...(context.target.teamId ? [`team ${code(context.target.teamId)}`] : []),
+  ].join(', ');
+  const planned = context.dryRun && report.outcome === 'dry-run';
+  const lines: string[] = [
+    commentMarker(context.target),
+    `### Northflank ${context.dryRun ? 'plan' : 'deploy'}: ${text(name, 200)}`,
+    '',
+    `<sub>${where}</sub>`,
+    '',
+  ];
+  if (planned) {
+    const changes = report.changes ?? [];
+    lines.push(`**${VERDICT_LINE[verdictOf(changes)]}**`, '');
+    if (changes.length > 0) lines.push(...changesTable(changes, 'Now'), '');
+  } else {
+    lines.push(`**${outcomeHeadline(report.outcome)}**`, '');
+    if (report.outcome !== 'dry-run' && report.outcome !== 'running') {
+      lines.push(`> ${text(report.message, MAX_MESSAGE_CHARS)}`, '');
+    }
+    if (report.changes?.length) lines.push(...changesTable(report.changes, 'Before'), '');
+    const timeline = timelineMarkdown(report, '#### Rollout timeline', MAX_TIMELINE_ROWS);
+    lines.push(...timeline.map(BREAK_REFERENCES));
+  }
+  lines.push(...footer(report, context, planned));
+  return bounded(lines);
+}
+
+/** A value as the table shows it: JSON, shortened. */
+function showValue(value: unknown): string {
+  if (value === undefined) return '(not set)';
+  return shorten(boundedJson(value), MAX_VALUE_CHARS);
+}
+
+function shorten(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  // Cut before a lone high surrogate, so the cell stays valid text.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+  return `${text.slice(0, end)}… (${text.length} characters)`;
+}
+
+function changesTable(changes: readonly FieldChange[], fromLabel: string): string[] {
+  const shown = changes.slice(0, MAX_CHANGE_ROWS);
+  const rows = shown.map(
+    (c) =>
+      `| ${code(shorten(c.path, MAX_PATH_CHARS))} | ${code(showValue(c.from))} | ${code(showValue(c.to))} |`,
+  );
+  const more = changes.length - shown.length;
+  return [
+    `| Field | ${fromLabel} | After |`,
+    '| --- | --- | --- |',
+    ...rows,
+    ...(more > 0
+      ? [
+          '',
+          `…and ${more} more change${more === 1 ? '' : 's'}: all ${changes.length} are in the job summary and the \`changes\` output.`,
+        ]
+      : []),
+  ];
+}
+
+function footer(report: RunReport, context: CommentContext, planned: boolean): string[] {
+  const facts: string[] = [];
+  const basis = context.plannedAgainst;
+  if (basis) {
+    const configuration = basis.configurationId
+      ? `configuration ${code(basis.configurationId)}`
+      : 'a deployment with no configuration id';
+    facts.push(
+      `${planned ? 'Planned' : 'Updated'} against ${configuration} (status ${code(basis.status)}).`,
+    );
+  }
+  const now = report.deployment?.deploymentConfiguration?.id;
+  if (!planned && now && now !== basis?.configurationId) {
+    facts.push(`Configuration now: ${code(now)}.`);
+  }
+  const commit = context.headSha ? `Commit ${code(context.headSha.slice(0, 7))}` : undefined;
+  const run = safeLink(context.runUrl);
+  const origin = [commit, run ? `[workflow run](${run})` : undefined].filter(
+    (part): part is string => part !== undefined,
+  );
+  if (origin.length > 0) facts.push(`${origin.join(' · ')}.`);
+  return facts.map((fact) => `<sub>${fact}</sub><br>`);
+}
+
+/** A URL fit for a Markdown link target: http(s), and nothing that ends the link early. */
+function safeLink(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    return parsed.href.replace(/[()<>\s"'`]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+  } catch {
+    return undefined;
+  }
+}
+
+const CUT_NOTE =
+  '_The rest is cut: GitHub takes at most 65,536 characters in a comment. The job summary and the `changes` output have it all._';
+
+/** Joins the lines, dropping whole lines from the end until the body fits (the marker stays). */
+function bounded(lines: string[]): string {
+  const body = lines.join('\n');
+  if (body.length <= COMMENT_BUDGET_CHARS) return body;
+  const kept: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (length + line.length + 1 > COMMENT_BUDGET_CHARS - CUT_NOTE.length - 2) break;
+    kept.push(line);
+    length += line.length + 1;
+  }
+  return [...kept, '', CUT_NOTE].join('\n');
+}

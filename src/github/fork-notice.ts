@@ -1,0 +1,28 @@
+/**
+ * Why a pull request's run has no Northflank token, and what to do about it. Pure.
+ */
+import type { GitHubRun } from './event.js';
+
+/** The notice's title. */
+export const SKIPPED_TITLE = 'Skipped: no Northflank token on a pull request';
+
+/**
+ * The message for a pull request event whose `api-token` is empty: GitHub gives forks no
+ * secrets, so this is expected there, and the way to plan such a change is a maintainer's run.
+ */
+export function skippedMessage(run: Pick<GitHubRun, 'eventName' | 'pullRequest'>): string {
+  const pr = run.pullRequest ? ` #${run.pullRequest.number}` : '';
+  const fork = run.pullRequest?.fromFork;
+  const which =
+    fork === true
+      ? `Pull request${pr} comes from a fork, so this is expected.`
+      : fork === false
+        ? `Pull request${pr} is not from a fork: check that the secret given as api-token exists in this repository and is available to this workflow (Dependabot's pull requests get only Dependabot secrets).`
+        : `If pull request${pr} is not from a fork, check that the secret given as api-token exists in this repository.`;
+  return [
+    `Skipped: api-token is empty on this ${run.eventName} event, so nothing was read from Northflank or sent (outcome skipped).`,
+    "GitHub gives no secrets to workflows run for pull requests from forks (nor to Dependabot's, which get only Dependabot secrets).",
+    "To plan this change, a maintainer can push its commits to a branch of this repository and run the workflow there, or use the workflow_run pattern: this pull_request workflow uploads the spec as an artifact, and a workflow_run workflow, which has the secrets, plans it and comments without checking out the pull request's code.",
+    which,
+  ].join(' ');
+}

@@ -1,0 +1,78 @@
+/** The pull request comment step of the report: the plan or the deploy's result, for reviewers. */
+import type { RunDeps } from '../action/defaults.js';
+import type { Settings } from '../action/inputs/settings.js';
+import type { Redactor } from '../action/redact.js';
+import type { RunReport } from '../action/report.js';
+import { commentMarkdown } from '../github/comment-body.js';
+import type { GitHubRun } from '../github/event.js';
+import { commentMarker, writePullRequestComment } from '../github/pr-comment.js';
+import type { Deployment } from '../northflank/schema.js';
+
+/**
+ * Why `pr-comment: true` will not comment on this run, for a warning at the start; undefined
+ * when it will (or was not asked for).
+ */
+export function commentIgnoredReason(settings: Settings, run: GitHubRun): string | undefined {
+  if (!settings.prComment) return undefined;
+  if (!run.isPullRequestEvent) {
+    const event = run.eventName ? `a ${run.eventName} event` : 'a run outside GitHub Actions';
+    return `Input "pr-comment" is ignored on ${event}: the comment is written only on pull_request and pull_request_target events. Set pr-comment only in the job that runs on pull requests, e.g. pr-comment: \${{ github.event_name == 'pull_request' }}.`;
+  }
+  if (!run.pullRequest) {
+    return `Input "pr-comment" is ignored: this is a ${run.eventName} event, but ${run.problem ?? 'the pull request is not known'}, so the action cannot tell which pull request to comment on.`;
+  }
+  if (!run.repository) {
+    return 'Input "pr-comment" is ignored: GITHUB_REPOSITORY is not set (owner/repository), so the action cannot tell where the pull request is.';
+  }
+  return undefined;
+}
+
+/**
+ * Writes the report as the pull request's comment, if asked and possible. Never throws, and never
+ * changes the outcome: a refusal is a warning.
+ */
+export async function commentStep(
+  report: RunReport,
+  settings: Settings | undefined,
+  run: GitHubRun,
+  before: Deployment | undefined,
+  deps: RunDeps & { redactor: Redactor },
+): Promise<void> {
+  const pr = run.pullRequest;
+  const repository = run.repository;
+  const prComment = settings?.prComment;
+  // Skipped: a fork's token cannot comment anyway. Cancelled: stop at once.
+  if (!settings || !prComment || !pr || !repository) return;
+  if (report.outcome === 'skipped' || deps.signal.aborted) return;
+  const target = {
+    projectId: settings.projectId,
+    deploymentId: settings.deploymentId,
+    teamId: settings.teamId,
+  };
+  const body = commentMarkdown(report, {
+    target,
+    dryRun: settings.dryRun,
+    plannedAgainst: before
+      ? { configurationId: before.deploymentConfiguration?.id, status: before.status }
+      : undefined,
+    headSha: pr.headSha,
+    runUrl: run.runUrl,
+  });
+  await deps.log.group('Pull request comment', () =>
+    writePullRequestComment({
+      apiUrl: run.apiUrl,
+      token: prComment.token,
+      owner: repository.owner,
+      repo: repository.repo,
+      pullRequest: pr.number,
+      marker: deps.redactor.redact(commentMarker(target)),
+      // A secret an API error echoed must not reach a public comment either.
+      body: deps.redactor.redact(body),
+      requestTimeoutMs: settings.requestTimeoutMs,
+      signal: deps.signal,
+      clock: deps.clock,
+      random: deps.random,
+      log: deps.log,
+    }),
+  );
+}
