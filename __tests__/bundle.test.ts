@@ -10,9 +10,9 @@ const main = readFileSync(BUNDLE, 'utf8');
 const chunks = readdirSync(DIST).filter((f) => /^\d+\.index\.js$/.test(f));
 const everything = [main, ...chunks.map((f) => readFileSync(path.join(DIST, f), 'utf8'))];
 
-/** 526 KiB when this was written (undici's client parts, zod/mini, our code); unpatched
- * @actions/core alone took it to 1004 KiB. The headroom absorbs routine upgrades. */
-const MAX_BUNDLE_KIB = 640;
+/** 557 KiB when this was written (undici's client parts, zod/mini, our code); @actions/core
+ * unpatched added about 480 KiB. The headroom absorbs routine upgrades and features. */
+const MAX_BUNDLE_KIB = 700;
 
 const ADVICE =
   'Run `npm run build`, then see which packages dist/index.js.map lists under node_modules/ ' +

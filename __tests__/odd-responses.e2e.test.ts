@@ -52,7 +52,13 @@ describe('connection problems', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const { run } = await runAgainst(
-      rollout(deployment(), deployment({ deploymentConfiguration: { id: 'cfg-2' } })),
+      rollout(
+        deployment(),
+        deployment({
+          deploymentConfiguration: { id: 'cfg-2' },
+          spec: { type: 'custom', configuration: { revision: 'v2' } },
+        }),
+      ),
       {
         spec: '{"configuration": {"revision": "v2"}}',
         environment: 'production',

@@ -96,14 +96,18 @@ describe('null is absent in every optional field of a deployment', () => {
       ...nulls,
       deploymentConfiguration: { id: 'cfg-1', createdAt: null },
     });
+    // The new configuration shows what was sent (a configuration is ours only then), nulls beside.
     const after = deployment({
       ...nulls,
+      spec: { type: null, configuration: { revision: 'v2', name: null } },
       deploymentConfiguration: { id: 'cfg-2', createdAt: null },
       ports: [
         { id: null, name: 'http', internalPort: 8000, protocol: 'HTTP', public: null, dns: null },
       ],
     });
-    const { run, api } = await runAgainst(rollout(before, after), { description: 'new' });
+    const { run, api } = await runAgainst(rollout(before, after), {
+      spec: '{"configuration": {"revision": "v2"}}',
+    });
     expect(run.code).toBe(0);
     expect(run.outputs.outcome).toBe('running');
     expect(run.outputs['deployment-configuration-id']).toBe('cfg-2');

@@ -1,13 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  changesConfiguration,
-  describeChange,
-  isInPlace,
-  planRevert,
-  planUpdate,
-  sameValue,
-  specLeafChanges,
-} from '../src/rollout/plan.js';
+import { changesConfiguration, describeChange, planUpdate } from '../src/rollout/plan.js';
+import { sameValue, showsValues, specLeafChanges } from '../src/rollout/compare.js';
+import { planRevert } from '../src/rollout/revert-plan.js';
 import type { Deployment } from '../src/northflank/schema.js';
 
 /** A deployment as a GET shows it, with server-set fields (`id`, `dns`, `type`) included. */
@@ -68,9 +62,11 @@ describe('planUpdate', () => {
       },
       current(),
     );
-    expect(plan.body).toEqual({});
+    // Ports are sent all the same: their domains cannot be read back to compare.
+    expect(Object.keys(plan.body)).toEqual(['ports']);
     expect(plan.changes).toEqual([]);
-    expect(plan.inPlace).toEqual(['name', 'description', 'tags', 'ports', 'spec']);
+    expect(plan.inPlace).toEqual(['name', 'description', 'tags', 'spec']);
+    expect(plan.unreadable).toEqual(['ports']);
     expect(plan.startsRollout).toBe(false);
   });
 
@@ -110,7 +106,7 @@ describe('planUpdate', () => {
         from: 'meta-llama/Llama-3.1-8B-Instruct',
         to: 'Qwen/Qwen3-8B',
       },
-      { path: 'spec.configuration.nodeConfiguration.storage.shmSize', from: null, to: 1024 },
+      { path: 'spec.configuration.nodeConfiguration.storage.shmSize', from: undefined, to: 1024 },
       {
         path: 'spec.configuration.architecture.workerConfig.sequenceLengthConfig.maxModelLength',
         from: 8192,
@@ -157,7 +153,8 @@ describe('planUpdate', () => {
       },
       current(),
     );
-    expect(same.body).toEqual({});
+    expect(same.changes).toEqual([]);
+    expect(same.startsRollout).toBe(false);
 
     const changed = planUpdate(
       { ports: [{ name: 'http', internalPort: 8080, protocol: 'HTTP', public: true }] },
@@ -173,7 +170,7 @@ describe('planUpdate', () => {
     expect(JSON.stringify(changed.changes[0]?.from)).not.toContain('dns');
   });
 
-  it('counts a port that turns public, or a new domain, as a change', () => {
+  it('counts a port that turns public as a change, not a new domain (GET never shows one)', () => {
     expect(
       planUpdate(
         {
@@ -201,7 +198,7 @@ describe('planUpdate', () => {
         },
         current(),
       ).changes,
-    ).toHaveLength(1);
+    ).toHaveLength(0);
   });
 
   it('compares tags as a list, whatever their order', () => {
@@ -239,9 +236,9 @@ describe('planUpdate', () => {
     expect(plan.startsRollout).toBe(true);
   });
 
-  it('isInPlace says whether a reading shows the sent values', () => {
-    expect(isInPlace({ description: 'Chat model' }, current())).toBe(true);
-    expect(isInPlace({ description: 'new' }, current())).toBe(false);
+  it('showsValues says whether a reading shows the sent values', () => {
+    expect(showsValues({ description: 'Chat model' }, current())).toBe(true);
+    expect(showsValues({ description: 'new' }, current())).toBe(false);
   });
 });
 
@@ -250,7 +247,7 @@ describe('sameValue', () => {
     expect(sameValue({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 })).toBe(true);
     expect(sameValue([1, 2], [2, 1])).toBe(false);
     expect(sameValue({ a: 1 }, { a: 1, b: undefined })).toBe(true);
-    expect(sameValue(null, undefined)).toBe(false);
+    expect(sameValue(null, undefined)).toBe(true);
     expect(sameValue(1, '1')).toBe(false);
   });
 });
@@ -326,16 +323,21 @@ describe('planRevert', () => {
     });
   });
 
-  it('clears a description that did not exist before, and restores a null leaf', () => {
+  it('clears a description that did not exist before; a null leaf is not set, so not reverted', () => {
     const before = current({ description: undefined });
     expect(planRevert({ description: 'x' }, before).body).toEqual({ description: '' });
     const revert = planRevert(
       { spec: { configuration: { nodeConfiguration: { storage: { shmSize: 1024 } } } } },
       before,
     );
-    expect(revert.body).toEqual({
-      spec: { configuration: { nodeConfiguration: { storage: { shmSize: null } } } },
-    });
+    expect(revert.body).toEqual({});
+    expect(revert.notReverted).toEqual([
+      {
+        path: 'spec.configuration.nodeConfiguration.storage.shmSize',
+        from: undefined,
+        to: 1024,
+      },
+    ]);
   });
 
   it('says so when the previous values break a rule of the update', () => {

@@ -136,8 +136,8 @@ describe('pr-comment on a pull_request event', () => {
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]?.body).toContain('Merging changes nothing');
     expect(gh.calls.map((c) => c.method)).toEqual(['GET', 'POST', 'GET', 'PATCH']);
-    // A plan sends nothing to Northflank.
-    expect(emu.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+    // A plan sends nothing to Northflank; "changes nothing" is confirmed by a second read.
+    expect(emu.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
   });
 
   it('finds its comment on page 3 among others, on pull_request_target too', async () => {

@@ -647,15 +647,21 @@ describe('judge, after an update of metadata only', () => {
     });
   });
 
-  it('tracks a rollout that starts anyway like any other', () => {
+  it('never takes a rollout that starts meanwhile for its own: updated with a notice, or superseded', () => {
+    // Issue 18: a metadata update starts no rollout, so a new configuration is someone else's.
     expect(judge({ ...base, current: reading('pending', 'new', 'cfg-2') })).toMatchObject({
-      done: false,
-      newRollout: true,
-    });
-    expect(judge({ ...base, current: reading('running', 'new', 'cfg-2') })).toMatchObject({
       done: true,
-      outcome: 'running',
+      outcome: 'updated',
+      newRollout: false,
+      notice: expect.stringContaining('configuration cfg-2') as unknown,
     });
+    expect(judge({ ...base, current: reading('crashed', 'theirs', 'cfg-2') })).toMatchObject({
+      done: false,
+      newRollout: false,
+    });
+    expect(
+      judge({ ...base, current: reading('crashed', 'theirs', 'cfg-2'), sinceUpdateMs: 60_000 }),
+    ).toMatchObject({ done: true, outcome: 'superseded' });
   });
 });
 

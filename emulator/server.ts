@@ -8,6 +8,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { GetLlmmodeldeploymentResult } from '@northflank/js-client';
 import { updateBodySchema, type UpdateBody } from '../src/northflank/schema.js';
+import {
+  splitUnknownSpecFields,
+  withUnknownSpecFields,
+  type UnknownSpecField,
+} from '../src/northflank/spec-unknown.js';
 import { DEFAULT_PLAN, statusAt, type Rollout, type RolloutPlan } from './model.js';
 
 export const EMULATOR_TOKEN = 'nf-emulator-token';
@@ -79,6 +84,12 @@ export interface EmulatorOptions {
   staleReads?: 'all' | 'alternate';
   /** Tags that exist in the account; an update naming another is refused. */
   existingTags?: string[];
+  /**
+   * Spec fields (dotted paths from the spec's root) this Northflank knows and the action's schema
+   * does not: a Northflank newer than the action. Accepted and stored; other unknown fields are
+   * refused as before.
+   */
+  newSpecFields?: string[];
   /** Requests a token may make in a window; `x-ratelimit-*` headers describe it. */
   rateLimit?: { limit: number; windowMs: number };
   deployments?: Partial<StoredDeployment>[];
@@ -203,6 +214,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const now = options.now ?? Date.now;
   const token = options.token ?? EMULATOR_TOKEN;
   const existingTags = new Set(options.existingTags ?? ['llm', 'production', 'staging', 'gpu']);
+  const newSpecFields = new Set(options.newSpecFields ?? []);
   const rateLimit = options.rateLimit ?? { limit: 1000, windowMs: 3_600_000 };
   const store = new Map<string, StoredDeployment>();
   for (const partial of options.deployments ?? [{}]) {
@@ -363,7 +375,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return { status: 405, body: apiError(405, `Method ${method} not allowed`) };
   }
 
-  function update(d: StoredDeployment, body: unknown): { status: number; body: unknown } {
+  /** The body, with the spec fields newer than the action set aside when all unknown ones are. */
+  function splitNewFields(body: unknown): { body: unknown; newer: UnknownSpecField[] } {
+    if (typeof body !== 'object' || body === null || !('spec' in body)) return { body, newer: [] };
+    const { known, unknown } = splitUnknownSpecFields(body.spec);
+    if (unknown.length === 0 || !unknown.every((f) => newSpecFields.has(f.path))) {
+      return { body, newer: [] };
+    }
+    return { body: { ...body, spec: known }, newer: unknown };
+  }
+
+  function update(d: StoredDeployment, given: unknown): { status: number; body: unknown } {
+    const { body, newer } = splitNewFields(given);
     const parsed = updateBodySchema().safeParse(body);
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({
@@ -376,6 +399,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       };
     }
     const change: UpdateBody = parsed.data;
+    if (change.spec && newer.length > 0) change.spec = withUnknownSpecFields(change.spec, newer);
     const unknownTags = (change.tags ?? []).filter((t) => !existingTags.has(t));
     if (unknownTags.length > 0) {
       return {

@@ -1,12 +1,18 @@
 /**
- * `npm run docs`: writes README's inputs and outputs tables from action.yml.
- * `npm run docs -- --check` fails when README differs, so the docs cannot drift (CI runs it).
+ * `npm run docs`: writes README's inputs and outputs tables from action.yml, and
+ * docs/spec-reference.md from the spec schema. `npm run docs -- --check` fails when either
+ * differs, so the docs cannot drift (CI runs it).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as prettier from 'prettier';
 import { parse } from 'yaml';
 import { ROOT } from './local-runner.js';
+import {
+  jsClientTypes,
+  northflankSpecDescriptions,
+  renderSpecReference,
+} from './spec-reference.js';
 
 interface ActionDoc {
   inputs: Record<string, { description: string; required?: boolean; default?: string }>;
@@ -53,25 +59,41 @@ const readme = readFileSync(readmePath, 'utf8');
 const tables = renderTables(
   parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as ActionDoc,
 );
-// Formatted as `npm run format` would, so the docs check and the format check agree.
 const generated = replaceBetween(
   replaceBetween(readme, 'inputs', tables.inputs),
   'outputs',
   tables.outputs,
 );
-const next = await prettier.format(generated, {
-  ...(await prettier.resolveConfig(readmePath)),
-  filepath: readmePath,
-});
+/** Text formatted as `npm run format` would, so the docs check and the format check agree. */
+async function formatted(text: string, file: string): Promise<string> {
+  return prettier.format(text, { ...(await prettier.resolveConfig(file)), filepath: file });
+}
+
+const referencePath = path.join(ROOT, 'docs', 'spec-reference.md');
+const files: { file: string; now: string; next: string; fix: string }[] = [
+  {
+    file: readmePath,
+    now: readme,
+    next: await formatted(generated, readmePath),
+    fix: 'README.md inputs/outputs tables differ from action.yml',
+  },
+  {
+    file: referencePath,
+    now: existsSync(referencePath) ? readFileSync(referencePath, 'utf8') : '',
+    next: await formatted(
+      renderSpecReference(northflankSpecDescriptions(jsClientTypes())),
+      referencePath,
+    ),
+    fix: 'docs/spec-reference.md differs from the spec schema',
+  },
+];
 if (process.argv.includes('--check')) {
-  if (next !== readme) {
-    console.error(
-      'README.md inputs/outputs tables differ from action.yml: run `npm run docs` and commit README.md.',
-    );
-    process.exit(1);
-  }
-  console.log('README.md tables match action.yml.');
+  const stale = files.filter((f) => f.next !== f.now);
+  for (const f of stale) console.error(`${f.fix}: run \`npm run docs\` and commit it.`);
+  if (stale.length > 0) process.exit(1);
+  console.log('README.md tables match action.yml; docs/spec-reference.md matches the schema.');
 } else {
-  writeFileSync(readmePath, next);
-  console.log('README.md tables written from action.yml.');
+  mkdirSync(path.dirname(referencePath), { recursive: true });
+  for (const f of files) writeFileSync(f.file, f.next);
+  console.log('README.md tables written from action.yml; docs/spec-reference.md from the schema.');
 }

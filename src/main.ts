@@ -1,4 +1,5 @@
 import { NorthflankClient, createDispatcher } from './northflank/client.js';
+import { bothEnvironmentsWarning, findJobEnvironment } from './github/job-environment.js';
 import { defaultDeps, type RunDeps } from './action/defaults.js';
 
 import { formatDuration } from './duration.js';
@@ -22,7 +23,12 @@ import { Redactor } from './action/redact.js';
 import { RequestBudget } from './northflank/budget.js';
 import { ACTION_NAME, ACTION_VERSION } from './action/version.js';
 import { dryRun, planStep, updateStep } from './steps/send-update.js';
-import { notWaited, waitStep, type UpdateContext } from './steps/follow-rollout.js';
+import {
+  notWaited,
+  settledWithoutUpdate,
+  waitStep,
+  type UpdateContext,
+} from './steps/follow-rollout.js';
 import { revertStep, shouldRevert } from './steps/revert-rollout.js';
 import { smokeStep } from './steps/smoke-test.js';
 import type { StepResult } from './steps/result.js';
@@ -43,6 +49,8 @@ interface RunState {
   plan?: UpdatePlan;
   /** The body of the update Northflank accepted; undefined when nothing was sent. */
   sent?: UpdateBody;
+  /** Whether the run followed a rollout (waited for one), so its timeline means something. */
+  followed?: boolean;
 }
 
 /**
@@ -88,18 +96,30 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
 
       // 4. Wait for the rollout the update started (or for the one under way).
       const context: UpdateContext = { before, plan, sent, updateSentMs, startedMs };
-      result = settings.wait
-        ? await log.group('Waiting for the rollout', () =>
-            waitStep(api, settings, deps, tracker, context),
-          )
-        : await notWaited(api, tracker, clock, context);
+      // Nothing sent and nothing under way: no wait, so no wait group and no timeline.
+      const settled = settledWithoutUpdate(context);
+      if (!settings.wait) {
+        result = await notWaited(api, tracker, clock, context);
+      } else if (settled) {
+        result = settled;
+      } else {
+        state.followed = true;
+        result = await log.group('Waiting for the rollout', () =>
+          waitStep(api, settings, deps, tracker, context),
+        );
+      }
 
       // 5. Put the previous values back if the new rollout crashed or ran out of time.
       const revert = settings.revert;
       if (revert && sent && shouldRevert(result, tracker)) {
         const failed = result;
         result = await log.group('Reverting the failed rollout', () =>
-          revertStep(api, settings, revert, deps, tracker, { failed, sent, before }),
+          revertStep(api, settings, revert, deps, tracker, {
+            failed,
+            sent,
+            before,
+            changes: plan.changes,
+          }),
         );
       }
 
@@ -143,7 +163,8 @@ function makeReport(
     message: withChanges(result, plan),
     title: result.title ?? titleFor(result),
     deployment: result.deployment ?? tracker.last,
-    timeline: tracker.timeline,
+    // The reading before the update alone is no rollout: no timeline for a run that followed none.
+    timeline: state.sent !== undefined || state.followed ? tracker.timeline : [],
     timelineOriginMs: tracker.originMs,
     elapsedMs,
     target: settings
@@ -154,6 +175,7 @@ function makeReport(
         }
       : {},
     updatedFields: Object.keys(state.sent ?? {}),
+    ...(plan ? { inPlace: plan.inPlace } : {}),
     requestCount: state.client?.requestCount ?? 0,
     ...(plan ? { changes: plan.changes } : {}),
     ...(before?.deploymentConfiguration?.id
@@ -223,13 +245,40 @@ async function readSettings(deps: RunDeps, githubRun: GitHubRun): Promise<Settin
     tokenMayBeEmpty: githubRun.isPullRequestEvent,
   });
   const fields = Object.keys(settings.update);
+  // "Given", not "to change": what changes is the plan's to say, once the deployment is read.
   deps.log.info(
-    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields to change: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
+    `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields given: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
   );
   for (const warning of settings.warnings) deps.log.warning(warning, { title: 'Input ignored' });
+  if (settings.unvalidatedSpecFields.length > 0) {
+    deps.log.warning(
+      `Sending spec fields the action does not know, as given and not validated (allow-unknown-spec-fields is true): ${settings.unvalidatedSpecFields.join(', ')}. If Northflank refuses one, its message says why; check the spelling against docs/spec-reference.md.`,
+      { title: 'Spec fields not validated' },
+    );
+  }
   const ignored = commentIgnoredReason(settings, githubRun);
   if (ignored) deps.log.warning(ignored, { title: 'Input ignored' });
+  if (settings.github) await warnOnTwoEnvironments(settings.github.environment, deps);
   return settings;
+}
+
+/**
+ * Warns when the job has a job-level environment as well as the environment input: GitHub and
+ * the action would each record a deployment. Only when it can tell (see job-environment.ts).
+ */
+async function warnOnTwoEnvironments(input: string, deps: RunDeps): Promise<void> {
+  const found = await findJobEnvironment(
+    deps.env ?? {},
+    // The workspace's own reader: inside the workspace, a regular file, at most 1 MiB.
+    (file) => deps.inputs.readFile(file),
+    async (text) => (await import('yaml')).parse(text) as unknown,
+  );
+  if (!found.known) {
+    deps.log.debug(`Cannot tell whether the job has a job-level environment: ${found.reason}.`);
+    return;
+  }
+  const warning = bothEnvironmentsWarning(found, input, deps.env?.GITHUB_JOB ?? '');
+  if (warning) deps.log.warning(warning, { title: 'Two GitHub deployments per run' });
 }
 
 function createClient(settings: Settings, deps: RunDeps, startedMs: number): NorthflankClient {

@@ -33,6 +33,8 @@ export interface InProcessOptions {
   prepare?: (workspace: string) => void;
   /** Aborting it cancels the run, as SIGINT or SIGTERM do in the action. */
   signal?: AbortSignal;
+  /** The jitter's draws; by default a fixed-seed sequence, so a scenario plays the same every run. */
+  random?: () => number;
 }
 
 /**
@@ -101,7 +103,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
         workspace,
       },
       clock: options.clock,
-      random: Math.random,
+      random: options.random ?? seededRandom(0x5eed),
       signal: options.signal ?? new AbortController().signal,
       log: createLogger(runnerLog(lineWriter(lines))),
       outputs: { setOutput: (name, value) => (outputs[name] = value) },
@@ -149,5 +151,20 @@ export function once(e: Emulator, ready: () => boolean, change: () => void | Pro
     if (done || !ready()) return;
     done = true;
     return change();
+  };
+}
+
+/**
+ * A small deterministic generator (mulberry32): jitter that varies within a run, as in production,
+ * but is the same on every run, so a scenario on the fake clock cannot pass or fail by chance.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

@@ -1,6 +1,7 @@
 import { describeChange, type FieldChange } from '../rollout/plan.js';
 import { formatDuration } from '../duration.js';
 import { boundedJson } from '../json.js';
+import { changesOutput } from './changes-output.js';
 import { neutralise } from '../log.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
@@ -23,6 +24,8 @@ export interface RunReport {
   target: { projectId?: string; deploymentId?: string; teamId?: string | undefined };
   /** Whether an update was sent, and its fields (names only: values may be long). */
   updatedFields: readonly string[];
+  /** The given fields the plan found already in place. */
+  inPlace?: readonly string[];
   requestCount: number;
   /** What the update changed (with a dry run: would change), leaf by leaf. */
   changes?: FieldChange[];
@@ -55,15 +58,14 @@ export function outputsFor(report: RunReport): Record<string, string> {
     status: d?.status ?? '',
     dns: d?.dns?.base ?? '',
     url: d ? publicUrl(d) : '',
-    ports: d?.ports ? boundedJson(d.ports) : '[]',
+    ports: d?.ports ? boundedJson(d.ports) : '',
     'deployment-configuration-id': d?.deploymentConfiguration?.id ?? '',
     deployment: d ? boundedJson(d) : '',
     'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
-    models: JSON.stringify(report.models ?? []),
-    // JSON has no undefined: a leaf that was not set shows as null.
-    changes: boundedJson(
-      (report.changes ?? []).map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null })),
-    ),
+    // Empty, not [], when there was no smoke test: nothing was listed.
+    models: report.models ? JSON.stringify(report.models) : '',
+    // Empty when the run failed before its plan: nothing was planned.
+    changes: report.changes ? changesOutput(report.changes) : '',
     'previous-configuration-id': report.previousConfigurationId ?? '',
   };
 }
@@ -158,6 +160,7 @@ export function summaryMarkdown(report: RunReport): string {
     'Fields updated',
     report.updatedFields.length ? report.updatedFields.join(', ') : 'none',
   ]);
+  if (report.inPlace?.length) rows.push(['Already in place', report.inPlace.join(', ')]);
   rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
   rows.push(['API requests', String(report.requestCount)]);
   lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');

@@ -6,14 +6,14 @@ import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { UpdateNotConfirmedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isInPlace } from './plan.js';
+import { showsValues } from './compare.js';
 import { hasChangedSince } from './status.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { outageDelayMs, transientFailure } from './poll-policy.js';
 
 /** Whether `current` shows the update: a new configuration or update time, or the sent values. Pure. */
 export function updateShows(update: UpdateBody, before: Deployment, current: Deployment): boolean {
-  return hasChangedSince(before, current) || isInPlace(update, current);
+  return hasChangedSince(before, current) || showsValues(update, current);
 }
 
 export interface WatchOptions {

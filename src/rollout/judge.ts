@@ -3,17 +3,11 @@
 import { formatDuration } from '../duration.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import type { Outcome } from './outcome.js';
-import { isInPlace } from './plan.js';
-import {
-  FAILED_STATUSES,
-  GONE_STATUS,
-  IN_PROGRESS_STATUSES,
-  SERVING_STATUS,
-  isDifferentRollout,
-} from './status.js';
+import { showsValues } from './compare.js';
+import { identify, predatesUpdate, replacedSincePlan, type RolloutOf } from './identity.js';
+import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, isDifferentRollout } from './status.js';
 
-/** Which rollout a reading shows, relative to the update. */
-export type RolloutOf = 'ours' | 'previous' | 'foreign';
+export { predatesUpdate, type RolloutOf } from './identity.js';
 
 /** What the wait knows when it judges a reading. */
 export interface Judgement {
@@ -43,6 +37,15 @@ export interface Judgement {
    * configuration past the grace period is then a slow start or stale reads, not "no rollout".
    */
   rolloutExpected?: boolean;
+  /** The body of the update: a configuration is ours only if a reading shows these values. */
+  sent?: UpdateBody | undefined;
+  /**
+   * With nothing sent (`unchanged`): the given values, and the reading the plan found them in. A
+   * newer configuration without them means another update replaced it.
+   */
+  unchanged?: { given: UpdateBody; planned: Deployment } | undefined;
+  /** Whether this wait follows a revert (its messages say so). */
+  reverting?: boolean;
 }
 
 export type Verdict = {
@@ -51,63 +54,33 @@ export type Verdict = {
   of: RolloutOf;
   /** The configuration id of our rollout, when known (from this reading or an earlier one). */
   ours: string | undefined;
-} & ({ done: false } | { done: true; outcome: Outcome; message: string });
+} & (
+  | { done: false }
+  | {
+      done: true;
+      outcome: Outcome;
+      message: string;
+      /** Something to tell the user beside the result (the log's notice). */
+      notice?: string;
+    }
+);
 
 const configurationId = (d: Deployment): string | undefined => d.deploymentConfiguration?.id;
 
-/** The deployment left a settled state for a rollout under way. */
-function startedRolling(before: Deployment, current: Deployment): boolean {
-  return !IN_PROGRESS_STATUSES.has(before.status) && IN_PROGRESS_STATUSES.has(current.status);
-}
-
-/**
- * Which rollout a reading shows. After the update, the first configuration id that differs from
- * the one before is ours; later, the id before means a stale replica or a rollback, and any other
- * id another update. Where ids are missing, `updatedAt` and the status stand in (as they always did).
- */
+/** Which rollout a reading shows (see identity.ts): ours is what shows our values. */
 export function classify(j: Judgement): { of: RolloutOf; ours: string | undefined } {
-  const { before, current } = j;
-  if (before === undefined) return { of: 'ours', ours: j.ours };
-  const beforeId = configurationId(before);
-  const currentId = configurationId(current);
-  if (beforeId !== undefined && currentId !== undefined) {
-    if (currentId !== beforeId) {
-      // A replica behind the one read before the update shows an even older configuration.
-      if (predatesUpdate(j)) return { of: 'previous', ours: j.ours };
-      if (j.ours === undefined || j.ours === currentId) return { of: 'ours', ours: currentId };
-      return { of: 'foreign', ours: j.ours };
-    }
-    if (j.ours !== undefined) return { of: 'previous', ours: j.ours };
-  } else if (isDifferentRollout(before, current)) {
-    return { of: 'ours', ours: j.ours };
-  }
-  // Same configuration id, but the deployment left a settled state: the id may lag behind the
-  // status, and a rollout under way after we changed it is ours.
-  if (j.newRolloutSeen || startedRolling(before, current)) return { of: 'ours', ours: j.ours };
-  return { of: 'previous', ours: j.ours };
+  return identify(j);
 }
 
-/** Configurations created this long before the update cannot be its own, whatever the clocks say. */
-const CLOCK_SKEW_MS = 5 * 60_000;
-
-/**
- * Whether the reading's configuration was created before the update: no later than the one read
- * before it (both times are Northflank's), or well before the update was sent (the runner's clock).
- */
-export function predatesUpdate(j: Pick<Judgement, 'before' | 'current' | 'updateSentMs'>): boolean {
-  const created = Date.parse(j.current.deploymentConfiguration?.createdAt ?? '');
-  if (Number.isNaN(created)) return false;
-  const beforeCreated = Date.parse(j.before?.deploymentConfiguration?.createdAt ?? '');
-  if (!Number.isNaN(beforeCreated) && created <= beforeCreated) return true;
-  return j.updateSentMs !== undefined && created < j.updateSentMs - CLOCK_SKEW_MS;
-}
+const CONCURRENCY_ADVICE =
+  'To avoid this, let one deployment of the model run at a time: give the job a `concurrency:` group per deployment (see examples/workflows/deploy-on-push.yml).';
 
 /** Judges a reading after a metadata-only update that still shows the configuration from before it. */
 function judgeMetadata(j: Judgement, sent: UpdateBody): Verdict {
   const { status } = j.current;
   const base = { newRollout: false, of: 'previous' as const, ours: j.ours };
   const fields = Object.keys(sent).join(', ');
-  if (!isInPlace(sent, j.current)) {
+  if (!showsValues(sent, j.current)) {
     // A replica that has not seen the update yet; it catches up within seconds.
     if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { ...base, done: false };
     return {
@@ -137,6 +110,60 @@ function judgeMetadata(j: Judgement, sent: UpdateBody): Verdict {
   return { ...base, done: false };
 }
 
+/**
+ * Judges a reading after a metadata-only update that shows a new configuration: a rollout it
+ * cannot have started, so never ours. Done when our values show (with a notice naming the other
+ * rollout); superseded when they still do not after the grace period (overwritten).
+ */
+function judgeMetadataBesideRollout(j: Judgement, sent: UpdateBody): Verdict {
+  const base = { newRollout: false, of: 'foreign' as const, ours: undefined };
+  const { status } = j.current;
+  const fields = Object.keys(sent).join(', ');
+  const theirs = configurationId(j.current) ?? 'unknown';
+  if (showsValues(sent, j.current)) {
+    const notice = `A rollout started beside this update: configuration ${theirs}, now ${status}. This update (${fields}) starts no rollout, so it is not this step's: someone else updated the deployment. This step does not follow it; check it in Northflank.`;
+    return {
+      ...base,
+      done: true,
+      outcome: 'updated',
+      message: `The update is in place (${fields}); it needed no rollout. Another rollout started meanwhile (configuration ${theirs}, ${status}), not this update's: it is not followed.`,
+      notice,
+    };
+  }
+  if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { ...base, done: false };
+  return {
+    ...base,
+    done: true,
+    outcome: 'superseded',
+    message: `Another update replaced this one: the deployment moved to configuration ${theirs} (${status}), and ${formatDuration(j.sinceUpdateMs)} after this update of ${fields} it does not show the values sent: someone else overwrote them. This step's result would not be about our update, so it stops here. ${CONCURRENCY_ADVICE}`,
+  };
+}
+
+/**
+ * With nothing sent: a newer configuration without the given values means another update
+ * replaced the one the plan found them in; say so instead of succeeding on theirs.
+ */
+function judgeUnchanged(
+  j: Judgement,
+  u: { given: UpdateBody; planned: Deployment },
+): Verdict | undefined {
+  const base = { newRollout: false, of: 'foreign' as const, ours: j.ours };
+  if (replacedSincePlan(u.given, u.planned, j.current)) {
+    const plannedId = configurationId(u.planned) ?? 'unknown';
+    const theirs = configurationId(j.current) ?? 'unknown';
+    return {
+      ...base,
+      done: true,
+      outcome: 'superseded',
+      message: `Another update replaced the configuration this step was waiting for: the given values were in place in configuration ${plannedId} (nothing was sent), but the deployment moved to configuration ${theirs}, now ${j.current.status}, which does not have them. Someone else (another workflow run, or a person in Northflank) updated it. ${CONCURRENCY_ADVICE}`,
+    };
+  }
+  // A reading that does not show the given values, of the same or an older configuration, is a
+  // replica behind the plan's: keep reading.
+  if (!showsValues(u.given, j.current)) return { ...base, of: 'previous', done: false };
+  return undefined;
+}
+
 /** Decides, from one reading, whether the wait is over and how it ended. Pure. */
 export function judge(j: Judgement): Verdict {
   const { status } = j.current;
@@ -150,14 +177,27 @@ export function judge(j: Judgement): Verdict {
       message: 'The deployment is being deleted; nothing will serve.',
     };
   }
-  if (
-    j.metadataOnly &&
-    j.before &&
-    j.ours === undefined &&
-    !j.newRolloutSeen &&
-    (!isDifferentRollout(j.before, j.current) || predatesUpdate(j))
-  ) {
-    return judgeMetadata(j, j.metadataOnly);
+  if (j.before === undefined && j.unchanged) {
+    const replaced = judgeUnchanged(j, j.unchanged);
+    if (replaced) return replaced;
+  }
+  if (j.metadataOnly && j.before) {
+    if (!isDifferentRollout(j.before, j.current) || predatesUpdate(j)) {
+      return judgeMetadata(j, j.metadataOnly);
+    }
+    return judgeMetadataBesideRollout(j, j.metadataOnly);
+  }
+  if (of === 'unconfirmed') {
+    // A new configuration without our values: a replica behind, or someone else's update. Only
+    // when no configuration of ours has shown within the grace period is it taken as theirs.
+    if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { ...base, done: false };
+    const theirs = configurationId(j.current) ?? 'unknown';
+    return {
+      ...base,
+      done: true,
+      outcome: 'superseded',
+      message: `Another update replaced this one: ${formatDuration(j.sinceUpdateMs)} after the update, the deployment shows configuration ${theirs} (${status}), which does not have the values this update sent (${Object.keys(j.sent ?? {}).join(', ') || 'none'}), and no configuration with them has shown. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here. ${CONCURRENCY_ADVICE}`,
+    };
   }
   if (of === 'foreign') {
     const theirs = configurationId(j.current) ?? 'unknown';
@@ -165,12 +205,17 @@ export function judge(j: Judgement): Verdict {
       ...base,
       done: true,
       outcome: 'superseded',
-      message: `Another update replaced this one during the wait: the deployment moved from our rollout (configuration ${ours ?? 'unknown'}) to configuration ${theirs}, now ${status}. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here. To avoid this, let one deployment of the model run at a time: give the job a \`concurrency:\` group per deployment (see examples/workflows/deploy-on-push.yml).`,
+      message: `Another update replaced this one during the wait: the deployment moved from our rollout (configuration ${ours ?? 'unknown'}) to configuration ${theirs}, now ${status}. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here. ${CONCURRENCY_ADVICE}`,
     };
   }
   if (of === 'ours') {
     if (status === SERVING_STATUS) {
-      return { ...base, done: true, outcome: 'running', message: 'The new rollout is running.' };
+      return {
+        ...base,
+        done: true,
+        outcome: 'running',
+        message: j.reverting ? "The revert's rollout is running." : 'The new rollout is running.',
+      };
     }
     if (FAILED_STATUSES.has(status)) {
       return {
@@ -180,9 +225,11 @@ export function judge(j: Judgement): Verdict {
         message:
           status === 'paused'
             ? 'The deployment was paused during the rollout; resume it in Northflank and run the workflow again.'
-            : j.before === undefined
-              ? "The deployment crashed; no update was sent, as no fields to change were given. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings)."
-              : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
+            : j.reverting
+              ? "The revert's rollout crashed as well: the previous values do not run now either."
+              : j.before === undefined
+                ? "The deployment crashed; no update was sent, as no fields to change were given. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings)."
+                : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
       };
     }
     return { ...base, done: false };

@@ -46,6 +46,12 @@ export interface WaitOptions {
   metadataOnly?: UpdateBody;
   /** See Judgement.rolloutExpected. */
   rolloutExpected?: boolean;
+  /** See Judgement.sent: what the update sent, which a reading of ours shows. */
+  sent?: UpdateBody | undefined;
+  /** See Judgement.unchanged. */
+  unchanged?: { given: UpdateBody; planned: Deployment } | undefined;
+  /** The input that bounds this wait, named when it runs out (`timeout`, `revert-timeout`). */
+  timeoutInput?: string;
   /** Deadlines for the phases of the new rollout. */
   phaseLimits?: PhaseLimits;
   log: Logger;
@@ -91,7 +97,7 @@ function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: O
     outcome: 'timeout',
     deployment: last,
     ours: options.tracker.ours,
-    message: `Timed out after ${waited} waiting for the new rollout; the last status was "${last?.status ?? 'unknown'}".${silent} Where the time went: ${timeSpent(options, now)}. Raise the "timeout" input if the model needs longer to load, or check the deployment in Northflank.`,
+    message: `Timed out after ${waited} waiting for ${options.tracker.reverting ? "the revert's rollout" : 'the new rollout'}; the last status was "${last?.status ?? 'unknown'}".${silent} Where the time went: ${timeSpent(options, now)}. Raise the "${options.timeoutInput ?? 'timeout'}" input if the model needs longer to load, or check the deployment in Northflank.`,
   };
 }
 
@@ -225,6 +231,9 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       rolloutStartGraceMs: options.rolloutStartGraceMs,
       ...(options.metadataOnly ? { metadataOnly: options.metadataOnly } : {}),
       ...(options.rolloutExpected ? { rolloutExpected: true } : {}),
+      sent: options.sent,
+      unchanged: options.unchanged,
+      reverting: tracker.reverting,
     });
     if (verdict.ours !== undefined && tracker.ours === undefined) {
       tracker.ours = verdict.ours;
@@ -234,7 +243,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     if (
       options.rolloutExpected &&
       !verdict.done &&
-      verdict.of === 'previous' &&
+      (verdict.of === 'previous' || verdict.of === 'unconfirmed') &&
       tracker.ours === undefined &&
       !slowStartWarned &&
       now - options.updateSentMs >= options.rolloutStartGraceMs
@@ -254,7 +263,8 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     } else if (!backOnPrevious) {
       backSinceMs = undefined;
     }
-    const foreign = verdict.of === 'foreign';
+    // A configuration not yet confirmed as ours is shown as another update's until it is.
+    const foreign = verdict.of === 'foreign' || verdict.of === 'unconfirmed';
     const ended = tracker.observe(current, now, verdict.of === 'previous', foreign);
     const entry = tracker.timeline.at(-1);
     const label = describeEntry({
@@ -278,6 +288,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     }
     firstReading = false;
     if (verdict.done) {
+      if (verdict.notice) log.notice(verdict.notice, { title: 'Another rollout' });
       return {
         outcome: verdict.outcome,
         message: verdict.message,

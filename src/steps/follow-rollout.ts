@@ -49,9 +49,8 @@ export async function waitStep(
   u: UpdateContext,
 ): Promise<WaitResult> {
   const unchanged = isUnchanged(u);
-  if (unchanged && SETTLED_STATUSES.has(u.before.status)) {
-    return unchangedSettled(u.before);
-  }
+  const settled = settledWithoutUpdate(u);
+  if (settled) return settled;
   const waited = await waitForRollout({
     ...waitOptions(api, settings, deps, tracker),
     before: u.sent === undefined ? undefined : u.before,
@@ -60,6 +59,9 @@ export async function waitStep(
     deadlineMs: u.startedMs + settings.timeoutMs,
     ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
     ...(u.sent && changesConfiguration(u.plan) ? { rolloutExpected: true } : {}),
+    sent: u.sent,
+    // Nothing sent: the rollout under way counts only while it shows the given values.
+    unchanged: unchanged ? { given: settings.update, planned: u.before } : undefined,
   });
   if (unchanged && (waited.outcome === 'crashed' || waited.outcome === 'paused')) {
     return {
@@ -76,6 +78,16 @@ export async function waitStep(
     };
   }
   return waited;
+}
+
+/**
+ * Nothing was sent and no rollout is under way: the result at once, with nothing to wait for
+ * (undefined when there is a rollout to follow).
+ */
+export function settledWithoutUpdate(u: UpdateContext): WaitResult | undefined {
+  return isUnchanged(u) && SETTLED_STATUSES.has(u.before.status)
+    ? unchangedSettled(u.before)
+    : undefined;
 }
 
 /** The options every wait shares. */

@@ -4,7 +4,9 @@ import type { RunDeps } from '../action/defaults.js';
 import { formatDuration } from '../duration.js';
 import { CancelledError, errorMessage } from '../errors.js';
 import type { Settings } from '../action/inputs/settings.js';
-import { planRevert, startsRollout } from '../rollout/plan.js';
+import { startsRollout, type FieldChange } from '../rollout/plan.js';
+import { planRevert, revertSkipReason } from '../rollout/revert-plan.js';
+import { withoutRepeats } from '../sentences.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { RolloutTracker } from '../rollout/tracker.js';
 import { waitForRollout } from '../rollout/wait-loop.js';
@@ -29,14 +31,19 @@ export async function revertStep(
   revert: { timeoutMs: number },
   deps: RunDeps,
   tracker: RolloutTracker,
-  r: { failed: Result; sent: UpdateBody; before: Deployment },
+  r: { failed: Result; sent: UpdateBody; before: Deployment; changes: readonly FieldChange[] },
 ): Promise<Result> {
   const { clock, log } = deps;
+  const skipped = revertSkipReason(r.before, r.changes);
+  if (skipped !== undefined) {
+    log.info(`Not reverting: ${skipped}.`);
+    return { ...r.failed, message: `${r.failed.message} No revert was sent: ${skipped}.` };
+  }
   const failedAt = r.failed.deployment ?? tracker.last ?? r.before;
   const plan = planRevert(r.sent, r.before);
   const leftOver =
     plan.notReverted.length > 0
-      ? ` Not reverted: ${plan.notReverted.map((c) => c.path).join(', ')} (added by the update; Northflank merges a spec, so an update cannot remove them: remove them in Northflank, or set them in your spec).`
+      ? ` Not reverted: ${plan.notReverted.map((c) => c.path).join(', ')} (not set before the update; Northflank merges a spec, so an update cannot unset them: remove them in Northflank, or set them in your spec).`
       : '';
   const revertFailed = (deployment: Deployment | undefined, why: string): Result => ({
     outcome: 'revert-failed',
@@ -55,7 +62,7 @@ export async function revertStep(
   if (fields.length === 0) {
     return revertFailed(
       failedAt,
-      'The update only added spec settings, and an update cannot remove them, so there was nothing to send back.',
+      'The update only set spec settings that were not set before, and a merge cannot unset them, so there was nothing to send back.',
     );
   }
 
@@ -81,13 +88,17 @@ export async function revertStep(
       phaseLimits: undefined,
       rolloutExpected: rollout,
       ...(rollout ? {} : { metadataOnly: plan.body }),
+      sent: plan.body,
+      timeoutInput: 'revert-timeout',
     });
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     return revertFailed(tracker.last, `The revert failed too: ${errorMessage(error)}.`);
   }
   if (waited.outcome !== 'running' && waited.outcome !== 'updated') {
-    return revertFailed(waited.deployment, `The revert did not bring it back: ${waited.message}`);
+    // The revert's own wait words its failure from scratch; what the first failure said stays said.
+    const why = withoutRepeats(waited.message, r.failed.message);
+    return revertFailed(waited.deployment, `The revert did not bring it back: ${why}`);
   }
   const id = waited.deployment?.deploymentConfiguration?.id;
   return {

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { watchForUpdate } from '../rollout/confirm-update.js';
+import { newerReading } from '../rollout/freshness.js';
 import { RolloutTracker } from '../rollout/tracker.js';
 import type { StepResult as Result } from './result.js';
 
@@ -24,17 +25,43 @@ export async function planStep(
   tracker: RolloutTracker,
 ): Promise<{ before: Deployment; plan: UpdatePlan }> {
   const { log } = deps;
-  const before = await api.getDeployment();
-  tracker.observe(before, deps.clock.now(), true);
+  const first = await api.getDeployment();
+  tracker.observe(first, deps.clock.now(), true);
   log.info(
-    `Deployment "${before.name}" (${before.id}) is ${before.status}${configurationLabel(before)}.`,
+    `Deployment "${first.name}" (${first.id}) is ${first.status}${configurationLabel(first)}.`,
   );
-  const plan = planUpdate(settings.update, before, settings.force);
+  let before = first;
+  let plan = planUpdate(settings.update, first, settings.force);
+  if (Object.keys(settings.update).length > 0 && Object.keys(plan.body).length === 0) {
+    // Nothing to send is decided on two reads, never one: a replica behind the others may show
+    // values that a later update has since replaced. The newer reading decides.
+    const second = await api.getDeployment();
+    tracker.observe(second, deps.clock.now(), true);
+    before = newerReading(first, second);
+    if (before === second) plan = planUpdate(settings.update, second, settings.force);
+    log.info(
+      before === first || second.deploymentConfiguration?.id === first.deploymentConfiguration?.id
+        ? 'A second read confirms it.'
+        : `A second read shows a newer configuration (${second.deploymentConfiguration?.id ?? 'unknown'}, ${second.status}) than the first (${first.deploymentConfiguration?.id ?? 'unknown'}): a replica behind answered first. Planning from the newer one.`,
+    );
+  }
   const verb = settings.dryRun ? 'Would change' : 'Changes';
   for (const change of plan.changes) log.info(`${verb} ${describeChange(change)}`);
+  // What the plan found, field by field: what changes, then (below) what is already in place.
+  const changing = [...new Set(plan.changes.map((c) => c.path.split('.')[0] ?? c.path))];
+  if (changing.length > 0) {
+    log.info(
+      `${settings.dryRun ? 'Would change' : 'Will change'}: ${changing.join(', ')} (${plan.changes.length} setting${plan.changes.length === 1 ? '' : 's'}).`,
+    );
+  }
   if (plan.inPlace.length > 0) {
     log.info(
       `Already in place: ${plan.inPlace.join(', ')}${settings.force ? ' (sent anyway: force is true)' : ''}.`,
+    );
+  }
+  if (plan.unreadable.length > 0) {
+    log.info(
+      `${settings.dryRun ? 'Would send' : 'Sending'} ${plan.unreadable.join(', ')} although what a GET shows of them is in place: a port's domains cannot be read back (GET never reports them), so whether they differ is unknown. No rollout is expected for them, and they are confirmed on what GET shows.`,
     );
   }
   return { before, plan };
@@ -65,7 +92,7 @@ export async function updateStep(
   }
   return log.group('Update', async () => {
     log.info(
-      `Sending update of ${fields.join(', ')} to ${api.path}${plan.startsRollout ? '; this starts a new rollout' : '; no rollout expected (metadata only)'}.`,
+      `Sending update of ${fields.join(', ')} to ${api.path}${plan.startsRollout ? '; this starts a new rollout' : plan.unreadable.length > 0 ? '; no rollout expected (nothing that GET shows changes)' : '; no rollout expected (metadata only)'}.`,
     );
     await sendUpdate(api, plan.body, before, settings, deps, tracker);
     return plan.body;

@@ -34,10 +34,14 @@ export async function readSettings(
 ): Promise<Settings> {
   // The second pass must see the very text the first one read: a spec-file is read once.
   const files = new Map<string, string>();
+  const masked = new Set<string>();
   const once: InputSources = {
     ...sources,
     getInput: (name) => sources.getInput(name),
+    // Masked once each, though the inputs may be parsed twice (again once YAML is loaded).
     setSecret: (value) => {
+      if (masked.has(value)) return;
+      masked.add(value);
       sources.setSecret(value);
     },
     readFile: (file) => {
@@ -99,13 +103,15 @@ export function parseSettings(sources: InputSources, options: ParseOptions = {})
 
   const input = (name: string): string => sources.getInput(name).trim();
   const warnings: string[] = [];
+  const unvalidatedSpecFields: string[] = [];
   const settings: Settings = {
     apiToken,
     projectId: parseId('project-id', input('project-id'), true),
     deploymentId: parseId('deployment-id', input('deployment-id'), true),
     teamId: parseId('team-id', input('team-id'), false),
     apiUrl: parseApiUrl(input('api-url') || DEFAULT_API_URL, warnings),
-    update: parseUpdateBody(sources),
+    update: parseUpdateBody(sources, unvalidatedSpecFields),
+    unvalidatedSpecFields,
     wait: parseBoolean('wait', input('wait') || 'true'),
     timeoutMs: parseDurationInput('timeout', input('timeout') || DEFAULT_TIMEOUT),
     pollIntervalMs: parseDurationInput(

@@ -19,6 +19,8 @@ export interface Settings {
   apiUrl: URL;
   /** Only the fields the user gave: an empty input means "leave unchanged". */
   update: UpdateBody;
+  /** Spec fields the action does not know, sent unvalidated (`allow-unknown-spec-fields`). */
+  unvalidatedSpecFields: string[];
   wait: boolean;
   timeoutMs: number;
   pollIntervalMs: number;

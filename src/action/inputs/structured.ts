@@ -51,18 +51,23 @@ function describeValue(value: unknown, code: string): string {
   return ` (got ${shorten(json)})`;
 }
 
+/** More to say about an issue (such as a "did you mean"), appended to its rule; '' for nothing. */
+export type IssueHint = (issue: z.core.$ZodIssue) => string;
+
 /** Validates `value` against `schema`, turning zod's issues into one InputError for `name`. */
 export function validate<S extends z.ZodMiniType>(
   name: string,
   schema: S,
   value: unknown,
   prefix: PropertyKey[] = [],
+  hint: IssueHint = () => '',
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.slice(0, 5).map((issue) => {
     const at = formatPath([...prefix, ...issue.path]);
-    const rule = `${issue.message}${describeValue(valueAt(value, issue.path), issue.code)}`;
+    const more = hint(issue);
+    const rule = `${issue.message}${describeValue(valueAt(value, issue.path), issue.code)}${more ? `; ${more}` : ''}`;
     return at ? `at ${at}: ${rule}` : rule;
   });
   const more =

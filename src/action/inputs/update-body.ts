@@ -11,12 +11,20 @@ import {
   type UpdateBody,
 } from '../../northflank/schema.js';
 import { FileRefusal, isInside } from '../files.js';
+import type * as z from 'zod/mini';
+import { didYouMean } from '../../northflank/spec-suggest.js';
+import { splitUnknownSpecFields, withUnknownSpecFields } from '../../northflank/spec-unknown.js';
 import { shorten } from './quoting.js';
+import { parseBoolean } from './scalars.js';
 import type { InputSources } from './sources.js';
 import { parseList, parseStructured, validate } from './structured.js';
 
-/** Builds the update body from the inputs that were given, and only those. */
-export function parseUpdateBody(sources: InputSources): UpdateBody {
+/**
+ * Builds the update body from the inputs that were given, and only those. With
+ * `allow-unknown-spec-fields`, the spec fields the schema does not know are kept as given and
+ * their paths pushed to `unvalidated`.
+ */
+export function parseUpdateBody(sources: InputSources, unvalidated: string[] = []): UpdateBody {
   const input = (name: string): string => sources.getInput(name).trim();
   const body: UpdateBody = {};
 
@@ -63,24 +71,55 @@ export function parseUpdateBody(sources: InputSources): UpdateBody {
       'cannot be used together with "spec"; give the spec in one of them',
     );
   }
-  if (spec !== '') body.spec = validateSpec('spec', parseStructured('spec', spec));
-  if (specFile !== '')
-    body.spec = validateSpec(
-      'spec-file',
-      parseStructured('spec-file', readSpecFile(sources, specFile)),
-    );
+  const allowUnknown = parseBoolean(
+    'allow-unknown-spec-fields',
+    input('allow-unknown-spec-fields') || 'false',
+  );
+  if (spec !== '') {
+    body.spec = validateSpec('spec', parseStructured('spec', spec), allowUnknown, unvalidated);
+  }
+  if (specFile !== '') {
+    const parsed = parseStructured('spec-file', readSpecFile(sources, specFile));
+    body.spec = validateSpec('spec-file', parsed, allowUnknown, unvalidated);
+  }
 
   return body;
 }
 
-function validateSpec(name: string, value: unknown): NonNullable<UpdateBody['spec']> {
+type Spec = NonNullable<UpdateBody['spec']>;
+
+function validateSpec(
+  name: string,
+  value: unknown,
+  allowUnknown: boolean,
+  unvalidated: string[],
+): Spec {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InputError(
       name,
       'must be an object such as {"configuration": {"name": "deepseek-ai/DeepSeek-V3"}}',
     );
   }
-  return validate(name, specSchema(), value);
+  if (!allowUnknown) return validate(name, specSchema(), value, [], unknownKeyHint);
+  // The known fields are validated as usual; the unknown ones go as given (a newer Northflank's).
+  const { known, unknown } = splitUnknownSpecFields(value);
+  const checked = validate(name, specSchema(), known, [], unknownKeyHint);
+  unvalidated.push(...unknown.map((field) => field.path));
+  return withUnknownSpecFields(checked, unknown);
+}
+
+/** For an unknown key: the known path it most likely means, and where every field is listed. */
+function unknownKeyHint(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return '';
+  const parent = issue.path.map(String).join('.');
+  const guesses = issue.keys
+    .map((key) => ({ key, text: didYouMean(parent, key) }))
+    .filter((guess) => guess.text !== '')
+    .map((guess) => (issue.keys.length > 1 ? `"${guess.key}": ${guess.text}` : guess.text));
+  return [
+    ...guesses,
+    'every field is in docs/spec-reference.md; a field newer than the action can be sent with allow-unknown-spec-fields: true',
+  ].join('; ');
 }
 
 function readSpecFile(sources: InputSources, file: string): string {
