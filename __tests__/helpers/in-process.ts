@@ -1,16 +1,16 @@
 /**
  * Runs the action's `run()` in this process on a fake clock, the way `runAction` runs the bundle:
- * inputs with action.yml's defaults, the log as the runner reads it (workflow commands written as
- * @actions/core writes them), outputs and summary captured. Minutes of outages, flapping statuses
+ * inputs with action.yml's defaults, the log as the runner reads it (workflow commands written by
+ * the action's own src/action/runner.ts), outputs and summary captured. Minutes of outages, flapping statuses
  * and deadlines then take milliseconds; the black-box tests keep proving the bundle itself.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { AnnotationProperties } from '@actions/core';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from '../../src/action/files.js';
-import { createLogger, type LogSink } from '../../src/action/core-logger.js';
+import { createLogger } from '../../src/action/core-logger.js';
+import { runnerLog, setSecret } from '../../src/action/runner.js';
 import type { RunReport } from '../../src/action/report.js';
 import { run, succeeded } from '../../src/main.js';
 import { actionYml, type ActionRun } from './action.js';
@@ -43,30 +43,10 @@ export interface InProcessOptions {
  */
 export type InProcessRun = ActionRun & { report: RunReport; wallMs: number };
 
-// @actions/core's escaping of a workflow command's data and properties (lib/command.js).
-const escapeData = (text: string): string =>
-  text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (text: string): string =>
-  escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-
-function command(name: string, message: string, properties?: AnnotationProperties): string {
-  const props = Object.entries(properties ?? {})
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${escapeProperty(String(value))}`)
-    .join(',');
-  return `::${name}${props ? ` ${props}` : ''}::${escapeData(message)}`;
-}
-
-/** Stdout as the runner would read it from the bundle: one line per call, commands as core writes them. */
-function stdoutSink(lines: string[]): LogSink {
-  return {
-    info: (message) => lines.push(message),
-    debug: (message) => lines.push(command('debug', message)),
-    warning: (message, properties) => lines.push(command('warning', message, properties)),
-    error: (message, properties) => lines.push(command('error', message, properties)),
-    notice: (message, properties) => lines.push(command('notice', message, properties)),
-    startGroup: (name) => lines.push(command('group', name)),
-    endGroup: () => lines.push(command('endgroup', '')),
+/** Collects what the action writes to stdout, one entry per line. */
+function lineWriter(lines: string[]): (text: string) => void {
+  return (text) => {
+    lines.push(...text.replace(/\r?\n$/, '').split(/\r?\n/));
   };
 }
 
@@ -116,14 +96,16 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     report = await run({
       inputs: {
         getInput: (name) => values[name] ?? '',
-        setSecret: (value) => lines.push(command('add-mask', value)),
+        setSecret: (value) => {
+          setSecret(value, lineWriter(lines));
+        },
         readFile: (file) => readWorkspaceFile(workspace, file, MAX_INPUT_BYTES),
         workspace,
       },
       clock: options.clock,
       random: options.random ?? seededRandom(0x5eed),
       signal: options.signal ?? new AbortController().signal,
-      log: createLogger(stdoutSink(lines)),
+      log: createLogger(runnerLog(lineWriter(lines))),
       outputs: { setOutput: (name, value) => (outputs[name] = value) },
       summary: {
         write: (markdown) => {

@@ -1,4 +1,4 @@
-import type { AnnotationProperties } from '@actions/core';
+import type { AnnotationProperties } from '../../src/action/runner.js';
 import type { Logger } from '../../src/log.js';
 import { createLogger, type LogSink } from '../../src/action/core-logger.js';
 

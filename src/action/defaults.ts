@@ -1,7 +1,7 @@
-import * as core from '@actions/core';
 import { systemClock } from '../clock.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from './files.js';
 import { createLogger } from './core-logger.js';
+import { appendSummary, inputValue, setOutput, setSecret } from './runner.js';
 import type { Clock } from '../clock.js';
 import type { InputSources } from './inputs/sources.js';
 import type { Logger } from '../log.js';
@@ -22,14 +22,14 @@ export interface RunDeps {
   env?: RunnerEnv;
 }
 
-/** The real world for `run()`: @actions/core, the system clock, this process's environment. */
+/** The real world for `run()`: the runner's protocol, the system clock, this process's environment. */
 export function defaultDeps(signal: AbortSignal = new AbortController().signal): RunDeps {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   return {
     inputs: {
-      getInput: (name) => core.getInput(name, { trimWhitespace: false }),
+      getInput: (name) => inputValue(process.env, name),
       setSecret: (value) => {
-        core.setSecret(value);
+        setSecret(value);
       },
       readFile: (file) => readWorkspaceFile(workspace, file, MAX_INPUT_BYTES),
       workspace,
@@ -40,19 +40,17 @@ export function defaultDeps(signal: AbortSignal = new AbortController().signal):
     log: createLogger(),
     outputs: {
       setOutput: (name, value) => {
-        // Without GITHUB_OUTPUT, core.setOutput prints a ::set-output command with the value on
-        // stdout; core escapes %, CR and LF there but not `##[`, which API text could carry.
-        core.setOutput(
+        // Without GITHUB_OUTPUT, setOutput prints a ::set-output command with the value on
+        // stdout; it escapes %, CR and LF there but not `##[`, which API text could carry.
+        setOutput(
           name,
           process.env.GITHUB_OUTPUT ? value : value.replace(/##\[/g, '#\u200B#['),
+          process.env,
         );
       },
     },
     summary: {
-      write: async (markdown) => {
-        if (!process.env.GITHUB_STEP_SUMMARY) return;
-        await core.summary.addRaw(markdown, true).write();
-      },
+      write: (markdown) => appendSummary(markdown, process.env),
     },
     env: process.env,
   };

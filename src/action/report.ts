@@ -53,12 +53,12 @@ export type PullRequestCommentNote =
   | { written: 'created' | 'updated' | 'unchanged'; url: string | undefined }
   | { written: false; reason: string };
 
-/** Where outputs go: `core.setOutput` in the action. */
+/** Where outputs go: `setOutput` of runner.ts in the action. */
 export interface OutputSink {
   setOutput(name: string, value: string): void;
 }
 
-/** Where the summary goes: `core.summary` in the action. */
+/** Where the summary goes: `appendSummary` of runner.ts in the action. */
 export interface SummarySink {
   write(markdown: string): Promise<void>;
 }

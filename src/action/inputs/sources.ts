@@ -1,6 +1,6 @@
 // Where the inputs come from; passed in, so tests give a map instead of the runner's environment.
 
-/** Where inputs come from: `core.getInput` in the action, a map in tests. */
+/** Where inputs come from: `inputValue` of runner.ts in the action, a map in tests. */
 export interface InputSources {
   /** The raw value of an input, '' when not given. */
   getInput(name: string): string;
