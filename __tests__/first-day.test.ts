@@ -286,6 +286,30 @@ describe('the log and summary say what the plan found', () => {
     expect(summary).toContain('| Already in place | spec |');
   });
 
+  it('ports in place by what GET shows: re-sent, and the summary says why, not "updated"', async () => {
+    const emu = await emulator();
+    const ports = [
+      {
+        name: 'http',
+        internalPort: 8000,
+        protocol: 'HTTP',
+        public: true,
+        domains: ['llm.example.com'],
+      },
+    ];
+    const { report, summary } = await deploy(emu, { ports: JSON.stringify(ports) });
+    expect(report.outcome).toBe('updated');
+    expect(posts(emu)).toEqual([{ ports }]);
+    expect(summary).toContain('| Fields updated | none |');
+    expect(summary).toContain(
+      "| Re-sent | ports (a port's domains cannot be read back (GET never reports them)) |",
+    );
+    expect(summary).toContain(
+      "None that GET can show; ports were re-sent because a port's domains cannot be read back (GET never reports them).",
+    );
+    expect(summary).not.toContain('None: the deployment already matches');
+  });
+
   it('a rollout still has its timeline', async () => {
     const emu = await emulator();
     const { report, lines, summary } = await deploy(emu, {

@@ -193,6 +193,9 @@ function makeReport(
       : {},
     updatedFields: Object.keys(state.sent ?? {}),
     ...(plan ? { inPlace: plan.inPlace } : {}),
+    ...(plan?.unreadable.length && (state.sent || settings?.dryRun)
+      ? { resent: plan.unreadable }
+      : {}),
     requestCount: state.client?.requestCount ?? 0,
     ...(plan ? { changes: plan.changes } : {}),
     ...(before?.deploymentConfiguration?.id
