@@ -28,6 +28,11 @@ export interface RunReport {
   updatedFields: readonly string[];
   /** The given fields the plan found already in place. */
   inPlace?: readonly string[];
+  /**
+   * Fields sent although what GET shows of them was in place, because GET cannot show all of
+   * them (`ports`: a port's domains); among `updatedFields`.
+   */
+  resent?: readonly string[];
   requestCount: number;
   /** What the update changed (with a dry run: would change), leaf by leaf. */
   changes?: FieldChange[];
@@ -94,6 +99,8 @@ export function escapeCell(text: string, maxChars = 500): string {
 }
 
 const MAX_SUMMARY_MESSAGE_CHARS = 3000;
+
+const RESENT_WHY = "a port's domains cannot be read back (GET never reports them)";
 
 /** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
 export function code(text: string): string {
@@ -162,10 +169,10 @@ export function summaryMarkdown(report: RunReport): string {
   if (report.previousConfigurationId) {
     rows.push(['Previous configuration', code(report.previousConfigurationId)]);
   }
-  rows.push([
-    'Fields updated',
-    report.updatedFields.length ? report.updatedFields.join(', ') : 'none',
-  ]);
+  const resent = report.resent ?? [];
+  const updated = report.updatedFields.filter((field) => !resent.includes(field));
+  rows.push(['Fields updated', updated.length ? updated.join(', ') : 'none']);
+  if (resent.length) rows.push(['Re-sent', `${resent.join(', ')} (${RESENT_WHY})`]);
   if (report.inPlace?.length) rows.push(['Already in place', report.inPlace.join(', ')]);
   rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
   rows.push(['API requests', String(report.requestCount)]);
@@ -176,8 +183,14 @@ export function summaryMarkdown(report: RunReport): string {
       report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes',
       '',
     );
-    if (report.changes.length === 0) lines.push('None: the deployment already matches.', '');
-    else lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
+    if (report.changes.length === 0 && resent.length) {
+      lines.push(
+        `None that GET can show; ${resent.join(', ')} ${report.outcome === 'dry-run' ? 'would be' : 'were'} re-sent because ${RESENT_WHY}.`,
+        '',
+      );
+    } else if (report.changes.length === 0) {
+      lines.push('None: the deployment already matches.', '');
+    } else lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
   }
   if (report.notReverted?.length) {
     lines.push(
