@@ -287,7 +287,7 @@ describe('the verdict follows what the plan sends, not only what it changes', ()
       "**📨 The plan changes nothing that a GET shows, but sends ports again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown; no rollout is expected.**",
     );
     expect(summary).toContain(
-      "None that a GET shows; sent all the same: ports (a port's domains cannot be read back).",
+      "None that GET can show; ports would be re-sent because a port's domains cannot be read back (GET never reports them).",
     );
     expect(summary).not.toContain('already matches');
   });

@@ -109,6 +109,13 @@ describe('skippedMessage', () => {
     expect(fork).toContain('Pull request #7 comes from a fork, so this is expected.');
     const own = skippedMessage({ eventName: 'pull_request_target', pullRequest: pr(false) });
     expect(own).toContain('on this pull_request_target event');
-    expect(own).toContain('is not from a fork: check that the secret given as api-token exists');
+    expect(own).toContain("A pull_request_target workflow gets this repository's secrets");
+    expect(own).toContain('this pull_request_target workflow uploads the spec');
+    expect(own).not.toMatch(/pull_request workflow|comes from a fork/);
+    const forkTarget = skippedMessage({ eventName: 'pull_request_target', pullRequest: pr(true) });
+    expect(forkTarget).not.toContain('so this is expected');
+    const ownPr = skippedMessage({ eventName: 'pull_request', pullRequest: pr(false) });
+    expect(ownPr).toContain('is not from a fork: check that the secret given as api-token exists');
+    expect(ownPr).toContain('this pull_request workflow uploads the spec');
   });
 });

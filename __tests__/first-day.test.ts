@@ -173,6 +173,26 @@ describe('allow-unknown-spec-fields', () => {
     const second = await deploy(emu, { spec, 'allow-unknown-spec-fields': 'true' });
     expect(second.report.outcome).toBe('unchanged');
     expect(posts(emu)).toHaveLength(1);
+    // Nothing was sent: no warning that it was, only a line that they were not validated.
+    expect(second.lines.join('\n')).not.toMatch(/Sending spec fields|Spec fields not validated/);
+    expect(second.lines).toContain(
+      `Spec fields the action does not know were compared with the deployment but not validated (allow-unknown-spec-fields is true); the spec is not sent, so neither are they: ${NEWER}.`,
+    );
+  });
+
+  it('names the known field a misspelt key most likely means, in the warning', async () => {
+    const emu = await emulator();
+    const { report, lines } = await deploy(emu, {
+      spec: JSON.stringify({
+        configuration: { architecture: { workerConfig: { tensorParallelSize: 2 } } },
+      }),
+      'allow-unknown-spec-fields': 'true',
+      'dry-run': 'true',
+    });
+    expect(report.outcome).toBe('dry-run');
+    expect(lines.find((l) => l.startsWith('warning: [Spec fields not validated]'))).toContain(
+      `Would send spec fields the action does not know, as given and not validated (allow-unknown-spec-fields is true): ${WORKER}.tensorParallelSize (did you mean ${WORKER}.parallelismConfig.tensorParallelism (vLLM's --tensor-parallel-size)?).`,
+    );
   });
 
   it('is off by default, and still validates the fields the action knows', async () => {
@@ -188,6 +208,48 @@ describe('allow-unknown-spec-fields', () => {
     expect(on.report.outcome).toBe('error');
     expect(on.report.message).toMatch(/gpuMemoryUtilization: Too big/);
     expect(posts(emu)).toEqual([]);
+  });
+});
+
+describe('a spec field given as null', () => {
+  it('is "not set": neither compared nor sent, with a notice, whatever its type', async () => {
+    const emu = await emulator();
+    // Null for a string (revision) and for a field the schema allows null (shmSize) alike.
+    const spec = `${CURRENT_SPEC_YAML.replace(
+      '  nodeConfiguration:\n',
+      '  nodeConfiguration:\n    storage: { shmSize: null }\n',
+    )}  revision: ~\n`;
+    const { report, lines } = await deploy(
+      emu,
+      { 'spec-file': 'spec.yaml' },
+      { 'spec.yaml': spec },
+    );
+    expect(report.outcome).toBe('unchanged');
+    expect(posts(emu)).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^notice: \[Null spec fields not sent\] Spec fields given as null are not sent: .* Left out: configuration\.nodeConfiguration\.storage\.shmSize, configuration\.revision\./,
+      ),
+    );
+  });
+
+  it('is left out of an update that changes other fields', async () => {
+    const emu = await emulator();
+    const { report } = await deploy(emu, {
+      spec: JSON.stringify({ configuration: { name: 'Qwen/Qwen3-8B', revision: null } }),
+    });
+    expect(report.outcome).toBe('running');
+    expect(posts(emu)).toEqual([{ spec: { configuration: { name: 'Qwen/Qwen3-8B' } } }]);
+  });
+
+  it('a wrong type that is not null is still refused', async () => {
+    const emu = await emulator();
+    const { report } = await deploy(emu, {
+      spec: JSON.stringify({ configuration: { revision: 3 } }),
+    });
+    expect(report.outcome).toBe('error');
+    expect(report.message).toMatch(/Input "spec" is invalid: at configuration\.revision: /);
+    expect(emu.requests).toEqual([]);
   });
 });
 
@@ -222,6 +284,30 @@ describe('the log and summary say what the plan found', () => {
     expect(lines).toContain('Already in place: spec.');
     expect(summary).toContain('| Fields updated | description |');
     expect(summary).toContain('| Already in place | spec |');
+  });
+
+  it('ports in place by what GET shows: re-sent, and the summary says why, not "updated"', async () => {
+    const emu = await emulator();
+    const ports = [
+      {
+        name: 'http',
+        internalPort: 8000,
+        protocol: 'HTTP',
+        public: true,
+        domains: ['llm.example.com'],
+      },
+    ];
+    const { report, summary } = await deploy(emu, { ports: JSON.stringify(ports) });
+    expect(report.outcome).toBe('updated');
+    expect(posts(emu)).toEqual([{ ports }]);
+    expect(summary).toContain('| Fields updated | none |');
+    expect(summary).toContain(
+      "| Re-sent | ports (a port's domains cannot be read back (GET never reports them)) |",
+    );
+    expect(summary).toContain(
+      "None that GET can show; ports were re-sent because a port's domains cannot be read back (GET never reports them).",
+    );
+    expect(summary).not.toContain('None: the deployment already matches');
   });
 
   it('a rollout still has its timeline', async () => {

@@ -326,7 +326,7 @@ describe('the plan says the same in the log, the job summary and the comment', (
     expect(ran.summary).toContain(`**🔁 The plan ${said}**`);
     expect(ran.lines).toContain(`Dry run: no update was sent. The plan ${said}`);
     expect(ran.summary).toContain(
-      'None that a GET shows; sent all the same: spec (force is true).',
+      'None that GET can show; spec would be re-sent because force is true.',
     );
   });
 });

@@ -151,6 +151,60 @@ describe('writePullRequestComment', () => {
     expect(gh.comments[0]?.body).toBe(`Why does ${MARKER} show?`);
   });
 
+  it("never edits a person's comment that quotes the marker, even as its first line", async () => {
+    const quoted = `${MARKER}\nI copied the bot's comment to ask about it`;
+    const gh = await github({
+      comments: [
+        { id: 1, issue: 7, body: `Why does ${MARKER} show?`, user: { login: 'ann', type: 'User' } },
+        { id: 2, issue: 7, body: quoted, user: { login: 'bob', type: 'User' } },
+      ],
+    });
+    const written = await writePullRequestComment(options(gh.url).o);
+    expect(written.action).toBe('created');
+    expect(gh.calls.some((c) => c.method === 'PATCH')).toBe(false);
+    expect(gh.comments.map((c) => c.body)).toEqual([
+      `Why does ${MARKER} show?`,
+      quoted,
+      `${MARKER}\nThe plan`,
+    ]);
+  });
+
+  it("does not take a bot's comment that only quotes the marker for its own", async () => {
+    const gh = await github({
+      comments: [
+        {
+          id: 3,
+          issue: 7,
+          body: `> ${MARKER}\nA review bot quoting the plan`,
+          user: { login: 'review-bot[bot]', type: 'Bot' },
+        },
+      ],
+    });
+    expect((await writePullRequestComment(options(gh.url).o)).action).toBe('created');
+    expect(gh.comments[0]?.body).toBe(`> ${MARKER}\nA review bot quoting the plan`);
+  });
+
+  it("with a personal token, updates that person's own comment and no one else's", async () => {
+    const gh = await github({
+      comments: [
+        { id: 1, issue: 7, body: `${MARKER}\nann's copy`, user: { login: 'ann', type: 'User' } },
+        { id: 2, issue: 7, body: `${MARKER}\nold`, user: { login: 'deployer', type: 'User' } },
+      ],
+      personalTokens: { ghp_personal: 'deployer' },
+    });
+    const written = await writePullRequestComment(options(gh.url, { token: 'ghp_personal' }).o);
+    expect(written).toMatchObject({ action: 'updated', id: 2 });
+    expect(gh.comments.map((c) => c.body)).toEqual([
+      `${MARKER}\nann's copy`,
+      `${MARKER}\nThe plan`,
+    ]);
+    // The next run finds the comment it made, as the same person.
+    const again = await writePullRequestComment(
+      options(gh.url, { token: 'ghp_personal', body: `${MARKER}\nnext` }).o,
+    );
+    expect(again).toMatchObject({ action: 'updated', id: 2 });
+  });
+
   it.each([403, 404])('warns naming the permission when GitHub answers %i', async (status) => {
     const gh = await github({ refuseWith: status });
     const { o, lines } = options(gh.url);

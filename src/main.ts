@@ -196,10 +196,10 @@ async function readSettings(deps: RunDeps, githubRun: GitHubRun): Promise<Settin
     `Deployment ${settings.projectId}/${settings.deploymentId}${settings.teamId ? ` in team ${settings.teamId}` : ''} at ${settings.apiUrl.origin}${settings.apiUrl.pathname === '/' ? '' : settings.apiUrl.pathname}; fields given: ${fields.join(', ') || 'none'}; timeout ${formatDuration(settings.timeoutMs)}${settings.dryRun ? '; dry run' : ''}.`,
   );
   for (const warning of settings.warnings) deps.log.warning(warning, { title: 'Input ignored' });
-  if (settings.unvalidatedSpecFields.length > 0) {
-    deps.log.warning(
-      `Sending spec fields the action does not know, as given and not validated (allow-unknown-spec-fields is true): ${settings.unvalidatedSpecFields.join(', ')}. If Northflank refuses one, its message says why; check the spelling against docs/spec-reference.md.`,
-      { title: 'Spec fields not validated' },
+  if (settings.nullSpecFields.length > 0) {
+    deps.log.notice(
+      `Spec fields given as null are not sent: null means "not set", and Northflank merges a spec, so an update cannot unset a field. Left out: ${settings.nullSpecFields.join(', ')}. To change one, give a value; to clear it, do so in Northflank.`,
+      { title: 'Null spec fields not sent' },
     );
   }
   const ignored = commentIgnoredReason(settings, githubRun);

@@ -73,6 +73,12 @@ export interface FakeCommentsOptions {
   refuseWith?: number;
   /** Answer the first N requests with HTTP 502, then normally. */
   failFirst?: number;
+  /**
+   * Personal tokens and their users' logins: `GET /user` answers with the login, and comments
+   * made with the token are that user's. Any other token is the job's: `GET /user` is refused
+   * (403, as GitHub refuses an installation token) and it comments as github-actions[bot].
+   */
+  personalTokens?: Record<string, string>;
 }
 
 /**
@@ -117,6 +123,13 @@ export async function startFakeGitHubComments(options: FakeCommentsOptions = {})
         send(502, { message: 'Server Error' });
         return;
       }
+      const token = (req.headers.authorization ?? '').replace(/^(token|bearer) /i, '');
+      const person = options.personalTokens?.[token];
+      if (url.pathname === '/user' && req.method === 'GET') {
+        if (person) send(200, { login: person, type: 'User' });
+        else send(403, { message: 'Resource not accessible by integration' });
+        return;
+      }
       const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
       const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
       if (list && req.method === 'GET') {
@@ -146,7 +159,9 @@ export async function startFakeGitHubComments(options: FakeCommentsOptions = {})
           id: nextId++,
           issue: Number(list[1]),
           body: String(body.body),
-          user: { login: 'github-actions[bot]', type: 'Bot' },
+          user: person
+            ? { login: person, type: 'User' }
+            : { login: 'github-actions[bot]', type: 'Bot' },
         };
         comments.push(comment);
         send(201, {

@@ -30,6 +30,11 @@ export interface RunReport {
   updatedFields: readonly string[];
   /** The given fields the plan found already in place. */
   inPlace?: readonly string[];
+  /**
+   * Fields sent although what GET shows of them was in place, because GET cannot show all of
+   * them (`ports`: a port's domains); among `updatedFields`.
+   */
+  resent?: readonly string[];
   requestCount: number;
   /** What the update changed (with a dry run: would change), leaf by leaf. */
   changes?: FieldChange[];
@@ -92,6 +97,8 @@ export function setOutputs(sink: OutputSink, report: RunReport): void {
 }
 
 const MAX_SUMMARY_MESSAGE_CHARS = 3000;
+
+const RESENT_WHY = "a port's domains cannot be read back (GET never reports them)";
 
 const OUTCOME_HEADLINE: Record<Outcome, string> = {
   running: '✅ Rolled out: the new rollout is running',
@@ -162,10 +169,10 @@ export function summaryMarkdown(report: RunReport): string {
   if (report.previousConfigurationId) {
     rows.push(['Previous configuration', code(report.previousConfigurationId)]);
   }
-  rows.push([
-    'Fields updated',
-    report.updatedFields.length ? report.updatedFields.join(', ') : 'none',
-  ]);
+  const resent = report.resent ?? [];
+  const updated = report.updatedFields.filter((field) => !resent.includes(field));
+  rows.push(['Fields updated', updated.length ? updated.join(', ') : 'none']);
+  if (resent.length) rows.push(['Re-sent', `${resent.join(', ')} (${RESENT_WHY})`]);
   if (report.inPlace?.length) rows.push(['Already in place', report.inPlace.join(', ')]);
   if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);
   rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
@@ -177,7 +184,7 @@ export function summaryMarkdown(report: RunReport): string {
       report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes',
       '',
     );
-    if (report.changes.length === 0) lines.push(noChangesText(report.verdict), '');
+    if (report.changes.length === 0) lines.push(noChangesText(report), '');
     else lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
   }
   if (report.notReverted?.length) {
@@ -214,14 +221,15 @@ function commentCell(note: PullRequestCommentNote): string {
   return link ? `[${note.written}](${link})` : note.written;
 }
 
-/** What the summary says when no value a GET shows changes: sent fields are not "nothing". */
-function noChangesText(verdict: PlanVerdict | undefined): string {
+/** What the summary says when no value GET shows changes: fields sent anyway are not "nothing". */
+function noChangesText(report: Pick<RunReport, 'verdict' | 'outcome'>): string {
+  const verdict = report.verdict;
   if (!verdict || verdict.kind === 'nothing') return 'None: the deployment already matches.';
-  const sent = [...verdict.unreadable, ...verdict.forced];
+  const tense = report.outcome === 'dry-run' ? 'would be' : 'were';
   // With force nothing is unreadable: the plan sends every given field anyway.
-  const why =
-    verdict.unreadable.length > 0 ? "a port's domains cannot be read back" : 'force is true';
-  return `None that a GET shows; sent all the same: ${sent.join(', ')} (${why}).`;
+  return verdict.unreadable.length > 0
+    ? `None that GET can show; ${verdict.unreadable.join(', ')} ${tense} re-sent because ${RESENT_WHY}.`
+    : `None that GET can show; ${verdict.forced.join(', ')} ${tense} re-sent because force is true.`;
 }
 
 /**

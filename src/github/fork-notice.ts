@@ -14,15 +14,18 @@ export function skippedMessage(run: Pick<GitHubRun, 'eventName' | 'pullRequest'>
   const pr = run.pullRequest ? ` #${run.pullRequest.number}` : '';
   const fork = run.pullRequest?.fromFork;
   const which =
-    fork === true
-      ? `Pull request${pr} comes from a fork, so this is expected.`
-      : fork === false
-        ? `Pull request${pr} is not from a fork: check that the secret given as api-token exists in this repository and is available to this workflow (Dependabot's pull requests get only Dependabot secrets).`
-        : `If pull request${pr} is not from a fork, check that the secret given as api-token exists in this repository.`;
+    // pull_request_target runs in the base repository's context, with its secrets, forks too.
+    run.eventName === 'pull_request_target'
+      ? `A pull_request_target workflow gets this repository's secrets, for pull requests from forks too (Dependabot's get only Dependabot secrets): check that the secret given as api-token exists in this repository.`
+      : fork === true
+        ? `Pull request${pr} comes from a fork, so this is expected.`
+        : fork === false
+          ? `Pull request${pr} is not from a fork: check that the secret given as api-token exists in this repository and is available to this workflow (Dependabot's pull requests get only Dependabot secrets).`
+          : `If pull request${pr} is not from a fork, check that the secret given as api-token exists in this repository.`;
   return [
     `Skipped: api-token is empty on this ${run.eventName} event, so nothing was read from Northflank or sent (outcome skipped).`,
     "GitHub gives no secrets to workflows run for pull requests from forks (nor to Dependabot's, which get only Dependabot secrets).",
-    "To plan this change, a maintainer can push its commits to a branch of this repository and run the workflow there, or use the workflow_run pattern: this pull_request workflow uploads the spec as an artifact, and a workflow_run workflow, which has the secrets, plans it and comments without checking out the pull request's code.",
+    `To plan this change, a maintainer can push its commits to a branch of this repository and run the workflow there, or use the workflow_run pattern: this ${run.eventName} workflow uploads the spec as an artifact, and a workflow_run workflow, which has the secrets, plans it and comments without checking out the pull request's code.`,
     which,
   ].join(' ');
 }

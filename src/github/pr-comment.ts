@@ -37,7 +37,7 @@ export interface PullRequestCommentOptions {
   owner: string;
   repo: string;
   pullRequest: number;
-  /** The hidden line that identifies our comment; `body` must contain it. */
+  /** The hidden line that identifies our comment; `body` must start with it. */
   marker: string;
   body: string;
   requestTimeoutMs: number;
@@ -70,10 +70,13 @@ const commentsSchema = once(() =>
       id: z.number(),
       body: z.optional(z.nullable(z.string())),
       html_url: z.optional(z.string()),
-      user: z.optional(z.nullable(z.object({ type: z.optional(z.string()) }))),
+      user: z.optional(
+        z.nullable(z.object({ login: z.optional(z.string()), type: z.optional(z.string()) })),
+      ),
     }),
   ),
 );
+const userSchema = once(() => z.object({ login: z.string() }));
 const writtenSchema = once(() => z.object({ id: z.number(), html_url: z.optional(z.string()) }));
 
 /** The options, with the signal that also carries the time limit. */
@@ -156,14 +159,38 @@ async function findComment(octokit: Octokit, o: Limited): Promise<ListedComment 
         'the answer is not a list of comments',
       );
     }
-    found.push(...parsed.data.filter((c) => c.body?.includes(o.marker)));
+    // The action writes the marker as the first line; a comment that only quotes it is a person's.
+    found.push(...parsed.data.filter((c) => c.body?.startsWith(o.marker)));
     url = nextPage(response.headers.link, origin);
   }
   if (url !== undefined) {
     o.log.debug(`Stopped looking for the comment after ${MAX_PAGES} pages of comments.`);
   }
-  // Someone may quote the marker; the job's token comments as a bot, so a bot's comment wins.
-  return found.find((c) => c.user?.type === 'Bot') ?? found[0];
+  // The job's token comments as github-actions[bot]: a bot's comment is ours.
+  const byBot = found.find((c) => c.user?.type === 'Bot');
+  if (byBot || found.length === 0) return byBot;
+  // Only a person's comments start with the marker: ours if the token is that person's (a
+  // personal token), never otherwise, so a person's comment is not overwritten.
+  const login = await tokenLogin(octokit, o);
+  return login === undefined ? undefined : found.find((c) => c.user?.login === login);
+}
+
+/**
+ * The login of the token's user, for a personal token; undefined for the job's token (GitHub
+ * refuses `GET /user` to an app's installation token) or when GitHub does not say.
+ */
+async function tokenLogin(octokit: Octokit, o: Limited): Promise<string | undefined> {
+  try {
+    const response = await withRetries(o, "Reading the token's user", true, () =>
+      octokit.request('GET /user', { request: { signal: requestSignal(o) } }),
+    );
+    const parsed = userSchema().safeParse(response.data);
+    return parsed.success ? parsed.data.login : undefined;
+  } catch (error) {
+    if (o.signal.aborted) throw error;
+    o.log.debug(`Cannot tell whose token this is (${errorMessage(error)}); a new comment is made.`);
+    return undefined;
+  }
 }
 
 /**

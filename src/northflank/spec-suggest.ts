@@ -69,3 +69,14 @@ export function didYouMean(parent: string, key: string): string {
   const why = suggestion.vllmFlag ? ` (vLLM's ${suggestion.vllmFlag})` : '';
   return `did you mean ${suggestion.path}${why}?`;
 }
+
+/** Dotted spec paths, each followed by its "did you mean" when a known path is close. */
+export function withSuggestions(paths: readonly string[]): string {
+  return paths
+    .map((path) => {
+      const cut = path.lastIndexOf('.');
+      const guess = didYouMean(cut < 0 ? '' : path.slice(0, cut), path.slice(cut + 1));
+      return guess ? `${path} (${guess})` : path;
+    })
+    .join(', ');
+}

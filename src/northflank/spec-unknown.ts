@@ -42,6 +42,26 @@ export function splitUnknownSpecFields(spec: unknown): {
   return { known: walk(spec, ''), unknown };
 }
 
+/**
+ * Takes every key given as `null` out of a parsed spec, at any depth, with its dotted path: null
+ * means "not set", and a merge cannot unset a key, so there is nothing to compare or send.
+ */
+export function dropNullSpecFields(spec: unknown): { kept: unknown; dropped: string[] } {
+  const dropped: string[] = [];
+  const walk = (value: unknown, at: string): unknown => {
+    // Arrays are leaves, compared and sent whole.
+    if (!isObject(value)) return value;
+    const kept: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      const path = at ? `${at}.${key}` : key;
+      if (child === null) dropped.push(path);
+      else kept[key] = walk(child, path);
+    }
+    return kept;
+  };
+  return { kept: walk(spec, ''), dropped };
+}
+
 /** `spec` with the unknown fields put back at their paths (a copy; `spec` is not changed). */
 export function withUnknownSpecFields<T extends object>(
   spec: T,

@@ -62,6 +62,9 @@ export function makeReport(
       : {},
     updatedFields: Object.keys(state.sent ?? {}),
     ...(plan ? { inPlace: plan.inPlace } : {}),
+    ...(plan?.unreadable.length && (state.sent || settings?.dryRun)
+      ? { resent: plan.unreadable }
+      : {}),
     requestCount: state.client?.requestCount ?? 0,
     ...(plan ? { changes: plan.changes, verdict: planVerdict(plan) } : {}),
     ...(before?.deploymentConfiguration?.id

@@ -11,6 +11,7 @@ import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { watchForUpdate } from '../rollout/confirm-update.js';
 import { newerReading } from '../rollout/freshness.js';
 import { RolloutTracker } from '../rollout/tracker.js';
+import { withSuggestions } from '../northflank/spec-suggest.js';
 import type { StepResult as Result } from './result.js';
 
 function configurationLabel(deployment: Deployment): string {
@@ -46,6 +47,7 @@ export async function planStep(
         : `A second read shows a newer configuration (${second.deploymentConfiguration?.id ?? 'unknown'}, ${second.status}) than the first (${first.deploymentConfiguration?.id ?? 'unknown'}): a replica behind answered first. Planning from the newer one.`,
     );
   }
+  reportUnvalidated(settings, plan, log);
   const verb = settings.dryRun ? 'Would change' : 'Changes';
   for (const change of plan.changes) log.info(`${verb} ${describeChange(change)}`);
   // What the plan found, field by field: what changes, then (below) what is already in place.
@@ -66,6 +68,26 @@ export async function planStep(
     );
   }
   return { before, plan };
+}
+
+/**
+ * The `allow-unknown-spec-fields` warning, by what the body carries: the unknown fields go out
+ * only with the spec, and only then is there anything Northflank may refuse or ignore.
+ */
+function reportUnvalidated(settings: Settings, plan: UpdatePlan, log: Logger): void {
+  const unknown = settings.unvalidatedSpecFields;
+  if (unknown.length === 0) return;
+  const named = withSuggestions(unknown);
+  if (plan.body.spec === undefined) {
+    log.info(
+      `Spec fields the action does not know were compared with the deployment but not validated (allow-unknown-spec-fields is true); the spec is not sent, so neither are they: ${named}.`,
+    );
+    return;
+  }
+  log.warning(
+    `${settings.dryRun ? 'Would send' : 'Sending'} spec fields the action does not know, as given and not validated (allow-unknown-spec-fields is true): ${named}. If Northflank refuses one, its message says why; check the spelling against docs/spec-reference.md.`,
+    { title: 'Spec fields not validated' },
+  );
 }
 
 /** Sends the planned update; resolves to the body sent, or undefined when nothing was sent. */

@@ -22,7 +22,7 @@ import {
 } from './settings.js';
 import type { InputSources } from './sources.js';
 import { loadYaml, YamlNeeded } from './structured.js';
-import { parseUpdateBody } from './update-body.js';
+import { parseUpdateBody, type SpecNotes } from './update-body.js';
 import { parseBenchmark } from './benchmark-input.js';
 
 /**
@@ -104,15 +104,16 @@ export function parseSettings(sources: InputSources, options: ParseOptions = {})
 
   const input = (name: string): string => sources.getInput(name).trim();
   const warnings: string[] = [];
-  const unvalidatedSpecFields: string[] = [];
+  const specNotes: SpecNotes = { unvalidated: [], nulls: [] };
   const settings: Settings = {
     apiToken,
     projectId: parseId('project-id', input('project-id'), true),
     deploymentId: parseId('deployment-id', input('deployment-id'), true),
     teamId: parseId('team-id', input('team-id'), false),
     apiUrl: parseApiUrl(input('api-url') || DEFAULT_API_URL, warnings),
-    update: parseUpdateBody(sources, unvalidatedSpecFields),
-    unvalidatedSpecFields,
+    update: parseUpdateBody(sources, specNotes),
+    unvalidatedSpecFields: specNotes.unvalidated,
+    nullSpecFields: specNotes.nulls,
     wait: parseBoolean('wait', input('wait') || 'true'),
     timeoutMs: parseDurationInput('timeout', input('timeout') || DEFAULT_TIMEOUT),
     pollIntervalMs: parseDurationInput(

@@ -22,6 +22,8 @@ export interface Settings {
   update: UpdateBody;
   /** Spec fields the action does not know, sent unvalidated (`allow-unknown-spec-fields`). */
   unvalidatedSpecFields: string[];
+  /** Spec fields given as null: "not set", so left out of the comparison and the body. */
+  nullSpecFields: string[];
   wait: boolean;
   timeoutMs: number;
   pollIntervalMs: number;

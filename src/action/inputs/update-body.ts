@@ -13,18 +13,33 @@ import {
 import { FileRefusal, isInside } from '../files.js';
 import type * as z from 'zod/mini';
 import { didYouMean } from '../../northflank/spec-suggest.js';
-import { splitUnknownSpecFields, withUnknownSpecFields } from '../../northflank/spec-unknown.js';
+import {
+  dropNullSpecFields,
+  splitUnknownSpecFields,
+  withUnknownSpecFields,
+} from '../../northflank/spec-unknown.js';
 import { shorten } from './quoting.js';
 import { parseBoolean } from './scalars.js';
 import type { InputSources } from './sources.js';
 import { parseList, parseStructured, validate } from './structured.js';
 
+/** What parsing the spec noticed, for the log: paths from the spec's root. */
+export interface SpecNotes {
+  /** Unknown fields kept as given (`allow-unknown-spec-fields`). */
+  unvalidated: string[];
+  /** Fields given as null: not set, so neither compared nor sent. */
+  nulls: string[];
+}
+
 /**
  * Builds the update body from the inputs that were given, and only those. With
  * `allow-unknown-spec-fields`, the spec fields the schema does not know are kept as given and
- * their paths pushed to `unvalidated`.
+ * their paths pushed to `notes.unvalidated`; spec fields given as null are left out.
  */
-export function parseUpdateBody(sources: InputSources, unvalidated: string[] = []): UpdateBody {
+export function parseUpdateBody(
+  sources: InputSources,
+  notes: SpecNotes = { unvalidated: [], nulls: [] },
+): UpdateBody {
   const input = (name: string): string => sources.getInput(name).trim();
   const body: UpdateBody = {};
 
@@ -76,11 +91,11 @@ export function parseUpdateBody(sources: InputSources, unvalidated: string[] = [
     input('allow-unknown-spec-fields') || 'false',
   );
   if (spec !== '') {
-    body.spec = validateSpec('spec', parseStructured('spec', spec), allowUnknown, unvalidated);
+    body.spec = validateSpec('spec', parseStructured('spec', spec), allowUnknown, notes);
   }
   if (specFile !== '') {
     const parsed = parseStructured('spec-file', readSpecFile(sources, specFile));
-    body.spec = validateSpec('spec-file', parsed, allowUnknown, unvalidated);
+    body.spec = validateSpec('spec-file', parsed, allowUnknown, notes);
   }
 
   return body;
@@ -88,23 +103,21 @@ export function parseUpdateBody(sources: InputSources, unvalidated: string[] = [
 
 type Spec = NonNullable<UpdateBody['spec']>;
 
-function validateSpec(
-  name: string,
-  value: unknown,
-  allowUnknown: boolean,
-  unvalidated: string[],
-): Spec {
+function validateSpec(name: string, value: unknown, allowUnknown: boolean, notes: SpecNotes): Spec {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InputError(
       name,
       'must be an object such as {"configuration": {"name": "deepseek-ai/DeepSeek-V3"}}',
     );
   }
-  if (!allowUnknown) return validate(name, specSchema(), value, [], unknownKeyHint);
+  // Null and absent are the same everywhere (as GET shows them): `revision: ~` is "not set".
+  const { kept, dropped } = dropNullSpecFields(value);
+  notes.nulls.push(...dropped);
+  if (!allowUnknown) return validate(name, specSchema(), kept, [], unknownKeyHint);
   // The known fields are validated as usual; the unknown ones go as given (a newer Northflank's).
-  const { known, unknown } = splitUnknownSpecFields(value);
+  const { known, unknown } = splitUnknownSpecFields(kept);
   const checked = validate(name, specSchema(), known, [], unknownKeyHint);
-  unvalidated.push(...unknown.map((field) => field.path));
+  notes.unvalidated.push(...unknown.map((field) => field.path));
   return withUnknownSpecFields(checked, unknown);
 }
 
