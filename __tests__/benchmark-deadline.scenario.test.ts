@@ -81,7 +81,7 @@ describe('the benchmark within timeout', () => {
     expect(run.posts).toBe(0);
     expect(run.stdout).not.toMatch(/Sending update/);
     expect(run.report.message).toMatch(
-      /"timeout" \(30s\).*ended the benchmark before the update after \d+ of 1000 measured requests; no update was sent/,
+      /"timeout" \(30s\).*ended the benchmark before the update at \d+ of 1000 measured requests; no update was sent/,
     );
     const before = run.benchmark?.before as { requests: number } | undefined;
     expect(before?.requests).toBeGreaterThan(0);

@@ -234,7 +234,9 @@ describe('the benchmark: what it says, and streams left open', () => {
         () =>
           new Promise<void>((resolve) => {
             for (const s of sockets) s.destroy();
-            open.close(() => resolve());
+            open.close(() => {
+              resolve();
+            });
           }),
       );
       const dispatcher = createDispatcher(1000);

@@ -93,9 +93,9 @@ function outOfTimeMessage(
   return `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step, ${what}. Raise "timeout", or lower the benchmark's requests or max-tokens.`;
 }
 
-/** `after 3 of 16 measured requests`, for a run cut short. */
+/** `at 3 of 16 measured requests`, for a run cut short. */
 function howFar(run: BenchmarkRun, session: BenchmarkSession): string {
-  return `after ${run.measurement.requests} of ${session.settings.requests} measured requests`;
+  return `at ${run.measurement.requests} of ${session.settings.requests} measured requests`;
 }
 
 /** Waits for the model to be listed, then runs the benchmark, within the step's deadline. */
