@@ -4,6 +4,7 @@
  * is the action's own (numbers and fixed words), so nothing in it needs escaping.
  */
 import type { BenchmarkReport } from '../model/benchmark-report.js';
+import { effectiveConcurrency } from '../model/benchmark-settings.js';
 import { formatChange, formatMetric, type Verdict } from '../model/gate.js';
 import {
   higherIsBetter,
@@ -63,11 +64,13 @@ function bar(v: number | null | undefined, max: number): string {
 export function benchmarkMarkdown(report: BenchmarkReport): string {
   const { before, after, settings } = report;
   const lines: string[] = ['### Model benchmark', ''];
-  const baseline = before
-    ? 'before the update (the model that served) and after the rollout, with the same load'
-    : `after the rollout only: ${report.noBaseline ?? 'no baseline'}`;
+  const baseline = !before
+    ? `after the rollout only: ${report.noBaseline ?? 'no baseline'}`
+    : after
+      ? 'before the update (the model that served) and after the rollout, with the same load'
+      : 'before the update only (the model that served): the run ended before the rollout was measured';
   lines.push(
-    `Measured ${baseline}: ${settings.requests} streamed chat completions at concurrency ${settings.concurrency}, max_tokens ${settings.maxTokens}${report.ignoreEos ? ' with ignore_eos' : ' without ignore_eos (the server refused it)'}, after ${settings.warmup} warm-up request(s) not counted.`,
+    `Measured ${baseline}: ${settings.requests} streamed chat completions at concurrency ${effectiveConcurrency(settings.concurrency, settings.requests)}, max_tokens ${settings.maxTokens}${report.ignoreEos ? ' with ignore_eos' : ' without ignore_eos (the server refused it)'}, after ${settings.warmup} warm-up request(s) not counted.`,
     '',
   );
   if (report.stopped) {
