@@ -3,6 +3,10 @@ import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../src/errors.js';
 import { parseBenchmarkSettings } from '../src/model/benchmark-settings.js';
 import { DEFAULT_BENCHMARK_PROMPT } from '../src/model/default-prompt.js';
+import { judge } from '../src/model/gate.js';
+import { parseBenchmark } from '../src/action/inputs/benchmark-input.js';
+import type { InputSources } from '../src/action/inputs/sources.js';
+import { loadYaml } from '../src/action/inputs/structured.js';
 
 function error(value: unknown): string {
   try {
@@ -128,5 +132,57 @@ describe('parseBenchmarkSettings', () => {
     const text = error(value);
     expect(text.startsWith('Input "benchmark" is invalid')).toBe(true);
     expect(text).toContain(message);
+  });
+});
+
+describe('the benchmark input: what turns it off, and exact latency limits', () => {
+  it('is an input error for null and YAML ~: only empty or false is off', async () => {
+    await loadYaml();
+    const sources = (text: string): InputSources => ({
+      getInput: (name) => (name === 'benchmark' ? text : ''),
+      setSecret: () => undefined,
+      readFile: () => '',
+      workspace: '.',
+    });
+    expect(parseBenchmark(sources(''))).toBeUndefined();
+    expect(parseBenchmark(sources('false'))).toBeUndefined();
+    for (const text of ['null', '~']) {
+      expect(() => parseBenchmark(sources(text))).toThrow(
+        /Input "benchmark" is invalid: must be empty or false \(off\).*does not turn it off: write false/,
+      );
+    }
+  });
+
+  it('keeps fractional milliseconds of an absolute latency limit', () => {
+    const limit = (text: string): unknown =>
+      parseBenchmarkSettings({ 'fail-if': { 'itl-p50': text } })?.failIf['itl-p50'];
+    expect(limit('20.5ms')).toEqual({ kind: 'absolute', value: 20.5, text: '20.5ms' });
+    expect(limit('0.4ms')).toEqual({ kind: 'absolute', value: 0.4, text: '0.4ms' });
+    expect(limit('1.25s')).toEqual({ kind: 'absolute', value: 1250, text: '1.25s' });
+    expect(limit('800 ms')).toEqual({ kind: 'absolute', value: 800, text: '800 ms' });
+    expect(error({ 'fail-if': { 'itl-p50': '0ms' } })).toContain(
+      'an absolute limit of itl-p50 must be more than 0ms',
+    );
+    expect(error({ 'fail-if': { 'itl-p50': '20' } })).toContain('an absolute limit with a unit');
+  });
+
+  it('judges 20.8 ms above a 20.5ms limit (it was rounded to 21)', () => {
+    const s = parseBenchmarkSettings({ 'fail-if': { 'itl-p50': '20.5ms' } })!;
+    const ms = { p50: 20.8, p90: 20.8, p99: 20.8 };
+    const [verdict] = judge(
+      s.failIf,
+      {
+        requests: 4,
+        errors: 0,
+        ttftMs: ms,
+        itlMs: ms,
+        e2eMs: ms,
+        tokensPerSecond: 10,
+        outputTokens: 4,
+        tokensFrom: 'usage',
+      },
+      undefined,
+    );
+    expect(verdict?.status).toBe('breached');
   });
 });

@@ -299,7 +299,7 @@ describe('benchmark', () => {
     expect(run.durationMs).toBeLessThan(6000);
     expect(run.outputs.outcome).toBe('timeout');
     expect(run.stdout).toMatch(
-      /"timeout" \(3s\), which bounds the whole step, ended the benchmark after \d+ of 500 measured requests/,
+      /"timeout" \(3s\), which bounds the whole step, ended the benchmark after the rollout at \d+ of 500 measured requests/,
     );
     expect(run.benchmark!.after!.requests).toBeGreaterThan(0);
   });

@@ -4,6 +4,8 @@
  * the deadline. Short latencies and few requests keep each test well under a second or two.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   startModelServer,
   type ModelServer,
@@ -13,6 +15,7 @@ import { systemClock } from '../src/clock.js';
 import { createDispatcher } from '../src/northflank/client.js';
 import { parseBenchmarkSettings, type BenchmarkSettings } from '../src/model/benchmark-settings.js';
 import { runBenchmark, type BenchmarkRun } from '../src/model/benchmark.js';
+import { streamChatCompletion } from '../src/model/stream-request.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 
 const MODEL = 'Qwen/Qwen3-8B';
@@ -95,7 +98,7 @@ describe('runBenchmark', () => {
     });
     expect(model.requests.every((r) => r.authorization === 'Bearer sk-bench')).toBe(true);
     expect(run.lines.filter((l) => /^(Warm-up|Measuring|Done)/.test(l))).toEqual([
-      'Warm-up: 2 request(s) at concurrency 4, max_tokens 10, not counted.',
+      'Warm-up: 2 request(s) at concurrency 2, max_tokens 10, not counted.',
       'Measuring: 8 request(s) at concurrency 4, max_tokens 10.',
       expect.stringMatching(
         /^Done: 8 request\(s\) measured, 0 error\(s\); TTFT p50 \d+\.\d ms, ITL p50 \d+\.\d ms, \d+\.\d tokens\/s\.$/,
@@ -196,5 +199,67 @@ describe('runBenchmark', () => {
     expect(run.stopped).toBe('deadline');
     expect(run.measurement.requests).toBeLessThan(10);
     expect(run.lines.at(-1)).toMatch(/^Stopped \(the step's timeout\)/);
+  });
+});
+
+describe('the benchmark: what it says, and streams left open', () => {
+  it('says the concurrency each phase reaches, not more than its requests', async () => {
+    const model = await server();
+    const run = await bench(model, settings({ warmup: 1, requests: 2 }));
+    expect(run.lines).toContain(
+      'Warm-up: 1 request(s) at concurrency 1, max_tokens 10, not counted.',
+    );
+    expect(run.lines).toContain('Measuring: 2 request(s) at concurrency 2, max_tokens 10.');
+  });
+
+  it('stops reading at [DONE], or after the finish and usage chunks, when the server keeps the connection open', async () => {
+    for (const ending of ['[DONE]', 'usage']) {
+      const sockets = new Set<Socket>();
+      const open = createServer((req, res) => {
+        if (req.url === '/v1/models') {
+          res.end(JSON.stringify({ object: 'list', data: [{ id: MODEL }] }));
+          return;
+        }
+        res.setHeader('content-type', 'text/event-stream');
+        const chunk = (o: unknown): string => `data: ${JSON.stringify(o)}\n\n`;
+        for (let i = 0; i < 4; i++) res.write(chunk({ choices: [{ delta: { content: 'a' } }] }));
+        res.write(chunk({ choices: [{ delta: {}, finish_reason: 'length' }] }));
+        res.write(chunk({ choices: [], usage: { completion_tokens: 4 } }));
+        if (ending === '[DONE]') res.write('data: [DONE]\n\n');
+        // and never ends the response
+      });
+      open.on('connection', (s) => sockets.add(s));
+      await new Promise<void>((resolve) => open.listen(0, '127.0.0.1', resolve));
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            for (const s of sockets) s.destroy();
+            open.close(() => {
+              resolve();
+            });
+          }),
+      );
+      const dispatcher = createDispatcher(1000);
+      const startedMs = performance.now();
+      const record = await streamChatCompletion({
+        dispatcher,
+        base: `http://127.0.0.1:${(open.address() as AddressInfo).port}`,
+        apiKey: undefined,
+        model: MODEL,
+        prompt: 'Hi',
+        maxTokens: 4,
+        ignoreEos: true,
+        requestTimeoutMs: 1000,
+        signal: new AbortController().signal,
+        now: () => performance.now(),
+      });
+      await dispatcher.destroy();
+      expect({ ending, error: record.error, usage: record.usageTokens }).toEqual({
+        ending,
+        error: undefined,
+        usage: 4,
+      });
+      expect(performance.now() - startedMs).toBeLessThan(900);
+    }
   });
 });

@@ -11,6 +11,8 @@ import { startGitHubDeployment } from './github/deployments.js';
 import type { Settings } from './action/inputs/settings.js';
 import { readSettings as parseInputs } from './action/inputs/read.js';
 import type { RunReport } from './action/report.js';
+import type { UpdatePlan } from './rollout/plan.js';
+import type { Deployment } from './northflank/schema.js';
 import { DEFAULT_BACKOFF } from './northflank/retry.js';
 import { publicUrl } from './rollout/status.js';
 import { Redactor } from './action/redact.js';
@@ -67,73 +69,20 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     const { before, plan } = await log.group(settings.dryRun ? 'Dry run' : 'Plan', () =>
       planStep(api, settings, deps, tracker),
     );
-    state.before = before;
-    state.plan = plan;
+    const planned = Object.assign(state, { before, plan });
     if (settings.dryRun) {
       result = dryRun(plan, before, log);
     } else {
-      // 3. Benchmark the model that serves now, if asked (and a rollout will replace it).
+      // 3. Benchmark the model that serves now, if asked (and a rollout will replace it). Not
+      // without waiting: nothing would be measured after, so the output stays empty.
       const bench =
-        settings.benchmark && (state.benchmark = new BenchmarkSession(settings.benchmark));
-      if (bench) await measureBaseline(bench, settings, before, plan, deps, startedMs);
-
-      // 4. Update: only what would change; nothing at all when everything is in place.
-      const updateSentMs = clock.now();
-      const sent = (state.sent = await updateStep(api, settings, plan, before, deps, tracker));
-      if (settings.github && settings.wait) {
-        state.github = await startGitHubDeployment({
-          ...settings.github,
-          description: `Northflank ${settings.deploymentId}`,
-          log,
-        });
-      }
-
-      // 5. Wait for the rollout the update started (or for the one under way).
-      const context: UpdateContext = { before, plan, sent, updateSentMs, startedMs };
-      // Nothing sent and nothing under way: no wait, so no wait group and no timeline.
-      const settled = settledWithoutUpdate(context);
-      if (!settings.wait) {
-        result = await notWaited(api, tracker, clock, context);
-      } else if (settled) {
-        result = settled;
-      } else {
-        state.followed = true;
-        result = await log.group('Waiting for the rollout', () =>
-          waitStep(api, settings, deps, tracker, context),
-        );
-      }
-
-      // 6. Check that the model answers, if asked.
-      const smokeSettings = settings.smoke;
-      if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
-        const rolled = result;
-        result = await log.group('Smoke test', () =>
-          smokeStep(settings, smokeSettings, rolled, deps, startedMs),
-        );
-      }
-
-      // 7. Benchmark the new rollout against the limits, if asked.
-      if (bench && settings.wait && SERVING_OUTCOMES.has(result.outcome)) {
-        const rolled = result;
-        result = await log.group('Benchmark after the rollout', () =>
-          benchmarkStep(bench, settings, rolled, deps, startedMs),
-        );
-      }
-
-      // 8. Put the previous values back if the new rollout crashed, ran out of time, does not
-      // answer or regressed.
-      const revert = settings.revert;
-      if (revert && sent && shouldRevert(result, tracker, sent)) {
-        const failed = result;
-        result = await log.group('Reverting the failed rollout', () =>
-          revertStep(api, settings, revert, deps, tracker, {
-            failed,
-            sent,
-            before,
-            changes: plan.changes,
-          }),
-        );
-      }
+        settings.benchmark &&
+        settings.wait &&
+        (state.benchmark = new BenchmarkSession(settings.benchmark));
+      const outOfTime =
+        bench && (await measureBaseline(bench, settings, before, plan, deps, startedMs));
+      result =
+        outOfTime || (await rollOut(api, settings, deps, tracker, planned, bench, startedMs));
     }
   } catch (error) {
     result = failure(error, tracker, state);
@@ -154,6 +103,79 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
   const reported = prComment ? { ...report, prComment } : report;
   await writeSummary(reported, deps);
   return reported;
+}
+
+/** Steps 4 to 8: update, wait, smoke test, benchmark, revert. */
+async function rollOut(
+  api: NorthflankClient,
+  settings: Settings,
+  deps: RunDeps,
+  tracker: RolloutTracker,
+  state: RunState & { before: Deployment; plan: UpdatePlan },
+  bench: BenchmarkSession | false | undefined,
+  startedMs: number,
+): Promise<Result> {
+  const { clock, log } = deps;
+  const { before, plan } = state;
+  let result: Result;
+  // 4. Update: only what would change; nothing at all when everything is in place.
+  const updateSentMs = clock.now();
+  const sent = (state.sent = await updateStep(api, settings, plan, before, deps, tracker));
+  if (settings.github && settings.wait) {
+    state.github = await startGitHubDeployment({
+      ...settings.github,
+      description: `Northflank ${settings.deploymentId}`,
+      log,
+    });
+  }
+
+  // 5. Wait for the rollout the update started (or for the one under way).
+  const context: UpdateContext = { before, plan, sent, updateSentMs, startedMs };
+  // Nothing sent and nothing under way: no wait, so no wait group and no timeline.
+  const settled = settledWithoutUpdate(context);
+  if (!settings.wait) {
+    result = await notWaited(api, tracker, clock, context);
+  } else if (settled) {
+    result = settled;
+  } else {
+    state.followed = true;
+    result = await log.group('Waiting for the rollout', () =>
+      waitStep(api, settings, deps, tracker, context),
+    );
+  }
+
+  // 6. Check that the model answers, if asked.
+  const smokeSettings = settings.smoke;
+  if (smokeSettings && SERVING_OUTCOMES.has(result.outcome)) {
+    const rolled = result;
+    result = await log.group('Smoke test', () =>
+      smokeStep(settings, smokeSettings, rolled, deps, startedMs),
+    );
+  }
+
+  // 7. Benchmark the new rollout against the limits, if asked.
+  if (bench && settings.wait && SERVING_OUTCOMES.has(result.outcome)) {
+    const rolled = result;
+    result = await log.group('Benchmark after the rollout', () =>
+      benchmarkStep(bench, settings, rolled, deps, startedMs),
+    );
+  }
+
+  // 8. Put the previous values back if the new rollout crashed, ran out of time, does not
+  // answer or regressed.
+  const revert = settings.revert;
+  if (revert && sent && shouldRevert(result, tracker, sent)) {
+    const failed = result;
+    result = await log.group('Reverting the failed rollout', () =>
+      revertStep(api, settings, revert, deps, tracker, {
+        failed,
+        sent,
+        before,
+        changes: plan.changes,
+      }),
+    );
+  }
+  return result;
 }
 
 /** Outcomes after which the deployment serves, so a smoke test makes sense. */

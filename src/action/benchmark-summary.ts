@@ -7,6 +7,7 @@
  */
 import type { BenchmarkReport } from '../model/benchmark-report.js';
 import { escapeCell } from './markdown.js';
+import { effectiveConcurrency } from '../model/benchmark-settings.js';
 import { formatChange, formatMetric, type Verdict } from '../model/gate.js';
 import {
   higherIsBetter,
@@ -69,11 +70,13 @@ export function benchmarkMarkdown(
 ): string {
   const { before, after, settings } = report;
   const lines: string[] = [heading, ''];
-  const baseline = before
-    ? 'before the update (the model that served) and after the rollout, with the same load'
-    : `after the rollout only: ${escapeCell(report.noBaseline ?? 'no baseline')}`;
+  const baseline = !before
+    ? `after the rollout only: ${escapeCell(report.noBaseline ?? 'no baseline')}`
+    : after
+      ? 'before the update (the model that served) and after the rollout, with the same load'
+      : 'before the update only (the model that served): the run ended before the rollout was measured';
   lines.push(
-    `Measured ${baseline}: ${settings.requests} streamed chat completions at concurrency ${settings.concurrency}, max_tokens ${settings.maxTokens}${report.ignoreEos ? ' with ignore_eos' : ' without ignore_eos (the server refused it)'}, after ${settings.warmup} warm-up request(s) not counted.`,
+    `Measured ${baseline}: ${settings.requests} streamed chat completions at concurrency ${effectiveConcurrency(settings.concurrency, settings.requests)}, max_tokens ${settings.maxTokens}${report.ignoreEos ? ' with ignore_eos' : ' without ignore_eos (the server refused it)'}, after ${settings.warmup} warm-up request(s) not counted.`,
     '',
   );
   if (report.stopped) {

@@ -3,7 +3,6 @@
  * `fail-if` limits. Every rule broken is an InputError naming the key, the rule and the value.
  */
 import * as z from 'zod/mini';
-import { parseDuration } from '../duration.js';
 import { compactJson, InputError } from '../errors.js';
 import { once } from '../northflank/schema.js';
 import { DEFAULT_BENCHMARK_PROMPT } from './default-prompt.js';
@@ -43,6 +42,11 @@ export const BENCHMARK_DEFAULTS = {
   maxTokens: 128,
   baseline: 'previous',
 } as const;
+
+/** The requests in flight at once for a phase of `count` requests. */
+export function effectiveConcurrency(concurrency: number, count: number): number {
+  return Math.min(concurrency, count);
+}
 
 /** The longest prompt accepted (characters); a benchmark prompt is a few hundred tokens. */
 const MAX_PROMPT_CHARS = 100_000;
@@ -101,7 +105,14 @@ const benchmarkSchema = once(() =>
  * JSON or YAML (`true`, `false`, an object); `text` is the raw input, for messages.
  */
 export function parseBenchmarkSettings(value: unknown): BenchmarkSettings | undefined {
-  if (value === false || value === null || value === undefined) return undefined;
+  // Only empty (undefined) or false is off: a YAML null (`null`, `~`) is no way to say so.
+  if (value === false || value === undefined) return undefined;
+  if (value === null) {
+    throw new InputError(
+      INPUT,
+      'must be empty or false (off), true (every default), or an object such as {"requests": 16}; null (or YAML\'s ~) does not turn it off: write false',
+    );
+  }
   if (value === true) value = {};
   const result = benchmarkSchema().safeParse(value);
   if (!result.success) {
@@ -198,13 +209,27 @@ export function parseLimit(metric: Metric, given: string | number): Limit {
     if (value > 10_000) return fail(`a rise of ${metric} must be at most +10000%`);
     return { kind: 'relative', percent: value, text: `+${percent[2]}%` };
   }
-  const ms = typeof given === 'number' || NUMBER.test(text) ? undefined : parseDuration(text);
-  if (ms === undefined || ms <= 0) {
+  const ms = typeof given === 'number' ? undefined : latencyMs(text);
+  if (ms === undefined) {
     return fail(
       `${metric} is a latency: its limit is a rise relative to the baseline (+N%, such as +25%) or an absolute limit with a unit, ms or s (such as 800ms or 2s)`,
     );
   }
+  if (ms <= 0) return fail(`an absolute limit of ${metric} must be more than 0ms`);
   return { kind: 'absolute', value: ms, text };
+}
+
+const LATENCY_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const LATENCY = /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/i;
+
+/**
+ * An absolute latency in milliseconds, exactly: `20.5ms` stays 20.5 (the duration inputs'
+ * parser rounds to whole milliseconds, too coarse for inter-token latencies).
+ */
+function latencyMs(text: string): number | undefined {
+  const match = LATENCY.exec(text);
+  const unit = LATENCY_UNITS_MS[match?.[2]?.toLowerCase() ?? ''];
+  return match && unit !== undefined ? Number(match[1]) * unit : undefined;
 }
 
 function valueAt(value: unknown, at: readonly PropertyKey[]): unknown {

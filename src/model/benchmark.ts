@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import type { Logger } from '../log.js';
 import type { Dispatcher } from '../northflank/http.js';
-import type { BenchmarkSettings } from './benchmark-settings.js';
+import { effectiveConcurrency, type BenchmarkSettings } from './benchmark-settings.js';
 import { formatMetric } from './gate.js';
 import { summarise, type Measurement } from './stats.js';
 import { streamChatCompletion, type RequestRecord } from './stream-request.js';
@@ -67,16 +67,18 @@ export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
   const stopped = (): BenchmarkRun['stopped'] =>
     stop.signal.aborted ? (stop.signal.reason === DEADLINE ? 'deadline' : 'cancelled') : undefined;
   try {
-    const shape = `at concurrency ${settings.concurrency}, max_tokens ${settings.maxTokens}`;
+    // The concurrency a phase reaches: no more than its requests.
+    const shape = (count: number): string =>
+      `at concurrency ${effectiveConcurrency(settings.concurrency, count)}, max_tokens ${settings.maxTokens}`;
     let warm: RequestRecord[] = [];
     if (settings.warmup > 0) {
-      log.info(`Warm-up: ${settings.warmup} request(s) ${shape}, not counted.`);
+      log.info(`Warm-up: ${settings.warmup} request(s) ${shape(settings.warmup)}, not counted.`);
       warm = await pool(o, stop.signal, settings.warmup, undefined);
     }
     const warmErrors = warm.filter((r) => r.error !== undefined);
     let records: RequestRecord[] = [];
     if (!stop.signal.aborted) {
-      log.info(`Measuring: ${settings.requests} request(s) ${shape}.`);
+      log.info(`Measuring: ${settings.requests} request(s) ${shape(settings.requests)}.`);
       const startedMs = o.now();
       records = await pool(o, stop.signal, settings.requests, (done, errors) => {
         log.info(
@@ -129,7 +131,9 @@ async function pool(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(count, o.settings.concurrency) }, worker));
+  await Promise.all(
+    Array.from({ length: effectiveConcurrency(o.settings.concurrency, count) }, worker),
+  );
   return records;
 }
 

@@ -112,6 +112,11 @@ function errorText(error: unknown): string {
   return JSON.stringify(error).slice(0, 200);
 }
 
+/** Whether the stream has said all it will: `[DONE]`, or its finish chunk and then its usage. */
+export function streamComplete(state: ChatStreamState): boolean {
+  return state.done || (state.finished && state.usageTokens !== undefined);
+}
+
 /** Why a stream that ended counts as an error, or undefined when it is complete. */
 export function incompleteReason(state: ChatStreamState): string | undefined {
   if (state.error !== undefined) return state.error;

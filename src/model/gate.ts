@@ -88,6 +88,11 @@ function judgeOne(
   return { ...base, bound, status: breached ? 'breached' : 'held' };
 }
 
+/** The verdicts set aside, each `not-judged` for `reason` (a run cut short is not gated). */
+export function notJudged(verdicts: readonly Verdict[], reason: string): Verdict[] {
+  return verdicts.map((v) => ({ ...v, bound: undefined, status: 'not-judged', reason }));
+}
+
 /** The output's `failed` list: the breached limits. */
 export function breaches(verdicts: readonly Verdict[]): Breach[] {
   return verdicts

@@ -51,6 +51,8 @@ export interface SmokeResult {
   models: string[];
   reply?: string;
   message: string;
+  /** The model was not listed before `timeoutMs` ran out (not a refused TLS connection). */
+  timedOut?: boolean;
 }
 
 const FIRST_PAUSE_MS = 2000;
@@ -98,6 +100,7 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
       return {
         ok: false,
         models,
+        timedOut: true,
         message: `The model did not answer at ${base}/v1/models within ${formatDuration(o.timeoutMs)} (last: ${state}). The deployment runs but does not serve: check its logs in Northflank, the port's public setting, or raise "smoke-timeout".`,
       };
     }

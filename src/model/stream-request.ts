@@ -6,7 +6,7 @@ import { compactJson } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { httpRequest, readPrefix, type Dispatcher } from '../northflank/http.js';
 import { neutralise } from '../log.js';
-import { applyEvent, incompleteReason, newStreamState } from './chat-stream.js';
+import { applyEvent, incompleteReason, newStreamState, streamComplete } from './chat-stream.js';
 import { SseParser } from './sse.js';
 
 export interface StreamRequestOptions {
@@ -115,7 +115,9 @@ export async function streamChatCompletion(o: StreamRequestOptions): Promise<Req
         applyEvent(state, event, atMs);
       }
       if (state.firstContentMs !== undefined) clearTimeout(timer);
-      if (state.error !== undefined) break;
+      // Done once `[DONE]`, or the finish and usage chunks, came: a server that keeps the
+      // connection open after them has answered, and waiting would count it as an error.
+      if (state.error !== undefined || streamComplete(state)) break;
     }
     const atMs = o.now();
     for (const event of parser.push(decoder.decode())) applyEvent(state, event, atMs);

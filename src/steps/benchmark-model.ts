@@ -13,7 +13,7 @@ import { publicUrl } from '../rollout/status.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
 import type { BenchmarkReport } from '../model/benchmark-report.js';
 import { runBenchmark, type BenchmarkRun } from '../model/benchmark.js';
-import { breaches, describeBreach, judge } from '../model/gate.js';
+import { breaches, describeBreach, judge, notJudged } from '../model/gate.js';
 import { smokeTest } from '../model/probe.js';
 import type { StepResult as Result } from './result.js';
 
@@ -79,6 +79,23 @@ interface Measured {
   run?: BenchmarkRun;
   /** Why the model could not be measured (no URL, not listed in time). */
   failure?: string;
+  /** The step's `timeout` ran out before the model was listed (not `smoke-timeout`). */
+  outOfTime?: boolean;
+}
+
+/** A timeout's message: how long the step ran, what `timeout` cut short, and what to try. */
+function outOfTimeMessage(
+  settings: Settings,
+  deps: RunDeps,
+  startedMs: number,
+  what: string,
+): string {
+  return `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step, ${what}. Raise "timeout", or lower the benchmark's requests or max-tokens.`;
+}
+
+/** `at 3 of 16 measured requests`, for a run cut short. */
+function howFar(run: BenchmarkRun, session: BenchmarkSession): string {
+  return `at ${run.measurement.requests} of ${session.settings.requests} measured requests`;
 }
 
 /** Waits for the model to be listed, then runs the benchmark, within the step's deadline. */
@@ -100,7 +117,7 @@ async function measure(
   }
   const deadlineMs = startedMs + settings.timeoutMs;
   const leftMs = deadlineMs - deps.clock.now();
-  if (leftMs <= 0) return { failure: 'no time was left of "timeout".' };
+  if (leftMs <= 0) return { failure: 'no time was left of "timeout".', outOfTime: true };
   const dispatcher = createDispatcher(settings.requestTimeoutMs);
   const apiKey = session.input.apiKey;
   const model = deployment?.spec?.configuration?.name;
@@ -117,7 +134,13 @@ async function measure(
       signal: deps.signal,
       log: deps.log,
     });
-    if (!listed.ok) return { failure: listed.message };
+    if (!listed.ok) {
+      // The list wait was cut to what was left of the step: then `timeout` ended it, not smoke-timeout.
+      return {
+        failure: listed.message,
+        outOfTime: listed.timedOut === true && leftMs <= listWaitMs,
+      };
+    }
     const run = await runBenchmark({
       base: url.href.replace(/\/+$/, ''),
       model: model ?? listed.models[0] ?? '',
@@ -141,7 +164,11 @@ async function measure(
   }
 }
 
-/** The baseline: measures the model that serves now, before the update is sent. */
+/**
+ * The baseline: measures the model that serves now, before the update is sent. Returns the
+ * run's result when the step's `timeout` ran out during it (no update is sent then); what was
+ * measured stays in the report.
+ */
 export async function measureBaseline(
   session: BenchmarkSession,
   settings: Settings,
@@ -149,12 +176,12 @@ export async function measureBaseline(
   plan: UpdatePlan,
   deps: RunDeps,
   startedMs: number,
-): Promise<void> {
+): Promise<Result | undefined> {
   const { log } = deps;
   const why = noBaselineReason(session.settings, before, plan, settings);
   if (why !== undefined) {
     session.report.noBaseline = why;
-    return;
+    return undefined;
   }
   const measured = await log.group('Benchmark before the update', () =>
     measure(
@@ -167,12 +194,22 @@ export async function measureBaseline(
       startedMs,
     ),
   );
+  const timedOut = (what: string): Result => ({
+    outcome: 'timeout',
+    title: 'Timed out',
+    deployment: before,
+    message: outOfTimeMessage(settings, deps, startedMs, `${what}; no update was sent`),
+  });
+  if (measured.outOfTime) {
+    session.report.noBaseline = `the step's "timeout" ran out before the model that served was listed`;
+    return timedOut('ran out while the benchmark waited for the serving model to be listed');
+  }
   if (measured.failure !== undefined) {
     session.report.noBaseline = `the model that served before the update could not be measured: ${measured.failure}`;
   } else if (measured.run?.stopped === 'deadline') {
-    session.report.noBaseline = 'the benchmark before the update ran out of "timeout"';
-    delete session.report.before;
+    return timedOut(`ended the benchmark before the update ${howFar(measured.run, session)}`);
   }
+  return undefined;
 }
 
 /** Measures the new rollout, judges the limits, and turns a breach into `regressed`. */
@@ -201,6 +238,20 @@ export async function benchmarkStep(
     startedMs,
   );
   const run = measured.run;
+  if (measured.outOfTime) {
+    return {
+      ...rolled,
+      outcome: 'timeout',
+      title: 'Timed out',
+      rolloutRuns: true,
+      message: outOfTimeMessage(
+        settings,
+        deps,
+        startedMs,
+        "ran out while the benchmark waited for the new rollout's model to be listed at /v1/models; the rollout runs",
+      ),
+    };
+  }
   if (!run) {
     return {
       ...rolled,
@@ -210,16 +261,35 @@ export async function benchmarkStep(
     };
   }
   const after = run.measurement;
-  report.verdicts = judge(session.settings.failIf, after, report.before, report.noBaseline);
-  report.failed = breaches(report.verdicts);
   if (run.stopped === 'deadline') {
+    // A partial run is not gated: the requests cut off are the slow end of the distribution.
+    const reason = `the benchmark was cut short ${howFar(run, session)}`;
+    report.verdicts = notJudged(
+      judge(session.settings.failIf, after, report.before, report.noBaseline),
+      reason,
+    );
+    report.failed = [];
+    if (report.verdicts.length > 0) {
+      log.notice(`The fail-if limits are not judged: ${reason}.`, {
+        title: 'Benchmark not gated',
+      });
+    }
+    // The rollout itself succeeded: `timeout` cut the benchmark, so nothing is reverted.
     return {
       ...rolled,
       outcome: 'timeout',
       title: 'Timed out',
-      message: `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: the rollout runs, but "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step, ended the benchmark after ${after.requests} of ${session.settings.requests} measured requests. Raise "timeout", or lower the benchmark's requests or max-tokens.`,
+      rolloutRuns: true,
+      message: outOfTimeMessage(
+        settings,
+        deps,
+        startedMs,
+        `ended the benchmark after the rollout ${howFar(run, session)}: the rollout runs, and was not reverted, but the benchmark was cut short and its limits were not judged`,
+      ),
     };
   }
+  report.verdicts = judge(session.settings.failIf, after, report.before, report.noBaseline);
+  report.failed = breaches(report.verdicts);
   if (after.requests > 0 && after.errors === after.requests) {
     return {
       ...rolled,

@@ -7,4 +7,9 @@ export type StepResult = WaitResult & {
   models?: string[];
   reply?: string;
   notReverted?: FieldChange[];
+  /**
+   * The rollout runs; the step failed for the action's own reason (the benchmark ran out of
+   * `timeout`), so there is nothing to revert.
+   */
+  rolloutRuns?: boolean;
 };

@@ -19,11 +19,9 @@ import { waitOptions } from './follow-rollout.js';
  * Whether to put the previous values back: a rollout of ours crashed or ran out of time, or it
  * runs but its model does not answer or serves worse than the benchmark's limits allow.
  */
-export function shouldRevert(
-  result: WaitResult,
-  tracker: RolloutTracker,
-  sent: UpdateBody,
-): boolean {
+export function shouldRevert(result: Result, tracker: RolloutTracker, sent: UpdateBody): boolean {
+  // A rollout that runs is kept when only the action's own time ran out (its benchmark).
+  if (result.rolloutRuns === true) return false;
   if (result.outcome === 'regressed' || result.outcome === 'smoke-failed') {
     // Only a new rollout changes how the model serves; a metadata update is not to blame.
     return startsRollout(sent);
