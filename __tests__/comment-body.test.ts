@@ -6,14 +6,18 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { RunReport } from '../src/action/report.js';
+import { summaryMarkdown } from '../src/action/report.js';
 import {
   commentMarkdown,
   MAX_CHANGE_ROWS,
   MAX_COMMENT_CHARS,
-  verdictOf,
   type CommentContext,
 } from '../src/github/comment-body.js';
-import type { FieldChange } from '../src/rollout/plan.js';
+import type { BenchmarkReport } from '../src/model/benchmark-report.js';
+import type { Measurement } from '../src/model/stats.js';
+import { planUpdate, type FieldChange } from '../src/rollout/plan.js';
+import { planVerdict } from '../src/rollout/plan-verdict.js';
+import type { Deployment, UpdateBody } from '../src/northflank/schema.js';
 
 const TARGET = { projectId: 'ml-serving', deploymentId: 'qwen-chat' };
 const CONTEXT: CommentContext = {
@@ -24,8 +28,16 @@ const CONTEXT: CommentContext = {
   runUrl: 'https://github.com/acme/models/actions/runs/77',
 };
 
+/** The verdict of a plan that sends exactly the fields these changes touch. */
+function verdictOf(changes: readonly FieldChange[]): RunReport['verdict'] {
+  const body = Object.fromEntries(changes.map((c) => [c.path.split('.')[0] ?? '', {}]));
+  const startsRollout = changes.some((c) => /^(spec|ports)(\.|$)/.test(c.path));
+  return planVerdict({ body, changes: [...changes], unreadable: [], startsRollout });
+}
+
 function plan(changes: FieldChange[], more: Partial<RunReport> = {}): RunReport {
   return {
+    verdict: verdictOf(changes),
     outcome: 'dry-run',
     message: 'Dry run',
     title: '',
@@ -88,7 +100,7 @@ describe('the comment', () => {
     const nothing = commentMarkdown(plan([]), CONTEXT);
     expect(nothing).toContain('Merging changes nothing');
     expect(nothing).not.toContain('| Field |');
-    expect(verdictOf([{ path: 'ports', from: [], to: [] }])).toBe('rollout');
+    expect(verdictOf([{ path: 'ports', from: [], to: [] }])?.kind).toBe('rollout');
   });
 
   it('shows a screenful of changes, then how many more', () => {
@@ -238,5 +250,194 @@ describe('the comment', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+const RUNNING: Deployment = {
+  id: 'qwen-chat',
+  name: 'qwen chat',
+  status: 'running',
+  deploymentConfiguration: { id: 'cfg-0001' },
+  spec: { configuration: { name: 'Qwen/Qwen3-8B' } },
+  ports: [{ id: 'http', name: 'http', internalPort: 8000, protocol: 'HTTP', public: true }],
+};
+
+/** The report of a dry run that planned `given` against RUNNING, as run() makes it. */
+function planned(given: UpdateBody, force = false): RunReport {
+  const p = planUpdate(given, RUNNING, force);
+  return plan(p.changes, { verdict: planVerdict(p), updatedFields: [] });
+}
+
+describe('the verdict follows what the plan sends, not only what it changes', () => {
+  const PORTS: UpdateBody['ports'] = [
+    { name: 'http', internalPort: 8000, protocol: 'HTTP', public: true },
+  ];
+
+  it('does not say "changes nothing" when given ports, in place, are sent again', () => {
+    const report = planned({ ports: PORTS });
+    expect(report.changes).toEqual([]);
+    const body = commentMarkdown(report, CONTEXT);
+    expect(body).not.toContain('Merging changes nothing:');
+    expect(body).toContain(
+      "**📨 Merging changes nothing that a GET shows, but sends ports again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown; no rollout is expected.**",
+    );
+    // The job summary says the same, and does not claim the deployment already matches.
+    const summary = summaryMarkdown(report);
+    expect(summary).toContain(
+      "**📨 The plan changes nothing that a GET shows, but sends ports again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown; no rollout is expected.**",
+    );
+    expect(summary).toContain(
+      "None that GET can show; ports would be re-sent because a port's domains cannot be read back (GET never reports them).",
+    );
+    expect(summary).not.toContain('already matches');
+  });
+
+  it('does not say "changes nothing" for a forced re-send: it says the deployment restarts', () => {
+    const body = commentMarkdown(
+      planned({ spec: { configuration: { name: 'Qwen/Qwen3-8B' } } }, true),
+      CONTEXT,
+    );
+    expect(body).not.toContain('changes nothing');
+    expect(body).toContain(
+      '**🔁 Merging restarts the deployment: force is true, so it sends spec again with the values already in place, which starts a new rollout.**',
+    );
+  });
+
+  it('still says "changes nothing" when nothing is sent', () => {
+    const report = planned({ spec: { configuration: { name: 'Qwen/Qwen3-8B' } } });
+    expect(commentMarkdown(report, CONTEXT)).toContain(
+      '**✅ Merging changes nothing: the deployment already matches.**',
+    );
+    expect(summaryMarkdown(report)).toContain('None: the deployment already matches.');
+  });
+});
+
+/** A measurement with these TTFT and ITL p50s (ms). */
+function measured(ttft: number, itl: number): Measurement {
+  const p = (v: number) => ({ p50: v, p90: v * 1.2, p99: v * 1.5 });
+  return {
+    requests: 16,
+    errors: 0,
+    ttftMs: p(ttft),
+    itlMs: p(itl),
+    e2eMs: p(ttft + 127 * itl),
+    tokensPerSecond: 4 * (1000 / itl),
+    outputTokens: 2048,
+    tokensFrom: 'usage',
+  };
+}
+
+const BENCHMARK: BenchmarkReport = {
+  settings: { requests: 16, concurrency: 4, warmup: 4, maxTokens: 128 },
+  before: measured(260, 20),
+  after: measured(200, 12.5),
+  verdicts: [
+    {
+      metric: 'ttft-p50',
+      limit: '+25%',
+      before: 260,
+      after: 200,
+      bound: 325,
+      status: 'held',
+    },
+  ],
+  failed: [],
+  ignoreEos: true,
+};
+
+const deployed = (more: Partial<RunReport> = {}): RunReport =>
+  plan([MODEL_CHANGE], {
+    outcome: 'running',
+    message: 'The new rollout is running.',
+    timeline: [
+      { status: 'starting', previousRollout: false, startMs: 1000, endMs: 8000 },
+      { status: 'running', previousRollout: false, startMs: 8000 },
+    ],
+    timelineOriginMs: 0,
+    benchmark: BENCHMARK,
+    ...more,
+  });
+
+describe('the comment after a deploy with benchmark', () => {
+  it("shows the job summary's before/after table, from the same renderer", () => {
+    const report = deployed();
+    const body = commentMarkdown(report, { ...CONTEXT, dryRun: false });
+    expect(body).toContain('#### Model benchmark');
+    expect(body).toContain('| Metric | Before | After | Change | fail-if |');
+    expect(body).toContain('| TTFT p50 | 260.0 ms | 200.0 ms | -23.1% better | ✅ +25% held |');
+    expect(body).toContain('| Percentile | Before | After |');
+    // Every row of the summary's benchmark tables is in the comment, as it is.
+    const summaryRows = summaryMarkdown(report)
+      .split('\n')
+      .filter((l) => /^\| (TTFT|ITL|E2E|Tokens|Error|Output)/.test(l));
+    expect(summaryRows.length).toBeGreaterThan(10);
+    for (const row of summaryRows) expect(body).toContain(row);
+    // Before the timeline, as in the summary.
+    expect(body.indexOf('#### Model benchmark')).toBeLessThan(body.indexOf('Rollout timeline'));
+  });
+
+  it('is not shown for a plan, nor when nothing was measured', () => {
+    expect(commentMarkdown(deployed({ outcome: 'dry-run' }), CONTEXT)).not.toContain('benchmark');
+    const none = deployed({ benchmark: { ...BENCHMARK, before: undefined, after: undefined } });
+    expect(commentMarkdown(none, { ...CONTEXT, dryRun: false })).not.toContain('Model benchmark');
+  });
+
+  it("escapes the model server's words in why there is no baseline, in the comment and the summary", () => {
+    const hostile = '<img src=x onerror=alert(1)> [x](https://evil.example) @team #12 | **b**';
+    const report = deployed({
+      benchmark: {
+        ...BENCHMARK,
+        before: undefined,
+        noBaseline: `the model that served before the update could not be measured: ${hostile}`,
+        verdicts: [
+          {
+            metric: 'ttft-p50',
+            limit: '+25%',
+            before: undefined,
+            after: 200,
+            bound: undefined,
+            status: 'not-judged',
+            reason: `a relative limit needs a baseline, and ${hostile}`,
+          },
+        ],
+      },
+    });
+    const body = commentMarkdown(report, { ...CONTEXT, dryRun: false });
+    const summary = summaryMarkdown(report);
+    for (const text of [body, summary]) {
+      expect(text).toContain('could not be measured: &lt;img');
+      expect(text).not.toMatch(/<img|\[x\]\(|\*\*b\*\*/);
+      const row = text.split('\n').find((l) => l.startsWith('| TTFT p50 |')) ?? '';
+      expect(row.split('|')).toHaveLength(7);
+    }
+    expect(body).not.toMatch(/@team|&#35;12/);
+  });
+
+  it('keeps the verdict, the outcome and the benchmark when the changes and timeline fill the body', () => {
+    const huge = '|<&>@#'.repeat(20_000);
+    const report = deployed({
+      outcome: 'regressed',
+      message: huge,
+      changes: Array.from({ length: 500 }, (_, i) => ({
+        path: `spec.configuration.${huge}${i}`,
+        from: huge,
+        to: huge,
+      })),
+      timeline: Array.from({ length: 500 }, (_, i) => ({
+        status: huge,
+        previousRollout: false,
+        startMs: i * 1000,
+        endMs: i * 1000 + 1000,
+      })),
+    });
+    const body = commentMarkdown(report, { ...CONTEXT, dryRun: false });
+    expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS);
+    // toBe(true) rather than toContain: a failure would print 60,000 characters.
+    const has = (text: string): boolean => body.includes(text);
+    expect(has('serves worse than the fail-if limits allow')).toBe(true);
+    expect(has('| TTFT p50 | 260.0 ms | 200.0 ms |')).toBe(true);
+    expect(has('</details>')).toBe(true);
+    expect(has('The rest is cut')).toBe(true);
+    expect(has('Commit <code>c0ffee1</code>')).toBe(true);
   });
 });

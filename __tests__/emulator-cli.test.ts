@@ -12,8 +12,17 @@ describe('the emulator command line', () => {
       forMs: undefined,
       plan: { pendingMs: 2000, provisioningMs: 5000, startingMs: 5000, ending: 'running' },
       staleReadMs: 1000,
+      modelServer: false,
       help: false,
     });
+  });
+
+  it('takes --model-server, or EMULATOR_MODEL_SERVER=1, and not on the last port', () => {
+    expect(parseCliOptions(['--model-server'], {}).modelServer).toBe(true);
+    expect(parseCliOptions([], { EMULATOR_MODEL_SERVER: '1' }).modelServer).toBe(true);
+    expect(() => parseCliOptions(['--model-server', '--port', '65535'], {})).toThrow(
+      /--model-server listens on --port \+ 1/,
+    );
   });
 
   it('takes --for as a duration, --ending and --port, flags before the environment', () => {
@@ -72,6 +81,34 @@ describe('the emulator process', () => {
     );
     await Promise.all([running.stop('SIGINT'), running.stop('SIGTERM')]);
     expect(await running.stopped).toBe('SIGINT');
+    await expect(fetch(running.emulator.url)).rejects.toThrow();
+  });
+
+  it('says that it starts no model server, and how to start one', async () => {
+    const lines: string[] = [];
+    const running = await runEmulator(parseCliOptions(['--port', '0'], {}), (l) => lines.push(l));
+    expect(running.modelServer).toBeUndefined();
+    expect(lines).toContain(
+      '  model server: none (nothing answers at the deployment URL: add --model-server for the smoke test or the benchmark)',
+    );
+    await running.stop('done');
+  });
+
+  it("with --model-server, serves the deployment's model beside it, and stops both", async () => {
+    const lines: string[] = [];
+    const running = await runEmulator(parseCliOptions(['--port', '0', '--model-server'], {}), (l) =>
+      lines.push(l),
+    );
+    const model = running.modelServer;
+    expect(model).toBeDefined();
+    const url = model?.url ?? '';
+    expect(lines).toContain(
+      `  model server: ${url} (give it as smoke-url for the smoke test or the benchmark)`,
+    );
+    const listed = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+    expect(listed.data.map((m) => m.id)).toEqual(['meta-llama/Llama-3.1-8B-Instruct']);
+    await running.stop('SIGINT');
+    await expect(fetch(`${url}/v1/models`)).rejects.toThrow();
     await expect(fetch(running.emulator.url)).rejects.toThrow();
   });
 

@@ -8,6 +8,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { emulatorInputs, startEmulator, type Emulator } from '../emulator/server.js';
+import { latencyOf } from '../emulator/latency.js';
+import { startModelServer } from '../emulator/model-server.js';
+import { systemClock, type Clock } from '../src/clock.js';
 import { run } from '../src/main.js';
 import type { RunReport } from '../src/action/report.js';
 import { FakeClock } from './helpers/fake-clock.js';
@@ -71,7 +74,7 @@ interface Ran {
 async function runWith(
   inputs: Record<string, string>,
   env: Record<string, string>,
-  clock = new FakeClock(),
+  clock: Clock = new FakeClock(),
 ): Promise<Ran> {
   const { log, lines } = recordingLogger();
   const outputs: Record<string, string> = {};
@@ -124,6 +127,10 @@ describe('pr-comment on a pull_request event', () => {
     expect(body).toContain('Commit <code>c0ffee1</code>');
     expect(body).toContain('(https://github.example/acme/models/actions/runs/77)');
     expect(gh.calls.every((c) => c.authorization === 'token ghs_job_token')).toBe(true);
+    // The job summary links the comment it wrote.
+    expect(first.summary).toMatch(
+      /^\| Pull request comment \| \[created\]\(https:\/\/github\.example\/acme\/models\/pull\/7#issuecomment-\d+\) \|$/m,
+    );
 
     // The next push asks for what already runs.
     const second = await runWith(
@@ -183,6 +190,9 @@ describe('pr-comment on a pull_request event', () => {
       /Could not write the plan as a comment on pull request #7: .*HTTP 403.*permissions: pull-requests: write/,
     );
     expect(ran.summary).toContain('spec.configuration.name');
+    expect(ran.summary).toMatch(
+      /^\| Pull request comment \| not written: .*HTTP 403.*permissions: pull-requests: write.* \|$/m,
+    );
   });
 
   it('writes the result of a deploy', async () => {
@@ -199,6 +209,47 @@ describe('pr-comment on a pull_request event', () => {
     expect(body).toContain('### Northflank deploy: llama chat');
     expect(body).toContain('Rolled out: the new rollout is running');
     expect(body).toContain('Rollout timeline');
+  });
+
+  it("writes the result of a deploy with benchmark: the job summary's before/after table", async () => {
+    // The real clock: the benchmark times real streams (a few milliseconds each).
+    const emu = await startEmulator({
+      plan: { pendingMs: 100, provisioningMs: 150, startingMs: 150 },
+    });
+    const model = await startModelServer({
+      model: () => emu.deployment().configuration.name ?? '',
+      latency: () => latencyOf(emu.deployment().configuration, { ttftMs: 10, itlMs: 4 }),
+    });
+    cleanups.push(
+      () => model.close(),
+      () => emu.close(),
+    );
+    const gh = await github();
+    const ran = await runWith(
+      planInputs(emu, {
+        'dry-run': 'false',
+        'poll-interval': '200ms',
+        'smoke-url': model.url,
+        benchmark:
+          'requests: 4\nconcurrency: 2\nwarmup: 1\nmax-tokens: 4\nfail-if:\n  ttft-p50: 5s',
+      }),
+      runnerEnv('pull_request', gh.url),
+      systemClock,
+    );
+    expect(ran.report.outcome).toBe('running');
+    const body = gh.comments[0]?.body ?? '';
+    expect(body).toContain('Rolled out: the new rollout is running');
+    expect(body).toContain('#### Model benchmark');
+    expect(body).toMatch(
+      /\| TTFT p50 \| [\d.]+ ms \| [\d.]+ ms \| [-+][\d.]+% \w+ \| ✅ 5s held \|/,
+    );
+    // The same rows as the job summary's, from the one renderer.
+    const rows = ran.summary
+      .split('\n')
+      .filter((l) => /^\| (TTFT|ITL|E2E|Tokens|Error|Output)/.test(l));
+    expect(rows).toHaveLength(18);
+    for (const row of rows) expect(body).toContain(row);
+    expect(body.indexOf('#### Model benchmark')).toBeLessThan(body.indexOf('Rollout timeline'));
   });
 
   it('is not written when the run was cancelled', async () => {
@@ -224,6 +275,59 @@ describe('pr-comment on a pull_request event', () => {
       env: runnerEnv('pull_request', gh.url),
     });
     expect(gh.calls).toEqual([]);
+  });
+});
+
+describe('the plan says the same in the log, the job summary and the comment', () => {
+  const PORTS = JSON.stringify([
+    {
+      name: 'http',
+      internalPort: 8000,
+      protocol: 'HTTP',
+      public: true,
+      domains: ['chat.acme.dev'],
+    },
+  ]);
+
+  it('given ports in place are sent again: not "changes nothing", and no rollout expected', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const ran = await runWith(
+      planInputs(emu, { spec: '', ports: PORTS }),
+      runnerEnv('pull_request', gh.url),
+    );
+    expect(ran.report.outcome).toBe('dry-run');
+    expect(ran.outputs.changes).toBe('[]');
+    const said =
+      "changes nothing that a GET shows, but sends ports again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown; no rollout is expected.";
+    const comment = gh.comments[0]?.body ?? '';
+    expect(comment).toContain(`**📨 Merging ${said}**`);
+    expect(ran.summary).toContain(`**📨 The plan ${said}**`);
+    expect(ran.lines).toContain(`Dry run: no update was sent. The plan ${said}`);
+    for (const text of [comment, ran.summary, ran.lines.join('\n')]) {
+      expect(text).not.toContain('changes nothing:');
+      expect(text).not.toContain('already matches');
+    }
+  });
+
+  it('a dry run with force sends the given fields again: a restart, not "changes nothing"', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const ran = await runWith(
+      planInputs(emu, {
+        spec: JSON.stringify({ configuration: { name: 'meta-llama/Llama-3.1-8B-Instruct' } }),
+        force: 'true',
+      }),
+      runnerEnv('pull_request', gh.url),
+    );
+    const said =
+      'restarts the deployment: force is true, so it sends spec again with the values already in place, which starts a new rollout.';
+    expect(gh.comments[0]?.body).toContain(`**🔁 Merging ${said}**`);
+    expect(ran.summary).toContain(`**🔁 The plan ${said}**`);
+    expect(ran.lines).toContain(`Dry run: no update was sent. The plan ${said}`);
+    expect(ran.summary).toContain(
+      'None that GET can show; spec would be re-sent because force is true.',
+    );
   });
 });
 
@@ -273,7 +377,36 @@ describe('a pull request event without api-token (a fork)', () => {
       'GitHub gives no secrets to workflows run for pull requests from forks',
     );
     expect(notice).toContain('workflow_run');
-    expect(ran.summary).toContain('Skipped');
+  });
+
+  it('reads well in the job summary: the notice a sentence a paragraph, no empty facts', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const ran = await runWith(
+      planInputs(emu, { 'api-token': '' }),
+      runnerEnv('pull_request', gh.url, {
+        number: 7,
+        head: { sha: HEAD, repo: { full_name: 'mallory/models' } },
+        base: { repo: { full_name: 'acme/models' } },
+      }),
+    );
+    const summary = ran.summary;
+    expect(summary).toContain(
+      '**⏭️ Skipped: no api-token on a pull request event (a fork gets no secrets)**',
+    );
+    const paragraphs = summary.split('\n\n').map((p) => p.trim());
+    expect(paragraphs).toContain(
+      "GitHub gives no secrets to workflows run for pull requests from forks &#40;nor to Dependabot's, which get only Dependabot secrets&#41;.",
+    );
+    expect(paragraphs).toContain('Pull request &#35;7 comes from a fork, so this is expected.');
+    expect(paragraphs.some((p) => p.startsWith('To plan this change, a maintainer'))).toBe(true);
+    // Nothing was read: no status, fields, elapsed time or request count to show.
+    expect(summary).not.toMatch(/\| (Status|Fields updated|Elapsed|API requests) \|/);
+    expect(summary).not.toMatch(/^> /m);
+    expect(summary).toContain('| Deployment | <code>llama-chat</code> |');
+    expect(summary).toMatch(
+      /^\| Pull request comment \| not written: the run was skipped, so there is no plan to show .*\|$/m,
+    );
   });
 
   it('still checks the other inputs', async () => {

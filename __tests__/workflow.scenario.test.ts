@@ -101,7 +101,9 @@ describe('dry run', () => {
     );
     // The description is already that: not a change.
     expect(run.stdout).not.toContain('Would change description');
-    expect(run.stdout).toMatch(/Dry run: the update would change 2 field\(s\)/);
+    expect(run.stdout).toContain(
+      'Dry run: no update was sent. The plan rolls out a new configuration. Settings it changes: spec.configuration.name, spec.configuration.nodeConfiguration.gpu.configuration.gpuCount.',
+    );
     expect(run.summary).toContain('Dry run: no update sent');
     expect(run.summary).toContain(
       'spec.configuration.nodeConfiguration.gpu.configuration.gpuCount: 1 → 2',

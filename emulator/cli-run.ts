@@ -5,6 +5,8 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/duration.js';
 import type { RolloutEnding, RolloutPlan } from './model.js';
+import { latencyOf } from './latency.js';
+import { startModelServer, type ModelServer } from './model-server.js';
 import { DEMO_DEPLOYMENT, startEmulator, type Emulator } from './server.js';
 
 export const USAGE = `Usage: npm run emulator -- [options]
@@ -13,6 +15,11 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --for <duration>  stop by itself after this long, e.g. 90s, 10m          env EMULATOR_FOR
   --ending <status> how every rollout ends: running, crashed, paused or deleted (default running)
                                                                           env EMULATOR_ENDING
+  --model-server    also start a model server (OpenAI-compatible, streams like vLLM) on the
+                    next port (8788), serving the deployment's model at its configuration's
+                    speed: give its URL as smoke-url for the smoke test or the benchmark
+                    (without it, nothing answers at the deployment's public URL)
+                                                                          env EMULATOR_MODEL_SERVER=1
   --help            this text
 
 Rollout phases (milliseconds): EMULATOR_PENDING_MS (2000), EMULATOR_PROVISIONING_MS (5000),
@@ -29,6 +36,8 @@ export interface CliOptions {
   forMs: number | undefined;
   plan: Partial<RolloutPlan>;
   staleReadMs: number;
+  /** Whether to start a model server beside the API, on the next port. */
+  modelServer: boolean;
   help: boolean;
 }
 
@@ -50,7 +59,13 @@ export function parseCliOptions(
   argv: string[],
   env: Record<string, string | undefined>,
 ): CliOptions {
-  let values: { port?: string; for?: string; ending?: string; help?: boolean };
+  let values: {
+    port?: string;
+    for?: string;
+    ending?: string;
+    'model-server'?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -58,6 +73,7 @@ export function parseCliOptions(
         port: { type: 'string' },
         for: { type: 'string' },
         ending: { type: 'string' },
+        'model-server': { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -81,6 +97,11 @@ export function parseCliOptions(
   if (!(ENDINGS as readonly string[]).includes(ending)) {
     throw new CliUsageError(`--ending takes one of ${ENDINGS.join(', ')}, got "${ending}".`);
   }
+  const modelServer =
+    values['model-server'] ?? ['1', 'true'].includes(env.EMULATOR_MODEL_SERVER ?? '');
+  if (modelServer && port === 65535) {
+    throw new CliUsageError('--model-server listens on --port + 1: pick a --port below 65535.');
+  }
   const ms = (name: string, fallback: number): number =>
     whole(name, env[name] ?? String(fallback), 86_400_000);
   return {
@@ -93,6 +114,7 @@ export function parseCliOptions(
       ending: ending as RolloutEnding,
     },
     staleReadMs: ms('EMULATOR_STALE_MS', 1000),
+    modelServer,
     help: values.help ?? false,
   };
 }
@@ -100,6 +122,8 @@ export function parseCliOptions(
 /** A running emulator and the promise that settles once it has stopped (by `stop`, or `--for`). */
 export interface RunningEmulator {
   emulator: Emulator;
+  /** With --model-server. */
+  modelServer: ModelServer | undefined;
   stop(reason: string): Promise<void>;
   stopped: Promise<string>;
 }
@@ -124,13 +148,34 @@ export async function runEmulator(
     }
     throw error;
   }
+  let modelServer: ModelServer | undefined;
+  if (options.modelServer) {
+    const port = options.port === 0 ? 0 : options.port + 1;
+    const serving = emulator;
+    try {
+      modelServer = await startModelServer({
+        port,
+        // The model and the speed of whichever configuration the emulated deployment holds.
+        model: () => serving.deployment().configuration.name ?? '',
+        latency: () => latencyOf(serving.deployment().configuration),
+      });
+    } catch (error) {
+      await emulator.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new CliUsageError(
+          `Port ${String(port)} (the model server's: --port + 1) is in use. Stop what holds it, or pick another --port.`,
+        );
+      }
+      throw error;
+    }
+  }
   let resolveStopped: (reason: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => {
     resolveStopped = resolve;
   });
   let closing: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
-    closing ??= emulator.close().then(() => {
+    closing ??= Promise.all([emulator.close(), modelServer?.close()]).then(() => {
       clearTimeout(timer);
       resolveStopped(reason);
     });
@@ -147,6 +192,11 @@ export async function runEmulator(
     `  project-id: ${DEMO_DEPLOYMENT.projectId}   team-id: ${DEMO_DEPLOYMENT.teamId}   deployment-id: ${DEMO_DEPLOYMENT.id}`,
   );
   print(`  rollouts end: ${options.plan.ending ?? 'running'}`);
+  print(
+    modelServer
+      ? `  model server: ${modelServer.url} (give it as smoke-url for the smoke test or the benchmark)`
+      : '  model server: none (nothing answers at the deployment URL: add --model-server for the smoke test or the benchmark)',
+  );
   // `npm run emulator &` puts npm in the background, and killing npm leaves this process running:
   // name this process so that it can be stopped directly.
   const kill = `kill ${String(process.pid)}`;
@@ -155,5 +205,5 @@ export async function runEmulator(
       ? `  Stop it with Ctrl-C, or ${kill}.`
       : `  Stops by itself in ${String(Math.round(options.forMs / 1000))}s (or with Ctrl-C, or ${kill}).`,
   );
-  return { emulator, stop, stopped };
+  return { emulator, modelServer, stop, stopped };
 }

@@ -41,6 +41,8 @@ export interface ModelServerOptions {
   ping?: boolean;
   /** Its clock (a test's fake one, shared with the run); the wall clock by default. */
   now?: () => number;
+  /** The port on 127.0.0.1 (default 0: a free one). */
+  port?: number;
 }
 
 /** One streamed reply, timed by the server (performance.now): the truth a benchmark measures. */
@@ -212,7 +214,10 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,

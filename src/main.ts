@@ -29,7 +29,14 @@ import { revertStep, shouldRevert } from './steps/revert-rollout.js';
 import { smokeStep } from './steps/smoke-test.js';
 import { BenchmarkSession, benchmarkStep, measureBaseline } from './steps/benchmark-model.js';
 import type { StepResult } from './steps/result.js';
-import { failure, githubState, makeReport, publish, type RunState } from './steps/report-run.js';
+import {
+  failure,
+  githubState,
+  makeReport,
+  publish,
+  writeSummary,
+  type RunState,
+} from './steps/report-run.js';
 import { RolloutTracker } from './rollout/tracker.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome } from './rollout/outcome.js';
 
@@ -83,17 +90,19 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     await state.client?.close();
   }
 
-  // 9. Report: outputs, summary and the GitHub deployment's state, on failure too.
+  // 9. Report: outputs, the outcome's log line and the GitHub deployment's state, on failure too.
   const report = makeReport(result, state, tracker, clock.now() - startedMs);
-  await publish(report, deps);
+  publish(report, deps);
   await state.github?.finish(
     githubState(report),
     report.deployment ? publicUrl(report.deployment) : '',
     deps.redactor.redact(report.message),
   );
-  // 8. The pull request comment, last: it never changes the outcome.
-  await commentStep(report, state.settings, githubRun, state.before, deps);
-  return report;
+  // 10. The pull request comment, then the summary that links it: neither changes the outcome.
+  const prComment = await commentStep(report, state.settings, githubRun, state.before, deps);
+  const reported = prComment ? { ...report, prComment } : report;
+  await writeSummary(reported, deps);
+  return reported;
 }
 
 /** Steps 4 to 8: update, wait, smoke test, benchmark, revert. */

@@ -1,9 +1,12 @@
 /**
  * The benchmark's section of the job summary, pure: before | after | change per metric with each
- * `fail-if` verdict, text bars of the TTFT and ITL percentiles, and the definitions. All its text
- * is the action's own (numbers and fixed words), so nothing in it needs escaping.
+ * `fail-if` verdict, text bars of the TTFT and ITL percentiles, and the definitions. The job
+ * summary and the pull request comment both show it. Its text is the action's own (numbers and
+ * fixed words) except the reasons a baseline or a limit is missing, which can quote the model
+ * server's answer: those are escaped like any API text.
  */
 import type { BenchmarkReport } from '../model/benchmark-report.js';
+import { escapeCell } from './markdown.js';
 import { effectiveConcurrency } from '../model/benchmark-settings.js';
 import { formatChange, formatMetric, type Verdict } from '../model/gate.js';
 import {
@@ -41,9 +44,9 @@ function change(metric: Metric, before: number | null | undefined, after: number
 
 function verdictCell(v: Verdict | undefined): string {
   if (!v) return '';
-  if (v.status === 'held') return `✅ ${v.limit} held`;
-  if (v.status === 'breached') return `❌ ${v.limit} breached`;
-  return `➖ ${v.limit} not judged (${v.reason ?? 'no baseline'})`;
+  if (v.status === 'held') return `✅ ${escapeCell(v.limit)} held`;
+  if (v.status === 'breached') return `❌ ${escapeCell(v.limit)} breached`;
+  return `➖ ${escapeCell(v.limit)} not judged (${escapeCell(v.reason ?? 'no baseline')})`;
 }
 
 function value(metric: Metric, m: Measurement | undefined): string {
@@ -60,12 +63,15 @@ function bar(v: number | null | undefined, max: number): string {
   return `<code>${'█'.repeat(filled)}${'░'.repeat(BAR_CHARS - filled)}</code> ${v.toFixed(1)} ms`;
 }
 
-/** The summary section of a run's benchmark. */
-export function benchmarkMarkdown(report: BenchmarkReport): string {
+/** The benchmark's section, under `heading`, for the job summary and the pull request comment. */
+export function benchmarkMarkdown(
+  report: BenchmarkReport,
+  heading = '### Model benchmark',
+): string {
   const { before, after, settings } = report;
-  const lines: string[] = ['### Model benchmark', ''];
+  const lines: string[] = [heading, ''];
   const baseline = !before
-    ? `after the rollout only: ${report.noBaseline ?? 'no baseline'}`
+    ? `after the rollout only: ${escapeCell(report.noBaseline ?? 'no baseline')}`
     : after
       ? 'before the update (the model that served) and after the rollout, with the same load'
       : 'before the update only (the model that served): the run ended before the rollout was measured';

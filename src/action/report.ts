@@ -1,8 +1,10 @@
 import { describeChange, type FieldChange } from '../rollout/plan.js';
+import { verdictLine, type PlanVerdict } from '../rollout/plan-verdict.js';
 import { formatDuration } from '../duration.js';
 import { boundedJson } from '../json.js';
 import { changesOutput } from './changes-output.js';
-import { neutralise } from '../log.js';
+import { code, escapeCell, safeLink } from './markdown.js';
+import { sentencesOf } from '../sentences.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
 import type { Deployment } from '../northflank/schema.js';
@@ -36,6 +38,8 @@ export interface RunReport {
   requestCount: number;
   /** What the update changed (with a dry run: would change), leaf by leaf. */
   changes?: FieldChange[];
+  /** What the plan does, from what it sends: the one verdict of the log, summary and comment. */
+  verdict?: PlanVerdict;
   /** The configuration before the update. */
   previousConfigurationId?: string;
   /** With a revert: spec leaves the failed update added, which a revert cannot remove. */
@@ -45,7 +49,14 @@ export interface RunReport {
   reply?: string;
   /** With a benchmark: before and after, and the fail-if verdicts. */
   benchmark?: BenchmarkReport;
+  /** With `pr-comment`: the comment written, or why none was. */
+  prComment?: PullRequestCommentNote;
 }
+
+/** What became of the pull request comment, for the job summary. */
+export type PullRequestCommentNote =
+  | { written: 'created' | 'updated' | 'unchanged'; url: string | undefined }
+  | { written: false; reason: string };
 
 /** Where outputs go: `setOutput` of runner.ts in the action. */
 export interface OutputSink {
@@ -85,27 +96,9 @@ export function setOutputs(sink: OutputSink, report: RunReport): void {
   for (const [name, value] of Object.entries(outputsFor(report))) sink.setOutput(name, value);
 }
 
-/**
- * Text for the summary: no HTML, no Markdown (links, images, emphasis, code), no pipes, no line
- * breaks, no workflow commands from API text. Markdown punctuation becomes numeric character
- * references, which GitHub shows as the characters but never parses as syntax.
- */
-export function escapeCell(text: string, maxChars = 500): string {
-  return neutralise(text, maxChars)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[|`[\]()!*_~\\#]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 const MAX_SUMMARY_MESSAGE_CHARS = 3000;
 
 const RESENT_WHY = "a port's domains cannot be read back (GET never reports them)";
-
-/** API text as inline code; `<code>` rather than backticks, since a code span shows entities raw. */
-export function code(text: string): string {
-  return `<code>${escapeCell(text)}</code>`;
-}
 
 const OUTCOME_HEADLINE: Record<Outcome, string> = {
   running: '✅ Rolled out: the new rollout is running',
@@ -146,11 +139,13 @@ export function summaryMarkdown(report: RunReport): string {
     `**${OUTCOME_HEADLINE[report.outcome]}**`,
     '',
   );
-  if (
-    !SUCCESSFUL_OUTCOMES.has(report.outcome) ||
-    report.outcome === 'no-rollout' ||
-    report.outcome === 'skipped'
-  ) {
+  if (report.outcome === 'dry-run' && report.verdict) {
+    lines.push(`**${verdictLine(report.verdict, 'The plan')}**`, '');
+  }
+  if (report.outcome === 'skipped') {
+    // Nothing was read or sent: the notice is the whole story, one sentence a paragraph.
+    for (const sentence of sentencesOf(report.message)) lines.push(escapeCell(sentence), '');
+  } else if (!SUCCESSFUL_OUTCOMES.has(report.outcome) || report.outcome === 'no-rollout') {
     // The message ends with what to do: long enough to keep it (a revert's message is long).
     lines.push(`> ${escapeCell(report.message, MAX_SUMMARY_MESSAGE_CHARS)}`, '');
   }
@@ -160,6 +155,11 @@ export function summaryMarkdown(report: RunReport): string {
     ['Project', code(report.target.projectId ?? '')],
   ];
   if (report.target.teamId) rows.push(['Team', code(report.target.teamId)]);
+  if (report.outcome === 'skipped') {
+    if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);
+    lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
+    return lines.join('\n');
+  }
   rows.push(['Status', d ? code(d.status) : 'unknown']);
   if (url) rows.push(['URL', escapeCell(url)]);
   if (d?.dns?.base) rows.push(['DNS', code(d.dns.base)]);
@@ -174,6 +174,7 @@ export function summaryMarkdown(report: RunReport): string {
   rows.push(['Fields updated', updated.length ? updated.join(', ') : 'none']);
   if (resent.length) rows.push(['Re-sent', `${resent.join(', ')} (${RESENT_WHY})`]);
   if (report.inPlace?.length) rows.push(['Already in place', report.inPlace.join(', ')]);
+  if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);
   rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
   rows.push(['API requests', String(report.requestCount)]);
   lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
@@ -183,14 +184,8 @@ export function summaryMarkdown(report: RunReport): string {
       report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes',
       '',
     );
-    if (report.changes.length === 0 && resent.length) {
-      lines.push(
-        `None that GET can show; ${resent.join(', ')} ${report.outcome === 'dry-run' ? 'would be' : 'were'} re-sent because ${RESENT_WHY}.`,
-        '',
-      );
-    } else if (report.changes.length === 0) {
-      lines.push('None: the deployment already matches.', '');
-    } else lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
+    if (report.changes.length === 0) lines.push(noChangesText(report), '');
+    else lines.push(...report.changes.map((c) => `- ${code(describeChange(c))}`), '');
   }
   if (report.notReverted?.length) {
     lines.push(
@@ -217,6 +212,24 @@ export function summaryMarkdown(report: RunReport): string {
   }
   lines.push(...timelineMarkdown(report));
   return lines.join('\n');
+}
+
+/** The pull request comment as a table cell: a link to it, or why there is none. */
+function commentCell(note: PullRequestCommentNote): string {
+  if (note.written === false) return `not written: ${escapeCell(note.reason)}`;
+  const link = safeLink(note.url);
+  return link ? `[${note.written}](${link})` : note.written;
+}
+
+/** What the summary says when no value GET shows changes: fields sent anyway are not "nothing". */
+function noChangesText(report: Pick<RunReport, 'verdict' | 'outcome'>): string {
+  const verdict = report.verdict;
+  if (!verdict || verdict.kind === 'nothing') return 'None: the deployment already matches.';
+  const tense = report.outcome === 'dry-run' ? 'would be' : 'were';
+  // With force nothing is unreadable: the plan sends every given field anyway.
+  return verdict.unreadable.length > 0
+    ? `None that GET can show; ${verdict.unreadable.join(', ')} ${tense} re-sent because ${RESENT_WHY}.`
+    : `None that GET can show; ${verdict.forced.join(', ')} ${tense} re-sent because force is true.`;
 }
 
 /**

@@ -4,13 +4,10 @@
  */
 import { boundedJson } from '../json.js';
 import type { FieldChange } from '../rollout/plan.js';
-import {
-  code as summaryCode,
-  escapeCell,
-  outcomeHeadline,
-  timelineMarkdown,
-  type RunReport,
-} from '../action/report.js';
+import { code as summaryCode, escapeCell, safeLink } from '../action/markdown.js';
+import { benchmarkMarkdown } from '../action/benchmark-summary.js';
+import { outcomeHeadline, timelineMarkdown, type RunReport } from '../action/report.js';
+import { verdictLine } from '../rollout/plan-verdict.js';
 import { commentMarker, type CommentTarget } from './pr-comment.js';
 
 /** GitHub refuses a comment body longer than this. */
@@ -52,23 +49,6 @@ export interface CommentContext {
   runUrl?: string | undefined;
 }
 
-/** What merging does to the deployment, from the plan's changes. */
-export type Verdict = 'rollout' | 'metadata' | 'nothing';
-
-const ROLLOUT_PATHS = /^(spec|ports)(\.|$)/;
-
-/** Whether the changes start a rollout (spec or ports), touch only metadata, or are none. */
-export function verdictOf(changes: readonly FieldChange[]): Verdict {
-  if (changes.length === 0) return 'nothing';
-  return changes.some((c) => ROLLOUT_PATHS.test(c.path)) ? 'rollout' : 'metadata';
-}
-
-const VERDICT_LINE: Record<Verdict, string> = {
-  rollout: '🚀 Merging rolls out a new configuration.',
-  metadata: '🏷️ Merging only updates name, description or tags (no rollout).',
-  nothing: '✅ Merging changes nothing: the deployment already matches.',
-};
-
 /** The comment's Markdown, marker first, never longer than GitHub allows. */
 export function commentMarkdown(report: RunReport, context: CommentContext): string {
   const d = report.deployment;
@@ -79,28 +59,63 @@ export function commentMarkdown(report: RunReport, context: CommentContext): str
     ...(context.target.teamId ? [`team ${code(context.target.teamId)}`] : []),
   ].join(', ');
   const planned = context.dryRun && report.outcome === 'dry-run';
-  const lines: string[] = [
+  const head: string[] = [
     commentMarker(context.target),
     `### Northflank ${context.dryRun ? 'plan' : 'deploy'}: ${text(name, 200)}`,
     '',
     `<sub>${where}</sub>`,
     '',
   ];
+  // Shown in this order; when the body is too long, the changes and then the timeline give way
+  // first, so the verdict, the outcome and the benchmark always stay.
+  let changes: string[] = [];
+  let benchmark: string[] = [];
+  let timeline: string[] = [];
   if (planned) {
-    const changes = report.changes ?? [];
-    lines.push(`**${VERDICT_LINE[verdictOf(changes)]}**`, '');
-    if (changes.length > 0) lines.push(...changesTable(changes, 'Now'), '');
+    // The plan's verdict, from what it will send (as the log and the summary say it).
+    if (report.verdict) head.push(`**${verdictLine(report.verdict, 'Merging')}**`, '');
+    if (report.changes?.length) changes = [...changesTable(report.changes, 'Now'), ''];
   } else {
-    lines.push(`**${outcomeHeadline(report.outcome)}**`, '');
+    head.push(`**${outcomeHeadline(report.outcome)}**`, '');
     if (report.outcome !== 'dry-run' && report.outcome !== 'running') {
-      lines.push(`> ${text(report.message, MAX_MESSAGE_CHARS)}`, '');
+      head.push(`> ${text(report.message, MAX_MESSAGE_CHARS)}`, '');
     }
-    if (report.changes?.length) lines.push(...changesTable(report.changes, 'Before'), '');
-    const timeline = timelineMarkdown(report, '#### Rollout timeline', MAX_TIMELINE_ROWS);
-    lines.push(...timeline.map(BREAK_REFERENCES));
+    if (report.changes?.length) changes = [...changesTable(report.changes, 'Before'), ''];
+    if (report.benchmark && (report.benchmark.before || report.benchmark.after)) {
+      // The job summary's renderer, one heading down, so both show the same table.
+      benchmark = benchmarkMarkdown(report.benchmark, '#### Model benchmark')
+        .split('\n')
+        .map(BREAK_REFERENCES);
+    }
+    timeline = timelineMarkdown(report, '#### Rollout timeline', MAX_TIMELINE_ROWS).map(
+      BREAK_REFERENCES,
+    );
   }
-  lines.push(...footer(report, context, planned));
-  return bounded(lines);
+  const foot = footer(report, context, planned);
+  const fixed = [...head, ...benchmark, ...foot].reduce((n, line) => n + line.length + 1, 0);
+  let room = COMMENT_BUDGET_CHARS - fixed - CUT_NOTE.length - 2;
+  const fit = (lines: string[]): string[] => {
+    const kept = upTo(lines, room);
+    room -= kept.reduce((n, line) => n + line.length + 1, 0);
+    if (kept.length === lines.length) return kept;
+    room -= CUT_NOTE.length + 3;
+    return [...kept, '', CUT_NOTE, ''];
+  };
+  const shownChanges = fit(changes);
+  const shownTimeline = fit(timeline);
+  return bounded([...head, ...shownChanges, ...benchmark, ...shownTimeline, ...foot]);
+}
+
+/** The first of `lines` that fit in `chars` characters, newlines counted. */
+function upTo(lines: readonly string[], chars: number): string[] {
+  const kept: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (length + line.length + 1 > chars) break;
+    kept.push(line);
+    length += line.length + 1;
+  }
+  return kept;
 }
 
 /** A value as the table shows it: JSON, shortened. */
@@ -160,18 +175,6 @@ function footer(report: RunReport, context: CommentContext, planned: boolean): s
   return facts.map((fact) => `<sub>${fact}</sub><br>`);
 }
 
-/** A URL fit for a Markdown link target: http(s), and nothing that ends the link early. */
-function safeLink(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-    return parsed.href.replace(/[()<>\s"'`]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
-  } catch {
-    return undefined;
-  }
-}
-
 const CUT_NOTE =
   '_The rest is cut: GitHub takes at most 65,536 characters in a comment. The job summary and the `changes` output have it all._';
 
@@ -179,12 +182,5 @@ const CUT_NOTE =
 function bounded(lines: string[]): string {
   const body = lines.join('\n');
   if (body.length <= COMMENT_BUDGET_CHARS) return body;
-  const kept: string[] = [];
-  let length = 0;
-  for (const line of lines) {
-    if (length + line.length + 1 > COMMENT_BUDGET_CHARS - CUT_NOTE.length - 2) break;
-    kept.push(line);
-    length += line.length + 1;
-  }
-  return [...kept, '', CUT_NOTE].join('\n');
+  return [...upTo(lines, COMMENT_BUDGET_CHARS - CUT_NOTE.length - 2), '', CUT_NOTE].join('\n');
 }

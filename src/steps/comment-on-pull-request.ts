@@ -2,10 +2,10 @@
 import type { RunDeps } from '../action/defaults.js';
 import type { Settings } from '../action/inputs/settings.js';
 import type { Redactor } from '../action/redact.js';
-import type { RunReport } from '../action/report.js';
+import type { PullRequestCommentNote, RunReport } from '../action/report.js';
 import { commentMarkdown } from '../github/comment-body.js';
 import type { GitHubRun } from '../github/event.js';
-import { commentMarker, writePullRequestComment } from '../github/pr-comment.js';
+import { commentMarker, PERMISSION_HINT, writePullRequestComment } from '../github/pr-comment.js';
 import type { Deployment } from '../northflank/schema.js';
 
 /**
@@ -28,8 +28,9 @@ export function commentIgnoredReason(settings: Settings, run: GitHubRun): string
 }
 
 /**
- * Writes the report as the pull request's comment, if asked and possible. Never throws, and never
- * changes the outcome: a refusal is a warning.
+ * Writes the report as the pull request's comment, if asked and possible; resolves to what the
+ * job summary says of it (undefined when no comment was asked for, or the run was cancelled).
+ * Never throws, and never changes the outcome: a refusal is a warning.
  */
 export async function commentStep(
   report: RunReport,
@@ -37,13 +38,19 @@ export async function commentStep(
   run: GitHubRun,
   before: Deployment | undefined,
   deps: RunDeps & { redactor: Redactor },
-): Promise<void> {
+): Promise<PullRequestCommentNote | undefined> {
   const pr = run.pullRequest;
   const repository = run.repository;
   const prComment = settings?.prComment;
-  // Skipped: a fork's token cannot comment anyway. Cancelled: stop at once.
-  if (!settings || !prComment || !pr || !repository) return;
-  if (report.outcome === 'skipped' || deps.signal.aborted) return;
+  // Not asked, or ignored with a warning at the start. Cancelled: stop at once.
+  if (!settings || !prComment || !pr || !repository || deps.signal.aborted) return undefined;
+  if (report.outcome === 'skipped') {
+    return {
+      written: false,
+      reason:
+        "the run was skipped, so there is no plan to show (and the token GitHub gives a fork's workflow cannot comment)",
+    };
+  }
   const target = {
     projectId: settings.projectId,
     deploymentId: settings.deploymentId,
@@ -58,7 +65,7 @@ export async function commentStep(
     headSha: pr.headSha,
     runUrl: run.runUrl,
   });
-  await deps.log.group('Pull request comment', () =>
+  const written = await deps.log.group('Pull request comment', () =>
     writePullRequestComment({
       apiUrl: run.apiUrl,
       token: prComment.token,
@@ -75,4 +82,8 @@ export async function commentStep(
       log: deps.log,
     }),
   );
+  if (written.action !== 'failed') return { written: written.action, url: written.url };
+  // Cancelled while writing: the summary says nothing of a comment nobody refused.
+  if (written.reason === 'cancelled') return undefined;
+  return { written: false, reason: `${written.reason}. ${PERMISSION_HINT}` };
 }

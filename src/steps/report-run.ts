@@ -1,6 +1,6 @@
 /**
  * The last step of every run, whichever step ended it: the report made from what the run learnt,
- * the outputs, the job summary and the outcome's log line, and the GitHub deployment's state.
+ * the outputs and the outcome's log line, the GitHub deployment's state, and the job summary.
  */
 import type { NorthflankClient } from '../northflank/client.js';
 import type { RunDeps } from '../action/defaults.js';
@@ -10,6 +10,7 @@ import { SKIPPED_TITLE } from '../github/fork-notice.js';
 import type { GitHubDeployment, GitHubDeploymentState } from '../github/deployments.js';
 import type { Settings } from '../action/inputs/settings.js';
 import { describeChange, type UpdatePlan } from '../rollout/plan.js';
+import { planVerdict } from '../rollout/plan-verdict.js';
 import { setOutputs, summaryMarkdown, type RunReport } from '../action/report.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import type { BenchmarkSession } from './benchmark-model.js';
@@ -65,7 +66,7 @@ export function makeReport(
       ? { resent: plan.unreadable }
       : {}),
     requestCount: state.client?.requestCount ?? 0,
-    ...(plan ? { changes: plan.changes } : {}),
+    ...(plan ? { changes: plan.changes, verdict: planVerdict(plan) } : {}),
     ...(before?.deploymentConfiguration?.id
       ? { previousConfigurationId: before.deploymentConfiguration.id }
       : {}),
@@ -180,19 +181,13 @@ const QUIET_SUCCESSES: ReadonlySet<Outcome> = new Set<Outcome>([
   'unchanged',
 ]);
 
-/** Sets the outputs, writes the summary and logs the outcome as the annotation it deserves. */
-export async function publish(report: RunReport, deps: RunDeps): Promise<void> {
+/** Sets the outputs and logs the outcome as the annotation it deserves. */
+export function publish(report: RunReport, deps: RunDeps): void {
   const { log } = deps;
   try {
     setOutputs(deps.outputs, report);
   } catch (error) {
     log.warning(`Some outputs could not be set: ${errorMessage(error)}`);
-  }
-  try {
-    await deps.summary.write(summaryMarkdown(report));
-  } catch (error) {
-    // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
-    log.debug(`Job summary not written: ${errorMessage(error)}`);
   }
   const took = formatDuration(report.elapsedMs);
   if (report.outcome === 'running') {
@@ -205,5 +200,15 @@ export async function publish(report: RunReport, deps: RunDeps): Promise<void> {
     log.warning(report.message, { title: 'No new rollout observed' });
   } else {
     log.error(report.message, { title: report.title });
+  }
+}
+
+/** Writes the job summary; written last, so that it can link the pull request comment. */
+export async function writeSummary(report: RunReport, deps: RunDeps): Promise<void> {
+  try {
+    await deps.summary.write(summaryMarkdown(report));
+  } catch (error) {
+    // A summary that cannot be written (no GITHUB_STEP_SUMMARY locally) must not fail a deploy.
+    deps.log.debug(`Job summary not written: ${errorMessage(error)}`);
   }
 }

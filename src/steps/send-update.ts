@@ -6,6 +6,7 @@ import { UpdateUnconfirmedError } from '../errors.js';
 import type { Settings } from '../action/inputs/settings.js';
 import type { Logger } from '../log.js';
 import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
+import { planVerdict, verdictPredicate } from '../rollout/plan-verdict.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { watchForUpdate } from '../rollout/confirm-update.js';
 import { newerReading } from '../rollout/freshness.js';
@@ -161,15 +162,14 @@ export async function sendUpdate(
   }
 }
 
+/** The dry run's result: the plan's verdict (as the summary and comment say it), nothing sent. */
 export function dryRun(plan: UpdatePlan, current: Deployment, log: Logger): Result {
   const fields = Object.keys(plan.body);
   if (fields.length > 0) {
     log.info(`Dry run: would send POST ${current.id} with body ${JSON.stringify(plan.body)}`);
   }
   const paths = plan.changes.map((c) => c.path);
-  const message =
-    fields.length === 0
-      ? 'Dry run: the update would change nothing; no update was sent.'
-      : `Dry run: the update would change ${paths.length || fields.length} field(s): ${(paths.length ? paths : fields).join(', ')}${plan.startsRollout ? ', which starts a new rollout' : ', which needs no rollout'}; no update was sent.`;
+  const settings = paths.length > 0 ? ` Settings it changes: ${paths.join(', ')}.` : '';
+  const message = `Dry run: no update was sent. The plan ${verdictPredicate(planVerdict(plan))}.${settings}`;
   return { outcome: 'dry-run', message, deployment: current };
 }
