@@ -81,8 +81,17 @@ await api.get.llmModelDeployment({ parameters: { projectId: 'p', llmModelDeploym
 const RSS_PRELOAD = path.join(work, 'rss.mjs');
 writeFileSync(
   RSS_PRELOAD,
-  `import { writeFileSync } from 'node:fs';
-process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));
+  // VmHWM, not maxRSS: Linux carries ru_maxrss over from the parent (this bench) across fork and
+  // exec, so a child read at least as big as the bench was when it spawned it.
+  `import { readFileSync, writeFileSync } from 'node:fs';
+const peakKb = () => {
+  try {
+    const hwm = /^VmHWM:\\s*(\\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]);
+  } catch {}
+  return process.resourceUsage().maxRSS;
+};
+process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(peakKb())));
 `,
 );
 

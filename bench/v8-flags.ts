@@ -48,6 +48,7 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port +
 writeFileSync(
   CLIENT,
   `import { setFlagsFromString } from 'node:v8';
+import { readFileSync } from 'node:fs';
 const undici = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'node_modules', 'undici', 'index.js')).href)});
 if (process.env.V8_FLAGS) setFlagsFromString(process.env.V8_FLAGS);
 let tokens = 0;
@@ -65,7 +66,7 @@ for await (const piece of body) {
   }
 }
 const cpu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({ tokens, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.resourceUsage().maxRSS / 1024 }));
+console.log(JSON.stringify({ tokens, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: Number(/^VmHWM:\\s*(\\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? process.resourceUsage().maxRSS) / 1024 }));
 `,
 );
 
