@@ -18,3 +18,13 @@ export function boundedJson(value: unknown): string {
   const json = JSON.stringify(pruned(value, MAX_JSON_DEPTH)) as string | undefined;
   return json ?? '';
 }
+
+/** The value at a path of keys in parsed JSON (as a zod issue gives it); undefined where there is none. */
+export function valueAt(value: unknown, at: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of at) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}

@@ -14,6 +14,7 @@ import {
   metricValue,
   P99_MIN_REQUESTS,
   type Measurement,
+  METRICS,
   type Metric,
 } from '../model/stats.js';
 
@@ -87,20 +88,7 @@ export function benchmarkMarkdown(
   }
   const verdicts = new Map(report.verdicts.map((v) => [v.metric, v]));
   lines.push('| Metric | Before | After | Change | fail-if |', '| --- | --- | --- | --- | --- |');
-  const metrics: Metric[] = [
-    'ttft-p50',
-    'ttft-p90',
-    'ttft-p99',
-    'itl-p50',
-    'itl-p90',
-    'itl-p99',
-    'e2e-p50',
-    'e2e-p90',
-    'e2e-p99',
-    'tokens-per-second',
-    'error-rate',
-  ];
-  for (const metric of metrics) {
+  for (const metric of METRICS) {
     const b = before ? metricValue(before, metric) : undefined;
     const a = after ? metricValue(after, metric) : null;
     lines.push(

@@ -7,6 +7,7 @@ import { compactJson, InputError } from '../errors.js';
 import { once } from '../northflank/schema.js';
 import { DEFAULT_BENCHMARK_PROMPT } from './default-prompt.js';
 import { METRICS, type Metric } from './stats.js';
+import { valueAt } from '../json.js';
 
 const INPUT = 'benchmark';
 
@@ -230,15 +231,6 @@ function latencyMs(text: string): number | undefined {
   const match = LATENCY.exec(text);
   const unit = LATENCY_UNITS_MS[match?.[2]?.toLowerCase() ?? ''];
   return match && unit !== undefined ? Number(match[1]) * unit : undefined;
-}
-
-function valueAt(value: unknown, at: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const key of at) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 /** ` (got ...)` for a value in a message, cut short. */

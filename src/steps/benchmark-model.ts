@@ -93,6 +93,11 @@ function outOfTimeMessage(
   return `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step, ${what}. Raise "timeout", or lower the benchmark's requests or max-tokens.`;
 }
 
+/** `timeout` after a rollout that runs: the benchmark, not the rollout, ran out, so no revert. */
+function rolloutRunsOutOfTime(rolled: Result, message: string): Result {
+  return { ...rolled, outcome: 'timeout', title: 'Timed out', rolloutRuns: true, message };
+}
+
 /** `at 3 of 16 measured requests`, for a run cut short. */
 function howFar(run: BenchmarkRun, session: BenchmarkSession): string {
   return `at ${run.measurement.requests} of ${session.settings.requests} measured requests`;
@@ -239,18 +244,15 @@ export async function benchmarkStep(
   );
   const run = measured.run;
   if (measured.outOfTime) {
-    return {
-      ...rolled,
-      outcome: 'timeout',
-      title: 'Timed out',
-      rolloutRuns: true,
-      message: outOfTimeMessage(
+    return rolloutRunsOutOfTime(
+      rolled,
+      outOfTimeMessage(
         settings,
         deps,
         startedMs,
         "ran out while the benchmark waited for the new rollout's model to be listed at /v1/models; the rollout runs",
       ),
-    };
+    );
   }
   if (!run) {
     return {
@@ -275,18 +277,15 @@ export async function benchmarkStep(
       });
     }
     // The rollout itself succeeded: `timeout` cut the benchmark, so nothing is reverted.
-    return {
-      ...rolled,
-      outcome: 'timeout',
-      title: 'Timed out',
-      rolloutRuns: true,
-      message: outOfTimeMessage(
+    return rolloutRunsOutOfTime(
+      rolled,
+      outOfTimeMessage(
         settings,
         deps,
         startedMs,
         `ended the benchmark after the rollout ${howFar(run, session)}: the rollout runs, and was not reverted, but the benchmark was cut short and its limits were not judged`,
       ),
-    };
+    );
   }
   report.verdicts = judge(session.settings.failIf, after, report.before, report.noBaseline);
   report.failed = breaches(report.verdicts);

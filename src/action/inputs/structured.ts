@@ -5,6 +5,7 @@ import type * as Yaml from 'yaml';
 import { InputError } from '../../errors.js';
 import { MAX_INPUT_BYTES } from '../files.js';
 import { shorten } from './quoting.js';
+import { valueAt } from '../../json.js';
 
 // yaml costs ~15 ms of start-up, and most runs give no YAML (JSON parses without it): it is
 // loaded on first need, by readSettings.
@@ -24,15 +25,6 @@ function formatPath(segments: readonly PropertyKey[]): string {
       typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`,
     )
     .join('');
-}
-
-function valueAt(value: unknown, at: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const key of at) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 /** ` (got ...)` for an issue's offending value; nothing where the value is not the point. */
