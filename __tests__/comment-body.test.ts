@@ -96,7 +96,9 @@ describe('the comment', () => {
       plan([{ path: 'tags', from: ['llm'], to: ['llm', 'prod'] }]),
       CONTEXT,
     );
-    expect(tags).toContain('Merging only updates name, description or tags (no rollout).');
+    expect(tags).toContain(
+      'Merging only updates name, description or tags; a rollout, if Northflank starts one for it, is followed.',
+    );
     const nothing = commentMarkdown(plan([]), CONTEXT);
     expect(nothing).toContain('Merging changes nothing');
     expect(nothing).not.toContain('| Field |');
@@ -270,24 +272,30 @@ function planned(given: UpdateBody, force = false): RunReport {
 
 describe('the verdict follows what the plan sends, not only what it changes', () => {
   const PORTS: UpdateBody['ports'] = [
-    { name: 'http', internalPort: 8000, protocol: 'HTTP', public: true },
+    {
+      name: 'http',
+      internalPort: 8000,
+      protocol: 'HTTP',
+      public: true,
+      domains: ['chat.acme.dev'],
+    },
   ];
 
-  it('does not say "changes nothing" when given ports, in place, are sent again', () => {
+  it('does not say "changes nothing" when given ports that give domains, in place, are sent again', () => {
     const report = planned({ ports: PORTS });
     expect(report.changes).toEqual([]);
     const body = commentMarkdown(report, CONTEXT);
     expect(body).not.toContain('Merging changes nothing:');
     expect(body).toContain(
-      "**📨 Merging changes nothing that a GET shows, but sends ports again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown; no rollout is expected.**",
+      '**📨 Merging changes nothing that a GET shows, but sends ports again: they give domains, which a GET never reports, so whether those change is unknown; a rollout, if Northflank starts one for it, is followed.**',
     );
     // The job summary says the same, and does not claim the deployment already matches.
     const summary = summaryMarkdown(report);
     expect(summary).toContain(
-      "**📨 The plan changes nothing that a GET shows, but sends ports again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown; no rollout is expected.**",
+      '**📨 The plan changes nothing that a GET shows, but sends ports again: they give domains, which a GET never reports, so whether those change is unknown; a rollout, if Northflank starts one for it, is followed.**',
     );
     expect(summary).toContain(
-      "None that GET can show; ports would be re-sent because a port's domains cannot be read back (GET never reports them).",
+      'None that GET can show; ports would be re-sent because they give domains, which a GET never reports, so they cannot be confirmed.',
     );
     expect(summary).not.toContain('already matches');
   });

@@ -81,10 +81,12 @@ describe('ports: domains are never read back', () => {
     expect(showsValues({ ports: [given] }, reading())).toBe(true);
   });
 
-  it('yet ports are always a field that reading cannot confirm, with domains or without', () => {
+  it('ports that give domains (an empty list too) are a field that reading cannot confirm; ports without them are not', () => {
     expect(unreadableFields({ ports: [given] })).toEqual(['ports']);
     const without = { name: 'http', internalPort: 8000, protocol: 'HTTP' as const };
-    expect(unreadableFields({ ports: [without] })).toEqual(['ports']);
+    expect(unreadableFields({ ports: [{ ...without, domains: [] }] })).toEqual(['ports']);
+    expect(unreadableFields({ ports: [without, given] })).toEqual(['ports']);
+    expect(unreadableFields({ ports: [without] })).toEqual([]);
     expect(unreadableFields({ description: 'x' })).toEqual([]);
   });
 

@@ -12,9 +12,26 @@ describe('the emulator command line', () => {
       forMs: undefined,
       plan: { pendingMs: 2000, provisioningMs: 5000, startingMs: 5000, ending: 'running' },
       staleReadMs: 1000,
+      metadataRollouts: false,
       modelServer: false,
       help: false,
     });
+  });
+
+  it('takes --metadata-rollouts, or EMULATOR_METADATA_ROLLOUTS=1, and says which world it plays', async () => {
+    expect(parseCliOptions(['--metadata-rollouts'], {}).metadataRollouts).toBe(true);
+    expect(parseCliOptions([], { EMULATOR_METADATA_ROLLOUTS: '1' }).metadataRollouts).toBe(true);
+    const lines: string[] = [];
+    const running = await runEmulator(
+      { ...parseCliOptions(['--port', '0', '--metadata-rollouts'], {}), forMs: 60_000 },
+      (l) => lines.push(l),
+    );
+    try {
+      expect(running.emulator.metadataRollouts).toBe(true);
+      expect(lines.join('\n')).toMatch(/rollouts start on every accepted update/);
+    } finally {
+      await running.stop('test');
+    }
   });
 
   it('takes --model-server, or EMULATOR_MODEL_SERVER=1, and not on the last port', () => {

@@ -3,7 +3,8 @@
  * the action can be sent on purpose; the log and summary say what the plan found (and an
  * unchanged run shows no wait and no rollout); each secret is masked once; outputs that do not
  * apply are empty; a job-level environment and the environment input together draw a warning.
- * `run()` in-process against the emulator, rollouts of 0.3 s.
+ * `run()` in-process against the emulator, rollouts of 0.3 s, on a fake clock the emulator shares
+ * (the one bundle run is on the machine's).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run, type RunDeps } from '../src/main.js';
 import type { RunReport } from '../src/action/report.js';
-import { systemClock } from '../src/clock.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from '../src/action/files.js';
 import {
   emulatorInputs,
@@ -21,6 +21,7 @@ import {
 } from '../emulator/server.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 import { runAction } from './helpers/action.js';
+import { FakeClock } from './helpers/fake-clock.js';
 import { seededRandom } from './helpers/in-process.js';
 
 const WORKER = 'configuration.architecture.workerConfig';
@@ -38,9 +39,15 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
+/** The clock of the emulator last started on fake time, which `deploy` runs on. */
+let clock = new FakeClock(Date.now());
+
+async function emulator(options: EmulatorOptions = {}, realTime = false): Promise<Emulator> {
+  clock = new FakeClock(Date.now());
+  const fake = clock;
   const emu = await startEmulator({
     plan: { pendingMs: 100, provisioningMs: 100, startingMs: 100 },
+    ...(realTime ? {} : { now: () => fake.now() }),
     ...options,
   });
   cleanup.push(() => emu.close());
@@ -88,7 +95,7 @@ async function deploy(
       readFile: (file) => readWorkspaceFile(workspace, file, MAX_INPUT_BYTES),
       workspace,
     },
-    clock: systemClock,
+    clock,
     random: seededRandom(0x5eed),
     signal: new AbortController().signal,
     log,
@@ -286,7 +293,7 @@ describe('the log and summary say what the plan found', () => {
     expect(summary).toContain('| Already in place | spec |');
   });
 
-  it('ports in place by what GET shows: re-sent, and the summary says why, not "updated"', async () => {
+  it('ports in place by what GET shows that give domains: re-sent, and the summary says why, not "updated"', async () => {
     const emu = await emulator();
     const ports = [
       {
@@ -302,10 +309,10 @@ describe('the log and summary say what the plan found', () => {
     expect(posts(emu)).toEqual([{ ports }]);
     expect(summary).toContain('| Fields updated | none |');
     expect(summary).toContain(
-      "| Re-sent | ports (a port's domains cannot be read back (GET never reports them)) |",
+      '| Re-sent | ports (they give domains, which a GET never reports, so they cannot be confirmed) |',
     );
     expect(summary).toContain(
-      "None that GET can show; ports were re-sent because a port's domains cannot be read back (GET never reports them).",
+      'None that GET can show; ports were re-sent because they give domains, which a GET never reports, so they cannot be confirmed.',
     );
     expect(summary).not.toContain('None: the deployment already matches');
   });
@@ -324,7 +331,7 @@ describe('the log and summary say what the plan found', () => {
 describe('secrets and outputs', () => {
   it('prints ::add-mask:: once for the token, though a YAML spec-file makes the inputs parse twice', async () => {
     // The bundle in a fresh process: in-process, an earlier test has loaded the YAML parser already.
-    const emu = await emulator();
+    const emu = await emulator({}, true);
     const ran = await runAction({
       inputs: { ...emulatorInputs(emu), 'spec-file': 'spec.yaml', 'smoke-api-key': 'sk-model-key' },
       files: { 'spec.yaml': CURRENT_SPEC_YAML },

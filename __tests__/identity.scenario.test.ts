@@ -65,7 +65,8 @@ describe('ours is what shows our values', () => {
     expect(r.outputs['deployment-configuration-id']).toBe('cfg-3');
   });
 
-  it('a description-only update with a foreign rollout right after: updated, the other rollout named, nothing reverted', async () => {
+  it('a description-only update with someone else’s spec rollout right after: superseded, what differs named, nothing reverted', async () => {
+    // Issue 25: the new configuration shows our description, but also someone else's model.
     const theirs = { description: 'Deployed from abc123', spec: specOf('someone-else') };
     const r = await runScripted(
       phased([
@@ -74,10 +75,13 @@ describe('ours is what shows our values', () => {
       ]),
       { description: 'Deployed from abc123', 'revert-on-failure': 'true' },
     );
-    expect(r.report.outcome).toBe('updated');
+    expect(r.report.outcome).toBe('superseded');
     expect(r.posts).toEqual([{ description: 'Deployed from abc123' }]);
-    expect(r.log).toMatch(/^notice: .*cfg-2/m);
-    expect(r.report.message).not.toMatch(/fix the spec|crashed/i);
+    expect(r.report.message).toContain(
+      'spec.configuration.name: not sent, was "meta-llama/Llama-3.1-8B-Instruct", shows "someone-else"',
+    );
+    expect(r.report.message).toMatch(/reverts nothing/);
+    expect(r.log).not.toMatch(/^notice: .*someone else/m);
   });
 
   it('a description-only update overwritten by a foreign one: superseded, nothing reverted', async () => {
@@ -92,7 +96,46 @@ describe('ours is what shows our values', () => {
     expect(r.report.outcome).toBe('superseded');
     expect(r.posts).toHaveLength(1);
     expect(r.report.message).toContain('cfg-2');
+    expect(r.report.message).toContain(
+      'description: sent "Deployed from abc123", shows "Their text"',
+    );
     expect(r.report.message).not.toMatch(/fix the spec/);
+  });
+
+  it('a description-only update whose own rollout crashes: crashed, and reverted with revert-on-failure', async () => {
+    // A Northflank that rolls out on a metadata update: the new configuration shows our values.
+    const ours = { description: 'Deployed from abc123' };
+    const r = await runScripted(
+      phased([
+        [reading('cfg-1', 1, 'running')],
+        [reading('cfg-2', 2, 'pending', ours), reading('cfg-2', 2, 'crashed', ours)],
+        [reading('cfg-3', 3, 'pending'), reading('cfg-3', 3, 'running')],
+      ]),
+      { description: 'Deployed from abc123', 'revert-on-failure': 'true' },
+    );
+    expect(r.report.outcome).toBe('reverted');
+    expect(r.posts).toEqual([
+      { description: 'Deployed from abc123' },
+      { description: 'Chat model' },
+    ]);
+    expect(r.report.message).toMatch(
+      /The rollout that followed this update \(description\) crashed/,
+    );
+    expect(r.log).not.toMatch(/someone else updated/);
+    expect(r.outputs).toMatchObject({ status: 'running', 'deployment-configuration-id': 'cfg-3' });
+  });
+
+  it('a Northflank that shows a sent value in another form: superseded, and the message shows both forms', async () => {
+    const normalised = {
+      spec: specOf('meta-llama/Llama-3.1-8B-Instruct', { revision: 'V2' }),
+    };
+    const r = await runScripted(
+      phased([[reading('cfg-1', 1, 'running')], [reading('cfg-2', 2, 'running', normalised)]]),
+      { spec: spec({ revision: 'v2' }) },
+    );
+    expect(r.report.outcome).toBe('superseded');
+    expect(r.report.message).toContain('spec.configuration.revision: sent "v2", shows "V2"');
+    expect(r.report.message).toMatch(/Northflank normalised it/);
   });
 });
 
@@ -146,24 +189,37 @@ describe('a port’s domains, which GET never shows', () => {
     },
   ];
 
-  it('a port differing only in domains is sent, expects no rollout, and is confirmed on what GET shows', async () => {
+  it('a port that gives domains is sent on every run, and the step says it cannot confirm them', async () => {
     const r = await runScripted(phased([[reading('cfg-1', 1, 'running')]]), {
       ports: JSON.stringify(withDomains),
     });
     expect(r.posts).toEqual([{ ports: withDomains }]);
     expect(r.report.outcome).toBe('updated');
-    expect(r.log).toMatch(/domains cannot be read back/);
-    // Confirmed at once: no wait for a rollout, no timeout.
+    expect(r.log).toMatch(/they give `domains`, which a GET never reports/);
+    expect(r.report.message).toMatch(
+      /domains were sent, but GET never shows domains.*cannot confirm/,
+    );
+    // Confirmed within seconds: no wait for a rollout, no timeout.
     expect(r.fakeMs).toBeLessThan(30_000);
   });
 
-  it('dropping domains from a port is sent (GET cannot say whether it had some)', async () => {
+  it('`domains: []` is sent, so removing a port’s domains reaches Northflank', async () => {
+    const none = [{ ...withDomains[0], domains: [] }];
+    const r = await runScripted(phased([[reading('cfg-1', 1, 'running')]]), {
+      ports: JSON.stringify(none),
+    });
+    expect(r.posts).toEqual([{ ports: none }]);
+    expect(r.report.outcome).toBe('updated');
+  });
+
+  it('ports that give no domains and are in place are not sent: Northflank keeps its domains, and the log says how to remove them', async () => {
     const without = [{ name: 'http', internalPort: 8000, protocol: 'HTTP', public: true }];
     const r = await runScripted(phased([[reading('cfg-1', 1, 'running')]]), {
       ports: JSON.stringify(without),
     });
-    expect(r.posts).toEqual([{ ports: without }]);
-    expect(r.report.outcome).toBe('updated');
+    expect(r.posts).toEqual([]);
+    expect(r.report.outcome).toBe('unchanged');
+    expect(r.log).toMatch(/Northflank keeps any domains set on them.*`domains: \[\]` removes them/);
   });
 });
 

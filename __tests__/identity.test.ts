@@ -42,6 +42,21 @@ describe('identify: ours is what shows our values', () => {
   it('an older configuration than the one before is a replica behind, whatever it shows', () => {
     expect(identify({ ...j, current: at('cfg-x', 0, 'running', 'c') }).of).toBe('previous');
   });
+
+  it('one rule for every update: a new configuration is ours when it shows the values sent and otherwise the one from before', () => {
+    // A metadata update: Northflank may roll out for it; if it does, the rollout is ours.
+    const metadata = { before, newRolloutSeen: false, sent: { description: 'new' } };
+    const next = { ...at('cfg-1', 1, 'pending', 'a'), description: 'new' };
+    expect(identify({ ...metadata, current: next })).toEqual({ of: 'ours', ours: 'cfg-1' });
+    // Our description, but someone else's model beside it: not ours.
+    expect(
+      identify({ ...metadata, current: { ...next, spec: { configuration: { name: 'b' } } } }),
+    ).toEqual({ of: 'unconfirmed', ours: undefined });
+    // Our model, but someone else's rename beside it: not ours either.
+    expect(
+      identify({ ...j, current: { ...at('cfg-1', 1, 'pending', 'c'), name: 'theirs' } }).of,
+    ).toBe('unconfirmed');
+  });
 });
 
 describe('replacedSincePlan', () => {

@@ -92,18 +92,21 @@ describe('null is absent in every optional field of a deployment', () => {
 
   it('rolls out when the deployment is full of nulls, before and after the update', async () => {
     // With no configuration id and no updatedAt on either side, no wait could tell the rollouts apart.
+    const ports = [
+      { id: null, name: 'http', internalPort: 8000, protocol: 'HTTP', public: null, dns: null },
+    ];
     const before = deployment({
       ...nulls,
+      ports,
       deploymentConfiguration: { id: 'cfg-1', createdAt: null },
     });
-    // The new configuration shows what was sent (a configuration is ours only then), nulls beside.
+    // The new configuration shows what was sent and, otherwise, what was there before (a
+    // configuration is ours only then), nulls beside.
     const after = deployment({
       ...nulls,
       spec: { type: null, configuration: { revision: 'v2', name: null } },
       deploymentConfiguration: { id: 'cfg-2', createdAt: null },
-      ports: [
-        { id: null, name: 'http', internalPort: 8000, protocol: 'HTTP', public: null, dns: null },
-      ],
+      ports,
     });
     const { run, api } = await runAgainst(rollout(before, after), {
       spec: '{"configuration": {"revision": "v2"}}',

@@ -17,6 +17,10 @@ const CURRENT = {
 } as Deployment;
 
 const PORTS: UpdateBody['ports'] = [
+  { name: 'http', internalPort: 8000, protocol: 'HTTP', public: true, domains: ['chat.acme.dev'] },
+];
+/** Ports as GET shows them, giving no domains: nothing to send. */
+const PLAIN_PORTS: UpdateBody['ports'] = [
   { name: 'http', internalPort: 8000, protocol: 'HTTP', public: true },
 ];
 const SAME_SPEC: UpdateBody['spec'] = { configuration: { name: 'Qwen/Qwen3-8B' } };
@@ -30,7 +34,9 @@ describe('planVerdict', () => {
     ['nothing sent', { spec: SAME_SPEC, description: 'chat' }, false, 'nothing'],
     ['a spec change', { spec: NEW_SPEC }, false, 'rollout'],
     ['a description change', { description: 'new' }, false, 'metadata'],
-    ['ports in place (domains unreadable)', { ports: PORTS }, false, 'resend'],
+    ['ports in place that give domains (unreadable)', { ports: PORTS }, false, 'resend'],
+    ['ports in place that give no domains', { ports: PLAIN_PORTS }, false, 'nothing'],
+    ['ports in place that give no domains, with force', { ports: PLAIN_PORTS }, true, 'restart'],
     ['force with spec in place', { spec: SAME_SPEC }, true, 'restart'],
     ['force with only metadata in place', { name: 'qwen chat' }, true, 'resend'],
     ['force with a new name and spec in place', { name: 'n', spec: SAME_SPEC }, true, 'restart'],
@@ -46,7 +52,7 @@ describe('planVerdict', () => {
       forced: [],
     });
     expect(verdictPredicate(verdict({ ports: PORTS, description: 'new' }))).toBe(
-      "only updates name, description or tags (no rollout); it also sends ports again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown",
+      'only updates name, description or tags; it also sends ports again: they give domains, which a GET never reports, so whether those change is unknown; a rollout, if Northflank starts one for it, is followed',
     );
     expect(verdictPredicate(verdict({ spec: NEW_SPEC, name: 'qwen chat' }, true))).toBe(
       'rolls out a new configuration; it also sends name again as given (force is true)',
@@ -55,7 +61,7 @@ describe('planVerdict', () => {
       'restarts the deployment: force is true, so it sends spec again with the values already in place, which starts a new rollout; it also changes name',
     );
     expect(verdictPredicate(verdict({ name: 'qwen chat', description: 'chat' }, true))).toBe(
-      'changes nothing that a GET shows, but sends name and description again as given (force is true); no rollout is expected',
+      'changes nothing that a GET shows, but sends name and description again as given (force is true); a rollout, if Northflank starts one for it, is followed',
     );
   });
 
@@ -64,7 +70,7 @@ describe('planVerdict', () => {
       '🚀 Merging rolls out a new configuration.',
     );
     expect(verdictLine(verdict({ description: 'new' }), 'Merging')).toBe(
-      '🏷️ Merging only updates name, description or tags (no rollout).',
+      '🏷️ Merging only updates name, description or tags; a rollout, if Northflank starts one for it, is followed.',
     );
     expect(verdictLine(verdict({ spec: SAME_SPEC }), 'Merging')).toBe(
       '✅ Merging changes nothing: the deployment already matches.',

@@ -62,12 +62,44 @@ describe('planUpdate', () => {
       },
       current(),
     );
-    // Ports are sent all the same: their domains cannot be read back to compare.
-    expect(Object.keys(plan.body)).toEqual(['ports']);
+    // Ports that give no domains say nothing of them: what GET shows is all there is.
+    expect(plan.body).toEqual({});
     expect(plan.changes).toEqual([]);
-    expect(plan.inPlace).toEqual(['name', 'description', 'tags', 'spec']);
-    expect(plan.unreadable).toEqual(['ports']);
+    expect(plan.inPlace).toEqual(['name', 'description', 'tags', 'ports', 'spec']);
+    expect(plan.unreadable).toEqual([]);
     expect(plan.startsRollout).toBe(false);
+    expect(plan.expectation).toBe('either');
+  });
+
+  it('sends ports that give domains on every run, `domains: []` too, since no read shows them', () => {
+    const withDomains = (domains: string[]) =>
+      planUpdate(
+        {
+          ports: [
+            { name: 'http', internalPort: 8000, protocol: 'HTTP', public: true, domains },
+            { name: 'metrics', internalPort: 9000, protocol: 'HTTP' },
+          ],
+        },
+        current(),
+      );
+    for (const domains of [['chat.example.com'], []]) {
+      const plan = withDomains(domains);
+      expect(plan.body.ports?.[0]?.domains).toEqual(domains);
+      expect(plan.unreadable).toEqual(['ports']);
+      expect(plan.changes).toEqual([]);
+      expect(plan.expectation).toBe('either');
+    }
+  });
+
+  it('says what must follow: a rollout for a configuration change, a restart for force, either for the rest', () => {
+    expect(planUpdate({ spec: { configuration: { revision: 'v2' } } }, current()).expectation).toBe(
+      'rollout',
+    );
+    expect(
+      planUpdate({ spec: { configuration: { engine: 'vllm' } } }, current(), true).expectation,
+    ).toBe('restart');
+    expect(planUpdate({ description: 'new' }, current()).expectation).toBe('either');
+    expect(planUpdate({ description: 'Chat model' }, current(), true).expectation).toBe('either');
   });
 
   it('sends only the top-level fields that would change', () => {

@@ -289,7 +289,7 @@ describe('the plan says the same in the log, the job summary and the comment', (
     },
   ]);
 
-  it('given ports in place are sent again: not "changes nothing", and no rollout expected', async () => {
+  it('given ports in place that give domains are sent again: not "changes nothing", and any rollout followed', async () => {
     const emu = await emulator();
     const gh = await github();
     const ran = await runWith(
@@ -299,7 +299,7 @@ describe('the plan says the same in the log, the job summary and the comment', (
     expect(ran.report.outcome).toBe('dry-run');
     expect(ran.outputs.changes).toBe('[]');
     const said =
-      "changes nothing that a GET shows, but sends ports again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown; no rollout is expected.";
+      'changes nothing that a GET shows, but sends ports again: they give domains, which a GET never reports, so whether those change is unknown; a rollout, if Northflank starts one for it, is followed.';
     const comment = gh.comments[0]?.body ?? '';
     expect(comment).toContain(`**📨 Merging ${said}**`);
     expect(ran.summary).toContain(`**📨 The plan ${said}**`);

@@ -66,10 +66,21 @@ function answerFirstReadFromAStalerReplica(emu: Emulator): void {
 
 const methods = (emu: Emulator): string[] => emu.requests.map((r) => r.method);
 
-describe('rollouts against the emulator', () => {
+// Issue 25: Northflank does not document whether an update that changes no configuration value
+// rolls out; every case runs in both worlds the emulator plays.
+describe.each([
+  ['A (no rollout for a metadata update)', false],
+  ['B (every update rolls out)', true],
+])('rollouts against the emulator, world %s', (_world, metadataRollouts) => {
+  const startWorld = (options: EmulatorOptions = {}): Promise<Emulator> =>
+    start({ metadataRollouts, ...options });
+
   it('does not take a stale `running` after the update for the new rollout', async () => {
     // Stale for 800 ms of a 1.5 s rollout.
-    const emu = await start({ staleReadMs: 800, plan: { ...FAST_PLAN, provisioningMs: 1000 } });
+    const emu = await startWorld({
+      staleReadMs: 800,
+      plan: { ...FAST_PLAN, provisioningMs: 1000 },
+    });
     const run = await deploy(emu, { spec: SPEC });
 
     expect(run.code).toBe(0);
@@ -86,7 +97,10 @@ describe('rollouts against the emulator', () => {
   });
 
   it('does not take the pre-update configuration for ours when the read before the update was staler still', async () => {
-    const emu = await start({ staleReadMs: 1500, plan: { ...FAST_PLAN, provisioningMs: 1000 } });
+    const emu = await startWorld({
+      staleReadMs: 1500,
+      plan: { ...FAST_PLAN, provisioningMs: 1000 },
+    });
     answerFirstReadFromAStalerReplica(emu);
     const run = await deploy(emu, { spec: SPEC });
 
@@ -97,20 +111,21 @@ describe('rollouts against the emulator', () => {
     });
   });
 
-  it('ends a description-only update as `updated` even after such a stale read', async () => {
-    const emu = await start({ staleReadMs: 1500 });
+  it('ends a description-only update on what shows, even after such a stale read: updated, or its rollout running', async () => {
+    const emu = await startWorld({ staleReadMs: 1500 });
     answerFirstReadFromAStalerReplica(emu);
     const run = await deploy(emu, { description: 'Deployed from abc123' });
 
     expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({
-      outcome: 'updated',
-      'deployment-configuration-id': 'cfg-0001',
-    });
+    expect(run.outputs).toMatchObject(
+      metadataRollouts
+        ? { outcome: 'running', status: 'running', 'deployment-configuration-id': 'cfg-0002' }
+        : { outcome: 'updated', status: 'running', 'deployment-configuration-id': 'cfg-0001' },
+    );
   });
 
   it('fails at once on a crash, with the status in the outputs', async () => {
-    const emu = await start({ plan: { ...FAST_PLAN, ending: 'crashed' } });
+    const emu = await startWorld({ plan: { ...FAST_PLAN, ending: 'crashed' } });
     const run = await deploy(emu, { spec: SPEC });
 
     expect(run.code).toBe(1);
@@ -127,7 +142,7 @@ describe('rollouts against the emulator', () => {
   });
 
   it('fails when the deployment is paused during the rollout', async () => {
-    const emu = await start({ plan: { ...FAST_PLAN, ending: 'paused' } });
+    const emu = await startWorld({ plan: { ...FAST_PLAN, ending: 'paused' } });
     const run = await deploy(emu, { spec: SPEC });
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ outcome: 'paused', status: 'paused' });
@@ -135,14 +150,14 @@ describe('rollouts against the emulator', () => {
   });
 
   it('fails when the deployment is deleted during the rollout', async () => {
-    const emu = await start({ plan: { ...FAST_PLAN, ending: 'deleted', deletingMs: 10_000 } });
+    const emu = await startWorld({ plan: { ...FAST_PLAN, ending: 'deleted', deletingMs: 10_000 } });
     const run = await deploy(emu, { spec: SPEC });
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ outcome: 'deleting', status: 'deleting' });
   });
 
   it('fails when the deployment disappears (404) while waiting', async () => {
-    const emu = await start({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
+    const emu = await startWorld({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
     const removeAtMs = clock.now() + 1500;
     once(
       emu,
@@ -160,7 +175,7 @@ describe('rollouts against the emulator', () => {
   });
 
   it('times out with how long it waited and the last status', async () => {
-    const emu = await start({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
+    const emu = await startWorld({ plan: { ...FAST_PLAN, provisioningMs: 60_000 } });
     const run = await deploy(emu, { spec: SPEC, timeout: '3s' });
 
     expect(run.code).toBe(1);
@@ -172,13 +187,21 @@ describe('rollouts against the emulator', () => {
     expect(run.durationMs).toBeGreaterThan(2400);
   });
 
-  it('succeeds with a warning when a forced spec update starts no rollout', async () => {
-    const emu = await start();
+  it('succeeds with a warning when a forced spec update starts no rollout, or follows the one it starts', async () => {
+    const emu = await startWorld();
     const spec = JSON.stringify({ configuration: { engine: 'vllm' } });
     const run = await deploy(emu, { spec, force: 'true', 'rollout-start-grace': '1s' });
 
     expect(run.code).toBe(0);
     expect(emu.requests[1]!.body).toEqual({ spec: JSON.parse(spec) as unknown });
+    if (metadataRollouts) {
+      expect(run.outputs).toMatchObject({
+        outcome: 'running',
+        status: 'running',
+        'deployment-configuration-id': 'cfg-0002',
+      });
+      return;
+    }
     expect(run.outputs).toMatchObject({
       outcome: 'no-rollout',
       status: 'running',
@@ -192,7 +215,7 @@ describe('rollouts against the emulator', () => {
 
   it('keeps waiting past rollout-start-grace for a spec change whose rollout shows late', async () => {
     // Stale reads for 3 s, longer than the 1 s grace: not "no rollout", since the spec changed.
-    const emu = await start({ staleReadMs: 3000 });
+    const emu = await startWorld({ staleReadMs: 3000 });
     const run = await deploy(emu, { spec: SPEC, 'rollout-start-grace': '1s' });
 
     expect(run.code).toBe(0);
@@ -206,7 +229,7 @@ describe('rollouts against the emulator', () => {
   });
 
   it('calls 429s during the wait rate limiting, not an outage, in the log and the timeline', async () => {
-    const emu = await start();
+    const emu = await startWorld();
     // Once the update is in, the next two reads are refused with 429.
     once(
       emu,
@@ -229,7 +252,7 @@ describe('rollouts against the emulator', () => {
   });
 
   it('uses the team-scoped paths when team-id is given', async () => {
-    const emu = await start();
+    const emu = await startWorld();
     const run = await deploy(emu, { spec: SPEC, 'team-id': DEMO_DEPLOYMENT.teamId });
     expect(run.code).toBe(0);
     expect(new Set(emu.requests.map((r) => r.path))).toEqual(
@@ -238,7 +261,7 @@ describe('rollouts against the emulator', () => {
   });
 
   it('with wait: false, sends the update and returns without polling', async () => {
-    const emu = await start();
+    const emu = await startWorld();
     const run = await deploy(emu, { spec: SPEC, wait: 'false' });
     expect(run.code).toBe(0);
     expect(methods(emu)).toEqual(['GET', 'POST', 'GET']);
@@ -250,7 +273,7 @@ describe('rollouts against the emulator', () => {
   });
 
   it('with no fields to change, sends no update and waits for the current rollout', async () => {
-    const emu = await start();
+    const emu = await startWorld();
     const run = await deploy(emu);
     expect(run.code).toBe(0);
     expect(methods(emu)).toEqual(['GET', 'GET']);

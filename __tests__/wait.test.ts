@@ -8,7 +8,7 @@ import {
   transientFailure,
   nextPollDelayMs,
 } from '../src/rollout/poll-policy.js';
-import { judge, predatesUpdate } from '../src/rollout/judge.js';
+import { judge, NO_ROLLOUT_CONFIRM_MS, predatesUpdate } from '../src/rollout/judge.js';
 import { RolloutTracker } from '../src/rollout/tracker.js';
 import { waitForRollout, type WaitOptions } from '../src/rollout/wait-loop.js';
 import { FakeClock } from './helpers/fake-clock.js';
@@ -600,68 +600,227 @@ describe('waitForRollout: ours, stale and foreign readings', () => {
     );
   });
 });
-describe('judge, after an update of metadata only', () => {
+describe('judge, after an update whose rollout Northflank does not document (expectation either)', () => {
   const sent = { description: 'new' };
   const base = {
     before: { ...OLD, description: 'old' },
     newRolloutSeen: false,
     sinceUpdateMs: 1000,
     rolloutStartGraceMs: 60_000,
-    metadataOnly: sent,
+    expectation: 'either' as const,
+    sent,
   };
   const reading = (status: string, description: string, id = 'cfg-1'): Deployment => ({
     ...deployment(status, id),
     description,
   });
+  const confirmedSince = (key: string, sinceUpdateMs: number) => ({
+    confirming: { key, sinceUpdateMs },
+  });
 
-  it('ends as `updated` once the new values show with the same configuration running', () => {
+  it('does not end on the first reading that shows the values: it confirms them for a few seconds first', () => {
     expect(judge({ ...base, current: reading('running', 'new') })).toMatchObject({
+      done: false,
+      of: 'previous',
+      confirming: 'cfg-1',
+    });
+    expect(NO_ROLLOUT_CONFIRM_MS).toBe(5000);
+    expect(
+      judge({
+        ...base,
+        ...confirmedSince('cfg-1', 1000),
+        sinceUpdateMs: 1000 + NO_ROLLOUT_CONFIRM_MS - 1,
+        current: reading('running', 'new'),
+      }),
+    ).toMatchObject({ done: false, confirming: 'cfg-1' });
+    expect(
+      judge({
+        ...base,
+        ...confirmedSince('cfg-1', 1000),
+        sinceUpdateMs: 1000 + NO_ROLLOUT_CONFIRM_MS,
+        current: reading('running', 'new'),
+      }),
+    ).toMatchObject({
       done: true,
       outcome: 'updated',
+      message: expect.stringMatching(
+        /configuration cfg-1 shows the values sent and still runs.*5s/,
+      ) as unknown,
     });
   });
 
-  it('keeps reading while a replica still shows the old values, then gives up after the grace period', () => {
+  it('confirms for no longer than rollout-start-grace, and only on the configuration it began with', () => {
+    expect(
+      judge({
+        ...base,
+        rolloutStartGraceMs: 2000,
+        ...confirmedSince('cfg-1', 1000),
+        sinceUpdateMs: 3000,
+        current: reading('running', 'new'),
+      }),
+    ).toMatchObject({ done: true, outcome: 'updated' });
+    expect(
+      judge({
+        ...base,
+        ...confirmedSince('cfg-0', 0),
+        sinceUpdateMs: 60_000,
+        current: reading('running', 'new'),
+      }),
+    ).toMatchObject({ done: false, confirming: 'cfg-1' });
+  });
+
+  it('keeps reading while a replica still shows the old values, then gives up after the grace period, naming what differs', () => {
     expect(judge({ ...base, current: reading('running', 'old') })).toMatchObject({
       done: false,
       newRollout: false,
     });
-    expect(
-      judge({ ...base, current: reading('running', 'old'), sinceUpdateMs: 60_000 }),
-    ).toMatchObject({
+    const verdict = judge({ ...base, current: reading('running', 'old'), sinceUpdateMs: 60_000 });
+    expect(verdict).toMatchObject({
       done: true,
       outcome: 'error',
-      message: expect.stringContaining('still shows the previous values') as unknown,
+      message: expect.stringContaining(
+        'still shows the previous values (description: sent "new", shows "old")',
+      ) as unknown,
     });
   });
 
-  it('waits for a rollout of the same configuration that was under way, and fails on crashed', () => {
-    expect(judge({ ...base, current: reading('starting', 'new') })).toMatchObject({
+  it('waits for a rollout of the same configuration that was under way; a crash ends it only once confirmed', () => {
+    // The deployment was starting when the update was sent: the same configuration, still going.
+    const under = { ...base, before: { ...deployment('starting', 'cfg-1'), description: 'old' } };
+    const starting = judge({ ...under, current: reading('starting', 'new') });
+    expect(starting).toMatchObject({ done: false, newRollout: false });
+    expect(starting).not.toHaveProperty('confirming');
+    expect(judge({ ...under, current: reading('crashed', 'new') })).toMatchObject({
       done: false,
-      newRollout: false,
+      confirming: 'cfg-1',
     });
-    expect(judge({ ...base, current: reading('crashed', 'new') })).toMatchObject({
+    expect(
+      judge({
+        ...under,
+        ...confirmedSince('cfg-1', 1000),
+        sinceUpdateMs: 7000,
+        current: reading('crashed', 'new'),
+      }),
+    ).toMatchObject({
       done: true,
       outcome: 'crashed',
       message: expect.stringContaining('is in place, but the deployment is crashed') as unknown,
     });
   });
 
-  it('never takes a rollout that starts meanwhile for its own: updated with a notice, or superseded', () => {
-    // Issue 18: a metadata update starts no rollout, so a new configuration is someone else's.
+  it('takes a new configuration that shows the update for its own, as after any update, and follows it to crashed', () => {
+    // Issue 25: whether Northflank rolls out for a metadata update is not documented.
     expect(judge({ ...base, current: reading('pending', 'new', 'cfg-2') })).toMatchObject({
-      done: true,
-      outcome: 'updated',
-      newRollout: false,
-      notice: expect.stringContaining('configuration cfg-2') as unknown,
-    });
-    expect(judge({ ...base, current: reading('crashed', 'theirs', 'cfg-2') })).toMatchObject({
       done: false,
-      newRollout: false,
+      of: 'ours',
+      newRollout: true,
+      ours: 'cfg-2',
     });
     expect(
-      judge({ ...base, current: reading('crashed', 'theirs', 'cfg-2'), sinceUpdateMs: 60_000 }),
-    ).toMatchObject({ done: true, outcome: 'superseded' });
+      judge({
+        ...base,
+        ours: 'cfg-2',
+        newRolloutSeen: true,
+        current: reading('crashed', 'new', 'cfg-2'),
+      }),
+    ).toMatchObject({
+      done: true,
+      outcome: 'crashed',
+      message: expect.stringContaining(
+        'The rollout that followed this update (description) crashed',
+      ) as unknown,
+    });
+    expect(
+      judge({
+        ...base,
+        ours: 'cfg-2',
+        newRolloutSeen: true,
+        current: reading('running', 'new', 'cfg-2'),
+      }),
+    ).toMatchObject({ done: true, outcome: 'running' });
+  });
+
+  it('takes a new configuration with other values for someone else’s: superseded after the grace period, naming what differs', () => {
+    expect(judge({ ...base, current: reading('crashed', 'theirs', 'cfg-2') })).toMatchObject({
+      done: false,
+      of: 'unconfirmed',
+      newRollout: false,
+    });
+    const verdict = judge({
+      ...base,
+      current: reading('crashed', 'theirs', 'cfg-2'),
+      sinceUpdateMs: 60_000,
+    });
+    expect(verdict).toMatchObject({ done: true, outcome: 'superseded' });
+    expect(verdict.done && verdict.message).toContain('description: sent "new", shows "theirs"');
+  });
+
+  it('a new configuration with our values beside someone else’s spec change is not ours', () => {
+    const current = {
+      ...reading('pending', 'new', 'cfg-2'),
+      spec: { configuration: { name: 'theirs' } },
+    };
+    expect(judge({ ...base, current })).toMatchObject({ done: false, of: 'unconfirmed' });
+    const verdict = judge({ ...base, current, sinceUpdateMs: 60_000 });
+    expect(verdict.done && verdict.message).toContain(
+      'spec.configuration.name: not sent, was (not set), shows "theirs"',
+    );
+  });
+
+  it('without configuration ids, a new updatedAt (which the update itself moves) is not a new configuration', () => {
+    const before: Deployment = {
+      id: 'd',
+      name: 'm',
+      status: 'running',
+      updatedAt: 'a',
+      description: 'old',
+    };
+    const moved = { ...before, updatedAt: 'b', description: 'new' };
+    expect(judge({ ...base, before, current: moved })).toMatchObject({
+      done: false,
+      of: 'previous',
+    });
+    // Leaving a settled state is a rollout, and it shows the update: ours.
+    expect(judge({ ...base, before, current: { ...moved, status: 'starting' } })).toMatchObject({
+      of: 'ours',
+      newRollout: true,
+    });
+  });
+});
+
+describe('judge, after a forced re-send of values in place (expectation restart)', () => {
+  it('waits out the grace period, then ends no-rollout only on running; fails when the values never show', () => {
+    const base = {
+      before: { ...OLD, description: 'old' },
+      newRolloutSeen: false,
+      rolloutStartGraceMs: 60_000,
+      expectation: 'restart' as const,
+      sent: { description: 'new' },
+    };
+    const current = { ...deployment('running', 'cfg-1'), description: 'new' };
+    expect(judge({ ...base, current, sinceUpdateMs: 59_000 })).toMatchObject({ done: false });
+    expect(judge({ ...base, current, sinceUpdateMs: 60_000 })).toMatchObject({
+      done: true,
+      outcome: 'no-rollout',
+    });
+    expect(
+      judge({ ...base, current: { ...current, description: 'old' }, sinceUpdateMs: 60_000 }),
+    ).toMatchObject({ done: true, outcome: 'error' });
+  });
+});
+
+describe('judge, after a configuration change (expectation rollout)', () => {
+  it('never ends on the previous configuration, however long it shows', () => {
+    expect(
+      judge({
+        before: OLD,
+        current: deployment('running', 'cfg-1'),
+        newRolloutSeen: false,
+        sinceUpdateMs: 3_600_000,
+        rolloutStartGraceMs: 60_000,
+        expectation: 'rollout',
+      }),
+    ).toMatchObject({ done: false, of: 'previous' });
   });
 });
 

@@ -15,6 +15,11 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --for <duration>  stop by itself after this long, e.g. 90s, 10m          env EMULATOR_FOR
   --ending <status> how every rollout ends: running, crashed, paused or deleted (default running)
                                                                           env EMULATOR_ENDING
+  --metadata-rollouts
+                    every accepted update starts a rollout, also one of name, description
+                    or tags alone, or of ports re-sent as they are (Northflank does not
+                    document whether it does; by default only a spec or ports change does)
+                                                                          env EMULATOR_METADATA_ROLLOUTS=1
   --model-server    also start a model server (OpenAI-compatible, streams like vLLM) on the
                     next port (8788), serving the deployment's model at its configuration's
                     speed: give its URL as smoke-url for the smoke test or the benchmark
@@ -36,6 +41,8 @@ export interface CliOptions {
   forMs: number | undefined;
   plan: Partial<RolloutPlan>;
   staleReadMs: number;
+  /** Whether every accepted update starts a rollout (see EmulatorOptions.metadataRollouts). */
+  metadataRollouts: boolean;
   /** Whether to start a model server beside the API, on the next port. */
   modelServer: boolean;
   help: boolean;
@@ -63,6 +70,7 @@ export function parseCliOptions(
     port?: string;
     for?: string;
     ending?: string;
+    'metadata-rollouts'?: boolean;
     'model-server'?: boolean;
     help?: boolean;
   };
@@ -73,6 +81,7 @@ export function parseCliOptions(
         port: { type: 'string' },
         for: { type: 'string' },
         ending: { type: 'string' },
+        'metadata-rollouts': { type: 'boolean' },
         'model-server': { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -99,6 +108,8 @@ export function parseCliOptions(
   }
   const modelServer =
     values['model-server'] ?? ['1', 'true'].includes(env.EMULATOR_MODEL_SERVER ?? '');
+  const metadataRollouts =
+    values['metadata-rollouts'] ?? ['1', 'true'].includes(env.EMULATOR_METADATA_ROLLOUTS ?? '');
   if (modelServer && port === 65535) {
     throw new CliUsageError('--model-server listens on --port + 1: pick a --port below 65535.');
   }
@@ -114,6 +125,7 @@ export function parseCliOptions(
       ending: ending as RolloutEnding,
     },
     staleReadMs: ms('EMULATOR_STALE_MS', 1000),
+    metadataRollouts,
     modelServer,
     help: values.help ?? false,
   };
@@ -139,6 +151,7 @@ export async function runEmulator(
       port: options.port,
       plan: options.plan,
       staleReadMs: options.staleReadMs,
+      metadataRollouts: options.metadataRollouts,
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -192,6 +205,11 @@ export async function runEmulator(
     `  project-id: ${DEMO_DEPLOYMENT.projectId}   team-id: ${DEMO_DEPLOYMENT.teamId}   deployment-id: ${DEMO_DEPLOYMENT.id}`,
   );
   print(`  rollouts end: ${options.plan.ending ?? 'running'}`);
+  print(
+    options.metadataRollouts
+      ? '  rollouts start on every accepted update (--metadata-rollouts), metadata-only too'
+      : '  rollouts start on spec or ports changes only (--metadata-rollouts: on every update)',
+  );
   print(
     modelServer
       ? `  model server: ${modelServer.url} (give it as smoke-url for the smoke test or the benchmark)`

@@ -27,6 +27,12 @@ export interface StoredDeployment {
   tags: string[];
   configuration: GetLlmmodeldeploymentResult['spec']['configuration'];
   ports: GetLlmmodeldeploymentResult['ports'];
+  /**
+   * The domains of each port, by port name, as the last update that sent ports set them. GET
+   * never shows them (as Northflank's does not); an update replaces the ports whole, so a port
+   * sent without `domains` has none afterwards.
+   */
+  domains?: Record<string, string[]>;
   createdAt: string;
   updatedAt: string;
   rollout: Rollout;
@@ -90,6 +96,13 @@ export interface EmulatorOptions {
    * refused as before.
    */
   newSpecFields?: string[];
+  /**
+   * Which of the two worlds the API contract leaves open: whether every accepted update starts a
+   * rollout (true: an update of name, description or tags alone, or ports re-sent as they are,
+   * rolls out too), or only one that changes the spec or what a GET shows of the ports (false,
+   * the default).
+   */
+  metadataRollouts?: boolean;
   /** Requests a token may make in a window; `x-ratelimit-*` headers describe it. */
   rateLimit?: { limit: number; windowMs: number };
   deployments?: Partial<StoredDeployment>[];
@@ -106,6 +119,8 @@ export interface Emulator {
   plans: Partial<RolloutPlan>[];
   staleReadMs: number;
   staleReads: 'all' | 'alternate';
+  /** See EmulatorOptions.metadataRollouts; a test may switch it between updates. */
+  metadataRollouts: boolean;
   /**
    * Called with each request as it arrives, before it is handled: a test changes the deployment
    * or adds a fault at an exact point of the run (the action may poll on a fake clock, faster
@@ -235,6 +250,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     plans: [...(options.plans ?? [])],
     staleReadMs: options.staleReadMs ?? 0,
     staleReads: options.staleReads ?? 'all',
+    metadataRollouts: options.metadataRollouts ?? false,
     deployment(id = DEMO_DEPLOYMENT.id) {
       const d = store.get(id);
       if (!d) throw new Error(`no deployment ${id}`);
@@ -422,7 +438,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         }))
       : d.ports;
     const needsRollout =
-      !sameJson(nextConfiguration, d.configuration) || !sameJson(nextPorts, d.ports);
+      emulator.metadataRollouts ||
+      !sameJson(nextConfiguration, d.configuration) ||
+      !sameJson(nextPorts, d.ports);
+    if (change.ports) {
+      // Replaced whole: a port sent without domains keeps none.
+      d.domains = Object.fromEntries(
+        change.ports.flatMap((p) => (p.domains === undefined ? [] : [[p.name, [...p.domains]]])),
+      );
+    }
     if (change.name !== undefined) d.name = change.name;
     if (change.description !== undefined) d.description = change.description;
     if (change.tags !== undefined) d.tags = change.tags;

@@ -38,6 +38,7 @@ import {
   type RunState,
 } from './steps/report-run.js';
 import { RolloutTracker } from './rollout/tracker.js';
+import { endsRunning } from './rollout/ends-running.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome } from './rollout/outcome.js';
 
 export type { RunDeps } from './action/defaults.js';
@@ -81,8 +82,10 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
         (state.benchmark = new BenchmarkSession(settings.benchmark));
       const outOfTime =
         bench && (await measureBaseline(bench, settings, before, plan, deps, startedMs));
-      result =
-        outOfTime || (await rollOut(api, settings, deps, tracker, planned, bench, startedMs));
+      result = endsRunning(
+        outOfTime || (await rollOut(api, settings, deps, tracker, planned, bench, startedMs)),
+        settings.wait,
+      );
     }
   } catch (error) {
     result = failure(error, tracker, state);

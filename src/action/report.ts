@@ -98,11 +98,11 @@ export function setOutputs(sink: OutputSink, report: RunReport): void {
 
 const MAX_SUMMARY_MESSAGE_CHARS = 3000;
 
-const RESENT_WHY = "a port's domains cannot be read back (GET never reports them)";
+const RESENT_WHY = 'they give domains, which a GET never reports, so they cannot be confirmed';
 
 const OUTCOME_HEADLINE: Record<Outcome, string> = {
   running: '✅ Rolled out: the new rollout is running',
-  updated: '✅ Updated: the new values are in place, no rollout needed',
+  updated: '✅ Updated: the new values show on the configuration that runs; no rollout followed',
   unchanged: '✅ Unchanged: the configuration was already in place; nothing sent',
   'no-rollout': '⚠️ Updated, but no new rollout was observed',
   'not-waited': '☑️ Update sent (not waited for)',

@@ -112,22 +112,40 @@ function noEmpty(text: string | undefined): string | undefined {
   return text === '' ? undefined : text;
 }
 
+/**
+ * What the comparison reads of a side: an update's body, or a reading (the configuration from
+ * before an update, as the values it should keep).
+ */
+export interface Comparable {
+  name?: string | null | undefined;
+  description?: string | null | undefined;
+  tags?: readonly string[] | null | undefined;
+  ports?: readonly Readonly<Record<string, unknown>>[] | null | undefined;
+  spec?: { configuration?: unknown } | null | undefined;
+}
+
 /** The leaves one field of `given` would change in `current`. */
 export function fieldChanges(
   field: UpdateField,
-  given: UpdateBody,
+  given: Comparable,
   current: Deployment,
 ): FieldChange[] {
   switch (field) {
     case 'name':
       return sameValue(given.name, current.name)
         ? []
-        : [{ path: 'name', from: orUnset(current.name), to: given.name }];
+        : [{ path: 'name', from: orUnset(current.name), to: orUnset(given.name) }];
     case 'description':
       // An empty description is how an update clears one (a revert sends it): not set either way.
-      return sameValue(noEmpty(given.description), noEmpty(current.description))
+      return sameValue(noEmpty(given.description ?? undefined), noEmpty(current.description))
         ? []
-        : [{ path: 'description', from: orUnset(current.description), to: given.description }];
+        : [
+            {
+              path: 'description',
+              from: orUnset(current.description),
+              to: orUnset(given.description),
+            },
+          ];
     case 'tags': {
       const from = current.tags ?? [];
       const to = given.tags ?? [];
@@ -168,8 +186,14 @@ export function showsValues(sent: UpdateBody, current: Deployment): boolean {
 
 /**
  * The given fields that hold something no GET shows, so that reading back cannot confirm them:
- * `ports`, whose `domains` GET never reports (given or left out, they may differ from what is set).
+ * `ports` when a port gives `domains` (an empty list too), which GET never reports. Ports that
+ * give no `domains` say nothing about them, so what GET shows of them is all there is to compare.
  */
 export function unreadableFields(given: UpdateBody): UpdateField[] {
-  return given.ports === undefined ? [] : ['ports'];
+  return given.ports?.some((port) => port.domains !== undefined) ? ['ports'] : [];
+}
+
+/** Whether the given ports say nothing of domains: no port gives the `domains` key. */
+export function portsWithoutDomains(given: UpdateBody): boolean {
+  return given.ports !== undefined && given.ports.every((port) => port.domains === undefined);
 }

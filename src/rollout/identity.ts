@@ -1,12 +1,16 @@
 /**
- * Which rollout a reading shows, relative to an update: ours is what shows our values. Pure.
+ * Which rollout a reading shows, relative to an update: ours is what shows our update. Pure.
  *
- * A new configuration id alone does not make a rollout ours: a replica behind the one the plan
- * read, or another update that landed between the plan's read and ours, also shows a new id.
- * Only a configuration whose reading shows every value the update sent (compare.ts) is ours.
+ * One rule for every update (metadata only, ports re-sent, spec, force, revert), whether or not a
+ * rollout was expected: a new configuration is ours when it shows the values sent and otherwise
+ * the configuration from before the update (differences.ts). A new configuration id alone does
+ * not make a rollout ours: a replica behind the one the plan read, or another update that landed
+ * beside ours, also shows a new id.
  */
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { showsValues } from './compare.js';
+import { showsUpdate } from './differences.js';
+import type { RolloutExpectation } from './plan.js';
 import { IN_PROGRESS_STATUSES, isDifferentRollout } from './status.js';
 
 /**
@@ -29,6 +33,11 @@ export interface IdentityInput {
   updateSentMs?: number;
   /** The body of the update: a reading is ours only if it shows these values. */
   sent?: UpdateBody | undefined;
+  /**
+   * What the update asks for. Without configuration ids, a new `updatedAt` stands in for a new
+   * configuration only after an update that changes or restarts one: any update moves it.
+   */
+  expectation?: RolloutExpectation | undefined;
 }
 
 const configurationId = (d: Deployment): string | undefined => d.deploymentConfiguration?.id;
@@ -57,14 +66,14 @@ export function predatesUpdate(
 
 /**
  * Which rollout a reading shows. After the update, the first configuration that differs from the
- * one before and shows the values sent is ours; later, the id before means a stale replica or a
- * rollback, and any other id another update. Where ids are missing, `updatedAt` and the status
- * stand in.
+ * one before and shows the update (the values sent, the rest as before) is ours; later, the id
+ * before means a stale replica or a rollback, and any other id another update. Where ids are
+ * missing, `updatedAt` (see IdentityInput.expectation) and the status stand in.
  */
 export function identify(j: IdentityInput): { of: RolloutOf; ours: string | undefined } {
   const { before, current } = j;
   if (before === undefined) return { of: 'ours', ours: j.ours };
-  const shows = j.sent === undefined || showsValues(j.sent, current);
+  const shows = j.sent === undefined || showsUpdate(j.sent, before, current);
   const beforeId = configurationId(before);
   const currentId = configurationId(current);
   if (beforeId !== undefined && currentId !== undefined) {
@@ -76,7 +85,7 @@ export function identify(j: IdentityInput): { of: RolloutOf; ours: string | unde
       return shows ? { of: 'ours', ours: currentId } : { of: 'unconfirmed', ours: undefined };
     }
     if (j.ours !== undefined) return { of: 'previous', ours: j.ours };
-  } else if (isDifferentRollout(before, current)) {
+  } else if (j.expectation !== 'either' && isDifferentRollout(before, current)) {
     return shows ? { of: 'ours', ours: j.ours } : { of: 'unconfirmed', ours: j.ours };
   }
   // Same configuration id, but the deployment left a settled state: the id may lag behind the

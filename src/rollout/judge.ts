@@ -4,10 +4,26 @@ import { formatDuration } from '../duration.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import type { Outcome } from './outcome.js';
 import { showsValues } from './compare.js';
-import { identify, predatesUpdate, replacedSincePlan, type RolloutOf } from './identity.js';
-import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS, isDifferentRollout } from './status.js';
+import { describeDifferences, differencesFrom } from './differences.js';
+import { identify, replacedSincePlan, type RolloutOf } from './identity.js';
+import type { RolloutExpectation } from './plan.js';
+import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS } from './status.js';
 
 export { predatesUpdate, type RolloutOf } from './identity.js';
+
+/**
+ * How long readings of the configuration from before an update must show its values, settled,
+ * with no new configuration appearing, before the step takes it that no rollout follows (after
+ * an update whose rollout Northflank does not document: expectation `either`). Northflank may
+ * create a rollout a moment after it answers the update; this is that moment, bounded by
+ * `rollout-start-grace`.
+ */
+export const NO_ROLLOUT_CONFIRM_MS = 5000;
+
+/** The confirmation period for a given rollout-start-grace. */
+export function confirmPeriodMs(rolloutStartGraceMs: number): number {
+  return Math.min(NO_ROLLOUT_CONFIRM_MS, rolloutStartGraceMs);
+}
 
 /** What the wait knows when it judges a reading. */
 export interface Judgement {
@@ -28,16 +44,17 @@ export interface Judgement {
   backOnPreviousMs?: number;
   rolloutStartGraceMs: number;
   /**
-   * The body of an update that changed only metadata (name, description, tags): it starts no
-   * rollout, so the wait ends once its values show with the configuration still running.
+   * What the update asks for, for when no new configuration shows (plan.ts). Without it, the
+   * previous configuration past the grace period ends the wait as after a restart (`no-rollout`).
    */
-  metadataOnly?: UpdateBody;
+  expectation?: RolloutExpectation | undefined;
   /**
-   * Whether the update changed `spec` or `ports` values, so a new rollout must come: the previous
-   * configuration past the grace period is then a slow start or stale reads, not "no rollout".
+   * The readings of the configuration from before that have shown the values sent, settled, in
+   * an unbroken run so far (the previous verdicts' `confirming`): which configuration, and since
+   * when (milliseconds since the update).
    */
-  rolloutExpected?: boolean;
-  /** The body of the update: a configuration is ours only if a reading shows these values. */
+  confirming?: { key: string; sinceUpdateMs: number } | undefined;
+  /** The body of the update: a configuration is ours only if a reading shows it (differences.ts). */
   sent?: UpdateBody | undefined;
   /**
    * With nothing sent (`unchanged`): the given values, and the reading the plan found them in. A
@@ -54,20 +71,16 @@ export type Verdict = {
   of: RolloutOf;
   /** The configuration id of our rollout, when known (from this reading or an earlier one). */
   ours: string | undefined;
-} & (
-  | { done: false }
-  | {
-      done: true;
-      outcome: Outcome;
-      message: string;
-      /** Something to tell the user beside the result (the log's notice). */
-      notice?: string;
-    }
-);
+  /**
+   * Set when the reading shows the values sent on the configuration from before, settled: it
+   * counts towards confirming that no rollout follows. Names that configuration.
+   */
+  confirming?: string;
+} & ({ done: false } | { done: true; outcome: Outcome; message: string });
 
 const configurationId = (d: Deployment): string | undefined => d.deploymentConfiguration?.id;
 
-/** Which rollout a reading shows (see identity.ts): ours is what shows our values. */
+/** Which rollout a reading shows (see identity.ts): ours is what shows our update. */
 export function classify(j: Judgement): { of: RolloutOf; ours: string | undefined } {
   return identify(j);
 }
@@ -75,69 +88,16 @@ export function classify(j: Judgement): { of: RolloutOf; ours: string | undefine
 const CONCURRENCY_ADVICE =
   'To avoid this, let one deployment of the model run at a time: give the job a `concurrency:` group per deployment (see examples/workflows/deploy-on-push.yml).';
 
-/** Judges a reading after a metadata-only update that still shows the configuration from before it. */
-function judgeMetadata(j: Judgement, sent: UpdateBody): Verdict {
-  const { status } = j.current;
-  const base = { newRollout: false, of: 'previous' as const, ours: j.ours };
-  const fields = Object.keys(sent).join(', ');
-  if (!showsValues(sent, j.current)) {
-    // A replica that has not seen the update yet; it catches up within seconds.
-    if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { ...base, done: false };
-    return {
-      ...base,
-      done: true,
-      outcome: 'error',
-      message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values. Check the deployment in Northflank, and run the workflow again.`,
-    };
-  }
-  if (status === SERVING_STATUS) {
-    return {
-      ...base,
-      done: true,
-      outcome: 'updated',
-      message: `The update is in place (${fields}). It needed no rollout: the configuration that was running still runs.`,
-    };
-  }
-  if (FAILED_STATUSES.has(status)) {
-    return {
-      ...base,
-      done: true,
-      outcome: status === 'paused' ? 'paused' : 'crashed',
-      message: `The update of ${fields} is in place, but the deployment is ${status}, and a change of ${fields} does not restart it. Fix the deployment in Northflank, or change the spec to start a new rollout.`,
-    };
-  }
-  // The same configuration, still rolling out (it was before the update): wait for it.
-  return { ...base, done: false };
+const NORMALISED_ADVICE =
+  'If a value listed is the one sent written another way, Northflank normalised it: give it in the form it shows.';
+
+/** What a reading shows otherwise than the update would leave it, for a message. */
+function whatDiffers(j: Judgement, withRest: boolean): string {
+  const differences = differencesFrom(j.sent ?? {}, withRest ? j.before : undefined, j.current);
+  return differences.length > 0 ? describeDifferences(differences) : 'nothing that GET shows';
 }
 
-/**
- * Judges a reading after a metadata-only update that shows a new configuration: a rollout it
- * cannot have started, so never ours. Done when our values show (with a notice naming the other
- * rollout); superseded when they still do not after the grace period (overwritten).
- */
-function judgeMetadataBesideRollout(j: Judgement, sent: UpdateBody): Verdict {
-  const base = { newRollout: false, of: 'foreign' as const, ours: undefined };
-  const { status } = j.current;
-  const fields = Object.keys(sent).join(', ');
-  const theirs = configurationId(j.current) ?? 'unknown';
-  if (showsValues(sent, j.current)) {
-    const notice = `A rollout started beside this update: configuration ${theirs}, now ${status}. This update (${fields}) starts no rollout, so it is not this step's: someone else updated the deployment. This step does not follow it; check it in Northflank.`;
-    return {
-      ...base,
-      done: true,
-      outcome: 'updated',
-      message: `The update is in place (${fields}); it needed no rollout. Another rollout started meanwhile (configuration ${theirs}, ${status}), not this update's: it is not followed.`,
-      notice,
-    };
-  }
-  if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { ...base, done: false };
-  return {
-    ...base,
-    done: true,
-    outcome: 'superseded',
-    message: `Another update replaced this one: the deployment moved to configuration ${theirs} (${status}), and ${formatDuration(j.sinceUpdateMs)} after this update of ${fields} it does not show the values sent: someone else overwrote them. This step's result would not be about our update, so it stops here. ${CONCURRENCY_ADVICE}`,
-  };
-}
+const fieldsOf = (sent: UpdateBody | undefined): string => Object.keys(sent ?? {}).join(', ');
 
 /**
  * With nothing sent: a newer configuration without the given values means another update
@@ -164,6 +124,121 @@ function judgeUnchanged(
   return undefined;
 }
 
+/** The message of our rollout that crashed. */
+function crashedMessage(j: Judgement): string {
+  if (j.reverting)
+    return "The revert's rollout crashed as well: the previous values do not run now either.";
+  if (j.before === undefined) {
+    return "The deployment crashed; no update was sent, as no fields to change were given. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings).";
+  }
+  if (j.expectation === 'either') {
+    return `The rollout that followed this update (${fieldsOf(j.sent)}) crashed: the update changed nothing of the configuration that GET shows, but Northflank rolled the deployment out again for it, and that rollout does not run. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings).`;
+  }
+  return "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.";
+}
+
+/** Judges a reading of our rollout. */
+function judgeOurs(j: Judgement, base: Omit<Verdict, 'done'>): Verdict {
+  const { status } = j.current;
+  if (status === SERVING_STATUS) {
+    return {
+      ...base,
+      done: true,
+      outcome: 'running',
+      message: j.reverting ? "The revert's rollout is running." : 'The new rollout is running.',
+    };
+  }
+  if (FAILED_STATUSES.has(status)) {
+    return {
+      ...base,
+      done: true,
+      outcome: status === 'paused' ? 'paused' : 'crashed',
+      message:
+        status === 'paused'
+          ? 'The deployment was paused during the rollout; resume it in Northflank and run the workflow again.'
+          : crashedMessage(j),
+    };
+  }
+  return { ...base, done: false };
+}
+
+/**
+ * Judges a reading of the configuration from before the update, before any of ours has shown:
+ * by what the update asks for (RolloutExpectation). Never a success while it does not run.
+ */
+function judgeNoNewConfiguration(j: Judgement, base: Omit<Verdict, 'done'>): Verdict {
+  const { status } = j.current;
+  const expectation = j.expectation ?? 'restart';
+  const grace = formatDuration(j.rolloutStartGraceMs);
+  const pastGrace = j.sinceUpdateMs >= j.rolloutStartGraceMs;
+  // A spec or ports change must roll out: a slow start or stale reads (the loop warns), up to
+  // the timeout; never "no rollout".
+  if (expectation === 'rollout') return { ...base, done: false };
+  const fields = fieldsOf(j.sent);
+  if (j.sent !== undefined && !showsValues(j.sent, j.current)) {
+    // A replica that has not seen the update yet; it catches up within seconds.
+    if (!pastGrace) return { ...base, done: false };
+    return {
+      ...base,
+      done: true,
+      outcome: 'error',
+      message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values (${whatDiffers(j, false)}). ${NORMALISED_ADVICE} Otherwise check the deployment in Northflank, and run the workflow again.`,
+    };
+  }
+  const settled = status === SERVING_STATUS || FAILED_STATUSES.has(status);
+  if (expectation === 'restart') {
+    // Still the old rollout after a forced re-send of values in place: once the grace period is
+    // over, the update is taken to have started none, instead of hanging until the timeout.
+    if (!pastGrace || !settled) return { ...base, done: false };
+    if (status === SERVING_STATUS) {
+      return {
+        ...base,
+        done: true,
+        outcome: 'no-rollout',
+        message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The values sent were already in place, and Northflank did not restart the deployment for them.`,
+      };
+    }
+    return {
+      ...base,
+      done: true,
+      outcome: status === 'paused' ? 'paused' : 'crashed',
+      message: `No new rollout was observed within ${grace} of the update, and the deployment is still ${status}. Change the spec to start a new rollout, or fix the deployment in Northflank.`,
+    };
+  }
+  // `either`: Northflank may or may not roll out for this update. The values show on the
+  // configuration from before; it ends only when they have shown, settled, for the
+  // confirmation period with no new configuration appearing (one may come a moment after the
+  // update's answer). A configuration still rolling out (it was before the update) is waited for.
+  if (!settled) return { ...base, done: false };
+  const key = configurationId(j.current) ?? j.current.updatedAt ?? '';
+  const confirmMs = confirmPeriodMs(j.rolloutStartGraceMs);
+  const heldMs = j.confirming?.key === key ? j.sinceUpdateMs - j.confirming.sinceUpdateMs : 0;
+  if (heldMs < confirmMs) return { ...base, done: false, confirming: key };
+  const id = configurationId(j.current);
+  const on = id ? `configuration ${id}` : 'the configuration from before the update';
+  const watched = formatDuration(confirmMs);
+  if (status === SERVING_STATUS) {
+    return {
+      ...base,
+      done: true,
+      outcome: 'updated',
+      message: j.reverting
+        ? `The revert is in place (${fields}) and needed no rollout: ${on} shows the previous values and runs.`
+        : `The update is in place (${fields}) and needed no rollout: ${on} shows the values sent and still runs, and no new configuration showed in the ${watched} the action watched after they did.`,
+    };
+  }
+  return {
+    ...base,
+    done: true,
+    outcome: status === 'paused' ? 'paused' : 'crashed',
+    message: `The ${j.reverting ? 'revert' : 'update'} of ${fields} is in place, but the deployment is ${status}: ${on} shows the values sent, and no rollout followed in the ${watched} the action watched. ${
+      status === 'paused'
+        ? 'Resume the deployment in Northflank.'
+        : 'Fix the deployment in Northflank (its logs say why it crashed), or change the spec, or send it again with force: true, to start a new rollout.'
+    }`,
+  };
+}
+
 /** Decides, from one reading, whether the wait is over and how it ended. Pure. */
 export function judge(j: Judgement): Verdict {
   const { status } = j.current;
@@ -181,60 +256,29 @@ export function judge(j: Judgement): Verdict {
     const replaced = judgeUnchanged(j, j.unchanged);
     if (replaced) return replaced;
   }
-  if (j.metadataOnly && j.before) {
-    if (!isDifferentRollout(j.before, j.current) || predatesUpdate(j)) {
-      return judgeMetadata(j, j.metadataOnly);
-    }
-    return judgeMetadataBesideRollout(j, j.metadataOnly);
-  }
   if (of === 'unconfirmed') {
-    // A new configuration without our values: a replica behind, or someone else's update. Only
-    // when no configuration of ours has shown within the grace period is it taken as theirs.
+    // A new configuration that does not show our update: a replica behind, or someone else's
+    // update. Only when none of ours has shown within the grace period is it taken as theirs.
     if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { ...base, done: false };
     const theirs = configurationId(j.current) ?? 'unknown';
     return {
       ...base,
       done: true,
       outcome: 'superseded',
-      message: `Another update replaced this one: ${formatDuration(j.sinceUpdateMs)} after the update, the deployment shows configuration ${theirs} (${status}), which does not have the values this update sent (${Object.keys(j.sent ?? {}).join(', ') || 'none'}), and no configuration with them has shown. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here. ${CONCURRENCY_ADVICE}`,
+      message: `Another update replaced this one: ${formatDuration(j.sinceUpdateMs)} after the update of ${fieldsOf(j.sent) || 'nothing'}, the deployment shows configuration ${theirs} (${status}), which does not show what this update would leave (${whatDiffers(j, true)}), and no configuration that does has shown. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here and reverts nothing. ${NORMALISED_ADVICE} ${CONCURRENCY_ADVICE}`,
     };
   }
   if (of === 'foreign') {
     const theirs = configurationId(j.current) ?? 'unknown';
+    const differs = j.sent ? ` (${whatDiffers(j, true)})` : '';
     return {
       ...base,
       done: true,
       outcome: 'superseded',
-      message: `Another update replaced this one during the wait: the deployment moved from our rollout (configuration ${ours ?? 'unknown'}) to configuration ${theirs}, now ${status}. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here. ${CONCURRENCY_ADVICE}`,
+      message: `Another update replaced this one during the wait: the deployment moved from our rollout (configuration ${ours ?? 'unknown'}) to configuration ${theirs}, now ${status}${differs}. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here and reverts nothing. ${CONCURRENCY_ADVICE}`,
     };
   }
-  if (of === 'ours') {
-    if (status === SERVING_STATUS) {
-      return {
-        ...base,
-        done: true,
-        outcome: 'running',
-        message: j.reverting ? "The revert's rollout is running." : 'The new rollout is running.',
-      };
-    }
-    if (FAILED_STATUSES.has(status)) {
-      return {
-        ...base,
-        done: true,
-        outcome: status === 'paused' ? 'paused' : 'crashed',
-        message:
-          status === 'paused'
-            ? 'The deployment was paused during the rollout; resume it in Northflank and run the workflow again.'
-            : j.reverting
-              ? "The revert's rollout crashed as well: the previous values do not run now either."
-              : j.before === undefined
-                ? "The deployment crashed; no update was sent, as no fields to change were given. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings)."
-                : "The new rollout crashed. Check the deployment's logs in Northflank (model name, GPU type and memory, vLLM settings) and fix the spec.",
-      };
-    }
-    return { ...base, done: false };
-  }
-  const grace = formatDuration(j.rolloutStartGraceMs);
+  if (of === 'ours') return judgeOurs(j, base);
   if (ours !== undefined) {
     // The pre-update configuration after ours: a replica that lags, or a rollback. Never a
     // success; only when it holds for the grace period is it taken for a rollback.
@@ -244,31 +288,10 @@ export function judge(j: Judgement): Verdict {
         ...base,
         done: true,
         outcome: 'rolled-back',
-        message: `The deployment is back on its previous configuration ${beforeId} (${status}) and has stayed there for ${grace}, after our rollout (configuration ${ours}) had started: Northflank rolled the update back, or someone reverted it. Check the deployment's rollout history and logs in Northflank for why configuration ${ours} did not stay.`,
+        message: `The deployment is back on its previous configuration ${beforeId} (${status}) and has stayed there for ${formatDuration(j.rolloutStartGraceMs)}, after our rollout (configuration ${ours}) had started: Northflank rolled the update back, or someone reverted it. Check the deployment's rollout history and logs in Northflank for why configuration ${ours} did not stay.`,
       };
     }
     return { ...base, done: false };
   }
-  // Still the old rollout: a stale read, or an update that needs no rollout. After the grace
-  // period an update that changed nothing of the configuration (a forced one) is taken to have
-  // started none, instead of hanging until the timeout; one that did keeps waiting for it.
-  if (j.sinceUpdateMs >= j.rolloutStartGraceMs && !j.rolloutExpected) {
-    if (status === SERVING_STATUS) {
-      return {
-        ...base,
-        done: true,
-        outcome: 'no-rollout',
-        message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The values sent were already in place, and Northflank did not restart the deployment for them.`,
-      };
-    }
-    if (FAILED_STATUSES.has(status)) {
-      return {
-        ...base,
-        done: true,
-        outcome: status === 'paused' ? 'paused' : 'crashed',
-        message: `No new rollout was observed within ${grace} of the update, and the deployment is still ${status}. Change the spec to start a new rollout, or fix the deployment in Northflank.`,
-      };
-    }
-  }
-  return { ...base, done: false };
+  return judgeNoNewConfiguration(j, base);
 }

@@ -10,9 +10,10 @@ import { ROLLOUT_FIELDS, type UpdatePlan } from './plan.js';
 /**
  * - `rollout`: spec or ports values change, so a new configuration rolls out.
  * - `restart`: nothing that rolls out changes, but `force` re-sends spec or ports: a restart.
- * - `metadata`: only name, description or tags change (no rollout).
- * - `resend`: no value GET shows changes, yet fields are sent (ports, or anything with force);
- *   no rollout is expected.
+ * - `metadata`: only name, description or tags change. Whether Northflank rolls out for that is
+ *   not documented: a rollout that follows is followed.
+ * - `resend`: no value GET shows changes, yet fields are sent (ports that give domains, or
+ *   anything with force); as for `metadata`, a rollout that follows is followed.
  * - `nothing`: nothing is sent.
  */
 export type PlanVerdictKind = 'rollout' | 'restart' | 'metadata' | 'resend' | 'nothing';
@@ -63,6 +64,9 @@ const list = (fields: readonly string[]): string =>
     ? (fields[0] ?? '')
     : `${fields.slice(0, -1).join(', ')} and ${fields[fields.length - 1] ?? ''}`;
 
+/** What follows an update whose rollout Northflank does not document. */
+const FOLLOWED = 'a rollout, if Northflank starts one for it, is followed';
+
 /**
  * The verdict as the rest of a sentence whose subject is the plan's update ("Merging …",
  * "The update …"), with no final full stop.
@@ -72,7 +76,7 @@ export function verdictPredicate(verdict: PlanVerdict): string {
   const resent: string[] = [];
   if (unreadable.length > 0) {
     resent.push(
-      `sends ${list(unreadable)} again: a port's domains cannot be read back (GET never reports them), so whether they change is unknown`,
+      `sends ${list(unreadable)} again: they give domains, which a GET never reports, so whether those change is unknown`,
     );
   }
   if (forced.length > 0 && kind !== 'restart') {
@@ -85,9 +89,9 @@ export function verdictPredicate(verdict: PlanVerdict): string {
     case 'restart':
       return `restarts the deployment: force is true, so it sends ${list(forced)} again with the values already in place, which starts a new rollout${verdict.changing.length > 0 ? `; it also changes ${list(verdict.changing)}` : ''}${also}`;
     case 'metadata':
-      return `only updates name, description or tags (no rollout)${also}`;
+      return `only updates name, description or tags${also}; ${FOLLOWED}`;
     case 'resend':
-      return `changes nothing that a GET shows, but ${resent.join(', and ')}; no rollout is expected`;
+      return `changes nothing that a GET shows, but ${resent.join(', and ')}; ${FOLLOWED}`;
     case 'nothing':
       return 'changes nothing: the deployment already matches';
   }

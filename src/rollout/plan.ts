@@ -32,10 +32,37 @@ export interface UpdatePlan {
    */
   unreadable: UpdateField[];
   /**
-   * Whether a rollout is to follow: the body changes `spec` or `ports` values, or re-sends them
-   * with force (a restart). Fields sent only because they cannot be read back start none.
+   * Whether a rollout must follow: the body changes `spec` or `ports` values, or re-sends them
+   * with force (a restart). Whether any other update starts one is not documented (see
+   * `expectation`): it may, and then it is followed like any other.
    */
   startsRollout: boolean;
+  /** What must follow the update when no new configuration shows (see RolloutExpectation). */
+  expectation: RolloutExpectation;
+}
+
+/**
+ * What an update asks of Northflank, for when no new configuration shows after it. Whichever it
+ * is, a new configuration that shows the update is the update's own and is followed.
+ * - `rollout`: it changes `spec` or `ports` values that GET shows, so a rollout must come: the
+ *   previous configuration past the grace period is a slow start or stale reads; keep waiting.
+ * - `restart`: `force` re-sends `spec` or `ports` already in place: a restart is asked for, and
+ *   none within the grace period is `no-rollout`.
+ * - `either`: nothing of the configuration that GET shows changes (name, description or tags;
+ *   ports re-sent for their domains; a forced re-send of those). Whether Northflank rolls out for
+ *   that is not documented: the step ends once the values have shown on the configuration from
+ *   before for a few seconds without a new one appearing.
+ */
+export type RolloutExpectation = 'rollout' | 'restart' | 'either';
+
+/** What must follow an update with this body and these changes (see RolloutExpectation). Pure. */
+export function rolloutExpectation(
+  changes: readonly FieldChange[],
+  body: UpdateBody,
+  force: boolean,
+): RolloutExpectation {
+  if (changesTouchConfiguration(changes)) return 'rollout';
+  return force && sendsConfiguration(body) ? 'restart' : 'either';
 }
 
 /** The fields whose change starts a new rollout; the others are metadata. */
@@ -61,18 +88,19 @@ export function planUpdate(given: UpdateBody, current: Deployment, force = false
     if (unsure) unreadable.push(field);
     if (fieldLeaves.length > 0 || force || unsure) Object.assign(body, { [field]: given[field] });
   }
-  const restarts = force && [...ROLLOUT_FIELDS].some((field) => body[field] !== undefined);
+  const expectation = rolloutExpectation(changes, body, force);
   return {
     body,
     changes,
     inPlace,
     unreadable,
-    startsRollout: restarts || changesTouchConfiguration(changes),
+    startsRollout: expectation !== 'either',
+    expectation,
   };
 }
 
-/** Whether an update with this body starts a rollout: it sends `spec` or `ports`. */
-export function startsRollout(body: UpdateBody): boolean {
+/** Whether an update with this body sends `spec` or `ports`, the fields a rollout is made of. */
+export function sendsConfiguration(body: UpdateBody): boolean {
   return FIELD_ORDER.some((field) => ROLLOUT_FIELDS.has(field) && body[field] !== undefined);
 }
 

@@ -5,7 +5,8 @@ import { formatDuration } from '../duration.js';
 import { DeadlineError, NorthflankApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
-import { judge } from './judge.js';
+import { confirmPeriodMs, judge, type Judgement } from './judge.js';
+import type { RolloutExpectation } from './plan.js';
 import type { WaitResult } from './outcome.js';
 import {
   describeTimeSpent,
@@ -42,10 +43,8 @@ export interface WaitOptions {
   deadlineMs: number;
   poll: PollPolicy;
   rolloutStartGraceMs: number;
-  /** See Judgement.metadataOnly. */
-  metadataOnly?: UpdateBody;
-  /** See Judgement.rolloutExpected. */
-  rolloutExpected?: boolean;
+  /** What the update asks for, for when no new configuration shows (see plan.ts). */
+  expectation?: RolloutExpectation | undefined;
   /** See Judgement.sent: what the update sent, which a reading of ours shows. */
   sent?: UpdateBody | undefined;
   /** See Judgement.unchanged. */
@@ -153,6 +152,8 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
   let newRolloutSeen = false;
   let slowStartWarned = false;
   let backSinceMs: number | undefined;
+  let confirming: Judgement['confirming'];
+  let confirmingSaid = false;
   let outage: Outage | undefined;
   let lastLogMs = clock.now();
   let firstReading = true;
@@ -229,8 +230,8 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       updateSentMs: options.updateSentMs,
       backOnPreviousMs: backSinceMs === undefined ? 0 : now - backSinceMs,
       rolloutStartGraceMs: options.rolloutStartGraceMs,
-      ...(options.metadataOnly ? { metadataOnly: options.metadataOnly } : {}),
-      ...(options.rolloutExpected ? { rolloutExpected: true } : {}),
+      expectation: options.expectation,
+      confirming,
       sent: options.sent,
       unchanged: options.unchanged,
       reverting: tracker.reverting,
@@ -240,8 +241,21 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       log.debug(`Our rollout is configuration ${verdict.ours}.`);
     }
     newRolloutSeen ||= verdict.newRollout;
+    // An unbroken run of readings that show the update on the configuration from before.
+    confirming =
+      verdict.confirming === undefined
+        ? undefined
+        : confirming?.key === verdict.confirming
+          ? confirming
+          : { key: verdict.confirming, sinceUpdateMs: now - options.updateSentMs };
+    if (confirming && !confirmingSaid && !verdict.done) {
+      confirmingSaid = true;
+      log.info(
+        `The values sent show on the configuration from before the update (${current.deploymentConfiguration?.id ?? 'no id'}, ${current.status}). Northflank does not document whether this update starts a rollout: watching ${formatDuration(confirmPeriodMs(options.rolloutStartGraceMs))} for one before taking it that none follows.`,
+      );
+    }
     if (
-      options.rolloutExpected &&
+      options.expectation === 'rollout' &&
       !verdict.done &&
       (verdict.of === 'previous' || verdict.of === 'unconfirmed') &&
       tracker.ours === undefined &&
@@ -288,7 +302,6 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
     }
     firstReading = false;
     if (verdict.done) {
-      if (verdict.notice) log.notice(verdict.notice, { title: 'Another rollout' });
       return {
         outcome: verdict.outcome,
         message: verdict.message,

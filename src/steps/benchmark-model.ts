@@ -62,8 +62,8 @@ export function noBaselineReason(
   if (before.status !== 'running') {
     return `the deployment was ${before.status} before the update, so no model served to measure`;
   }
-  if (Object.keys(plan.body).length === 0 || !plan.startsRollout) {
-    return 'the update starts no rollout, so the model that serves after it is the one that served before';
+  if (Object.keys(plan.body).length === 0 || plan.expectation === 'either') {
+    return 'the update changes nothing of the configuration that serves (only name, description or tags, or ports re-sent), so what serves after it runs the configuration that served before';
   }
   return undefined;
 }

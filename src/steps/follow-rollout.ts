@@ -3,7 +3,8 @@ import { NorthflankClient } from '../northflank/client.js';
 import type { Clock } from '../clock.js';
 import type { RunDeps } from '../action/defaults.js';
 import type { Settings } from '../action/inputs/settings.js';
-import { changesConfiguration, type UpdatePlan } from '../rollout/plan.js';
+import type { UpdatePlan } from '../rollout/plan.js';
+import { unreadableFields } from '../rollout/compare.js';
 import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS } from '../rollout/status.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { DEFAULT_POLL_POLICY } from '../rollout/poll-policy.js';
@@ -57,8 +58,7 @@ export async function waitStep(
     updateSentMs: u.updateSentMs,
     startedMs: u.startedMs,
     deadlineMs: u.startedMs + settings.timeoutMs,
-    ...(u.sent && !u.plan.startsRollout ? { metadataOnly: u.sent } : {}),
-    ...(u.sent && changesConfiguration(u.plan) ? { rolloutExpected: true } : {}),
+    expectation: u.sent ? u.plan.expectation : undefined,
     sent: u.sent,
     // Nothing sent: the rollout under way counts only while it shows the given values.
     unchanged: unchanged ? { given: settings.update, planned: u.before } : undefined,
@@ -77,7 +77,17 @@ export async function waitStep(
         'The configuration is already in place; nothing was sent. The rollout that was under way is now running.',
     };
   }
-  return waited;
+  return withUnconfirmedDomains(waited, u.sent);
+}
+
+/** A success after sending ports with `domains` says what no reading could confirm. */
+function withUnconfirmedDomains(waited: WaitResult, sent: UpdateBody | undefined): WaitResult {
+  if (!sent || unreadableFields(sent).length === 0) return waited;
+  if (waited.outcome !== 'running' && waited.outcome !== 'updated') return waited;
+  return {
+    ...waited,
+    message: `${waited.message} The ports' domains were sent, but GET never shows domains, so the action cannot confirm them: check them in Northflank.`,
+  };
 }
 
 /**

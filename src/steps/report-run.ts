@@ -122,7 +122,9 @@ export function failure(error: unknown, tracker: RolloutTracker, state: RunState
           : ''
         : tracker.reverting
           ? ' The update had failed and a revert to the previous values had been sent: it goes on in Northflank; check there that it runs.'
-          : ' The update had been sent and goes on rolling out in Northflank; the action only stopped following it.';
+          : tracker.ours !== undefined || state.plan?.expectation !== 'either'
+            ? ' The update had been sent and goes on rolling out in Northflank; the action only stopped following it.'
+            : ' The update had been sent; the action only stopped following it, so whether Northflank rolls out for it was not seen: check the deployment in Northflank.';
     return {
       outcome: 'cancelled',
       title: 'Cancelled',

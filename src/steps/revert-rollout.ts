@@ -4,7 +4,8 @@ import type { RunDeps } from '../action/defaults.js';
 import { formatDuration } from '../duration.js';
 import { CancelledError, errorMessage } from '../errors.js';
 import type { Settings } from '../action/inputs/settings.js';
-import { startsRollout, type FieldChange } from '../rollout/plan.js';
+import { rolloutExpectation, type FieldChange } from '../rollout/plan.js';
+import { changesFrom } from '../rollout/compare.js';
 import { planRevert, revertSkipReason } from '../rollout/revert-plan.js';
 import { withoutRepeats } from '../sentences.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
@@ -22,15 +23,12 @@ import { waitOptions } from './follow-rollout.js';
 export function shouldRevert(result: Result, tracker: RolloutTracker, sent: UpdateBody): boolean {
   // A rollout that runs is kept when only the action's own time ran out (its benchmark).
   if (result.rolloutRuns === true) return false;
-  if (result.outcome === 'regressed' || result.outcome === 'smoke-failed') {
-    // Only a new rollout changes how the model serves; a metadata update is not to blame.
-    return startsRollout(sent);
-  }
-  return (
-    (result.outcome === 'crashed' || result.outcome === 'timeout') &&
-    // A deployment that was crashed before the update and stayed so is not the update's doing.
-    tracker.currentRolloutSpans().length > 0
-  );
+  if (Object.keys(sent).length === 0) return false;
+  // Only a rollout of ours is the update's doing: a deployment that was crashed before the
+  // update and stayed so, or that serves worse on the configuration from before, is not. Any
+  // rollout of ours counts, whatever the update changed (metadata only too).
+  const ours = tracker.currentRolloutSpans().length > 0;
+  return ['regressed', 'smoke-failed', 'crashed', 'timeout'].includes(result.outcome) && ours;
 }
 
 /** How the revert's message names what it followed. */
@@ -90,7 +88,7 @@ export async function revertStep(
   log.info(
     `Sending the previous values of ${fields.join(', ')}; waiting up to ${formatDuration(revert.timeoutMs)} for the deployment to run them again.`,
   );
-  const rollout = startsRollout(plan.body);
+  const expectation = rolloutExpectation(changesFrom(plan.body, failedAt), plan.body, false);
   let waited: WaitResult;
   try {
     await sendUpdate(api, plan.body, failedAt, settings, deps, tracker);
@@ -102,8 +100,7 @@ export async function revertStep(
       // The deadlines per phase are for the new rollout; getting the previous one back may take
       // as long as revert-timeout allows.
       phaseLimits: undefined,
-      rolloutExpected: rollout,
-      ...(rollout ? {} : { metadataOnly: plan.body }),
+      expectation,
       sent: plan.body,
       timeoutInput: 'revert-timeout',
     });

@@ -62,12 +62,30 @@ export async function planStep(
       `Already in place: ${plan.inPlace.join(', ')}${settings.force ? ' (sent anyway: force is true)' : ''}.`,
     );
   }
-  if (plan.unreadable.length > 0) {
+  reportPorts(settings, plan, log);
+  return { before, plan };
+}
+
+/**
+ * What the plan can and cannot confirm of the given ports: GET never shows a port's `domains`.
+ * Ports that give `domains` (`[]` too) are sent on every run, since no read can say whether they
+ * changed; ports that give none are compared on what GET shows, and say nothing of domains.
+ */
+function reportPorts(settings: Settings, plan: UpdatePlan, log: Logger): void {
+  const ports = settings.update.ports;
+  if (ports === undefined) return;
+  const send = settings.dryRun ? 'Would send' : 'Sending';
+  if (plan.unreadable.includes('ports')) {
     log.info(
-      `${settings.dryRun ? 'Would send' : 'Sending'} ${plan.unreadable.join(', ')} although what a GET shows of them is in place: a port's domains cannot be read back (GET never reports them), so whether they differ is unknown. No rollout is expected for them, and they are confirmed on what GET shows.`,
+      `${send} ports although what a GET shows of them is in place: they give \`domains\`, which a GET never reports, so whether those differ is unknown and cannot be confirmed after the update either. Ports that give \`domains\` are sent on every run; any rollout that follows is followed.`,
+    );
+  } else if (ports.every((port) => port.domains === undefined)) {
+    log.info(
+      plan.body.ports === undefined
+        ? "Ports: what a GET shows of them is in place, so they are not sent, and Northflank keeps any domains set on them (a GET never shows domains). To set or remove a port's domains, give `domains` on it (`domains: []` removes them); such ports are then sent on every run."
+        : 'The ports are sent without `domains` (no port gives that key): an update replaces the ports whole, and whether Northflank then keeps domains set on them is not documented. Give `domains` on a port to say which it has (`domains: []` for none).',
     );
   }
-  return { before, plan };
 }
 
 /**
@@ -89,6 +107,14 @@ function reportUnvalidated(settings: Settings, plan: UpdatePlan, log: Logger): v
     { title: 'Spec fields not validated' },
   );
 }
+
+/** What the update log line says the update asks of Northflank. */
+const EXPECTS: Record<UpdatePlan['expectation'], string> = {
+  rollout: 'this starts a new rollout',
+  restart: 'force is true: this asks Northflank to restart the deployment with the values in place',
+  either:
+    'it changes nothing of the configuration that a GET shows, and Northflank does not document whether it starts a rollout for that: a rollout that shows this update is followed like any other',
+};
 
 /** Sends the planned update; resolves to the body sent, or undefined when nothing was sent. */
 export async function updateStep(
@@ -115,7 +141,7 @@ export async function updateStep(
   }
   return log.group('Update', async () => {
     log.info(
-      `Sending update of ${fields.join(', ')} to ${api.path}${plan.startsRollout ? '; this starts a new rollout' : plan.unreadable.length > 0 ? '; no rollout expected (nothing that GET shows changes)' : '; no rollout expected (metadata only)'}.`,
+      `Sending update of ${fields.join(', ')} to ${api.path}; ${EXPECTS[plan.expectation]}.`,
     );
     await sendUpdate(api, plan.body, before, settings, deps, tracker);
     return plan.body;
