@@ -684,6 +684,17 @@ describe('judge, after an update whose rollout Northflank does not document (exp
     });
   });
 
+  it('after a reading showed the values, one that does not is a replica behind, unless that holds for the grace period', () => {
+    const stale = { ...base, current: reading('running', 'old'), sinceUpdateMs: 120_000 };
+    expect(judge({ ...stale, valuesGoneMs: 0 })).toMatchObject({ done: false, showsSent: false });
+    expect(judge({ ...stale, valuesGoneMs: 59_999 })).toMatchObject({ done: false });
+    const verdict = judge({ ...stale, valuesGoneMs: 60_000 });
+    expect(verdict).toMatchObject({ done: true, outcome: 'error' });
+    expect(verdict.done && verdict.message).toMatch(
+      /showed the values of this update \(description\), but for the last 1m it has shown others \(description: sent "new", shows "old"\)/,
+    );
+  });
+
   it('waits for a rollout of the same configuration that was under way; a crash ends it only once confirmed', () => {
     // The deployment was starting when the update was sent: the same configuration, still going.
     const under = { ...base, before: { ...deployment('starting', 'cfg-1'), description: 'old' } };

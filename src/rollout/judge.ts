@@ -54,6 +54,12 @@ export interface Judgement {
    * when (milliseconds since the update).
    */
   confirming?: { key: string; sinceUpdateMs: number } | undefined;
+  /**
+   * Once a reading of the configuration from before has shown the values sent (the update
+   * reached Northflank): how long the readings since have not shown them, without a break (0
+   * when the previous reading did). Undefined while none has shown them.
+   */
+  valuesGoneMs?: number | undefined;
   /** The body of the update: a configuration is ours only if a reading shows it (differences.ts). */
   sent?: UpdateBody | undefined;
   /**
@@ -76,6 +82,11 @@ export type Verdict = {
    * counts towards confirming that no rollout follows. Names that configuration.
    */
   confirming?: string;
+  /**
+   * For a reading of the configuration from before, whether it shows the values sent: a reading
+   * that does not, after one that did, is a replica behind (or someone changed them back).
+   */
+  showsSent?: boolean;
 } & ({ done: false } | { done: true; outcome: Outcome; message: string });
 
 const configurationId = (d: Deployment): string | undefined => d.deploymentConfiguration?.id;
@@ -176,30 +187,42 @@ function judgeNoNewConfiguration(j: Judgement, base: Omit<Verdict, 'done'>): Ver
   if (expectation === 'rollout') return { ...base, done: false };
   const fields = fieldsOf(j.sent);
   if (j.sent !== undefined && !showsValues(j.sent, j.current)) {
-    // A replica that has not seen the update yet; it catches up within seconds.
-    if (!pastGrace) return { ...base, done: false };
+    const missing = { ...base, showsSent: false };
+    if (j.valuesGoneMs === undefined) {
+      // A replica that has not seen the update yet; it catches up within seconds.
+      if (!pastGrace) return { ...missing, done: false };
+      return {
+        ...missing,
+        done: true,
+        outcome: 'error',
+        message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values (${whatDiffers(j, false)}). ${NORMALISED_ADVICE} Otherwise check the deployment in Northflank, and run the workflow again.`,
+      };
+    }
+    // The values showed before: a replica behind the others, unless it holds.
+    if (j.valuesGoneMs < j.rolloutStartGraceMs) return { ...missing, done: false };
     return {
-      ...base,
+      ...missing,
       done: true,
       outcome: 'error',
-      message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values (${whatDiffers(j, false)}). ${NORMALISED_ADVICE} Otherwise check the deployment in Northflank, and run the workflow again.`,
+      message: `The deployment showed the values of this update (${fields}), but for the last ${grace} it has shown others (${whatDiffers(j, false)}), with no new configuration: someone changed them back in Northflank, or it is answering from a replica that lags. Check the deployment in Northflank, and run the workflow again. ${CONCURRENCY_ADVICE}`,
     };
   }
+  const shown = { ...base, ...(j.sent === undefined ? {} : { showsSent: true }) };
   const settled = status === SERVING_STATUS || FAILED_STATUSES.has(status);
   if (expectation === 'restart') {
     // Still the old rollout after a forced re-send of values in place: once the grace period is
     // over, the update is taken to have started none, instead of hanging until the timeout.
-    if (!pastGrace || !settled) return { ...base, done: false };
+    if (!pastGrace || !settled) return { ...shown, done: false };
     if (status === SERVING_STATUS) {
       return {
-        ...base,
+        ...shown,
         done: true,
         outcome: 'no-rollout',
         message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The values sent were already in place, and Northflank did not restart the deployment for them.`,
       };
     }
     return {
-      ...base,
+      ...shown,
       done: true,
       outcome: status === 'paused' ? 'paused' : 'crashed',
       message: `No new rollout was observed within ${grace} of the update, and the deployment is still ${status}. Change the spec to start a new rollout, or fix the deployment in Northflank.`,
@@ -209,17 +232,17 @@ function judgeNoNewConfiguration(j: Judgement, base: Omit<Verdict, 'done'>): Ver
   // configuration from before; it ends only when they have shown, settled, for the
   // confirmation period with no new configuration appearing (one may come a moment after the
   // update's answer). A configuration still rolling out (it was before the update) is waited for.
-  if (!settled) return { ...base, done: false };
+  if (!settled) return { ...shown, done: false };
   const key = configurationId(j.current) ?? j.current.updatedAt ?? '';
   const confirmMs = confirmPeriodMs(j.rolloutStartGraceMs);
   const heldMs = j.confirming?.key === key ? j.sinceUpdateMs - j.confirming.sinceUpdateMs : 0;
-  if (heldMs < confirmMs) return { ...base, done: false, confirming: key };
+  if (heldMs < confirmMs) return { ...shown, done: false, confirming: key };
   const id = configurationId(j.current);
   const on = id ? `configuration ${id}` : 'the configuration from before the update';
   const watched = formatDuration(confirmMs);
   if (status === SERVING_STATUS) {
     return {
-      ...base,
+      ...shown,
       done: true,
       outcome: 'updated',
       message: j.reverting
@@ -228,7 +251,7 @@ function judgeNoNewConfiguration(j: Judgement, base: Omit<Verdict, 'done'>): Ver
     };
   }
   return {
-    ...base,
+    ...shown,
     done: true,
     outcome: status === 'paused' ? 'paused' : 'crashed',
     message: `The ${j.reverting ? 'revert' : 'update'} of ${fields} is in place, but the deployment is ${status}: ${on} shows the values sent, and no rollout followed in the ${watched} the action watched. ${

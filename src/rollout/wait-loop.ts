@@ -154,6 +154,10 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
   let backSinceMs: number | undefined;
   let confirming: Judgement['confirming'];
   let confirmingSaid = false;
+  // Whether a reading of the configuration from before has shown the values sent, and since
+  // when the readings have not, without a break.
+  let valuesShown = false;
+  let valuesGoneSinceMs: number | undefined;
   let outage: Outage | undefined;
   let lastLogMs = clock.now();
   let firstReading = true;
@@ -232,6 +236,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       rolloutStartGraceMs: options.rolloutStartGraceMs,
       expectation: options.expectation,
       confirming,
+      valuesGoneMs: valuesShown ? now - (valuesGoneSinceMs ?? now) : undefined,
       sent: options.sent,
       unchanged: options.unchanged,
       reverting: tracker.reverting,
@@ -241,6 +246,12 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       log.debug(`Our rollout is configuration ${verdict.ours}.`);
     }
     newRolloutSeen ||= verdict.newRollout;
+    if (verdict.showsSent === true) {
+      valuesShown = true;
+      valuesGoneSinceMs = undefined;
+    } else if (verdict.showsSent === false && valuesShown) {
+      valuesGoneSinceMs ??= now;
+    }
     // An unbroken run of readings that show the update on the configuration from before.
     confirming =
       verdict.confirming === undefined
