@@ -54,9 +54,13 @@ describe('connection problems', () => {
     const { run } = await runAgainst(
       rollout(
         deployment(),
+        // The spec merged: the model from before, the revision sent.
         deployment({
           deploymentConfiguration: { id: 'cfg-2' },
-          spec: { type: 'custom', configuration: { revision: 'v2' } },
+          spec: {
+            type: 'custom',
+            configuration: { name: 'meta-llama/Llama-3.1-8B-Instruct', revision: 'v2' },
+          },
         }),
       ),
       {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { changesConfiguration, describeChange, planUpdate } from '../src/rollout/plan.js';
+import { describeChange, planUpdate } from '../src/rollout/plan.js';
 import { sameValue, showsValues, specLeafChanges } from '../src/rollout/compare.js';
 import { planRevert } from '../src/rollout/revert-plan.js';
 import type { Deployment } from '../src/northflank/schema.js';
@@ -387,20 +387,20 @@ describe('describeChange', () => {
   });
 });
 
-describe('changesConfiguration', () => {
+describe('a rollout must follow (expectation rollout)', () => {
   it('is true for a changed spec leaf or ports, not for metadata or a forced re-send', () => {
     const d = current();
     expect(
-      changesConfiguration(planUpdate({ spec: { configuration: { revision: 'v2' } } }, d)),
+      planUpdate({ spec: { configuration: { revision: 'v2' } } }, d).expectation === 'rollout',
     ).toBe(true);
     expect(
-      changesConfiguration(
-        planUpdate({ ports: [{ name: 'http', internalPort: 8080, protocol: 'HTTP' }] }, d),
-      ),
+      planUpdate({ ports: [{ name: 'http', internalPort: 8080, protocol: 'HTTP' }] }, d)
+        .expectation === 'rollout',
     ).toBe(true);
-    expect(changesConfiguration(planUpdate({ description: 'new' }, d))).toBe(false);
+    expect(planUpdate({ description: 'new' }, d).expectation === 'rollout').toBe(false);
     expect(
-      changesConfiguration(planUpdate({ spec: { configuration: { engine: 'vllm' } } }, d, true)),
+      planUpdate({ spec: { configuration: { engine: 'vllm' } } }, d, true).expectation ===
+        'rollout',
     ).toBe(false);
   });
 });

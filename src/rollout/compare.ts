@@ -192,8 +192,3 @@ export function showsValues(sent: UpdateBody, current: Deployment): boolean {
 export function unreadableFields(given: UpdateBody): UpdateField[] {
   return given.ports?.some((port) => port.domains !== undefined) ? ['ports'] : [];
 }
-
-/** Whether the given ports say nothing of domains: no port gives the `domains` key. */
-export function portsWithoutDomains(given: UpdateBody): boolean {
-  return given.ports !== undefined && given.ports.every((port) => port.domains === undefined);
-}

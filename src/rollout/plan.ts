@@ -113,14 +113,6 @@ function changesTouchConfiguration(changes: readonly FieldChange[]): boolean {
   );
 }
 
-/**
- * Whether the plan changes `spec` or `ports` values, so a rollout must follow (not only re-sends
- * them with force).
- */
-export function changesConfiguration(plan: UpdatePlan): boolean {
-  return changesTouchConfiguration(plan.changes);
-}
-
 /** A change as one line: `spec.configuration.revision: "main" → "v2"`. */
 export function describeChange(change: FieldChange): string {
   const show = (value: unknown): string => (isUnset(value) ? '(not set)' : boundedJson(value));

@@ -6,6 +6,7 @@ import { UpdateUnconfirmedError } from '../errors.js';
 import type { Settings } from '../action/inputs/settings.js';
 import type { Logger } from '../log.js';
 import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
+import { unreadableFields } from '../rollout/compare.js';
 import { planVerdict, verdictPredicate } from '../rollout/plan-verdict.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import { watchForUpdate } from '../rollout/confirm-update.js';
@@ -75,17 +76,20 @@ function reportPorts(settings: Settings, plan: UpdatePlan, log: Logger): void {
   const ports = settings.update.ports;
   if (ports === undefined) return;
   const send = settings.dryRun ? 'Would send' : 'Sending';
-  if (plan.unreadable.includes('ports')) {
+  if (unreadableFields(settings.update).length > 0) {
+    if (plan.body.ports === undefined) return;
     log.info(
-      `${send} ports although what a GET shows of them is in place: they give \`domains\`, which a GET never reports, so whether those differ is unknown and cannot be confirmed after the update either. Ports that give \`domains\` are sent on every run; any rollout that follows is followed.`,
+      plan.unreadable.includes('ports')
+        ? `${send} ports although what a GET shows of them is in place: they give \`domains\`, which a GET never reports, so whether those differ is unknown and cannot be confirmed after the update either. Ports that give \`domains\` are sent on every run; any rollout that follows is followed.`
+        : `${send} ports that give \`domains\`: a GET never reports a port's domains, so they cannot be confirmed after the update.`,
     );
-  } else if (ports.every((port) => port.domains === undefined)) {
-    log.info(
-      plan.body.ports === undefined
-        ? "Ports: what a GET shows of them is in place, so they are not sent, and Northflank keeps any domains set on them (a GET never shows domains). To set or remove a port's domains, give `domains` on it (`domains: []` removes them); such ports are then sent on every run."
-        : 'The ports are sent without `domains` (no port gives that key): an update replaces the ports whole, and whether Northflank then keeps domains set on them is not documented. Give `domains` on a port to say which it has (`domains: []` for none).',
-    );
+    return;
   }
+  log.info(
+    plan.body.ports === undefined
+      ? "Ports: what a GET shows of them is in place, so they are not sent, and Northflank keeps any domains set on them (a GET never shows domains). To set or remove a port's domains, give `domains` on it (`domains: []` removes them); such ports are then sent on every run."
+      : 'The ports are sent without `domains` (no port gives that key): an update replaces the ports whole, and whether Northflank then keeps domains set on them is not documented. Give `domains` on a port to say which it has (`domains: []` for none).',
+  );
 }
 
 /**
