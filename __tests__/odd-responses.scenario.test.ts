@@ -350,6 +350,25 @@ describe('messages', () => {
   });
 });
 
+describe('request-timeout named however the reads fail', () => {
+  it('names request-timeout when the reads of the wait run out of it, after the first answered in time', async () => {
+    let reads = 0;
+    const { run } = await runAgainst(
+      async () => {
+        // The plan's read answers at once; every later one too late for request-timeout.
+        if (reads++ > 0) await new Promise((resolve) => setTimeout(resolve, 400));
+        return { body: { data: deployment() } };
+      },
+      { 'request-timeout': '100ms', timeout: '3s', 'poll-interval': '1s' },
+    );
+    expect(run.code).toBe(1);
+    expect(run.outputs.outcome).toBe('timeout');
+    expect(run.stdout).toMatch(
+      /^::error title=Timed out::.*The reads ran out of "request-timeout": raise request-timeout/m,
+    );
+  });
+});
+
 describe('connection problems', () => {
   it('does not retry https:// to a plain-HTTP port, and says the URL may be wrong', async () => {
     const { run, api } = await runAgainst(() => ({ body: { data: deployment() } }));

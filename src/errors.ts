@@ -48,6 +48,8 @@ export class NetworkError extends Error {
     message: string,
     /** The cause in a few words (`ECONNRESET: socket hang up`), for logs that repeat it. */
     readonly reason?: string,
+    /** Whether the request ran out of request-timeout (rather than failing to connect). */
+    readonly timedOut = false,
   ) {
     super(message);
   }

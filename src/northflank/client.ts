@@ -259,13 +259,14 @@ export class NorthflankClient {
         `Could not set up a secure (TLS) connection to ${origin} (${method} ${this.path}): ${result.reason}. This is not retried: the URL may be wrong (an https:// api-url pointing at a plain-HTTP port, or at a host whose certificate does not match), or a proxy intercepts TLS. Check api-url`,
       );
     }
-    const hint =
-      result.timedOut || requestTimedOut
-        ? `The API did not answer within "request-timeout"; raise request-timeout if the API is slow from this runner, and check api-url and any HTTPS_PROXY setting`
-        : `Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`;
+    const timedOut = result.timedOut === true || requestTimedOut;
+    const hint = timedOut
+      ? `The API did not answer within "request-timeout"; raise request-timeout if the API is slow from this runner, and check api-url and any HTTPS_PROXY setting`
+      : `Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`;
     return new NetworkError(
       `Could not reach the Northflank API at ${origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. ${hint}`,
       result.reason,
+      timedOut,
     );
   }
 

@@ -8,11 +8,15 @@ export interface TransientFailure {
   retryAfterMs?: number;
   /** A 429: the API answers, but refuses this token more requests for now. */
   rateLimited?: boolean;
+  /** The read ran out of request-timeout. */
+  timedOut?: boolean;
 }
 
 /** Whether a failed read is transient (connection errors, timeouts, 408, 429, 5xx). Pure. */
 export function transientFailure(error: unknown): TransientFailure | undefined {
-  if (error instanceof NetworkError) return { reason: error.reason ?? error.message };
+  if (error instanceof NetworkError) {
+    return { reason: error.reason ?? error.message, ...(error.timedOut ? { timedOut: true } : {}) };
+  }
   if (
     error instanceof NorthflankApiError &&
     (error.status === 408 || error.status === 429 || error.status >= 500)

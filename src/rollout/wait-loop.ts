@@ -84,13 +84,15 @@ interface Outage {
   sinceMs: number;
   failures: number;
   reason: string;
+  /** Whether the last failed read ran out of request-timeout. */
+  timedOut: boolean;
 }
 
 function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: Outage): WaitResult {
   const now = options.clock.now();
   const waited = formatDuration(now - (options.startedMs ?? options.updateSentMs));
   const silent = outage
-    ? ` The API had not answered for the last ${formatDuration(now - outage.sinceMs)} (${outage.reason}).`
+    ? ` The API had not answered for the last ${formatDuration(now - outage.sinceMs)} (${outage.reason}).${outage.timedOut ? ' The reads ran out of "request-timeout": raise request-timeout if the API is slow from this runner.' : ''}`
     : '';
   return {
     outcome: 'timeout',
@@ -197,9 +199,15 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       }
       // An outage: the rollout goes on without us, so keep trying, more slowly, until the deadline.
       const now = clock.now();
+      const timedOutRead = transient.timedOut === true;
       outage = outage
-        ? { ...outage, failures: outage.failures + 1, reason: transient.reason }
-        : { sinceMs: now, failures: 1, reason: transient.reason };
+        ? {
+            ...outage,
+            failures: outage.failures + 1,
+            reason: transient.reason,
+            timedOut: timedOutRead,
+          }
+        : { sinceMs: now, failures: 1, reason: transient.reason, timedOut: timedOutRead };
       const remainingMs = options.deadlineMs - now;
       const delayMs = Math.min(
         outageDelayMs(outage.failures, options.poll.maxMs, random, transient.retryAfterMs),
