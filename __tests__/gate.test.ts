@@ -15,6 +15,10 @@ function measurement(ttft: number, itl: number, tps: number, errors = 0): Measur
     tokensPerSecond: tps,
     outputTokens: 2560,
     tokensFrom: 'usage',
+    reasoningTokens: 0,
+    answerTokens: 2560,
+    reasoningChunks: 0,
+    answerChunks: 2560,
   };
 }
 

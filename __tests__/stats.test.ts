@@ -7,10 +7,12 @@ function request(over: Partial<RequestRecord> = {}): RequestRecord {
   return {
     sentMs: 0,
     endMs: 1000,
-    firstContentMs: 200,
-    lastContentMs: 1000,
-    contentChunks: 41,
+    firstTokenMs: 200,
+    lastTokenMs: 1000,
+    answerChunks: 41,
+    reasoningChunks: 0,
     usageTokens: 41,
+    usageReasoningTokens: undefined,
     error: undefined,
     ignoreEosRefused: false,
     aborted: false,
@@ -35,11 +37,11 @@ describe('summarise', () => {
       request(),
       request({
         sentMs: 100,
-        firstContentMs: 400,
-        lastContentMs: 1300,
+        firstTokenMs: 400,
+        lastTokenMs: 1300,
         endMs: 1310,
         usageTokens: 10,
-        contentChunks: 10,
+        answerChunks: 10,
       }),
     ]);
     // TTFT 200 and 300; ITL (1000-200)/40 = 20 and (1300-400)/9 = 100; E2E 1000 and 1200.
@@ -53,7 +55,7 @@ describe('summarise', () => {
   });
 
   it('counts content chunks when a reply has no usage, and says so', () => {
-    const m = summarise([request(), request({ usageTokens: undefined, contentChunks: 30 })]);
+    const m = summarise([request(), request({ usageTokens: undefined, answerChunks: 30 })]);
     expect(m.outputTokens).toBe(71);
     expect(m.tokensFrom).toBe('chunks');
   });
@@ -61,7 +63,7 @@ describe('summarise', () => {
   it('leaves errors out of the latencies and tokens but counts them in requests and the error rate', () => {
     const m = summarise([
       request(),
-      request({ error: 'HTTP 500', firstContentMs: undefined, endMs: 3000 }),
+      request({ error: 'HTTP 500', firstTokenMs: undefined, endMs: 3000 }),
     ]);
     expect(m).toMatchObject({ requests: 2, errors: 1, outputTokens: 41 });
     expect(m.ttftMs.p50).toBe(200);
@@ -77,7 +79,7 @@ describe('summarise', () => {
       p99: null,
     });
     expect(summarise([]).tokensPerSecond).toBe(0);
-    const one = summarise([request({ usageTokens: 1, contentChunks: 1, lastContentMs: 200 })]);
+    const one = summarise([request({ usageTokens: 1, answerChunks: 1, lastTokenMs: 200 })]);
     expect(one.itlMs.p50).toBeNull();
     expect(one.ttftMs.p50).toBe(200);
   });

@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/duration.js';
 import type { RolloutEnding, RolloutPlan } from './model.js';
 import { latencyOf } from './latency.js';
-import { startModelServer, type ModelServer } from './model-server.js';
+import {
+  startModelServer,
+  STREAM_KINDS,
+  type ModelServer,
+  type StreamKind,
+} from './model-server.js';
 import { DEMO_DEPLOYMENT, startEmulator, type Emulator } from './server.js';
 
 export const USAGE = `Usage: npm run emulator -- [options]
@@ -20,6 +25,11 @@ export const USAGE = `Usage: npm run emulator -- [options]
                     speed: give its URL as smoke-url for the smoke test or the benchmark
                     (without it, nothing answers at the deployment's public URL)
                                                                           env EMULATOR_MODEL_SERVER=1
+  --model-stream <kind>  what the model server streams: vllm (default), reasoning (8 tokens of
+                    thinking, then the answer), reasoning-only (every token thinking), null-deltas,
+                    error-event, error-object, error-field (an error inside the stream after 2
+                    tokens), ping-stall (2 tokens, then only ": ping" comments), not-streaming (one
+                    JSON completion)                                      env EMULATOR_MODEL_STREAM
   --help            this text
 
 Rollout phases (milliseconds): EMULATOR_PENDING_MS (2000), EMULATOR_PROVISIONING_MS (5000),
@@ -38,6 +48,8 @@ export interface CliOptions {
   staleReadMs: number;
   /** Whether to start a model server beside the API, on the next port. */
   modelServer: boolean;
+  /** What that model server streams. */
+  modelStream: StreamKind;
   help: boolean;
 }
 
@@ -64,6 +76,7 @@ export function parseCliOptions(
     for?: string;
     ending?: string;
     'model-server'?: boolean;
+    'model-stream'?: string;
     help?: boolean;
   };
   try {
@@ -74,6 +87,7 @@ export function parseCliOptions(
         for: { type: 'string' },
         ending: { type: 'string' },
         'model-server': { type: 'boolean' },
+        'model-stream': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -102,6 +116,15 @@ export function parseCliOptions(
   if (modelServer && port === 65535) {
     throw new CliUsageError('--model-server listens on --port + 1: pick a --port below 65535.');
   }
+  const modelStream = values['model-stream'] ?? env.EMULATOR_MODEL_STREAM ?? 'vllm';
+  if (!(modelStream in STREAM_KINDS)) {
+    throw new CliUsageError(
+      `--model-stream takes one of ${Object.keys(STREAM_KINDS).join(', ')}, got "${modelStream}".`,
+    );
+  }
+  if (values['model-stream'] !== undefined && !modelServer) {
+    throw new CliUsageError('--model-stream is for the model server: add --model-server.');
+  }
   const ms = (name: string, fallback: number): number =>
     whole(name, env[name] ?? String(fallback), 86_400_000);
   return {
@@ -115,6 +138,7 @@ export function parseCliOptions(
     },
     staleReadMs: ms('EMULATOR_STALE_MS', 1000),
     modelServer,
+    modelStream: modelStream as StreamKind,
     help: values.help ?? false,
   };
 }
@@ -158,6 +182,7 @@ export async function runEmulator(
         // The model and the speed of whichever configuration the emulated deployment holds.
         model: () => serving.deployment().configuration.name ?? '',
         latency: () => latencyOf(serving.deployment().configuration),
+        ...STREAM_KINDS[options.modelStream],
       });
     } catch (error) {
       await emulator.close();
@@ -194,7 +219,7 @@ export async function runEmulator(
   print(`  rollouts end: ${options.plan.ending ?? 'running'}`);
   print(
     modelServer
-      ? `  model server: ${modelServer.url} (give it as smoke-url for the smoke test or the benchmark)`
+      ? `  model server: ${modelServer.url} (give it as smoke-url for the smoke test or the benchmark)${options.modelStream === 'vllm' ? '' : `; it streams: ${options.modelStream}`}`
       : '  model server: none (nothing answers at the deployment URL: add --model-server for the smoke test or the benchmark)',
   );
   // `npm run emulator &` puts npm in the background, and killing npm leaves this process running:
