@@ -84,3 +84,31 @@ describe('summarise', () => {
     expect(one.ttftMs.p50).toBe(200);
   });
 });
+
+describe('summarise: reasoning replies and runs cut short', () => {
+  it("counts a reasoning model's thinking as tokens, split by the usage's reasoning_tokens or by chunks", () => {
+    const m = summarise([
+      request({ answerChunks: 11, reasoningChunks: 30, usageReasoningTokens: 30 }),
+      request({ answerChunks: 0, reasoningChunks: 41, usageTokens: 41 }),
+    ]);
+    expect(m).toMatchObject({
+      outputTokens: 82,
+      reasoningTokens: 71,
+      answerTokens: 11,
+      reasoningChunks: 71,
+      answerChunks: 11,
+    });
+  });
+
+  it('of a run cut short, counts the tokens of the requests in flight until the stop, and them as successes in the error rate', () => {
+    const finished = [request(), request({ error: 'HTTP 500', firstTokenMs: undefined })];
+    const inFlight = [
+      request({ endMs: 1500, answerChunks: 20, usageTokens: undefined, lastTokenMs: 1490 }),
+    ];
+    const m = summarise(finished, { inFlight, stoppedMs: 1500 });
+    expect(m).toMatchObject({ requests: 2, errors: 1, outputTokens: 41, cutOff: 1 });
+    // 41 finished + 20 received in flight, over 1.5 s to the stop.
+    expect(m.tokensPerSecond).toBeCloseTo((61 * 1000) / 1500, 1);
+    expect(metricValue(m, 'error-rate')).toBeCloseTo(1 / 3);
+  });
+});
