@@ -28,6 +28,7 @@ import {
 import { revertStep, shouldRevert } from './steps/revert-rollout.js';
 import { smokeStep } from './steps/smoke-test.js';
 import { BenchmarkSession, benchmarkStep, measureBaseline } from './steps/benchmark-model.js';
+import { replanAfterBaseline } from './steps/refresh-plan.js';
 import type { StepResult } from './steps/result.js';
 import {
   failure,
@@ -79,8 +80,11 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
         settings.benchmark &&
         settings.wait &&
         (state.benchmark = new BenchmarkSession(settings.benchmark));
+      // The baseline takes minutes: read again before the update, and re-plan if it moved.
       const outOfTime =
-        bench && (await measureBaseline(bench, settings, before, plan, deps, startedMs));
+        bench &&
+        ((await measureBaseline(bench, settings, before, plan, deps, startedMs)) ??
+          (await replanAfterBaseline(api, settings, deps, tracker, bench, planned, startedMs)));
       result =
         outOfTime || (await rollOut(api, settings, deps, tracker, planned, bench, startedMs));
     }

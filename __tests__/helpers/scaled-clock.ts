@@ -16,11 +16,15 @@ export class ScaledClock extends FakeClock {
   override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, ms * this.realShare);
-      signal?.addEventListener('abort', () => {
+      const onAbort = (): void => {
         clearTimeout(timer);
-        reject(signal.reason as Error);
-      });
+        reject(signal?.reason as Error);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms * this.realShare);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     await super.sleep(ms, signal);
   }

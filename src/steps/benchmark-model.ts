@@ -24,6 +24,8 @@ const BASELINE_LIST_WAIT_MS = 60_000;
 export class BenchmarkSession {
   /** Cleared for good once a server refuses `ignore_eos`. */
   readonly ignoreEos = { send: true };
+  /** Whether the last call of measureBaseline measured (or tried to) the serving model. */
+  baselineMeasured = false;
   readonly report: BenchmarkReport;
   readonly settings: BenchmarkSettings;
 
@@ -40,6 +42,13 @@ export class BenchmarkSession {
       failed: [],
       ignoreEos: true,
     };
+  }
+
+  /** Sets the baseline aside (the deployment changed while it was measured). */
+  discardBaseline(): void {
+    delete this.report.before;
+    delete this.report.stopped;
+    delete this.report.noBaseline;
   }
 
   /** Records a run's measurement as `before` or `after`. */
@@ -198,6 +207,7 @@ export async function measureBaseline(
 ): Promise<Result | undefined> {
   const { log } = deps;
   const why = noBaselineReason(session.settings, before, plan, settings);
+  session.baselineMeasured = why === undefined;
   if (why !== undefined) {
     session.report.noBaseline = why;
     return undefined;
