@@ -103,7 +103,7 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     deps.redactor.redact(report.message),
   );
   // 10. The pull request comment, then the summary that links it: neither changes the outcome.
-  const prComment = await commentStep(report, state.settings, githubRun, state.before, deps);
+  const prComment = await commentStep(report, state, githubRun, deps);
   const reported = prComment ? { ...report, prComment } : report;
   await writeSummary(reported, deps);
   return reported;
