@@ -354,6 +354,17 @@ describe('the benchmark on what real servers and gateways stream', () => {
     );
   });
 
+  it('names the stall of a stream that goes silent without pings too', async () => {
+    const model = await server({ stallAfterTokens: 2, pingEveryMs: 60_000 });
+    const run = await bench(model, settings({ warmup: 0, requests: 2, concurrency: 2 }), {
+      requestTimeoutMs: 300,
+    });
+    expect(run.measurement).toMatchObject({ requests: 2, errors: 2 });
+    expect(run.firstError).toBe(
+      'the stream stalled: no token for 300ms (request-timeout) after 2 token(s)',
+    );
+  });
+
   it('says the endpoint does not stream when it answers one JSON completion', async () => {
     const model = await server({ notStreaming: true });
     const run = await bench(model, settings({ warmup: 0, requests: 2 }));

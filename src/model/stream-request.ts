@@ -179,7 +179,14 @@ export async function streamChatCompletion(o: StreamRequestOptions): Promise<Req
     if (o.signal.aborted) return record('stopped', { aborted: true });
     const timeout = formatDuration(o.requestTimeoutMs);
     const keptAlive = sinceToken > 0 ? ', kept alive by comments or empty chunks' : '';
-    if (silence.signal.aborted) {
+    // undici's own body and headers timeouts (request-timeout long too) may fire first.
+    const code =
+      typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    if (
+      silence.signal.aborted ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_HEADERS_TIMEOUT'
+    ) {
       const tokens = tokenChunks(state);
       return record(
         tokens === 0
