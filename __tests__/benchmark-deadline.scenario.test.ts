@@ -6,10 +6,10 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { LatencyProfile } from '../emulator/latency.js';
-import { startModelServer, type ModelServerOptions } from '../emulator/model-server.js';
-import { emulatorInputs, startEmulator, type StoredDeployment } from '../emulator/server.js';
+import type { ModelServerOptions } from '../emulator/model-server.js';
+import { emulatorInputs, type StoredDeployment } from '../emulator/server.js';
 import { leaks } from './helpers/action.js';
-import { ScaledClock } from './helpers/scaled-clock.js';
+import { startModelRig } from './helpers/model-rig.js';
 import { runInProcess, type InProcessRun } from './helpers/in-process.js';
 
 const FAST_PLAN = { pendingMs: 150, provisioningMs: 250, startingMs: 250 };
@@ -28,17 +28,11 @@ async function deploy(
   /** The latency of the configuration the deployment holds, if not a fixed one. */
   latency?: (configuration: StoredDeployment['configuration']) => LatencyProfile,
 ): Promise<InProcessRun & { posts: number; benchmark: Record<string, unknown> | undefined }> {
-  const clock = new ScaledClock(Date.now());
-  const emu = await startEmulator({ now: () => clock.now(), plan: FAST_PLAN });
-  const server = await startModelServer({
-    model: () => emu.deployment().configuration.name ?? '',
+  const { clock, emu, server, close } = await startModelRig({ plan: FAST_PLAN }, (emu) => ({
     latency: latency ? () => latency(emu.deployment().configuration) : { ttftMs: 10, itlMs: 10 },
     ...model,
-  });
-  cleanups.push(
-    () => server.close(),
-    () => emu.close(),
-  );
+  }));
+  cleanups.push(close);
   const run = await runInProcess({
     clock,
     inputs: {

@@ -7,11 +7,11 @@
  * the step's deadline is pending.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { startModelServer, type ModelServerOptions } from '../emulator/model-server.js';
-import { emulatorInputs, startEmulator } from '../emulator/server.js';
+import type { ModelServerOptions } from '../emulator/model-server.js';
+import { emulatorInputs } from '../emulator/server.js';
 import { leaks } from './helpers/action.js';
 import { runInProcess, type InProcessRun } from './helpers/in-process.js';
-import { ScaledClock } from './helpers/scaled-clock.js';
+import { startModelRig } from './helpers/model-rig.js';
 
 const FAST_PLAN = { pendingMs: 150, provisioningMs: 250, startingMs: 250 };
 /** A spec change that starts a rollout, to Qwen3 (a reasoning model, vLLM's parser on). */
@@ -34,17 +34,8 @@ async function deploy(
   inputs: Record<string, string>,
   model: Partial<ModelServerOptions>,
 ): Promise<InProcessRun & { posts: unknown[]; before?: Measured; after?: Measured }> {
-  const clock = new ScaledClock(Date.now());
-  const emu = await startEmulator({ now: () => clock.now(), plan: FAST_PLAN });
-  const server = await startModelServer({
-    model: () => emu.deployment().configuration.name ?? '',
-    latency: { ttftMs: 10, itlMs: 5 },
-    ...model,
-  });
-  cleanups.push(
-    () => server.close(),
-    () => emu.close(),
-  );
+  const { clock, emu, server, close } = await startModelRig({ plan: FAST_PLAN }, () => model);
+  cleanups.push(close);
   const run = await runInProcess({
     clock,
     inputs: {

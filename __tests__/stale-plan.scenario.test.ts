@@ -4,17 +4,15 @@
  * server; the teammate's update is sent at an exact point of the baseline (its second request).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { startModelServer } from '../emulator/model-server.js';
 import {
   DEMO_DEPLOYMENT,
   emulatorInputs,
-  startEmulator,
   type Emulator,
   type EmulatorOptions,
 } from '../emulator/server.js';
 import { leaks } from './helpers/action.js';
 import { runInProcess, type InProcessRun } from './helpers/in-process.js';
-import { ScaledClock } from './helpers/scaled-clock.js';
+import { startModelRig } from './helpers/model-rig.js';
 
 const FAST = { pendingMs: 150, provisioningMs: 250, startingMs: 250 };
 /** A teammate's rollout that is done by the time the baseline ends. */
@@ -60,29 +58,20 @@ async function deploy(
   /** What the teammate sends during the baseline's second request; nothing when undefined. */
   teammate: unknown,
 ): Promise<InProcessRun & { ours: unknown[]; emu: Emulator }> {
-  const clock = new ScaledClock(Date.now());
-  const emu = await startEmulator({
-    now: () => clock.now(),
-    plan: FAST,
-    deployments: [{ configuration: CONFIGURATION }],
-    ...emulator,
-  });
   let completions = 0;
-  const server = await startModelServer({
-    model: () => emu.deployment().configuration.name ?? '',
-    latency: { ttftMs: 10, itlMs: 5 },
-    onRequest: (request) => {
-      if (request.method !== 'POST') return;
-      // The baseline takes time on the run's clock too (its requests do not sleep): a second each.
-      clock.advance(1000);
-      completions++;
-      if (completions === 2 && teammate !== undefined) teammateDeploys(emu, teammate);
-    },
-  });
-  cleanups.push(
-    () => server.close(),
-    () => emu.close(),
+  const { clock, emu, server, close } = await startModelRig(
+    { plan: FAST, deployments: [{ configuration: CONFIGURATION }], ...emulator },
+    (emu, clock) => ({
+      onRequest: (request) => {
+        if (request.method !== 'POST') return;
+        // The baseline takes time on the run's clock too (its requests do not sleep): a second each.
+        clock.advance(1000);
+        completions++;
+        if (completions === 2 && teammate !== undefined) teammateDeploys(emu, teammate);
+      },
+    }),
   );
+  cleanups.push(close);
   const run = await runInProcess({
     clock,
     inputs: {
