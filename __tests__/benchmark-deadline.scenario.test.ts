@@ -1,13 +1,15 @@
 /**
  * The benchmark and the step's `timeout`, in-process against the emulator and its model server.
  * The run's clock moves by its sleeps, each of which also waits a hundredth of its length for
- * real, so that the model server's real streams run while the benchmark's deadline is pending.
+ * real (ScaledClock), so that the model server's real streams run while the benchmark's deadline
+ * is pending.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { startModelServer, type ModelServerOptions } from '../emulator/model-server.js';
-import { emulatorInputs, startEmulator } from '../emulator/server.js';
+import type { LatencyProfile } from '../emulator/latency.js';
+import type { ModelServerOptions } from '../emulator/model-server.js';
+import { emulatorInputs, type StoredDeployment } from '../emulator/server.js';
 import { leaks } from './helpers/action.js';
-import { FakeClock } from './helpers/fake-clock.js';
+import { startModelRig } from './helpers/model-rig.js';
 import { runInProcess, type InProcessRun } from './helpers/in-process.js';
 
 const FAST_PLAN = { pendingMs: 150, provisioningMs: 250, startingMs: 250 };
@@ -15,23 +17,6 @@ const FAST_PLAN = { pendingMs: 150, provisioningMs: 250, startingMs: 250 };
 const SPEC = JSON.stringify({
   configuration: { architecture: { workerConfig: { enforceEager: true } } },
 });
-const REAL_SHARE = 0.01;
-
-/** A fake clock whose sleeps also take REAL_SHARE of their length in real time. */
-class ScaledClock extends FakeClock {
-  override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, ms * REAL_SHARE);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(signal.reason as Error);
-      });
-    });
-    await super.sleep(ms, signal);
-  }
-}
-
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
@@ -40,18 +25,14 @@ afterEach(async () => {
 async function deploy(
   inputs: Record<string, string>,
   model: Partial<ModelServerOptions> = {},
+  /** The latency of the configuration the deployment holds, if not a fixed one. */
+  latency?: (configuration: StoredDeployment['configuration']) => LatencyProfile,
 ): Promise<InProcessRun & { posts: number; benchmark: Record<string, unknown> | undefined }> {
-  const clock = new ScaledClock(Date.now());
-  const emu = await startEmulator({ now: () => clock.now(), plan: FAST_PLAN });
-  const server = await startModelServer({
-    model: () => emu.deployment().configuration.name ?? '',
-    latency: { ttftMs: 10, itlMs: 10 },
+  const { clock, emu, server, close } = await startModelRig({ plan: FAST_PLAN }, (emu) => ({
+    latency: latency ? () => latency(emu.deployment().configuration) : { ttftMs: 10, itlMs: 10 },
     ...model,
-  });
-  cleanups.push(
-    () => server.close(),
-    () => emu.close(),
-  );
+  }));
+  cleanups.push(close);
   const run = await runInProcess({
     clock,
     inputs: {
@@ -103,25 +84,61 @@ describe('the benchmark within timeout', () => {
     expect(run.report.message).not.toMatch(/smoke-timeout/);
   }, 20_000);
 
-  it('does not revert a rollout that runs when timeout cuts the benchmark after it short, and gates nothing', async () => {
+  it('does not revert a rollout that runs when timeout cuts the benchmark after it short and nothing that finished breaches a limit', async () => {
     const run = await deploy({
       timeout: '60s',
       'revert-on-failure': 'true',
       benchmark:
-        'baseline: none\nrequests: 1000\nconcurrency: 2\nwarmup: 0\nmax-tokens: 4\nfail-if:\n  tokens-per-second: 100000',
+        'baseline: none\nrequests: 1000\nconcurrency: 2\nwarmup: 0\nmax-tokens: 4\nfail-if:\n  tokens-per-second: 1\n  ttft-p50: 10s\n  error-rate: 50%',
     });
     expect(run.outputs.outcome).toBe('timeout');
     expect(run.posts).toBe(1);
     expect(run.stdout).not.toMatch(/Revert/);
     expect(run.report.message).toMatch(
-      /the rollout runs, and was not reverted, but the benchmark was cut short/,
+      /the rollout runs, and was not reverted, but the benchmark was cut short and its limits were not judged\. Raise "timeout", or lower the benchmark's requests or max-tokens\./,
     );
     expect(run.benchmark?.failed).toEqual([]);
-    expect((run.benchmark?.after as { requests: number }).requests).toBeGreaterThan(0);
+    const after = run.benchmark?.after as { requests: number; cutOff: number };
+    expect(after.requests).toBeGreaterThan(0);
+    expect(after.cutOff).toBeGreaterThanOrEqual(1);
     expect(run.stdout).toMatch(
       /::notice title=Benchmark not gated::The fail-if limits are not judged: the benchmark was cut short/,
     );
     expect(run.summary).toContain('not judged (the benchmark was cut short');
+    expect(run.summary).toContain('what finished can show a breach, not that the limit holds');
+  }, 20_000);
+
+  it('fails and reverts a rollout whose finished requests already breach a limit when timeout cuts the benchmark short', async () => {
+    // Before: about 20 ms a request. After the update (a smaller GPU), the model server serves
+    // 20 times slower: 400 ms a request, so the step's 90 s (900 ms of real time here, as the
+    // run's clock moves 100 times faster) run out with a few requests finished.
+    const run = await deploy(
+      {
+        spec: JSON.stringify({
+          configuration: {
+            nodeConfiguration: { gpu: { configuration: { gpuType: 'nvidia-t4' } } },
+          },
+        }),
+        timeout: '90s',
+        'revert-on-failure': 'true',
+        'revert-timeout': '30s',
+        benchmark:
+          'baseline: previous\nrequests: 16\nconcurrency: 4\nwarmup: 0\nmax-tokens: 2\nfail-if:\n  e2e-p50: +100%\n  ttft-p90: +100%',
+      },
+      {},
+      (configuration) =>
+        configuration.nodeConfiguration?.gpu?.configuration?.gpuType === 'nvidia-t4'
+          ? { ttftMs: 300, itlMs: 100 }
+          : { ttftMs: 10, itlMs: 10 },
+    );
+    expect(run.outputs.outcome).toBe('reverted');
+    expect(run.posts).toBe(2);
+    expect(run.report.message).toMatch(
+      /serves worse than the benchmark's fail-if limits allow: ttft-p90 rose .*; e2e-p50 rose from [\d.]+ ms to [\d.]+ ms .*; the step's "timeout" \(1m 30s\) cut the benchmark short at \d+ of 16 measured requests, and the requests cut off could only have been slower.*Reverted after the regression/,
+    );
+    const failed = run.benchmark?.failed as { metric: string }[];
+    expect(failed.map((f) => f.metric)).toContain('e2e-p50');
+    expect(run.stdout).not.toMatch(/Benchmark not gated/);
   }, 20_000);
 
   it('leaves the benchmark output empty with wait: false', async () => {

@@ -180,6 +180,10 @@ describe('the benchmark input: what turns it off, and exact latency limits', () 
         tokensPerSecond: 10,
         outputTokens: 4,
         tokensFrom: 'usage',
+        reasoningTokens: 0,
+        answerTokens: 4,
+        reasoningChunks: 0,
+        answerChunks: 4,
       },
       undefined,
     );

@@ -248,7 +248,7 @@ describe('benchmark', () => {
     const all = await deploy(broken.emu, broken.server, { benchmark: LOAD });
     expect(all.outputs.outcome).toBe('smoke-failed');
     expect(all.stdout).toMatch(
-      /every benchmark request failed \(the first: the stream broke off after 3 content chunk/,
+      /every benchmark request failed \(the first: the stream broke off after 3 token chunk/,
     );
   });
 

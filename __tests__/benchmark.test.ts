@@ -45,10 +45,16 @@ function settings(over: Record<string, unknown> = {}): BenchmarkSettings {
 async function bench(
   model: ModelServer,
   s: BenchmarkSettings,
-  extra: { signal?: AbortSignal; deadlineMs?: number; ignoreEos?: { send: boolean } } = {},
+  extra: {
+    signal?: AbortSignal;
+    deadlineMs?: number;
+    ignoreEos?: { send: boolean };
+    requestTimeoutMs?: number;
+  } = {},
 ): Promise<BenchmarkRun & { lines: string[] }> {
   const { log, lines } = recordingLogger();
-  const dispatcher = createDispatcher(5000);
+  const requestTimeoutMs = extra.requestTimeoutMs ?? 5000;
+  const dispatcher = createDispatcher(requestTimeoutMs);
   try {
     const run = await runBenchmark({
       base: model.url,
@@ -56,7 +62,7 @@ async function bench(
       apiKey: model.options.apiKey,
       settings: s,
       dispatcher,
-      requestTimeoutMs: 5000,
+      requestTimeoutMs,
       deadlineMs: extra.deadlineMs ?? Date.now() + 30_000,
       clock: systemClock,
       now: () => performance.now(),
@@ -145,7 +151,7 @@ describe('runBenchmark', () => {
     const run = await bench(broken, settings({ warmup: 0, requests: 4 }));
     expect(run.measurement).toMatchObject({ requests: 4, errors: 4, outputTokens: 0 });
     expect(run.measurement.ttftMs.p50).toBeNull();
-    expect(run.firstError).toMatch(/broke off after 3 content chunk/);
+    expect(run.firstError).toMatch(/broke off after 3 token chunk/);
     const flaky = await server({ failEvery: 4 });
     const some = await bench(flaky, settings({ warmup: 0, requests: 8, concurrency: 2 }));
     expect(some.measurement).toMatchObject({ requests: 8, errors: 2 });
@@ -261,5 +267,110 @@ describe('the benchmark: what it says, and streams left open', () => {
       });
       expect(performance.now() - startedMs).toBeLessThan(900);
     }
+  });
+});
+
+describe('the benchmark on what real servers and gateways stream', () => {
+  it("times a reasoning model's thinking as tokens: TTFT at the first thought, ITL over every token, and the split", async () => {
+    // 6 of 10 tokens are thinking (vLLM before 0.10: reasoning_content), the usage says so.
+    const model = await server({
+      latency: { ttftMs: 40, itlMs: 20 },
+      reasoning: { tokens: 6, reportTokens: true },
+    });
+    const run = await bench(model, settings({ warmup: 0, requests: 4 }));
+    const m = run.measurement;
+    expect(m).toMatchObject({
+      requests: 4,
+      errors: 0,
+      outputTokens: 40,
+      reasoningTokens: 24,
+      answerTokens: 16,
+      reasoningChunks: 24,
+      answerChunks: 16,
+    });
+    // TTFT is the first thought (40 ms), not the first answer token (40 + 6 × 20 ms); ITL is
+    // over all 10 tokens (20 ms), not the answer's 4 over 10.
+    expect(m.ttftMs.p50!).toBeGreaterThanOrEqual(40);
+    expect(m.ttftMs.p50!).toBeLessThan(140);
+    expect(m.itlMs.p50!).toBeGreaterThanOrEqual(18);
+    expect(m.itlMs.p50!).toBeLessThan(40);
+    expect(run.lines.at(-1)).toMatch(
+      /; of 40 output tokens, 24 reasoning and 16 answer \(24 and 16 chunks\)\.$/,
+    );
+  });
+
+  it('takes replies that are all thinking (newer vLLM: delta.reasoning) as successes', async () => {
+    const model = await server({ reasoning: { tokens: 'all', field: 'reasoning' } });
+    const run = await bench(model, settings({ warmup: 0, requests: 4 }));
+    expect(run.measurement).toMatchObject({
+      errors: 0,
+      outputTokens: 40,
+      reasoningTokens: 40,
+      answerTokens: 0,
+    });
+    expect(run.measurement.ttftMs.p50).not.toBeNull();
+  });
+
+  it('takes finish and usage chunks with delta: null and choices: null as a whole reply', async () => {
+    const model = await server({ nullDeltas: true });
+    const run = await bench(model, settings({ warmup: 0, requests: 4 }));
+    expect(run.measurement).toMatchObject({ errors: 0, outputTokens: 40, tokensFrom: 'usage' });
+  });
+
+  it.each([
+    [
+      'event',
+      'the server sent an error event in the stream: The engine failed while generating (emulated)',
+    ],
+    [
+      'object',
+      'the server reported an error in the stream: The engine failed while generating (emulated) (code 500)',
+    ],
+    [
+      'field',
+      'the server reported an error in the stream: The engine failed while generating (emulated) (code 500)',
+    ],
+  ] as const)(
+    'counts an error inside the stream (%s), then [DONE], as an error with its message',
+    async (kind, message) => {
+      const model = await server({ streamError: { afterTokens: 1, kind } });
+      const run = await bench(model, settings({ warmup: 0, requests: 4 }));
+      expect(run.measurement).toMatchObject({ requests: 4, errors: 4, outputTokens: 0 });
+      expect(run.firstError).toBe(message);
+    },
+  );
+
+  it('ends a stream that pings but brings no token for request-timeout, naming the stall', async () => {
+    const model = await server({ stallAfterTokens: 3, pingEveryMs: 20 });
+    const started = performance.now();
+    const run = await bench(model, settings({ warmup: 0, requests: 2, concurrency: 2 }), {
+      requestTimeoutMs: 300,
+    });
+    // Each request: 3 tokens in about 50 ms, then 300 ms of pings only.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(run.measurement).toMatchObject({ requests: 2, errors: 2 });
+    expect(run.firstError).toBe(
+      'the stream stalled: no token for 300ms (request-timeout) after 3 token(s), kept alive by comments or empty chunks',
+    );
+  });
+
+  it('names the stall of a stream that goes silent without pings too', async () => {
+    const model = await server({ stallAfterTokens: 2, pingEveryMs: 60_000 });
+    const run = await bench(model, settings({ warmup: 0, requests: 2, concurrency: 2 }), {
+      requestTimeoutMs: 300,
+    });
+    expect(run.measurement).toMatchObject({ requests: 2, errors: 2 });
+    expect(run.firstError).toBe(
+      'the stream stalled: no token for 300ms (request-timeout) after 2 token(s)',
+    );
+  });
+
+  it('says the endpoint does not stream when it answers one JSON completion', async () => {
+    const model = await server({ notStreaming: true });
+    const run = await bench(model, settings({ warmup: 0, requests: 2 }));
+    expect(run.measurement).toMatchObject({ requests: 2, errors: 2 });
+    expect(run.firstError).toMatch(
+      /^the endpoint does not stream: it answered one whole chat completion \(application\/json\) instead of an event stream.*proxy_buffering off.*ignores "stream": true/,
+    );
   });
 });

@@ -332,6 +332,10 @@ function measured(ttft: number, itl: number): Measurement {
     tokensPerSecond: 4 * (1000 / itl),
     outputTokens: 2048,
     tokensFrom: 'usage',
+    reasoningTokens: 0,
+    answerTokens: 2048,
+    reasoningChunks: 0,
+    answerChunks: 2048,
   };
 }
 

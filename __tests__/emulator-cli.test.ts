@@ -42,6 +42,22 @@ describe('the emulator command line', () => {
     );
   });
 
+  it('takes --model-stream, or EMULATOR_MODEL_STREAM, for the model server only', () => {
+    expect(parseCliOptions(['--model-server'], {}).modelStream).toBe('vllm');
+    expect(parseCliOptions(['--model-server', '--model-stream', 'reasoning'], {}).modelStream).toBe(
+      'reasoning',
+    );
+    expect(
+      parseCliOptions(['--model-server'], { EMULATOR_MODEL_STREAM: 'ping-stall' }).modelStream,
+    ).toBe('ping-stall');
+    expect(() => parseCliOptions(['--model-server', '--model-stream', 'vlm'], {})).toThrow(
+      /--model-stream takes one of vllm, reasoning, reasoning-only, null-deltas, error-event, error-object, error-field, ping-stall, not-streaming, got "vlm"/,
+    );
+    expect(() => parseCliOptions(['--model-stream', 'reasoning'], {})).toThrow(
+      /add --model-server/,
+    );
+  });
+
   it('takes --for as a duration, --ending and --port, flags before the environment', () => {
     expect(
       parseCliOptions(['--for', '10m', '--ending', 'crashed', '--port', '8788'], {

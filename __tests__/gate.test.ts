@@ -1,8 +1,8 @@
 /** The fail-if gate: relative limits against the baseline, absolute limits alone. */
 import { describe, expect, it } from '@jest/globals';
 import { parseBenchmarkSettings } from '../src/model/benchmark-settings.js';
-import { breaches, describeBreach, judge } from '../src/model/gate.js';
-import type { Measurement } from '../src/model/stats.js';
+import { breaches, describeBreach, judge, judgeCutShort } from '../src/model/gate.js';
+import { metricValue, type Measurement } from '../src/model/stats.js';
 
 function measurement(ttft: number, itl: number, tps: number, errors = 0): Measurement {
   const p = (v: number): Measurement['ttftMs'] => ({ p50: v, p90: v * 1.2, p99: v * 1.5 });
@@ -15,6 +15,10 @@ function measurement(ttft: number, itl: number, tps: number, errors = 0): Measur
     tokensPerSecond: tps,
     outputTokens: 2560,
     tokensFrom: 'usage',
+    reasoningTokens: 0,
+    answerTokens: 2560,
+    reasoningChunks: 0,
+    answerChunks: 2560,
   };
 }
 
@@ -84,5 +88,56 @@ describe('judge', () => {
     const [verdict] = judge(failIf({ 'ttft-p50': '+25%' }), dead, before);
     expect(verdict).toMatchObject({ status: 'breached', after: null });
     expect(describeBreach(verdict!)).toMatch(/no request succeeded after the rollout/);
+  });
+});
+
+describe("judgeCutShort (a run the step's timeout cut short)", () => {
+  const before = measurement(200, 20, 180);
+  const reason = 'the benchmark was cut short at 6 of 16 measured requests';
+
+  it('keeps a breach by what finished, and leaves a limit that held not judged, saying why', () => {
+    const partial: Measurement = { ...measurement(900, 20, 150), requests: 6, cutOff: 4 };
+    const verdicts = judgeCutShort(
+      judge(failIf({ 'ttft-p50': '+25%', 'itl-p50': '+20%' }), partial, before),
+      partial,
+      reason,
+    );
+    expect(verdicts.map((v) => [v.metric, v.status])).toEqual([
+      ['ttft-p50', 'breached'],
+      ['itl-p50', 'not-judged'],
+    ]);
+    expect(verdicts[1]?.reason).toBe(
+      `${reason}: what finished can show a breach, not that the limit holds`,
+    );
+    expect(breaches(verdicts)).toEqual([
+      { metric: 'ttft-p50', before: 200, after: 900, limit: '+25%' },
+    ]);
+  });
+
+  it('counts the requests cut off as successes in the error rate', () => {
+    // 2 errors of 6 finished, 4 cut off: at best 2 of 10 failed.
+    const partial: Measurement = { ...measurement(200, 20, 180, 2), requests: 6, cutOff: 4 };
+    expect(metricValue(partial, 'error-rate')).toBe(0.2);
+    const [held, breached] = judgeCutShort(
+      judge(failIf({ 'error-rate': '25%' }), partial, before).concat(
+        judge(failIf({ 'error-rate': '10%' }), partial, before),
+      ),
+      partial,
+      reason,
+    );
+    expect(held?.status).toBe('not-judged');
+    expect(breached?.status).toBe('breached');
+  });
+
+  it('judges nothing when no measured request finished', () => {
+    const none: Measurement = {
+      ...measurement(0, 0, 0),
+      requests: 0,
+      cutOff: 4,
+      ttftMs: { p50: null, p90: null, p99: null },
+    };
+    const verdicts = judgeCutShort(judge(failIf({ 'ttft-p50': '2s' }), none, before), none, reason);
+    expect(verdicts.map((v) => v.status)).toEqual(['not-judged']);
+    expect(verdicts[0]?.reason).toBe(`${reason}, before any measured request finished`);
   });
 });

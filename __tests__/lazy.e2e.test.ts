@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { emulatorInputs, startEmulator, type Emulator } from '../emulator/server.js';
 import { ROOT } from '../scripts/local-runner.js';
-import { startFakeGitHub } from './helpers/fake-github.js';
+import { startFakeGitHub } from '../emulator/github.js';
 import { runAction } from './helpers/action.js';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { type Emulator, type EmulatorOptions, emulatorInputs } from '../emulator/server.js';
 import { leaks } from './helpers/action.js';
-import { startFakeGitHub } from './helpers/fake-github.js';
+import { startFakeGitHub } from '../emulator/github.js';
 import {
   once,
   runInProcess,

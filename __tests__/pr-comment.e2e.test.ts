@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { emulatorInputs, startEmulator } from '../emulator/server.js';
 import { leaks, runAction, workflowCommands } from './helpers/action.js';
-import { startFakeGitHubComments } from './helpers/fake-github.js';
+import { startFakeGitHubComments } from '../emulator/github.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

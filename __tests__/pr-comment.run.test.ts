@@ -14,7 +14,11 @@ import { systemClock, type Clock } from '../src/clock.js';
 import { run } from '../src/main.js';
 import type { RunReport } from '../src/action/report.js';
 import { FakeClock } from './helpers/fake-clock.js';
-import { startFakeGitHubComments, type FakeComment } from './helpers/fake-github.js';
+import {
+  GITHUB_ACTIONS_BOT,
+  startFakeGitHubComments,
+  type FakeComment,
+} from '../emulator/github.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -142,7 +146,16 @@ describe('pr-comment on a pull_request event', () => {
     expect(second.report.outcome).toBe('dry-run');
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]?.body).toContain('Merging changes nothing');
-    expect(gh.calls.map((c) => c.method)).toEqual(['GET', 'POST', 'GET', 'PATCH']);
+    // Created then listed again (no other run wrote one meanwhile); then found, its author asked
+    // of GitHub (GraphQL viewer: the job's token is github-actions[bot]) and updated.
+    expect(gh.calls.map((c) => `${c.method} ${c.path.replace(/\?.*/, '')}`)).toEqual([
+      'GET /repos/acme/models/issues/7/comments',
+      'POST /repos/acme/models/issues/7/comments',
+      'GET /repos/acme/models/issues/7/comments',
+      'GET /repos/acme/models/issues/7/comments',
+      'POST /graphql',
+      'PATCH /repos/acme/models/issues/comments/1001',
+    ]);
     // A plan sends nothing to Northflank; "changes nothing" is confirmed by a second read.
     expect(emu.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
   });
@@ -153,13 +166,13 @@ describe('pr-comment on a pull_request event', () => {
       id: 10 + i,
       issue: 7,
       body: `comment ${i}`,
-      user: { login: 'dev', type: 'User' },
+      user: { login: 'dev', id: 500, type: 'User' },
     }));
     const ours: FakeComment = {
       id: 99,
       issue: 7,
       body: `${MARKER}\nold`,
-      user: { login: 'github-actions[bot]', type: 'Bot' },
+      user: GITHUB_ACTIONS_BOT,
     };
     const gh = await github({ comments: [...people, ours], pageSize: 10 });
     await runWith(planInputs(emu), runnerEnv('pull_request_target', gh.url));
@@ -275,6 +288,88 @@ describe('pr-comment on a pull_request event', () => {
       env: runnerEnv('pull_request', gh.url),
     });
     expect(gh.calls).toEqual([]);
+  });
+});
+
+describe('pr-comment on what GitHub and the inputs send (issue 30)', () => {
+  it('two runs at once (a re-run and a push close together) end with exactly one comment', async () => {
+    const emu = await emulator();
+    const gh = await github({ listBarrier: 2 });
+    const env = runnerEnv('pull_request', gh.url);
+    const [a, b] = await Promise.all([
+      runWith(planInputs(emu), env),
+      runWith(planInputs(emu), env),
+    ]);
+    expect([a.report.outcome, b.report.outcome]).toEqual(['dry-run', 'dry-run']);
+    expect(
+      gh.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/7/comments')),
+    ).toHaveLength(2);
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body.split('\n')[0]).toBe(MARKER);
+    // Both summaries link the one comment that is left.
+    for (const ran of [a, b]) {
+      expect(ran.summary).toContain(`#issuecomment-${gh.comments[0]?.id ?? 0})`);
+    }
+    // The next push updates that one.
+    await runWith(planInputs(emu, { spec: '', description: 'next' }), env);
+    expect(gh.comments).toHaveLength(1);
+  });
+
+  it("leaves renovate[bot]'s comment with the marker alone", async () => {
+    const emu = await emulator();
+    const renovate: FakeComment = {
+      id: 50,
+      issue: 7,
+      body: `${MARKER}\nRenovate dashboard`,
+      user: { login: 'renovate[bot]', id: 29139614, type: 'Bot' },
+    };
+    const gh = await github({ comments: [renovate] });
+    await runWith(planInputs(emu), runnerEnv('pull_request', gh.url));
+    expect(gh.comments.map((c) => [c.user.login, c.body.split('\n')[1]])).toEqual([
+      ['renovate[bot]', 'Renovate dashboard'],
+      ['github-actions[bot]', '### Northflank plan: llama chat'],
+    ]);
+  });
+
+  it('writes no comment for a deployment the GET could not find (404), with a warning', async () => {
+    const emu = await emulator();
+    const gh = await github();
+    const ran = await runWith(
+      planInputs(emu, { 'deployment-id': 'pr--><h1>Approved<!--' }),
+      runnerEnv('pull_request', gh.url),
+    );
+    expect(ran.report.outcome).toBe('error');
+    expect(gh.calls).toEqual([]);
+    expect(ran.lines).toContainEqual(
+      expect.stringMatching(
+        /^warning: \[Pull request comment not written\] Not writing the pull request comment: Northflank has no deployment "pr--><h1>Approved<!--" in project "demo-project" for this token \(HTTP 404\)/,
+      ),
+    );
+    expect(ran.summary).toMatch(
+      /^\| Pull request comment \| not written: Northflank has no deployment/m,
+    );
+  });
+
+  it('escapes an id in the marker: a deployment id cannot put a heading into the comment', async () => {
+    const id = 'pr--><h1>Approved<!--';
+    const emu = await startEmulator({
+      plan: { pendingMs: 2000, provisioningMs: 3000, startingMs: 4000 },
+      deployments: [{ id }],
+    });
+    cleanups.push(() => emu.close());
+    const gh = await github();
+    await runWith(planInputs(emu, { 'deployment-id': id }), runnerEnv('pull_request', gh.url));
+    const body = gh.comments[0]?.body ?? '';
+    expect(body.split('\n')[0]).toBe(
+      '<!-- northflank-llm-deploy: demo-project/pr%2D%2D%3E%3Ch1%3EApproved%3C%21%2D%2D -->',
+    );
+    expect(body).not.toMatch(/<h1>/i);
+    // The next run finds it by the same escaped marker.
+    await runWith(
+      planInputs(emu, { 'deployment-id': id, description: 'next' }),
+      runnerEnv('pull_request', gh.url),
+    );
+    expect(gh.comments).toHaveLength(1);
   });
 });
 

@@ -2,7 +2,12 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { SseParser, type SseEvent } from '../src/model/sse.js';
-import { applyEvent, incompleteReason, newStreamState } from '../src/model/chat-stream.js';
+import {
+  applyEvent,
+  errorText,
+  incompleteReason,
+  newStreamState,
+} from '../src/model/chat-stream.js';
 
 function parseAll(pieces: readonly string[]): SseEvent[] {
   const parser = new SseParser();
@@ -112,9 +117,10 @@ describe('the chat stream', () => {
     const state = fold(vllmStream('\n', true, false, 3));
     // Event 0 is the role chunk; tokens are events 1-3.
     expect(state).toMatchObject({
-      firstContentMs: 10,
-      lastContentMs: 30,
-      contentChunks: 3,
+      firstTokenMs: 10,
+      lastTokenMs: 30,
+      answerChunks: 3,
+      reasoningChunks: 0,
       usageTokens: 3,
       finished: true,
       done: true,
@@ -129,7 +135,7 @@ describe('the chat stream', () => {
     expect(incompleteReason(fold(noUsage))).toBeUndefined();
     expect(incompleteReason(fold(full.replace('data: [DONE]\n\n', '')))).toBeUndefined();
     const broken = full.slice(0, full.indexOf('"finish_reason":"length"') - 60);
-    expect(incompleteReason(fold(broken))).toMatch(/broke off after \d content chunk/);
+    expect(incompleteReason(fold(broken))).toMatch(/broke off after \d token chunk/);
   });
 
   it('counts an error event or a chunk that is not JSON as an error', () => {
@@ -137,6 +143,147 @@ describe('the chat stream', () => {
       /error in the stream: overloaded/,
     );
     expect(incompleteReason(fold('data: <html>\n\n'))).toMatch(/not JSON/);
-    expect(incompleteReason(fold('data: [DONE]\n\n'))).toMatch(/without any content/);
+    expect(incompleteReason(fold('data: [DONE]\n\n'))).toMatch(/without any token/);
+  });
+});
+
+describe('the chat stream as real servers and gateways send it', () => {
+  const fold = (events: SseEvent[]): ReturnType<typeof newStreamState> => {
+    const state = newStreamState();
+    events.forEach((event, i) => {
+      applyEvent(state, event, i * 10);
+    });
+    return state;
+  };
+  const data = (value: unknown): SseEvent => ({ data: JSON.stringify(value) });
+  const delta = (d: unknown, finish: string | null = null): SseEvent =>
+    data({
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: d, finish_reason: finish }],
+    });
+
+  it("counts a reasoning model's thinking as tokens, under either of vLLM's names, apart from the answer", () => {
+    for (const field of ['reasoning_content', 'reasoning']) {
+      const state = fold([
+        delta({ role: 'assistant', content: '' }),
+        delta({ [field]: 'Let', content: null }),
+        delta({ [field]: ' me think' }),
+        delta({ content: 'Hi' }),
+        delta({}, 'length'),
+        data({
+          choices: [],
+          usage: { completion_tokens: 3, completion_tokens_details: { reasoning_tokens: 2 } },
+        }),
+        { data: '[DONE]' },
+      ]);
+      expect(state).toMatchObject({
+        firstTokenMs: 10,
+        lastTokenMs: 30,
+        reasoningChunks: 2,
+        answerChunks: 1,
+        usageTokens: 3,
+        usageReasoningTokens: 2,
+      });
+      expect(incompleteReason(state)).toBeUndefined();
+    }
+  });
+
+  it('takes a reply that is all thinking as a whole reply', () => {
+    const state = fold([
+      delta({ role: 'assistant', content: null }),
+      delta({ reasoning_content: 'Hmm', content: null }),
+      delta({ reasoning_content: ' well', content: null }),
+      delta(null, 'length'),
+      { data: '[DONE]' },
+    ]);
+    expect(state).toMatchObject({ reasoningChunks: 2, answerChunks: 0, firstTokenMs: 10 });
+    expect(incompleteReason(state)).toBeUndefined();
+  });
+
+  it('accepts null where a value carries nothing: delta, choices, content, finish_reason, usage', () => {
+    const state = fold([
+      delta({ role: 'assistant', content: null }, null),
+      delta({ content: 'a' }),
+      delta(null, 'stop'),
+      data({ choices: null, usage: { completion_tokens: 1, completion_tokens_details: null } }),
+      data({ choices: [{ index: 0, delta: { content: null, reasoning: null } }], usage: null }),
+      { data: '[DONE]' },
+    ]);
+    expect(state).toMatchObject({
+      answerChunks: 1,
+      usageTokens: 1,
+      finished: true,
+      error: undefined,
+    });
+    expect(incompleteReason(state)).toBeUndefined();
+  });
+
+  it("takes vLLM's top-level ErrorResponse, an {error} chunk and an SSE error event as errors, with the server's message", () => {
+    const vllm = fold([
+      delta({ content: 'a' }),
+      data({
+        object: 'error',
+        message: 'CUDA error: an illegal memory access',
+        type: 'InternalServerError',
+        param: null,
+        code: 500,
+      }),
+      { data: '[DONE]' },
+    ]);
+    expect(incompleteReason(vllm)).toBe(
+      'the server reported an error in the stream: CUDA error: an illegal memory access (code 500)',
+    );
+    expect(incompleteReason(fold([data({ error: { message: 'overloaded', code: 503 } })]))).toBe(
+      'the server reported an error in the stream: overloaded (code 503)',
+    );
+    expect(incompleteReason(fold([data({ error: 'overloaded' })]))).toBe(
+      'the server reported an error in the stream: overloaded',
+    );
+    // An error event, whatever its data: JSON with a message, or plain text.
+    expect(
+      incompleteReason(
+        fold([
+          delta({ content: 'a' }),
+          { event: 'error', data: '{"message":"upstream reset"}' },
+          { data: '[DONE]' },
+        ]),
+      ),
+    ).toBe('the server sent an error event in the stream: upstream reset');
+    expect(incompleteReason(fold([{ event: 'error', data: 'gateway timeout' }]))).toBe(
+      'the server sent an error event in the stream: gateway timeout',
+    );
+    // `"error": null` in an ordinary chunk reports nothing.
+    expect(
+      fold(
+        [data({ choices: [{ delta: { content: 'a' } }], error: null })].concat([
+          { data: '[DONE]' },
+        ]),
+      ).error,
+    ).toBeUndefined();
+  });
+
+  it("keeps the server's message to one bounded line that cannot be a workflow command", () => {
+    const state = fold([
+      {
+        event: 'error',
+        data: JSON.stringify({
+          message: `::error::owned\n::set-output name=x::y ${'z'.repeat(500)}`,
+        }),
+      },
+    ]);
+    const reason = incompleteReason(state) ?? '';
+    expect(reason).not.toContain('\n');
+    expect(reason.length).toBeLessThan(320);
+    // Quoted alone (as the step's message may start with it), it is no workflow command either.
+    const quoted = errorText({ message: '::error::owned' });
+    expect(quoted.startsWith('::')).toBe(false);
+    expect(quoted).toContain('error::owned');
+  });
+
+  it('says what in a chunk is not a chat completion chunk', () => {
+    expect(incompleteReason(fold([data({ choices: [{ delta: { content: 5 } }] })]))).toMatch(
+      /^a stream event is not a chat completion chunk at choices\.0\.delta\.content \(.*string.*, got 5\)/,
+    );
+    expect(incompleteReason(fold([data(['a'])]))).toMatch(/not a chat completion chunk/);
   });
 });

@@ -7,10 +7,12 @@ function request(over: Partial<RequestRecord> = {}): RequestRecord {
   return {
     sentMs: 0,
     endMs: 1000,
-    firstContentMs: 200,
-    lastContentMs: 1000,
-    contentChunks: 41,
+    firstTokenMs: 200,
+    lastTokenMs: 1000,
+    answerChunks: 41,
+    reasoningChunks: 0,
     usageTokens: 41,
+    usageReasoningTokens: undefined,
     error: undefined,
     ignoreEosRefused: false,
     aborted: false,
@@ -35,11 +37,11 @@ describe('summarise', () => {
       request(),
       request({
         sentMs: 100,
-        firstContentMs: 400,
-        lastContentMs: 1300,
+        firstTokenMs: 400,
+        lastTokenMs: 1300,
         endMs: 1310,
         usageTokens: 10,
-        contentChunks: 10,
+        answerChunks: 10,
       }),
     ]);
     // TTFT 200 and 300; ITL (1000-200)/40 = 20 and (1300-400)/9 = 100; E2E 1000 and 1200.
@@ -53,7 +55,7 @@ describe('summarise', () => {
   });
 
   it('counts content chunks when a reply has no usage, and says so', () => {
-    const m = summarise([request(), request({ usageTokens: undefined, contentChunks: 30 })]);
+    const m = summarise([request(), request({ usageTokens: undefined, answerChunks: 30 })]);
     expect(m.outputTokens).toBe(71);
     expect(m.tokensFrom).toBe('chunks');
   });
@@ -61,7 +63,7 @@ describe('summarise', () => {
   it('leaves errors out of the latencies and tokens but counts them in requests and the error rate', () => {
     const m = summarise([
       request(),
-      request({ error: 'HTTP 500', firstContentMs: undefined, endMs: 3000 }),
+      request({ error: 'HTTP 500', firstTokenMs: undefined, endMs: 3000 }),
     ]);
     expect(m).toMatchObject({ requests: 2, errors: 1, outputTokens: 41 });
     expect(m.ttftMs.p50).toBe(200);
@@ -77,8 +79,36 @@ describe('summarise', () => {
       p99: null,
     });
     expect(summarise([]).tokensPerSecond).toBe(0);
-    const one = summarise([request({ usageTokens: 1, contentChunks: 1, lastContentMs: 200 })]);
+    const one = summarise([request({ usageTokens: 1, answerChunks: 1, lastTokenMs: 200 })]);
     expect(one.itlMs.p50).toBeNull();
     expect(one.ttftMs.p50).toBe(200);
+  });
+});
+
+describe('summarise: reasoning replies and runs cut short', () => {
+  it("counts a reasoning model's thinking as tokens, split by the usage's reasoning_tokens or by chunks", () => {
+    const m = summarise([
+      request({ answerChunks: 11, reasoningChunks: 30, usageReasoningTokens: 30 }),
+      request({ answerChunks: 0, reasoningChunks: 41, usageTokens: 41 }),
+    ]);
+    expect(m).toMatchObject({
+      outputTokens: 82,
+      reasoningTokens: 71,
+      answerTokens: 11,
+      reasoningChunks: 71,
+      answerChunks: 11,
+    });
+  });
+
+  it('of a run cut short, counts the tokens of the requests in flight until the stop, and them as successes in the error rate', () => {
+    const finished = [request(), request({ error: 'HTTP 500', firstTokenMs: undefined })];
+    const inFlight = [
+      request({ endMs: 1500, answerChunks: 20, usageTokens: undefined, lastTokenMs: 1490 }),
+    ];
+    const m = summarise(finished, { inFlight, stoppedMs: 1500 });
+    expect(m).toMatchObject({ requests: 2, errors: 1, outputTokens: 41, cutOff: 1 });
+    // 41 finished + 20 received in flight, over 1.5 s to the stop.
+    expect(m.tokensPerSecond).toBeCloseTo((61 * 1000) / 1500, 1);
+    expect(metricValue(m, 'error-rate')).toBeCloseTo(1 / 3);
   });
 });

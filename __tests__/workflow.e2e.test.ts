@@ -11,7 +11,7 @@ import {
   emulatorInputs,
 } from '../emulator/server.js';
 import { leaks, runAction, type ActionRun } from './helpers/action.js';
-import { startFakeGitHub } from './helpers/fake-github.js';
+import { startFakeGitHub } from '../emulator/github.js';
 
 const SPEC = JSON.stringify({ configuration: { name: 'Qwen/Qwen3-8B' } });
 const FAST_PLAN = { pendingMs: 200, provisioningMs: 300, startingMs: 300 };

@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/duration.js';
 import type { RolloutEnding, RolloutPlan } from './model.js';
 import { latencyOf } from './latency.js';
-import { startModelServer, type ModelServer } from './model-server.js';
+import {
+  startModelServer,
+  STREAM_KINDS,
+  type ModelServer,
+  type StreamKind,
+} from './model-server.js';
 import { DEMO_DEPLOYMENT, startEmulator, type Emulator } from './server.js';
 
 export const USAGE = `Usage: npm run emulator -- [options]
@@ -25,6 +30,11 @@ export const USAGE = `Usage: npm run emulator -- [options]
                     speed: give its URL as smoke-url for the smoke test or the benchmark
                     (without it, nothing answers at the deployment's public URL)
                                                                           env EMULATOR_MODEL_SERVER=1
+  --model-stream <kind>  what the model server streams: vllm (default), reasoning (8 tokens of
+                    thinking, then the answer), reasoning-only (every token thinking), null-deltas,
+                    error-event, error-object, error-field (an error inside the stream after 2
+                    tokens), ping-stall (2 tokens, then only ": ping" comments), not-streaming (one
+                    JSON completion)                                      env EMULATOR_MODEL_STREAM
   --help            this text
 
 Rollout phases (milliseconds): EMULATOR_PENDING_MS (2000), EMULATOR_PROVISIONING_MS (5000),
@@ -45,6 +55,8 @@ export interface CliOptions {
   metadataRollouts: boolean;
   /** Whether to start a model server beside the API, on the next port. */
   modelServer: boolean;
+  /** What that model server streams. */
+  modelStream: StreamKind;
   help: boolean;
 }
 
@@ -72,6 +84,7 @@ export function parseCliOptions(
     ending?: string;
     'metadata-rollouts'?: boolean;
     'model-server'?: boolean;
+    'model-stream'?: string;
     help?: boolean;
   };
   try {
@@ -83,6 +96,7 @@ export function parseCliOptions(
         ending: { type: 'string' },
         'metadata-rollouts': { type: 'boolean' },
         'model-server': { type: 'boolean' },
+        'model-stream': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -113,6 +127,15 @@ export function parseCliOptions(
   if (modelServer && port === 65535) {
     throw new CliUsageError('--model-server listens on --port + 1: pick a --port below 65535.');
   }
+  const modelStream = values['model-stream'] ?? env.EMULATOR_MODEL_STREAM ?? 'vllm';
+  if (!(modelStream in STREAM_KINDS)) {
+    throw new CliUsageError(
+      `--model-stream takes one of ${Object.keys(STREAM_KINDS).join(', ')}, got "${modelStream}".`,
+    );
+  }
+  if (values['model-stream'] !== undefined && !modelServer) {
+    throw new CliUsageError('--model-stream is for the model server: add --model-server.');
+  }
   const ms = (name: string, fallback: number): number =>
     whole(name, env[name] ?? String(fallback), 86_400_000);
   return {
@@ -127,6 +150,7 @@ export function parseCliOptions(
     staleReadMs: ms('EMULATOR_STALE_MS', 1000),
     metadataRollouts,
     modelServer,
+    modelStream: modelStream as StreamKind,
     help: values.help ?? false,
   };
 }
@@ -171,6 +195,7 @@ export async function runEmulator(
         // The model and the speed of whichever configuration the emulated deployment holds.
         model: () => serving.deployment().configuration.name ?? '',
         latency: () => latencyOf(serving.deployment().configuration),
+        ...STREAM_KINDS[options.modelStream],
       });
     } catch (error) {
       await emulator.close();
@@ -212,7 +237,7 @@ export async function runEmulator(
   );
   print(
     modelServer
-      ? `  model server: ${modelServer.url} (give it as smoke-url for the smoke test or the benchmark)`
+      ? `  model server: ${modelServer.url} (give it as smoke-url for the smoke test or the benchmark)${options.modelStream === 'vllm' ? '' : `; it streams: ${options.modelStream}`}`
       : '  model server: none (nothing answers at the deployment URL: add --model-server for the smoke test or the benchmark)',
   );
   // `npm run emulator &` puts npm in the background, and killing npm leaves this process running:

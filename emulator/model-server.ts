@@ -4,7 +4,9 @@
  * goes like vLLM's: a role chunk, one chunk per token, a finish chunk, a usage chunk when asked,
  * `[DONE]`; with the time to first token and between tokens of a latency profile (which may follow
  * the emulated deployment's configuration). It can be slow to come up, list another model, refuse
- * without the right key, fail to complete, refuse `ignore_eos` or break its streams.
+ * without the right key, fail to complete, refuse `ignore_eos` or break its streams, and play what
+ * real servers and gateways send: a reasoning model's thinking, null deltas, errors inside the
+ * stream, a stream kept open by pings that stalls, and one JSON completion in place of a stream.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -39,6 +41,32 @@ export interface ModelServerOptions {
   lineEnding?: '\n' | '\r\n';
   /** Sends a `: ping` comment before each event. */
   ping?: boolean;
+  /**
+   * A reasoning model behind vLLM's reasoning parser: the first `tokens` tokens of each reply
+   * (`all`: every one) stream as thinking in `field` with `content: null`, the rest as the
+   * answer; `reportTokens` adds `completion_tokens_details.reasoning_tokens` to the usage.
+   */
+  reasoning?: {
+    tokens: number | 'all';
+    field?: 'reasoning_content' | 'reasoning';
+    reportTokens?: boolean;
+  };
+  /** The finish chunk carries `delta: null` and the usage chunk `choices: null`, as gateways send. */
+  nullDeltas?: boolean;
+  /**
+   * After `afterTokens` tokens, an error inside the stream, then `[DONE]`: an SSE `event: error`
+   * (`event`), vLLM's top-level ErrorResponse `{"object": "error", …}` (`object`), or
+   * `{"error": {…}}` (`field`).
+   */
+  streamError?: { afterTokens: number; kind: 'event' | 'object' | 'field' };
+  /** After this many tokens, only `: ping` comments (every `pingEveryMs`), no token, no finish. */
+  stallAfterTokens?: number;
+  /** How often a stalled stream sends its keep-alive comment (default 50 ms). */
+  pingEveryMs?: number;
+  /** Ignores `stream: true`: answers one JSON chat completion, like a buffering proxy. */
+  notStreaming?: boolean;
+  /** Called with each request as it arrives, before it is handled (a test acts at an exact point). */
+  onRequest?: (request: { method: string; path: string; body: unknown }) => void;
   /** Its clock (a test's fake one, shared with the run); the wall clock by default. */
   now?: () => number;
   /** The port on 127.0.0.1 (default 0: a free one). */
@@ -126,6 +154,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         authorization: req.headers.authorization,
         body,
       });
+      options.onRequest?.({ method: req.method ?? '', path: req.url ?? '', body });
       const send = (status: number, answer: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer));
@@ -173,17 +202,19 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         });
         return;
       }
-      if (chat.stream !== true) {
+      if (chat.stream !== true || options.notStreaming) {
         send(200, {
           id: 'cmpl-1',
           object: 'chat.completion',
+          model: chat.model ?? modelName(options),
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: 'Hello from the emulator!\nSecond line.' },
+              message: completionMessage(options),
               finish_reason: 'stop',
             },
           ],
+          usage: { prompt_tokens: 10, completion_tokens: 8, total_tokens: 18 },
         });
         return;
       }
@@ -233,6 +264,33 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   };
 }
 
+/** The message of a whole (not streamed) reply: a reasoning model's may be all thinking. */
+function completionMessage(options: ModelServerOptions): Record<string, string | null> {
+  const answer = 'Hello from the emulator!\nSecond line.';
+  const reasoning = options.reasoning;
+  if (!reasoning) return { role: 'assistant', content: answer };
+  const thought = 'The user greets me.\nI should greet them back.';
+  return {
+    role: 'assistant',
+    [reasoning.field ?? 'reasoning_content']: thought,
+    content: reasoning.tokens === 'all' ? null : answer,
+  };
+}
+
+/** The streams a `--model-stream` kind plays (emulator/cli-run.ts), as model server options. */
+export const STREAM_KINDS = {
+  vllm: {},
+  reasoning: { reasoning: { tokens: 8 } },
+  'reasoning-only': { reasoning: { tokens: 'all', field: 'reasoning' } },
+  'null-deltas': { nullDeltas: true },
+  'error-event': { streamError: { afterTokens: 2, kind: 'event' } },
+  'error-object': { streamError: { afterTokens: 2, kind: 'object' } },
+  'error-field': { streamError: { afterTokens: 2, kind: 'field' } },
+  'ping-stall': { stallAfterTokens: 2, pingEveryMs: 1000 },
+  'not-streaming': { notStreaming: true },
+} as const satisfies Record<string, Partial<ModelServerOptions>>;
+export type StreamKind = keyof typeof STREAM_KINDS;
+
 /** Streams one reply like vLLM, each token at its time from the slot's start (no drift). */
 function stream(
   res: ServerResponse,
@@ -263,7 +321,10 @@ function stream(
   res.on('close', finish);
   const event = (data: unknown): string =>
     `${options.ping ? `: ping${eol}` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}${eol}${eol}`;
-  const chunk = (delta: Record<string, string>, finish_reason: string | null = null): string =>
+  const chunk = (
+    delta: Record<string, string | null> | null,
+    finish_reason: string | null = null,
+  ): string =>
     event({
       id,
       object: 'chat.completion.chunk',
@@ -271,6 +332,35 @@ function stream(
       model,
       choices: [{ index: 0, delta, logprobs: null, finish_reason }],
     });
+  const reasoning = options.reasoning;
+  const thinking = (token: number): boolean =>
+    reasoning !== undefined && (reasoning.tokens === 'all' || token < reasoning.tokens);
+  const reasoningTokens = reasoning
+    ? Math.min(length, reasoning.tokens === 'all' ? length : reasoning.tokens)
+    : 0;
+  /** One token's chunk: thinking (with `content: null`, as vLLM's parser sends it) or answer. */
+  const tokenChunk = (token: number): string => {
+    const text = WORDS[token % WORDS.length] ?? ' x';
+    return thinking(token)
+      ? chunk({ [reasoning?.field ?? 'reasoning_content']: text, content: null })
+      : chunk({ content: text });
+  };
+  /** The error `streamError` sends, in the form asked. */
+  const streamError = (kind: 'event' | 'object' | 'field'): string => {
+    const message = 'The engine failed while generating (emulated)';
+    if (kind === 'event')
+      return `event: error${eol}data: ${JSON.stringify({ message })}${eol}${eol}`;
+    if (kind === 'object') {
+      return event({
+        object: 'error',
+        message,
+        type: 'InternalServerError',
+        param: null,
+        code: 500,
+      });
+    }
+    return event({ error: { message, type: 'InternalServerError', param: null, code: 500 } });
+  };
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   // vLLM sends the role first, with empty content: not a token.
   res.write(chunk({ role: 'assistant', content: '' }));
@@ -293,7 +383,25 @@ function stream(
         finish();
         return;
       }
-      out += chunk({ content: WORDS[served.tokens % WORDS.length] ?? ' x' });
+      if (options.streamError && served.tokens >= options.streamError.afterTokens) {
+        // As vLLM does when generation fails: the error as an event, then [DONE].
+        res.end(out + streamError(options.streamError.kind) + event('[DONE]'));
+        finish();
+        return;
+      }
+      if (options.stallAfterTokens !== undefined && served.tokens >= options.stallAfterTokens) {
+        // Kept open by comments, never another token: until the client gives up.
+        res.write(out);
+        const ping = setInterval(() => {
+          if (res.destroyed) clearInterval(ping);
+          else res.write(`: ping${eol}${eol}`);
+        }, options.pingEveryMs ?? 50);
+        res.on('close', () => {
+          clearInterval(ping);
+        });
+        return;
+      }
+      out += tokenChunk(served.tokens);
       served.tokens++;
       served.firstTokenMs ??= now;
       served.lastTokenMs = now;
@@ -303,18 +411,21 @@ function stream(
       setTimeout(tick, Math.max(0, due(served.tokens) - performance.now()));
       return;
     }
-    out += chunk({ content: '' }, finishReason);
+    out += chunk(options.nullDeltas ? null : { content: '' }, finishReason);
     if (chat.stream_options?.include_usage === true && !options.noUsage) {
       out += event({
         id,
         object: 'chat.completion.chunk',
         created,
         model,
-        choices: [],
+        choices: options.nullDeltas ? null : [],
         usage: {
           prompt_tokens: promptTokens,
           completion_tokens: served.tokens,
           total_tokens: promptTokens + served.tokens,
+          ...(reasoning?.reportTokens
+            ? { completion_tokens_details: { reasoning_tokens: reasoningTokens } }
+            : {}),
         },
       });
     }

@@ -28,6 +28,7 @@ import {
 import { revertStep, shouldRevert } from './steps/revert-rollout.js';
 import { smokeStep } from './steps/smoke-test.js';
 import { BenchmarkSession, benchmarkStep, measureBaseline } from './steps/benchmark-model.js';
+import { replanAfterBaseline } from './steps/refresh-plan.js';
 import type { StepResult } from './steps/result.js';
 import {
   failure,
@@ -80,8 +81,11 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
         settings.benchmark &&
         settings.wait &&
         (state.benchmark = new BenchmarkSession(settings.benchmark));
+      // The baseline takes minutes: read again before the update, and re-plan if it moved.
       const outOfTime =
-        bench && (await measureBaseline(bench, settings, before, plan, deps, startedMs));
+        bench &&
+        ((await measureBaseline(bench, settings, before, plan, deps, startedMs)) ??
+          (await replanAfterBaseline(api, settings, deps, tracker, bench, planned, startedMs)));
       result = endsRunning(
         outOfTime || (await rollOut(api, settings, deps, tracker, planned, bench, startedMs)),
         settings.wait,
@@ -102,7 +106,7 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     deps.redactor.redact(report.message),
   );
   // 10. The pull request comment, then the summary that links it: neither changes the outcome.
-  const prComment = await commentStep(report, state.settings, githubRun, state.before, deps);
+  const prComment = await commentStep(report, state, githubRun, deps);
   const reported = prComment ? { ...report, prComment } : report;
   await writeSummary(reported, deps);
   return reported;

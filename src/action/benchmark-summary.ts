@@ -53,7 +53,7 @@ function verdictCell(v: Verdict | undefined): string {
 function value(metric: Metric, m: Measurement | undefined): string {
   if (!m) return '-';
   if (metric === 'error-rate') {
-    return `${formatMetric(metric, metricValue(m, metric))} (${m.errors}/${m.requests})`;
+    return `${formatMetric(metric, metricValue(m, metric))} (${m.errors}/${m.requests + (m.cutOff ?? 0)})`;
   }
   return formatMetric(metric, metricValue(m, metric));
 }
@@ -82,7 +82,7 @@ export function benchmarkMarkdown(
   );
   if (report.stopped) {
     lines.push(
-      `> The benchmark ${report.stopped.which === 'before' ? 'before the update' : 'after the rollout'} was cut short (${report.stopped.why === 'deadline' ? 'the step ran out of its timeout' : 'cancelled'}); its numbers are of the requests that finished.`,
+      `> The benchmark ${report.stopped.which === 'before' ? 'before the update' : 'after the rollout'} was cut short (${report.stopped.why === 'deadline' ? 'the step ran out of its timeout' : 'cancelled'}); its numbers are of the requests that finished${report.stopped.why === 'deadline' ? ', except tokens per second (every token received until the stop) and the error rate (the requests cut off count as successes). What finished can show that serving got worse, not that a limit holds' : ''}.`,
       '',
     );
   }
@@ -97,7 +97,16 @@ export function benchmarkMarkdown(
   }
   const tokens = (m: Measurement | undefined): string =>
     m ? `${m.outputTokens} (${m.tokensFrom === 'usage' ? 'usage' : 'counted chunks'})` : '-';
-  lines.push(`| Output tokens | ${tokens(before)} | ${tokens(after)} | | |`, '');
+  lines.push(`| Output tokens | ${tokens(before)} | ${tokens(after)} | | |`);
+  // A reasoning model's replies: how many of the tokens were thinking, how many the answer.
+  const reasoned = (m: Measurement | undefined): boolean =>
+    m !== undefined && (m.reasoningTokens > 0 || m.reasoningChunks > 0);
+  if (reasoned(before) || reasoned(after)) {
+    const split = (m: Measurement | undefined): string =>
+      m ? `${m.reasoningTokens} / ${m.answerTokens}` : '-';
+    lines.push(`| Reasoning / answer tokens | ${split(before)} | ${split(after)} | | |`);
+  }
+  lines.push('');
 
   const rows: [string, number | null | undefined, number | null | undefined][] = [];
   for (const kind of ['ttft', 'itl'] as const) {
@@ -121,12 +130,12 @@ export function benchmarkMarkdown(
   lines.push(
     '<details><summary>How these are measured</summary>',
     '',
-    "- **TTFT** (time to first token): from sending the request to the first chunk whose `delta.content` is not empty, as GenAI-Perf, llmperf and GuideLLM count it (vLLM's own benchmark counts the role-only first chunk, which comes earlier).",
-    '- **ITL** (inter-token latency): (last content chunk − first content chunk) / (output tokens − 1), per request.',
-    '- **E2E**: from sending the request to the last content chunk.',
-    '- **Output tokens**: `usage.completion_tokens` of the final usage chunk; without it, the number of content chunks.',
+    "- **TTFT** (time to first token): from sending the request to the first chunk with a token, of the answer (`delta.content`) or of a reasoning model's thinking (`delta.reasoning_content`, `delta.reasoning`), as GenAI-Perf, llmperf and GuideLLM count it (vLLM's own benchmark counts the role-only first chunk, which comes earlier).",
+    '- **ITL** (inter-token latency): (last token chunk − first token chunk) / (output tokens − 1), per request, thinking and answer alike.',
+    '- **E2E**: from sending the request to the last token chunk.',
+    '- **Output tokens**: `usage.completion_tokens` of the final usage chunk (reasoning included); without it, the number of token chunks. Of them, reasoning tokens are `usage.completion_tokens_details.reasoning_tokens` where the server reports it, else the reasoning chunks; the answer is the rest.',
     '- **Tokens per second**: all measured output tokens / the wall time from the first measured request sent to the last finished.',
-    '- **Error rate**: errors / requests; an error is a non-2xx answer, a stream that breaks off before its finish chunk or `[DONE]`, or no first token within request-timeout.',
+    '- **Error rate**: errors / requests; an error is a non-2xx answer, an error sent inside the stream, a stream that breaks off before its finish chunk or `[DONE]`, an answer that is not a stream, or no token within request-timeout (the first, or the next one).',
     "- Percentiles interpolate linearly between the nearest ranks (numpy's default).",
     ...(fewest < P99_MIN_REQUESTS
       ? [`- With fewer than ${P99_MIN_REQUESTS} requests, p99 is close to the slowest request.`]

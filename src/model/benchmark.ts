@@ -70,32 +70,43 @@ export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
     // The concurrency a phase reaches: no more than its requests.
     const shape = (count: number): string =>
       `at concurrency ${effectiveConcurrency(settings.concurrency, count)}, max_tokens ${settings.maxTokens}`;
-    let warm: RequestRecord[] = [];
+    let warm: Pooled = { records: [], inFlight: [] };
     if (settings.warmup > 0) {
       log.info(`Warm-up: ${settings.warmup} request(s) ${shape(settings.warmup)}, not counted.`);
       warm = await pool(o, stop.signal, settings.warmup, undefined);
     }
-    const warmErrors = warm.filter((r) => r.error !== undefined);
-    let records: RequestRecord[] = [];
+    const warmErrors = warm.records.filter((r) => r.error !== undefined);
+    let measured: Pooled = { records: [], inFlight: [] };
     if (!stop.signal.aborted) {
       log.info(`Measuring: ${settings.requests} request(s) ${shape(settings.requests)}.`);
       const startedMs = o.now();
-      records = await pool(o, stop.signal, settings.requests, (done, errors) => {
+      measured = await pool(o, stop.signal, settings.requests, (done, errors) => {
         log.info(
           `Measuring: ${done}/${settings.requests} requests done, ${errors} error(s), ${formatDuration(o.now() - startedMs)} so far.`,
         );
       });
     }
-    const measurement = summarise(records);
     const why = stopped();
+    const records = measured.records;
+    const measurement =
+      why === 'deadline'
+        ? summarise(records, {
+            inFlight: measured.inFlight,
+            stoppedMs: Math.max(
+              0,
+              ...measured.inFlight.map((r) => r.endMs),
+              ...records.map((r) => r.endMs),
+            ),
+          })
+        : summarise(records);
     log.info(
-      `${why ? `Stopped (${why === 'deadline' ? "the step's timeout" : 'cancelled'})` : 'Done'}: ${measurement.requests} request(s) measured, ${measurement.errors} error(s); TTFT p50 ${formatMetric('ttft-p50', measurement.ttftMs.p50)}, ITL p50 ${formatMetric('itl-p50', measurement.itlMs.p50)}, ${formatMetric('tokens-per-second', measurement.tokensPerSecond)}.`,
+      `${why ? `Stopped (${why === 'deadline' ? "the step's timeout" : 'cancelled'})` : 'Done'}: ${measurement.requests} request(s) measured, ${measurement.errors} error(s)${measurement.cutOff ? `, ${measurement.cutOff} cut off` : ''}; TTFT p50 ${formatMetric('ttft-p50', measurement.ttftMs.p50)}, ITL p50 ${formatMetric('itl-p50', measurement.itlMs.p50)}, ${formatMetric('tokens-per-second', measurement.tokensPerSecond)}${splitText(measurement)}.`,
     );
     return {
       measurement,
       stopped: why,
-      warmup: { requests: warm.length, errors: warmErrors.length },
-      firstError: [...warm, ...records].find((r) => r.error !== undefined)?.error,
+      warmup: { requests: warm.records.length, errors: warmErrors.length },
+      firstError: [...warm.records, ...records].find((r) => r.error !== undefined)?.error,
     };
   } finally {
     sleeper.abort();
@@ -103,17 +114,30 @@ export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
   }
 }
 
+/** `; of 2048 tokens, 1900 reasoning and 148 answer`, when the replies reasoned; else empty. */
+export function splitText(m: Measurement): string {
+  if (m.reasoningTokens === 0 && m.reasoningChunks === 0) return '';
+  return `; of ${m.outputTokens} output tokens, ${m.reasoningTokens} reasoning and ${m.answerTokens} answer (${m.reasoningChunks} and ${m.answerChunks} chunks)`;
+}
+
+/** The requests of a phase: those that finished, and those the signal stopped in flight. */
+interface Pooled {
+  records: RequestRecord[];
+  inFlight: RequestRecord[];
+}
+
 /**
- * `count` requests, `concurrency` at a time; the records of those that finished (a request
- * stopped by the signal is left out: it measured the action, not the model).
+ * `count` requests, `concurrency` at a time. A request stopped by the signal is kept apart: it
+ * measured the action, not the model, except for the tokens it had received (a run cut short).
  */
 async function pool(
   o: BenchmarkOptions,
   signal: AbortSignal,
   count: number,
   progress: ((done: number, errors: number) => void) | undefined,
-): Promise<RequestRecord[]> {
+): Promise<Pooled> {
   const records: RequestRecord[] = [];
+  const inFlight: RequestRecord[] = [];
   let next = 0;
   let errors = 0;
   let lastProgressMs = o.now();
@@ -122,7 +146,10 @@ async function pool(
     while (next < count && !signal.aborted) {
       next++;
       const record = await oneRequest(o, signal);
-      if (record.aborted) return;
+      if (record.aborted) {
+        inFlight.push(record);
+        return;
+      }
       records.push(record);
       if (record.error !== undefined) errors++;
       if (progress && records.length < count && o.now() - lastProgressMs >= every) {
@@ -134,7 +161,7 @@ async function pool(
   await Promise.all(
     Array.from({ length: effectiveConcurrency(o.settings.concurrency, count) }, worker),
   );
-  return records;
+  return { records, inFlight };
 }
 
 /** One request; when the server refuses `ignore_eos`, the same request once more without it. */

@@ -88,9 +88,36 @@ function judgeOne(
   return { ...base, bound, status: breached ? 'breached' : 'held' };
 }
 
-/** The verdicts set aside, each `not-judged` for `reason` (a run cut short is not gated). */
+/** The verdicts set aside, each `not-judged` for `reason`. */
 export function notJudged(verdicts: readonly Verdict[], reason: string): Verdict[] {
   return verdicts.map((v) => ({ ...v, bound: undefined, status: 'not-judged', reason }));
+}
+
+/**
+ * The verdicts of a run cut short (the step's timeout), judged on what finished: valid evidence
+ * that serving got worse, never that a limit held. The requests cut off are the slow end of the
+ * distribution, so the latency percentiles of the finished ones can only rise with them; the
+ * tokens per second count every token received until the stop, and the error rate counts the
+ * unfinished requests as successes (see stats.ts), so neither can be worse than the whole run's
+ * would have been. A breach stands; a limit that held is not judged, and says why.
+ */
+export function judgeCutShort(
+  verdicts: readonly Verdict[],
+  after: Measurement,
+  reason: string,
+): Verdict[] {
+  if (after.requests === 0)
+    return notJudged(verdicts, `${reason}, before any measured request finished`);
+  return verdicts.map((v) =>
+    v.status === 'breached'
+      ? v
+      : {
+          ...v,
+          bound: undefined,
+          status: 'not-judged',
+          reason: `${reason}: what finished can show a breach, not that the limit holds`,
+        },
+  );
 }
 
 /** The output's `failed` list: the breached limits. */

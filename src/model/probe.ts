@@ -18,13 +18,20 @@ const modelListSchema = once(() =>
   z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) }),
 );
 
-/** `POST /v1/chat/completions`: only the reply is read. */
+/**
+ * `POST /v1/chat/completions`: only the reply is read, the answer or, from a reasoning model
+ * (vLLM with a reasoning parser), its thinking (`reasoning_content`, newer vLLM `reasoning`).
+ */
 const chatCompletionSchema = once(() =>
   z.looseObject({
     choices: z
       .array(
         z.looseObject({
-          message: z.looseObject({ content: z.optional(z.nullable(z.string())) }),
+          message: z.looseObject({
+            content: z.optional(z.nullable(z.string())),
+            reasoning_content: z.optional(z.nullable(z.string())),
+            reasoning: z.optional(z.nullable(z.string())),
+          }),
         }),
       )
       .check(z.minLength(1)),
@@ -134,9 +141,23 @@ async function prompt(
       message: `The model is listed but did not answer the smoke prompt (${what}).`,
     };
   }
-  const reply = (parsed.data.choices[0]?.message.content ?? '').trim().split('\n')[0] ?? '';
-  o.log.info(`The model replied: ${reply}`);
+  const message = parsed.data.choices[0]?.message;
+  const said = firstLine(message?.content);
+  const thought = firstLine(message?.reasoning_content ?? message?.reasoning);
+  // A reasoning model may spend the whole reply thinking: it answered all the same.
+  const reply = said || (thought ? `(reasoning only) ${thought}` : '');
+  o.log.info(
+    said
+      ? `The model replied: ${said}`
+      : thought
+        ? `The model replied with reasoning only (its thinking took the reply's max_tokens before an answer): ${thought}`
+        : 'The model replied with an empty message.',
+  );
   return { ok: true, models, reply, message: 'The model is listed and answered the prompt.' };
+}
+
+function firstLine(text: string | null | undefined): string {
+  return (text ?? '').trim().split('\n')[0] ?? '';
 }
 
 interface Answer {

@@ -14,20 +14,46 @@ export interface Percentiles {
 
 /** One benchmark's result, as the `benchmark` output shows it. */
 export interface Measurement {
-  /** Measured requests (the warm-up is not counted). */
+  /** Measured requests that finished (the warm-up is not counted). */
   requests: number;
   errors: number;
-  /** Time to first token: request sent to the first chunk with non-empty `delta.content`. */
+  /** Time to first token: request sent to the first chunk with a token (answer or reasoning). */
   ttftMs: Percentiles;
-  /** Inter-token latency: (last content chunk − first) / (output tokens − 1), per request. */
+  /** Inter-token latency: (last token chunk − first) / (output tokens − 1), per request. */
   itlMs: Percentiles;
-  /** End to end: request sent to the last content chunk. */
+  /** End to end: request sent to the last token chunk. */
   e2eMs: Percentiles;
-  /** All output tokens over the wall time from the first request sent to the last finished. */
+  /**
+   * All output tokens over the wall time from the first request sent to the last finished; of a
+   * run cut short, every token received until the stop over the time until the stop.
+   */
   tokensPerSecond: number;
+  /** Tokens of the successful replies, reasoning and answer. */
   outputTokens: number;
   /** Where the token counts came from: the usage chunk of every reply, or counting chunks. */
   tokensFrom: 'usage' | 'chunks';
+  /**
+   * Of `outputTokens`, the reasoning model's thinking: `usage.completion_tokens_details.
+   * reasoning_tokens` where the server reports it, else its reasoning chunks (one per token).
+   */
+  reasoningTokens: number;
+  /** Of `outputTokens`, the answer: the rest. */
+  answerTokens: number;
+  /** Chunks that carried reasoning (`delta.reasoning_content`, `delta.reasoning`). */
+  reasoningChunks: number;
+  /** Chunks that carried answer text (`delta.content`). */
+  answerChunks: number;
+  /**
+   * A run cut short (the step's timeout): the requests in flight at the stop, not counted in the
+   * figures above except the tokens per second and the error rate, where they count as successes.
+   */
+  cutOff?: number;
+}
+
+/** What a run cut short left unfinished: the requests in flight, and when it stopped. */
+export interface CutShort {
+  inFlight: readonly RequestRecord[];
+  stoppedMs: number;
 }
 
 /** The metrics a `fail-if` rule can name. */
@@ -73,42 +99,67 @@ function percentiles(values: readonly number[]): Percentiles {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
 }
 
-/** The measurement of a set of finished requests (aborted ones are left out by the caller). */
-export function summarise(records: readonly RequestRecord[]): Measurement {
+/**
+ * The measurement of a set of finished requests (aborted ones are left out by the caller); with
+ * `cut`, of a run cut short, whose unfinished requests count for throughput and the error rate.
+ */
+export function summarise(records: readonly RequestRecord[], cut?: CutShort): Measurement {
   const ok = records.filter((r) => r.error === undefined);
   const ttft: number[] = [];
   const itl: number[] = [];
   const e2e: number[] = [];
   let outputTokens = 0;
+  let reasoningTokens = 0;
+  let reasoningChunks = 0;
+  let answerChunks = 0;
   let allUsage = ok.length > 0;
   for (const r of ok) {
-    if (r.firstContentMs === undefined || r.lastContentMs === undefined) continue;
-    const tokens = r.usageTokens ?? r.contentChunks;
+    if (r.firstTokenMs === undefined || r.lastTokenMs === undefined) continue;
+    const chunks = r.answerChunks + r.reasoningChunks;
+    const tokens = r.usageTokens ?? chunks;
     if (r.usageTokens === undefined) allUsage = false;
     outputTokens += tokens;
-    ttft.push(r.firstContentMs - r.sentMs);
-    e2e.push(r.lastContentMs - r.sentMs);
-    if (tokens > 1) itl.push((r.lastContentMs - r.firstContentMs) / (tokens - 1));
+    reasoningTokens += Math.min(tokens, r.usageReasoningTokens ?? r.reasoningChunks);
+    reasoningChunks += r.reasoningChunks;
+    answerChunks += r.answerChunks;
+    ttft.push(r.firstTokenMs - r.sentMs);
+    e2e.push(r.lastTokenMs - r.sentMs);
+    if (tokens > 1) itl.push((r.lastTokenMs - r.firstTokenMs) / (tokens - 1));
   }
-  const first = Math.min(...records.map((r) => r.sentMs));
-  const last = Math.max(...records.map((r) => r.endMs));
-  const wallMs = records.length > 0 ? last - first : 0;
+  const all = [...records, ...(cut?.inFlight ?? [])];
+  const first = Math.min(...all.map((r) => r.sentMs));
+  // Cut short: the server's output until the stop, the unfinished replies' tokens so far too.
+  // Up to there the load was whole; the finished requests alone would leave out work it did.
+  const last = cut ? cut.stoppedMs : Math.max(...records.map((r) => r.endMs));
+  const wallMs = all.length > 0 ? last - first : 0;
+  const received =
+    outputTokens +
+    (cut?.inFlight ?? []).reduce((n, r) => n + r.answerChunks + r.reasoningChunks, 0);
   return {
     requests: records.length,
     errors: records.length - ok.length,
     ttftMs: percentiles(ttft),
     itlMs: percentiles(itl),
     e2eMs: percentiles(e2e),
-    tokensPerSecond: wallMs > 0 ? round((outputTokens * 1000) / wallMs, 1) : 0,
+    tokensPerSecond: wallMs > 0 ? round((received * 1000) / wallMs, 1) : 0,
     outputTokens,
     tokensFrom: allUsage ? 'usage' : 'chunks',
+    reasoningTokens,
+    answerTokens: outputTokens - reasoningTokens,
+    reasoningChunks,
+    answerChunks,
+    ...(cut ? { cutOff: cut.inFlight.length } : {}),
   };
 }
 
 /** A metric's value in a measurement: milliseconds, tokens per second, or a fraction of errors. */
 export function metricValue(m: Measurement, metric: Metric): number | null {
   if (metric === 'tokens-per-second') return m.tokensPerSecond;
-  if (metric === 'error-rate') return m.requests > 0 ? m.errors / m.requests : null;
+  if (metric === 'error-rate') {
+    // Cut short: the unfinished requests count as successes, the best they could have done.
+    const sent = m.requests + (m.cutOff ?? 0);
+    return m.requests > 0 ? m.errors / sent : null;
+  }
   const [kind, p] = metric.split('-') as ['ttft' | 'itl' | 'e2e', 'p50' | 'p90' | 'p99'];
   const group = kind === 'ttft' ? m.ttftMs : kind === 'itl' ? m.itlMs : m.e2eMs;
   return group[p];

@@ -1,12 +1,24 @@
 /**
  * One streamed chat completion against an OpenAI-compatible endpoint, timed: when it was sent,
- * when its first and last content chunks arrived, and how it ended.
+ * when its first and last tokens arrived, and how it ended.
  */
 import { compactJson } from '../errors.js';
 import { formatDuration } from '../duration.js';
-import { httpRequest, readPrefix, type Dispatcher } from '../northflank/http.js';
+import {
+  httpRequest,
+  parseJsonOrUndefined,
+  readPrefix,
+  type Dispatcher,
+} from '../northflank/http.js';
 import { neutralise } from '../log.js';
-import { applyEvent, incompleteReason, newStreamState, streamComplete } from './chat-stream.js';
+import {
+  applyEvent,
+  errorText,
+  incompleteReason,
+  newStreamState,
+  streamComplete,
+  tokenChunks,
+} from './chat-stream.js';
 import { SseParser } from './sse.js';
 
 export interface StreamRequestOptions {
@@ -19,7 +31,7 @@ export interface StreamRequestOptions {
   maxTokens: number;
   /** Send vLLM's `ignore_eos`, so that every reply is `maxTokens` long. */
   ignoreEos: boolean;
-  /** The first token must come within this; it also bounds any silence after it. */
+  /** The first token must come within this, and each later token within this of the one before. */
   requestTimeoutMs: number;
   /** Aborts on cancellation or at the deadline: the request stops at once. */
   signal: AbortSignal;
@@ -31,10 +43,16 @@ export interface StreamRequestOptions {
 export interface RequestRecord {
   sentMs: number;
   endMs: number;
-  firstContentMs: number | undefined;
-  lastContentMs: number | undefined;
-  contentChunks: number;
+  /** The first token of either kind: answer (`delta.content`) or reasoning. */
+  firstTokenMs: number | undefined;
+  lastTokenMs: number | undefined;
+  /** Chunks that carried answer text. */
+  answerChunks: number;
+  /** Chunks that carried reasoning (`delta.reasoning_content` or `delta.reasoning`). */
+  reasoningChunks: number;
   usageTokens: number | undefined;
+  /** `usage.completion_tokens_details.reasoning_tokens`, when the server reports it. */
+  usageReasoningTokens: number | undefined;
   /** Why the request counts as an error; undefined when it succeeded. */
   error: string | undefined;
   /** The server refused `ignore_eos` (the caller sends the request again without it). */
@@ -45,6 +63,14 @@ export interface RequestRecord {
 
 /** An error answer is read this far for its message. */
 const MAX_ERROR_BYTES = 4000;
+/** A JSON answer in place of a stream (one whole completion) is read this far. */
+const MAX_JSON_BYTES = 64_000;
+/** What a stream that yields no event is kept of, to tell what it was instead. */
+const MAX_RAW_CHARS = 4000;
+
+/** What to try when the endpoint does not stream. */
+const NOT_STREAMING_HINT =
+  'A proxy or gateway in front of the model may buffer the response (it must pass text/event-stream through unbuffered, e.g. nginx "proxy_buffering off"), or the server ignores "stream": true; point smoke-url at the model server itself to tell which.';
 
 /** The request body: streaming, greedy, with usage, and `ignore_eos` when asked. */
 export function chatRequestBody(
@@ -71,25 +97,34 @@ export async function streamChatCompletion(o: StreamRequestOptions): Promise<Req
   ): RequestRecord => ({
     sentMs,
     endMs: o.now(),
-    firstContentMs: state.firstContentMs,
-    lastContentMs: state.lastContentMs,
-    contentChunks: state.contentChunks,
+    firstTokenMs: state.firstTokenMs,
+    lastTokenMs: state.lastTokenMs,
+    answerChunks: state.answerChunks,
+    reasoningChunks: state.reasoningChunks,
     usageTokens: state.usageTokens,
+    usageReasoningTokens: state.usageReasoningTokens,
     error,
     ignoreEosRefused: false,
     aborted: false,
     ...extra,
   });
-  // The first token has its own limit; undici's body timeout (the same length) bounds the
-  // silences after it.
-  const firstToken = new AbortController();
-  const timer = setTimeout(() => {
-    firstToken.abort();
-  }, o.requestTimeoutMs);
+  // request-timeout bounds the wait for the first token, then each wait for the next one:
+  // comments (`: ping`) and empty chunks keep a connection open, but they are not tokens.
+  const silence = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      silence.abort();
+    }, o.requestTimeoutMs);
+  };
+  /** Bytes that came since the last token (keep-alives, empty chunks). */
+  let sinceToken = 0;
+  arm();
   try {
     const response = await httpRequest(o.dispatcher, new URL(`${o.base}/v1/chat/completions`), {
       method: 'POST',
-      signal: AbortSignal.any([o.signal, firstToken.signal]),
+      signal: AbortSignal.any([o.signal, silence.signal]),
       headers: {
         accept: 'text/event-stream',
         'content-type': 'application/json',
@@ -103,58 +138,107 @@ export async function streamChatCompletion(o: StreamRequestOptions): Promise<Req
         (response.statusCode === 400 || response.statusCode === 422) &&
         o.ignoreEos &&
         text.includes('ignore_eos');
-      return record(`HTTP ${response.statusCode}: ${neutralise(apiMessage(text), 200)}`, {
+      return record(`HTTP ${response.statusCode}: ${apiMessage(text)}`, {
         ignoreEosRefused: refused,
       });
     }
+    const type = headerText(response.headers['content-type']).toLowerCase();
+    if (type.includes('json') && !type.includes('event-stream')) {
+      const { text } = await readPrefix(response.body, MAX_JSON_BYTES);
+      return record(notAStream(text, type));
+    }
     const parser = new SseParser();
     const decoder = new TextDecoder();
-    for await (const piece of response.body as AsyncIterable<Uint8Array>) {
-      const atMs = o.now();
-      for (const event of parser.push(decoder.decode(piece, { stream: true }))) {
-        applyEvent(state, event, atMs);
+    let events = 0;
+    let raw = '';
+    const fold = (text: string, atMs: number, last = false): void => {
+      const before = tokenChunks(state);
+      const parsed = last ? [...parser.push(text), ...parser.end()] : parser.push(text);
+      if (events === 0 && raw.length < MAX_RAW_CHARS) raw += text.slice(0, MAX_RAW_CHARS);
+      for (const [i, event] of parsed.entries()) {
+        applyEvent(state, event, atMs, last && i === parsed.length - 1);
       }
-      if (state.firstContentMs !== undefined) clearTimeout(timer);
+      events += parsed.length;
+      if (tokenChunks(state) > before) {
+        sinceToken = 0;
+        arm();
+      } else {
+        sinceToken += text.length;
+      }
+    };
+    for await (const piece of response.body as AsyncIterable<Uint8Array>) {
+      fold(decoder.decode(piece, { stream: true }), o.now());
       // Done once `[DONE]`, or the finish and usage chunks, came: a server that keeps the
       // connection open after them has answered, and waiting would count it as an error.
       if (state.error !== undefined || streamComplete(state)) break;
     }
-    const atMs = o.now();
-    for (const event of parser.push(decoder.decode())) applyEvent(state, event, atMs);
-    for (const event of parser.end()) applyEvent(state, event, atMs, true);
+    fold(decoder.decode(), o.now(), true);
+    if (events === 0) return record(noEvents(raw, type));
     return record(incompleteReason(state));
   } catch (error) {
     if (o.signal.aborted) return record('stopped', { aborted: true });
-    if (firstToken.signal.aborted && state.firstContentMs === undefined) {
+    const timeout = formatDuration(o.requestTimeoutMs);
+    const keptAlive = sinceToken > 0 ? ', kept alive by comments or empty chunks' : '';
+    // undici's own body and headers timeouts (request-timeout long too) may fire first.
+    const code =
+      typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    if (
+      silence.signal.aborted ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_HEADERS_TIMEOUT'
+    ) {
+      const tokens = tokenChunks(state);
       return record(
-        `no first token within ${formatDuration(o.requestTimeoutMs)} (request-timeout)`,
+        tokens === 0
+          ? `no first token within ${timeout} (request-timeout)${keptAlive ? `: the stream stayed open${keptAlive}, without a token` : ''}`
+          : `the stream stalled: no token for ${timeout} (request-timeout) after ${tokens} token(s)${keptAlive}`,
       );
     }
-    const reason = compactJson(error instanceof Error ? error.message : error, 200);
+    const reason = neutralise(
+      compactJson(error instanceof Error ? error.message : error, 200),
+      200,
+    );
+    const tokens = tokenChunks(state);
     return record(
-      state.contentChunks > 0
-        ? `the stream broke off after ${state.contentChunks} content chunk(s): ${neutralise(reason, 200)}`
-        : neutralise(reason, 200),
+      tokens > 0 ? `the stream broke off after ${tokens} token chunk(s): ${reason}` : reason,
     );
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** The `error.message` of an OpenAI-style error body, or the body itself. */
-function apiMessage(text: string): string {
-  try {
-    const json = JSON.parse(text) as unknown;
-    if (typeof json === 'object' && json !== null && 'error' in json) {
-      const error = json.error;
-      if (typeof error === 'object' && error !== null && 'message' in error) {
-        return String(error.message);
-      }
-      if (typeof error === 'string') return error;
+function headerText(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? value.join(', ') : (value ?? '');
+}
+
+/** Why a 200 answer in JSON, not an event stream, is an error. */
+function notAStream(text: string, type: string): string {
+  const json = parseJsonOrUndefined(text);
+  if (typeof json === 'object' && json !== null) {
+    const record = json as Record<string, unknown>;
+    if (record.error !== undefined && record.error !== null) {
+      return `the server answered HTTP 200 with an error: ${errorText(record.error)}`;
     }
-    if (typeof json === 'object' && json !== null && 'message' in json) return String(json.message);
-  } catch {
-    // Not JSON: the text itself.
+    if (record.object === 'error')
+      return `the server answered HTTP 200 with an error: ${errorText(record)}`;
+    if (Array.isArray(record.choices) || record.object === 'chat.completion') {
+      return `the endpoint does not stream: it answered one whole chat completion (${type || 'no content-type'}) instead of an event stream, so no token can be timed. ${NOT_STREAMING_HINT}`;
+    }
   }
-  return text.trim() || '(empty body)';
+  return `the endpoint answered HTTP 200 with ${type || 'no content-type'}, not an event stream: ${neutralise(text.trim() || '(empty body)', 120)}. ${NOT_STREAMING_HINT}`;
+}
+
+/** Why a 200 answer that held no event at all is an error: what it held instead. */
+function noEvents(raw: string, type: string): string {
+  const text = raw.trim();
+  if (text.startsWith('{')) return notAStream(text, type || 'no content-type');
+  if (text === '') return 'the stream ended without any event (an empty answer)';
+  return `the endpoint answered HTTP 200 with ${type || 'no content-type'} and no server-sent event: ${neutralise(text, 120)}`;
+}
+
+/** The `error.message` of an OpenAI-style error body, or the body itself; bounded, safe to log. */
+function apiMessage(text: string): string {
+  const json = parseJsonOrUndefined(text);
+  if (typeof json === 'object' && json !== null) return errorText(json);
+  return neutralise(text.trim() || '(empty body)', 200);
 }

@@ -13,7 +13,7 @@ import { publicUrl } from '../rollout/status.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
 import type { BenchmarkReport } from '../model/benchmark-report.js';
 import { runBenchmark, type BenchmarkRun } from '../model/benchmark.js';
-import { breaches, describeBreach, judge, notJudged } from '../model/gate.js';
+import { breaches, describeBreach, judge, judgeCutShort, type Verdict } from '../model/gate.js';
 import { smokeTest } from '../model/probe.js';
 import type { StepResult as Result } from './result.js';
 
@@ -24,6 +24,8 @@ const BASELINE_LIST_WAIT_MS = 60_000;
 export class BenchmarkSession {
   /** Cleared for good once a server refuses `ignore_eos`. */
   readonly ignoreEos = { send: true };
+  /** Whether the last call of measureBaseline measured (or tried to) the serving model. */
+  baselineMeasured = false;
   readonly report: BenchmarkReport;
   readonly settings: BenchmarkSettings;
 
@@ -40,6 +42,13 @@ export class BenchmarkSession {
       failed: [],
       ignoreEos: true,
     };
+  }
+
+  /** Sets the baseline aside (the deployment changed while it was measured). */
+  discardBaseline(): void {
+    delete this.report.before;
+    delete this.report.stopped;
+    delete this.report.noBaseline;
   }
 
   /** Records a run's measurement as `before` or `after`. */
@@ -62,7 +71,10 @@ export function noBaselineReason(
   if (before.status !== 'running') {
     return `the deployment was ${before.status} before the update, so no model served to measure`;
   }
-  if (Object.keys(plan.body).length === 0 || plan.expectation === 'either') {
+  if (Object.keys(plan.body).length === 0) {
+    return 'nothing is left to send, so nothing rolls out';
+  }
+  if (plan.expectation === 'either') {
     return 'the update changes nothing of the configuration that serves (only name, description or tags, or ports re-sent), so what serves after it runs the configuration that served before';
   }
   return undefined;
@@ -83,14 +95,28 @@ interface Measured {
   outOfTime?: boolean;
 }
 
+/** What to try when the step's time ran out while the model answered its requests. */
+const LOAD_HINT = `Raise "timeout", or lower the benchmark's requests or max-tokens.`;
+
 /** A timeout's message: how long the step ran, what `timeout` cut short, and what to try. */
 function outOfTimeMessage(
   settings: Settings,
   deps: RunDeps,
   startedMs: number,
   what: string,
+  hint = LOAD_HINT,
 ): string {
-  return `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step, ${what}. Raise "timeout", or lower the benchmark's requests or max-tokens.`;
+  return `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step, ${what}. ${hint}`;
+}
+
+/**
+ * What to try after a run cut short: the load's size when its requests succeeded; when some
+ * failed (a stalled stream, errors), those failures, which a longer timeout would not mend.
+ */
+function cutShortHint(run: BenchmarkRun): string {
+  const m = run.measurement;
+  if (m.errors === 0) return LOAD_HINT;
+  return `${m.errors} of the ${m.requests} measured request(s) that finished failed (the first: ${run.firstError ?? 'unknown'}): check the model server and the endpoint before raising "timeout".`;
 }
 
 /** `timeout` after a rollout that runs: the benchmark, not the rollout, ran out, so no revert. */
@@ -184,6 +210,7 @@ export async function measureBaseline(
 ): Promise<Result | undefined> {
   const { log } = deps;
   const why = noBaselineReason(session.settings, before, plan, settings);
+  session.baselineMeasured = why === undefined;
   if (why !== undefined) {
     session.report.noBaseline = why;
     return undefined;
@@ -199,22 +226,104 @@ export async function measureBaseline(
       startedMs,
     ),
   );
-  const timedOut = (what: string): Result => ({
+  const timedOut = (what: string, hint?: string): Result => ({
     outcome: 'timeout',
     title: 'Timed out',
     deployment: before,
-    message: outOfTimeMessage(settings, deps, startedMs, `${what}; no update was sent`),
+    message: outOfTimeMessage(settings, deps, startedMs, `${what}; no update was sent`, hint),
   });
   if (measured.outOfTime) {
     session.report.noBaseline = `the step's "timeout" ran out before the model that served was listed`;
     return timedOut('ran out while the benchmark waited for the serving model to be listed');
   }
+  const run = measured.run;
   if (measured.failure !== undefined) {
     session.report.noBaseline = `the model that served before the update could not be measured: ${measured.failure}`;
-  } else if (measured.run?.stopped === 'deadline') {
-    return timedOut(`ended the benchmark before the update ${howFar(measured.run, session)}`);
+  } else if (run?.stopped === 'deadline') {
+    return timedOut(
+      `ended the benchmark before the update ${howFar(run, session)}`,
+      cutShortHint(run),
+    );
+  } else if (
+    run &&
+    run.measurement.requests > 0 &&
+    run.measurement.errors === run.measurement.requests
+  ) {
+    // The model that serves now does not answer: nothing to compare with, but the update may be
+    // what mends it, so it goes ahead.
+    log.warning(
+      `Every request of the benchmark before the update failed (the first: ${run.firstError ?? 'unknown'}): the model that serves now does not answer, so relative fail-if limits cannot be judged. The update is sent.`,
+      { title: 'Baseline failed' },
+    );
   }
   return undefined;
+}
+
+/** Every measured request that finished failed: the model does not serve. */
+function everyRequestFailed(rolled: Result, run: BenchmarkRun, cutShort: string): Result {
+  return {
+    ...rolled,
+    outcome: 'smoke-failed',
+    title: 'Benchmark failed',
+    message: `The model is listed, but every benchmark request${cutShort ? ' that finished' : ''} failed (the first: ${run.firstError ?? 'unknown'})${cutShort}. Check the deployment's logs in Northflank and the endpoint (smoke-url, smoke-api-key).`,
+  };
+}
+
+/** The breached limits as the step's failure. */
+function regressed(rolled: Result, breached: readonly Verdict[], cutShort: string): Result {
+  return {
+    ...rolled,
+    outcome: 'regressed',
+    title: 'Serving regressed',
+    message: `The new rollout serves worse than the benchmark's fail-if limits allow: ${breached.map(describeBreach).join('; ')}${cutShort}. Check what the update changed, or relax fail-if if this is expected.`,
+  };
+}
+
+/**
+ * The benchmark after the rollout, cut short by the step's `timeout`: what finished is judged
+ * for "worse" (judgeCutShort). A breach, or every finished request failing, fails the step like
+ * a full run (and is reverted with revert-on-failure); otherwise the rollout runs and is kept,
+ * and the limits that could not be shown to hold are not judged.
+ */
+function judgeCutShortRun(
+  session: BenchmarkSession,
+  settings: Settings,
+  rolled: Result,
+  run: BenchmarkRun,
+  deps: RunDeps,
+  startedMs: number,
+): Result {
+  const { report } = session;
+  const after = run.measurement;
+  const reason = `the benchmark was cut short ${howFar(run, session)}`;
+  report.verdicts = judgeCutShort(
+    judge(session.settings.failIf, after, report.before, report.noBaseline),
+    after,
+    reason,
+  );
+  report.failed = breaches(report.verdicts);
+  const cut = `; the step's "timeout" (${formatDuration(settings.timeoutMs)}) cut the benchmark short ${howFar(run, session)}, and the requests cut off could only have been slower`;
+  if (after.requests > 0 && after.errors === after.requests)
+    return everyRequestFailed(rolled, run, cut);
+  const breached = report.verdicts.filter((v) => v.status === 'breached');
+  if (breached.length > 0) return regressed(rolled, breached, cut);
+  if (report.verdicts.length > 0) {
+    deps.log.notice(
+      `The fail-if limits are not judged: ${reason}, and no limit is breached by the requests that finished (which cannot show that a limit holds: the requests cut off are the slow end).`,
+      { title: 'Benchmark not gated' },
+    );
+  }
+  // The rollout itself succeeded: `timeout` cut the benchmark, so nothing is reverted.
+  return rolloutRunsOutOfTime(
+    rolled,
+    outOfTimeMessage(
+      settings,
+      deps,
+      startedMs,
+      `ended the benchmark after the rollout ${howFar(run, session)}: the rollout runs, and was not reverted, but the benchmark was cut short${report.verdicts.length > 0 ? ' and its limits were not judged' : ''}`,
+      cutShortHint(run),
+    ),
+  );
 }
 
 /** Measures the new rollout, judges the limits, and turns a breach into `regressed`. */
@@ -264,47 +373,14 @@ export async function benchmarkStep(
   }
   const after = run.measurement;
   if (run.stopped === 'deadline') {
-    // A partial run is not gated: the requests cut off are the slow end of the distribution.
-    const reason = `the benchmark was cut short ${howFar(run, session)}`;
-    report.verdicts = notJudged(
-      judge(session.settings.failIf, after, report.before, report.noBaseline),
-      reason,
-    );
-    report.failed = [];
-    if (report.verdicts.length > 0) {
-      log.notice(`The fail-if limits are not judged: ${reason}.`, {
-        title: 'Benchmark not gated',
-      });
-    }
-    // The rollout itself succeeded: `timeout` cut the benchmark, so nothing is reverted.
-    return rolloutRunsOutOfTime(
-      rolled,
-      outOfTimeMessage(
-        settings,
-        deps,
-        startedMs,
-        `ended the benchmark after the rollout ${howFar(run, session)}: the rollout runs, and was not reverted, but the benchmark was cut short and its limits were not judged`,
-      ),
-    );
+    return judgeCutShortRun(session, settings, rolled, run, deps, startedMs);
   }
   report.verdicts = judge(session.settings.failIf, after, report.before, report.noBaseline);
   report.failed = breaches(report.verdicts);
   if (after.requests > 0 && after.errors === after.requests) {
-    return {
-      ...rolled,
-      outcome: 'smoke-failed',
-      title: 'Benchmark failed',
-      message: `The model is listed, but every benchmark request failed (the first: ${run.firstError ?? 'unknown'}). Check the deployment's logs in Northflank and the endpoint (smoke-url, smoke-api-key).`,
-    };
+    return everyRequestFailed(rolled, run, '');
   }
   const breached = report.verdicts.filter((v) => v.status === 'breached');
-  if (breached.length > 0) {
-    return {
-      ...rolled,
-      outcome: 'regressed',
-      title: 'Serving regressed',
-      message: `The new rollout serves worse than the benchmark's fail-if limits allow: ${breached.map(describeBreach).join('; ')}. Check what the update changed, or relax fail-if if this is expected.`,
-    };
-  }
+  if (breached.length > 0) return regressed(rolled, breached, '');
   return rolled;
 }

@@ -5,7 +5,7 @@ import type { Redactor } from '../action/redact.js';
 import type { PullRequestCommentNote, RunReport } from '../action/report.js';
 import { commentMarkdown } from '../github/comment-body.js';
 import type { GitHubRun } from '../github/event.js';
-import { commentMarker, PERMISSION_HINT, writePullRequestComment } from '../github/pr-comment.js';
+import { commentMarker, writePullRequestComment } from '../github/pr-comment.js';
 import type { Deployment } from '../northflank/schema.js';
 
 /**
@@ -34,11 +34,11 @@ export function commentIgnoredReason(settings: Settings, run: GitHubRun): string
  */
 export async function commentStep(
   report: RunReport,
-  settings: Settings | undefined,
+  state: { settings?: Settings; before?: Deployment; deploymentNotFound?: boolean },
   run: GitHubRun,
-  before: Deployment | undefined,
   deps: RunDeps & { redactor: Redactor },
 ): Promise<PullRequestCommentNote | undefined> {
+  const { settings, before } = state;
   const pr = run.pullRequest;
   const repository = run.repository;
   const prComment = settings?.prComment;
@@ -56,6 +56,16 @@ export async function commentStep(
     deploymentId: settings.deploymentId,
     teamId: settings.teamId,
   };
+  if (state.deploymentNotFound) {
+    // The ids may come from the pull request itself: no comment vouches for a deployment that
+    // Northflank does not know.
+    const reason = `Northflank has no deployment "${settings.deploymentId}" in project "${settings.projectId}"${settings.teamId ? ` of team "${settings.teamId}"` : ''} for this token (HTTP 404), so there is no plan to show`;
+    deps.log.warning(
+      `Not writing the pull request comment: ${reason}. Check project-id and deployment-id (and team-id); the error above says more.`,
+      { title: 'Pull request comment not written' },
+    );
+    return { written: false, reason };
+  }
   const body = commentMarkdown(report, {
     target,
     dryRun: settings.dryRun,
@@ -85,5 +95,5 @@ export async function commentStep(
   if (written.action !== 'failed') return { written: written.action, url: written.url };
   // Cancelled while writing: the summary says nothing of a comment nobody refused.
   if (written.reason === 'cancelled') return undefined;
-  return { written: false, reason: `${written.reason}. ${PERMISSION_HINT}` };
+  return { written: false, reason: `${written.reason}.${written.hint ? ` ${written.hint}` : ''}` };
 }

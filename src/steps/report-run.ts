@@ -5,7 +5,14 @@
 import type { NorthflankClient } from '../northflank/client.js';
 import type { RunDeps } from '../action/defaults.js';
 import { formatDuration } from '../duration.js';
-import { CancelledError, DeadlineError, RunSkipped, errorMessage, errorTitle } from '../errors.js';
+import {
+  CancelledError,
+  DeadlineError,
+  NorthflankApiError,
+  RunSkipped,
+  errorMessage,
+  errorTitle,
+} from '../errors.js';
 import { SKIPPED_TITLE } from '../github/fork-notice.js';
 import type { GitHubDeployment, GitHubDeploymentState } from '../github/deployments.js';
 import type { Settings } from '../action/inputs/settings.js';
@@ -27,6 +34,8 @@ export interface RunState {
   github?: GitHubDeployment;
   /** The deployment as read before the update. */
   before?: Deployment;
+  /** The first read answered 404: Northflank knows no such deployment (for this token). */
+  deploymentNotFound?: boolean;
   plan?: UpdatePlan;
   /** The body of the update Northflank accepted; undefined when nothing was sent. */
   sent?: UpdateBody;
@@ -131,6 +140,9 @@ export function failure(error: unknown, tracker: RolloutTracker, state: RunState
       message: `${error.message}${status}${after}`,
       deployment: last,
     };
+  }
+  if (error instanceof NorthflankApiError && error.status === 404 && state.before === undefined) {
+    state.deploymentNotFound = true;
   }
   if (error instanceof DeadlineError) {
     return {
