@@ -5,6 +5,7 @@ export {
   parseOutputFile,
   runAction,
   type ActionRun,
+  type RunOptions,
 } from '../../scripts/local-runner.js';
 
 /**

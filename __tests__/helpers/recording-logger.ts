@@ -4,10 +4,9 @@ import { createLogger, type LogSink } from '../../src/action/core-logger.js';
 
 const title = (p: AnnotationProperties | undefined): string => (p?.title ? `[${p.title}] ` : '');
 
-/** A real logger (neutralising included) writing into an array instead of stdout. */
-export function recordingLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const sink: LogSink = {
+/** A sink that writes each call into `lines`: `warning: [title] message`, `group: name`, … */
+export function recordingSink(lines: string[]): LogSink {
+  return {
     info: (m) => lines.push(m),
     debug: (m) => lines.push(`debug: ${m}`),
     warning: (m, p) => lines.push(`warning: ${title(p)}${m}`),
@@ -16,5 +15,10 @@ export function recordingLogger(): { log: Logger; lines: string[] } {
     startGroup: (n) => lines.push(`group: ${n}`),
     endGroup: () => lines.push('endgroup'),
   };
-  return { log: createLogger(sink), lines };
+}
+
+/** A real logger (neutralising included) writing into an array instead of stdout. */
+export function recordingLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger(recordingSink(lines)), lines };
 }

@@ -20,6 +20,14 @@ export type Script = (
   index: number,
 ) => ScriptedAnswer | undefined | Promise<ScriptedAnswer | undefined>;
 
+/** A scripted API server, and the requests it answered. */
+export interface ScriptedApi {
+  url: string;
+  token: string;
+  requests: ScriptedRequest[];
+  close(): Promise<void>;
+}
+
 export const SCRIPTED_TOKEN = 'nf-scripted-token-7f3a';
 
 /**
@@ -30,12 +38,7 @@ export const SCRIPTED_TOKEN = 'nf-scripted-token-7f3a';
 export async function startScriptedApi(
   script: Script,
   now: () => number = () => performance.now(),
-): Promise<{
-  url: string;
-  token: string;
-  requests: ScriptedRequest[];
-  close(): Promise<void>;
-}> {
+): Promise<ScriptedApi> {
   const requests: ScriptedRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
@@ -111,4 +114,57 @@ export function scriptedInputs(api: { url: string; token: string }): Record<stri
     'project-id': 'demo-project',
     'deployment-id': 'llama-chat',
   };
+}
+
+/** A rollout: GETs answer `before` until the POST, then the new configuration, running. */
+export function rollout(before: Record<string, unknown>, after: Record<string, unknown>): Script {
+  let posted = false;
+  return (request) => {
+    if (request.method === 'POST') {
+      posted = true;
+      return { status: 200, body: { data: {} } };
+    }
+    return { body: { data: posted ? after : before } };
+  };
+}
+
+/**
+ * An API whose GETs answer from `phases[n]` after n accepted POSTs (the last phase repeats), one
+ * reading after another within a phase (its last reading repeats). POSTs answer 200.
+ */
+export function phased(phases: Record<string, unknown>[][]): Script {
+  let posts = 0;
+  let readsInPhase = 0;
+  return (request) => {
+    if (request.method === 'POST') {
+      posts++;
+      readsInPhase = 0;
+      return { status: 200, body: { data: { id: 'llama-chat' } } };
+    }
+    const phase = phases[Math.min(posts, phases.length - 1)] ?? [];
+    const answer = phase[Math.min(readsInPhase, phase.length - 1)];
+    readsInPhase++;
+    return { body: { data: answer } };
+  };
+}
+
+/** A reading: configuration `cfg` created at minute `minute` of 2026-01-01, with overrides. */
+export function reading(
+  cfg: string,
+  minute: number,
+  status: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+  return deployment({
+    status,
+    deploymentConfiguration: { id: cfg, createdAt: at },
+    updatedAt: at,
+    ...overrides,
+  });
+}
+
+/** A spec (as GET shows it) with the model `name` and more configuration. */
+export function specOf(name: string, more: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'custom', configuration: { name, ...more } };
 }
