@@ -1,7 +1,7 @@
 /**
  * `npm run local-action`: runs the action's TypeScript sources with GitHub's @github/local-action
  * (which stands in for the runner) against the local emulator, and checks that the rollout ran and
- * the outputs were set. The action writes its outputs to GITHUB_OUTPUT itself (src/action/runner.ts),
+ * the outputs were set. The action writes its outputs to GITHUB_OUTPUT itself (src/runner/protocol.ts),
  * not through @actions/core, so local-action's own table of outputs stays empty: the file is read.
  * CI runs it once.
  */

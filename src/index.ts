@@ -1,4 +1,4 @@
-import { defaultDeps } from './action/defaults.js';
+import { defaultDeps } from './runner/deps.js';
 import { CancelledError } from './errors.js';
 import { run, succeeded } from './main.js';
 import { mapStackTraces } from './stack.js';

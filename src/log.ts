@@ -1,7 +1,7 @@
 /**
  * The bottom floor of the log: the Logger every module writes through, and the neutralising of
  * untrusted text that every floor needs. The logger itself (over the runner's log,
- * src/action/runner.ts) is in src/action/core-logger.ts.
+ * src/runner/protocol.ts) is in src/runner/logger.ts.
  */
 
 /** The longest log message we write; API text beyond this is cut so one response cannot flood the log. */

@@ -1,23 +1,24 @@
-import { NorthflankClient, createDispatcher } from './northflank/client.js';
-import { bothEnvironmentsWarning, findJobEnvironment } from './github/job-environment.js';
-import { defaultDeps, type RunDeps } from './action/defaults.js';
+import { NorthflankClient } from './northflank/client.js';
+import { createDispatcher } from './http/request.js';
+import { bothEnvironmentsWarning, findJobEnvironment } from './runner/job-environment.js';
+import { defaultDeps, type RunDeps } from './runner/deps.js';
 
 import { formatDuration } from './duration.js';
 import { RunSkipped } from './errors.js';
-import { readGitHubRun, type GitHubRun } from './github/event.js';
-import { skippedMessage } from './github/fork-notice.js';
+import { readGitHubRun, type GitHubRun } from './runner/event.js';
+import { skippedMessage } from './report/fork-notice.js';
 import { commentIgnoredReason, commentStep } from './steps/comment-on-pull-request.js';
 import { startGitHubDeployment } from './github/deployments.js';
-import type { Settings } from './action/inputs/settings.js';
-import { readSettings as parseInputs } from './action/inputs/read.js';
-import type { RunReport } from './action/report.js';
+import type { Settings } from './config/settings.js';
+import { readSettings as parseInputs } from './config/read-settings.js';
+import type { RunReport } from './report/report.js';
 import type { UpdatePlan } from './rollout/plan.js';
 import type { Deployment } from './northflank/schema.js';
-import { DEFAULT_BACKOFF } from './northflank/retry.js';
+import { DEFAULT_BACKOFF } from './http/retry.js';
 import { publicUrl } from './rollout/status.js';
-import { Redactor } from './action/redact.js';
-import { RequestBudget } from './northflank/budget.js';
-import { ACTION_NAME, ACTION_VERSION } from './action/version.js';
+import { Redactor } from './runner/redact.js';
+import { RequestBudget } from './http/budget.js';
+import { ACTION_NAME, ACTION_VERSION } from './version.js';
 import { dryRun, planStep, updateStep } from './steps/send-update.js';
 import {
   notWaited,
@@ -42,7 +43,7 @@ import { RolloutTracker } from './rollout/tracker.js';
 import { endsRunning } from './rollout/ends-running.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome } from './rollout/outcome.js';
 
-export type { RunDeps } from './action/defaults.js';
+export type { RunDeps } from './runner/deps.js';
 
 type Result = StepResult;
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { Emulator, EmulatorOptions } from '../../emulator/server.js';
-import { ACTION_VERSION } from '../../src/action/version.js';
+import { ACTION_VERSION } from '../../src/version.js';
 import { leaks } from '../helpers/action.js';
 import type { World } from '../helpers/harness.js';
 import { ROLLOUT, startTwin } from '../helpers/twins.js';

@@ -26,10 +26,11 @@ import {
   type Emulator,
   type EmulatorOptions,
 } from '../../emulator/server.js';
-import { MAX_INPUT_BYTES, readWorkspaceFile } from '../../src/action/files.js';
-import { createLogger, type LogSink } from '../../src/action/core-logger.js';
-import type { RunReport } from '../../src/action/report.js';
-import { runnerLog, setSecret } from '../../src/action/runner.js';
+import { MAX_INPUT_BYTES, readWorkspaceFile } from '../../src/runner/files.js';
+import { createLogger } from '../../src/runner/logger.js';
+import { type LogSink } from '../../src/runner/protocol.js';
+import type { RunReport } from '../../src/report/report.js';
+import { runnerLog, setSecret } from '../../src/runner/protocol.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { run, succeeded } from '../../src/main.js';
 import { actionYml, runAction, type ActionRun, type RunOptions } from './action.js';

@@ -1,6 +1,7 @@
-import type { AnnotationProperties } from '../../src/action/runner.js';
+import type { AnnotationProperties } from '../../src/runner/protocol.js';
 import type { Logger } from '../../src/log.js';
-import { createLogger, type LogSink } from '../../src/action/core-logger.js';
+import { createLogger } from '../../src/runner/logger.js';
+import { type LogSink } from '../../src/runner/protocol.js';
 
 const title = (p: AnnotationProperties | undefined): string => (p?.title ? `[${p.title}] ` : '');
 

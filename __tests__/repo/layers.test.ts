@@ -5,6 +5,22 @@ import { ROOT } from '../../scripts/local-runner.js';
 
 const SRC = path.join(ROOT, 'src');
 
+/**
+ * The floors of src/, bottom first (see docs/development.md and ../shared/STYLE.md). A module may
+ * import its own room and any room on a floor below; never a room on its own floor (siblings
+ * stay apart) or above. `''` is the bottom floor's shared helpers, src/*.ts.
+ */
+const FLOORS: readonly (readonly string[])[] = [
+  [''],
+  ['runner', 'http'],
+  ['northflank', 'github'],
+  ['rollout', 'model'],
+  ['config', 'report'],
+  ['steps'],
+  ['main.ts'],
+  ['index.ts'],
+];
+
 /** Every TypeScript module under src/, as a path relative to src/ with `/` separators. */
 function modules(dir = SRC): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -25,38 +41,28 @@ function localImports(file: string, source: string): string[] {
   return found;
 }
 
-/** The top-level folder of a module ('' for src/*.ts). */
-const folderOf = (file: string): string => (file.includes('/') ? (file.split('/')[0] ?? '') : '');
-
-/** The rooms each room must not import: every arrow points down (see ../shared/STYLE.md). */
-function forbidden(file: string): string[] {
-  const top = ['action', 'steps', 'main.ts', 'index.ts'];
-  switch (folderOf(file)) {
-    case 'northflank':
-    case 'rollout':
-      return [...top, 'github'];
-    case 'model':
-      return top;
-    case 'github':
-      return ['steps', 'main.ts', 'index.ts'];
-    case 'action':
-      return ['steps', 'main.ts', 'index.ts'];
-    case 'steps':
-      return ['main.ts', 'index.ts'];
-    default:
-      // The entry and run() sit on top; every other file at the top level is a helper below all.
-      return file === 'main.ts' || file === 'index.ts' ? [] : top;
-  }
+/** The room of a module: its top-level folder, the entry or run() by name, '' for a helper. */
+function roomOf(file: string): string {
+  if (file.includes('/')) return file.split('/')[0] ?? '';
+  return file === 'main.ts' || file === 'index.ts' ? file : '';
 }
 
-/** `importer -> imported` for each import that points up, or sideways into a forbidden room. */
+/** The floor of a room; a room no floor lists is an error, so a new folder must be placed. */
+function floorOf(room: string): number {
+  const floor = FLOORS.findIndex((rooms) => rooms.includes(room));
+  if (floor < 0) throw new Error(`src/${room}/ is on no floor: add it to FLOORS in layers.test.ts`);
+  return floor;
+}
+
+/** `importer -> imported` for each import that points up, or sideways into a sibling room. */
 function layerViolations(sources: ReadonlyMap<string, string>): string[] {
   const violations: string[] = [];
   for (const [file, source] of sources) {
-    const rooms = forbidden(file);
+    const room = roomOf(file);
     for (const imported of localImports(file, source)) {
-      const room = folderOf(imported) || imported;
-      if (rooms.includes(room)) violations.push(`${file} -> ${imported}`);
+      const target = roomOf(imported);
+      if (target === room) continue;
+      if (floorOf(target) >= floorOf(room)) violations.push(`${file} -> ${imported}`);
     }
   }
   return violations;
@@ -69,32 +75,55 @@ describe('the layers of src/', () => {
   it('finds the modules and their imports', () => {
     expect(files).toEqual(expect.arrayContaining(['main.ts', 'log.ts', 'rollout/wait-loop.ts']));
     expect(localImports('rollout/wait-loop.ts', sources.get('rollout/wait-loop.ts') ?? '')).toEqual(
-      expect.arrayContaining(['log.ts', 'rollout/judge.ts', 'northflank/schema.ts']),
+      expect.arrayContaining(['log.ts', 'northflank/schema.ts']),
     );
   });
 
-  it('has no import from a lower room up to action/, steps/, main or github/', () => {
+  it('puts every folder of src/ on a floor', () => {
+    const rooms = [...new Set(files.map(roomOf))];
+    expect(rooms.filter((room) => !FLOORS.some((floor) => floor.includes(room)))).toEqual([]);
+  });
+
+  it('has no import that points up a floor, or across to a sibling room', () => {
     expect(layerViolations(sources)).toEqual([]);
   });
 
-  it('catches an import that points up, static or dynamic', () => {
+  it('catches an import that points up or sideways, static or dynamic', () => {
     const planted = new Map([
-      ['rollout/judge.ts', "import type { Logger } from '../action/core-logger.js';"],
+      ['rollout/judge.ts', "import type { GateVerdict } from '../model/gate.js';"],
+      ['northflank/schema.ts', "import { planUpdate } from '../rollout/plan.js';"],
       ['northflank/client.ts', "const m = await import('../github/deployments.js');"],
       ['model/probe.ts', "import { run } from '../main.js';"],
       ['json.ts', "export { x } from './steps/send-update.js';"],
-      ['action/report.ts', "import { a } from '../steps/smoke-test.js';"],
+      ['report/summary.ts', "import { a } from '../steps/smoke-test.js';"],
+      ['github/pr-comment.ts', "import { commentMarkdown } from '../report/comment-body.js';"],
+      ['report/outputs.ts', "import { parseSettings } from '../config/read-settings.js';"],
+      ['http/request.ts', "import { createLogger } from '../runner/logger.js';"],
+      ['runner/deps.ts', "import type { Settings } from '../config/settings.js';"],
+      ['steps/context.ts', "import { run } from '../main.js';"],
+      ['main.ts', "import { cancel } from './index.js';"],
       [
         'steps/smoke-test.ts',
-        "import { b } from '../model/probe.js';\nimport { c } from '../log.js';",
+        "import { b } from '../model/probe.js';\nimport { c } from '../log.js';\nimport { d } from '../report/summary.js';",
+      ],
+      [
+        'rollout/plan.ts',
+        "import { e } from './compare.js';\nimport { f } from '../http/retry.js';",
       ],
     ]);
     expect(layerViolations(planted)).toEqual([
-      'rollout/judge.ts -> action/core-logger.ts',
+      'rollout/judge.ts -> model/gate.ts',
+      'northflank/schema.ts -> rollout/plan.ts',
       'northflank/client.ts -> github/deployments.ts',
       'model/probe.ts -> main.ts',
       'json.ts -> steps/send-update.ts',
-      'action/report.ts -> steps/smoke-test.ts',
+      'report/summary.ts -> steps/smoke-test.ts',
+      'github/pr-comment.ts -> report/comment-body.ts',
+      'report/outputs.ts -> config/read-settings.ts',
+      'http/request.ts -> runner/logger.ts',
+      'runner/deps.ts -> config/settings.ts',
+      'steps/context.ts -> main.ts',
+      'main.ts -> index.ts',
     ]);
   });
 

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { outputsFor } from '../../src/action/report.js';
+import { outputsFor } from '../../src/report/outputs.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { startScriptedWorld, type ScriptedWorld } from '../helpers/harness.js';
 import { deployment, type ScriptedAnswer } from '../helpers/scripted-api.js';

@@ -4,9 +4,9 @@ import { InputError } from '../../src/errors.js';
 import { parseBenchmarkSettings } from '../../src/model/benchmark-settings.js';
 import { DEFAULT_BENCHMARK_PROMPT } from '../../src/model/default-prompt.js';
 import { judge } from '../../src/model/gate.js';
-import { parseBenchmark } from '../../src/action/inputs/benchmark-input.js';
-import type { InputSources } from '../../src/action/inputs/sources.js';
-import { loadYaml } from '../../src/action/inputs/structured.js';
+import { parseBenchmark } from '../../src/config/benchmark-input.js';
+import type { InputSources } from '../../src/runner/deps.js';
+import { loadYaml } from '../../src/config/structured.js';
 
 function error(value: unknown): string {
   try {

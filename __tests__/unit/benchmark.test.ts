@@ -12,7 +12,7 @@ import {
   type ModelServerOptions,
 } from '../../emulator/model-server.js';
 import { systemClock } from '../../src/clock.js';
-import { createDispatcher } from '../../src/northflank/client.js';
+import { createDispatcher } from '../../src/http/request.js';
 import {
   parseBenchmarkSettings,
   type BenchmarkSettings,

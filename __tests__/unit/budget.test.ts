@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { RequestBudget } from '../../src/northflank/budget.js';
+import { RequestBudget } from '../../src/http/budget.js';
 import { DEFAULT_POLL_POLICY } from '../../src/rollout/poll-policy.js';
 import { RolloutTracker } from '../../src/rollout/tracker.js';
 import { waitForRollout } from '../../src/rollout/wait-loop.js';

@@ -5,11 +5,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import {
-  NorthflankClient,
-  createDispatcher,
-  type ClientOptions,
-} from '../../src/northflank/client.js';
+import { NorthflankClient, type ClientOptions } from '../../src/northflank/client.js';
+import { createDispatcher } from '../../src/http/request.js';
 import {
   DeadlineError,
   NetworkError,
@@ -17,7 +14,7 @@ import {
   ResponseFormatError,
   UpdateUnconfirmedError,
 } from '../../src/errors.js';
-import { DEFAULT_BACKOFF } from '../../src/northflank/retry.js';
+import { DEFAULT_BACKOFF } from '../../src/http/retry.js';
 import type { Deployment } from '../../src/northflank/schema.js';
 import {
   DEMO_DEPLOYMENT,

@@ -5,15 +5,15 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { RunReport } from '../../src/action/report.js';
-import { summaryMarkdown } from '../../src/action/report.js';
+import type { RunReport } from '../../src/report/report.js';
+import { summaryMarkdown } from '../../src/report/summary.js';
 import {
   commentMarkdown,
   MAX_CHANGE_ROWS,
   MAX_COMMENT_CHARS,
   type CommentContext,
-} from '../../src/github/comment-body.js';
-import type { BenchmarkReport } from '../../src/model/benchmark-report.js';
+} from '../../src/report/comment-body.js';
+import type { BenchmarkReport } from '../../src/report/report.js';
 import type { Measurement } from '../../src/model/stats.js';
 import { planUpdate, type FieldChange } from '../../src/rollout/plan.js';
 import { planVerdict } from '../../src/rollout/plan-verdict.js';

@@ -8,7 +8,7 @@ import {
   unreadableFields,
 } from '../../src/rollout/compare.js';
 import { newerReading } from '../../src/rollout/freshness.js';
-import { changesOutput, MAX_CHANGE_VALUE_CHARS } from '../../src/action/changes-output.js';
+import { changesOutput, MAX_CHANGE_VALUE_CHARS } from '../../src/report/outputs.js';
 import type { Deployment } from '../../src/northflank/schema.js';
 
 function reading(overrides: Partial<Deployment> = {}): Deployment {

@@ -16,7 +16,7 @@ import {
   updateBodySchema,
   type UpdateBody,
 } from '../../src/northflank/schema.js';
-import { ACTION_VERSION } from '../../src/action/version.js';
+import { ACTION_VERSION } from '../../src/version.js';
 
 type Extends<A, B> = [A] extends [B] ? true : false;
 /** Compiles only when T is `true`. */

@@ -1,7 +1,7 @@
 /** The run's event as the runner describes it: pull request, head commit, fork, run link. */
 import { describe, expect, it } from '@jest/globals';
-import { readGitHubRun } from '../../src/github/event.js';
-import { skippedMessage } from '../../src/github/fork-notice.js';
+import { readGitHubRun } from '../../src/runner/event.js';
+import { skippedMessage } from '../../src/report/fork-notice.js';
 
 const ENV = {
   GITHUB_EVENT_NAME: 'pull_request',

@@ -6,9 +6,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { InputError } from '../../src/errors.js';
-import { loadYaml } from '../../src/action/inputs/structured.js';
-import { parseSettings } from '../../src/action/inputs/read.js';
-import type { InputSources } from '../../src/action/inputs/sources.js';
+import { loadYaml } from '../../src/config/structured.js';
+import { parseSettings } from '../../src/config/read-settings.js';
+import type { InputSources } from '../../src/runner/deps.js';
 import { actionYml } from '../helpers/action.js';
 
 // parseSettings parses YAML inputs once the parser is loaded (the action's readSettings loads it

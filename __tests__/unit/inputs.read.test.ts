@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readSettings } from '../../src/action/inputs/read.js';
-import type { InputSources } from '../../src/action/inputs/sources.js';
+import { readSettings } from '../../src/config/read-settings.js';
+import type { InputSources } from '../../src/runner/deps.js';
 
 // No loadYaml() here: this file sees the parser loaded on demand, as the action does.
 describe('readSettings', () => {

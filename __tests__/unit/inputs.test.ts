@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatDuration, parseDuration } from '../../src/duration.js';
 import { InputError } from '../../src/errors.js';
-import { loadYaml } from '../../src/action/inputs/structured.js';
-import { parseSettings } from '../../src/action/inputs/read.js';
-import type { InputSources } from '../../src/action/inputs/sources.js';
+import { loadYaml } from '../../src/config/structured.js';
+import { parseSettings } from '../../src/config/read-settings.js';
+import type { InputSources } from '../../src/runner/deps.js';
 
 // parseSettings parses YAML inputs once the parser is loaded (the action's readSettings loads it
 // on first need; __tests__/e2e/lazy.e2e.test.ts checks that).

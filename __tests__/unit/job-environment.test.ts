@@ -9,7 +9,7 @@ import {
   findJobEnvironment,
   jobEnvironmentIn,
   workflowFilePath,
-} from '../../src/github/job-environment.js';
+} from '../../src/runner/job-environment.js';
 
 const parseYaml = (text: string): Promise<unknown> => Promise.resolve(parse(text));
 const read = (file: string): string => readFileSync(file, 'utf8');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { Redactor } from '../../src/action/redact.js';
-import { rateLimitDelayMs } from '../../src/northflank/retry.js';
+import { Redactor } from '../../src/runner/redact.js';
+import { rateLimitDelayMs } from '../../src/http/retry.js';
 import { recordingLogger } from '../helpers/recording-logger.js';
 
 describe('Redactor', () => {

@@ -1,4 +1,4 @@
-// The runner's protocol as the action speaks it (src/action/runner.ts): the formats the runner
+// The runner's protocol as the action speaks it (src/runner/protocol.ts): the formats the runner
 // parses, in the bytes @actions/core 3.0.1 wrote before this module replaced it.
 import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import {
   setOutput,
   setSecret,
   workflowCommand,
-} from '../../src/action/runner.js';
+} from '../../src/runner/protocol.js';
 import { parseOutputFile } from '../../scripts/local-runner.js';
 
 function recorder(): { write: (text: string) => void; text: () => string } {

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { summaryMarkdown, type RunReport } from '../../src/action/report.js';
+import { type RunReport } from '../../src/report/report.js';
+import { summaryMarkdown } from '../../src/report/summary.js';
 import type { Deployment } from '../../src/northflank/schema.js';
 import { DEFAULT_POLL_POLICY } from '../../src/rollout/poll-policy.js';
 import { RolloutTracker, type TimelineEntry } from '../../src/rollout/tracker.js';

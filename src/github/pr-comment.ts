@@ -10,12 +10,8 @@ import type { getOctokit } from '@actions/github';
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { once } from '../northflank/schema.js';
-import {
-  backoffDelayMs,
-  UPDATE_RETRYABLE_STATUSES,
-  type BackoffPolicy,
-} from '../northflank/retry.js';
+import { once } from '../lazy-schema.js';
+import { backoffDelayMs, UPDATE_RETRYABLE_STATUSES, type BackoffPolicy } from '../http/retry.js';
 import { gitHubRateLimit, type GitHubRateLimit } from './rate-limit.js';
 
 type Octokit = ReturnType<typeof getOctokit>;

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { compactJson, InputError } from '../errors.js';
-import { once } from '../northflank/schema.js';
+import { once } from '../lazy-schema.js';
 import { DEFAULT_BENCHMARK_PROMPT } from './default-prompt.js';
 import { METRICS, type Metric } from './stats.js';
 import { valueAt } from '../json.js';

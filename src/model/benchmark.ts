@@ -6,7 +6,7 @@
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import type { Logger } from '../log.js';
-import type { Dispatcher } from '../northflank/http.js';
+import type { Dispatcher } from '../http/request.js';
 import { effectiveConcurrency, type BenchmarkSettings } from './benchmark-settings.js';
 import { formatMetric } from './gate.js';
 import { summarise, type Measurement } from './stats.js';

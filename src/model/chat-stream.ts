@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { valueAt } from '../json.js';
 import { neutralise } from '../log.js';
-import { once } from '../northflank/schema.js';
+import { once } from '../lazy-schema.js';
 import type { SseEvent } from './sse.js';
 
 /** A text field a server may send as a string, null or not at all: null carries nothing. */

@@ -8,10 +8,10 @@ import {
   parseJsonOrUndefined,
   readCapped,
   type Dispatcher,
-} from '../northflank/http.js';
+} from '../http/request.js';
 import type { Logger } from '../log.js';
 import { neutralise } from '../log.js';
-import { once } from '../northflank/schema.js';
+import { once } from '../lazy-schema.js';
 
 /** `GET /v1/models` of an OpenAI-compatible server (vLLM serves one). */
 const modelListSchema = once(() =>

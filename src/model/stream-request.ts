@@ -4,12 +4,7 @@
  */
 import { compactJson } from '../errors.js';
 import { formatDuration } from '../duration.js';
-import {
-  httpRequest,
-  parseJsonOrUndefined,
-  readPrefix,
-  type Dispatcher,
-} from '../northflank/http.js';
+import { httpRequest, parseJsonOrUndefined, readPrefix, type Dispatcher } from '../http/request.js';
 import { neutralise } from '../log.js';
 import {
   applyEvent,

@@ -1,11 +1,10 @@
 import {
-  createAgent,
   httpRequest,
   isTlsFailure,
   parseJsonOrUndefined,
   readPrefix,
   type Dispatcher,
-} from './http.js';
+} from '../http/request.js';
 import type { Clock } from '../clock.js';
 import {
   CancelledError,
@@ -27,8 +26,8 @@ import {
   UPDATE_AMBIGUOUS_STATUSES,
   UPDATE_RETRYABLE_STATUSES,
   type BackoffPolicy,
-} from './retry.js';
-import { RequestBudget } from './budget.js';
+} from '../http/retry.js';
+import { RequestBudget } from '../http/budget.js';
 import {
   apiErrorBodySchema,
   getDeploymentResponseSchema,
@@ -37,7 +36,6 @@ import {
 } from './schema.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-const MAX_CONNECT_TIMEOUT_MS = 10_000;
 /** Northflank's documented budget per token and hour. */
 export const HOURLY_REQUEST_BUDGET = 1000;
 const LOW_BUDGET_FRACTION = 0.1;
@@ -75,15 +73,6 @@ export interface ClientOptions {
   log: Logger;
   /** The run's request budget; every attempt counts against it and waits for room in it. */
   budget?: RequestBudget;
-}
-
-/** The connection pool with per-phase timeouts, honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
-export function createDispatcher(requestTimeoutMs: number): Dispatcher {
-  return createAgent({
-    connectTimeoutMs: Math.min(MAX_CONNECT_TIMEOUT_MS, requestTimeoutMs),
-    headersTimeoutMs: requestTimeoutMs,
-    bodyTimeoutMs: requestTimeoutMs,
-  });
 }
 
 /** The path of the deployment: team-scoped when a team is given, each id one encoded segment. */

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
+import { once } from '../lazy-schema.js';
 
 // The rules below are Northflank's own (../shared/api): checking them here means a typo in a
 // workflow fails in a second with the rule named, instead of after a round trip to the API.
@@ -8,24 +8,6 @@ const TAG_PATTERN = /^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/;
 const PORT_NAME_PATTERN = /^[a-zA-Z](-?[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)?$/;
 
 export const PROTOCOLS = ['HTTP', 'HTTP/2', 'TCP', 'UDP'] as const;
-
-let localeLoaded = false;
-
-/**
- * Memoises a schema's construction: building every schema at import cost start-up time that a
- * run which never reads a given shape should not pay. The first schema built also loads zod's
- * English messages (zod/mini ships without any, unlike `zod`).
- */
-export function once<T>(build: () => T): () => T {
-  let built: T | undefined;
-  return () => {
-    if (!localeLoaded) {
-      z.config(en());
-      localeLoaded = true;
-    }
-    return (built ??= build());
-  };
-}
 
 const positiveInt = () => z.number().check(z.int(), z.gte(1));
 

@@ -3,15 +3,15 @@
  * rollout once it serves, then judge the `fail-if` limits. Thin: it wires the endpoint, the
  * deadline and the probe to src/model/.
  */
-import { createDispatcher } from '../northflank/client.js';
-import type { RunDeps } from '../action/defaults.js';
+import { createDispatcher } from '../http/request.js';
+import type { RunDeps } from '../runner/deps.js';
 import { formatDuration } from '../duration.js';
-import type { BenchmarkInput, Settings } from '../action/inputs/settings.js';
+import type { BenchmarkInput, Settings } from '../config/settings.js';
 import type { Deployment } from '../northflank/schema.js';
 import type { UpdatePlan } from '../rollout/plan.js';
 import { publicUrl } from '../rollout/status.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
-import type { BenchmarkReport } from '../model/benchmark-report.js';
+import type { BenchmarkReport } from '../report/report.js';
 import { runBenchmark, type BenchmarkRun } from '../model/benchmark.js';
 import { breaches, describeBreach, judge, judgeCutShort, type Verdict } from '../model/gate.js';
 import { smokeTest } from '../model/probe.js';

@@ -1,10 +1,10 @@
 /** The pull request comment step of the report: the plan or the deploy's result, for reviewers. */
-import type { RunDeps } from '../action/defaults.js';
-import type { Settings } from '../action/inputs/settings.js';
-import type { Redactor } from '../action/redact.js';
-import type { PullRequestCommentNote, RunReport } from '../action/report.js';
-import { commentMarkdown } from '../github/comment-body.js';
-import type { GitHubRun } from '../github/event.js';
+import type { RunDeps } from '../runner/deps.js';
+import type { Settings } from '../config/settings.js';
+import type { Redactor } from '../runner/redact.js';
+import type { PullRequestCommentNote, RunReport } from '../report/report.js';
+import { commentMarkdown } from '../report/comment-body.js';
+import type { GitHubRun } from '../runner/event.js';
 import { commentMarker, writePullRequestComment } from '../github/pr-comment.js';
 import type { Deployment } from '../northflank/schema.js';
 

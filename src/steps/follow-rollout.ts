@@ -1,8 +1,8 @@
 /** The wait step: follow the rollout the update started, or the one under way. */
 import { NorthflankClient } from '../northflank/client.js';
 import type { Clock } from '../clock.js';
-import type { RunDeps } from '../action/defaults.js';
-import type { Settings } from '../action/inputs/settings.js';
+import type { RunDeps } from '../runner/deps.js';
+import type { Settings } from '../config/settings.js';
 import type { UpdatePlan } from '../rollout/plan.js';
 import { unreadableFields } from '../rollout/compare.js';
 import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS } from '../rollout/status.js';

@@ -5,8 +5,8 @@
  * previous values come from it), and the baseline, which measured a mix, is measured again.
  */
 import { NorthflankClient } from '../northflank/client.js';
-import type { RunDeps } from '../action/defaults.js';
-import type { Settings } from '../action/inputs/settings.js';
+import type { RunDeps } from '../runner/deps.js';
+import type { Settings } from '../config/settings.js';
 import type { Deployment } from '../northflank/schema.js';
 import { describeDrift } from '../rollout/drift.js';
 import { newerReading } from '../rollout/freshness.js';

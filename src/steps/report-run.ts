@@ -3,7 +3,7 @@
  * the outputs and the outcome's log line, the GitHub deployment's state, and the job summary.
  */
 import type { NorthflankClient } from '../northflank/client.js';
-import type { RunDeps } from '../action/defaults.js';
+import type { RunDeps } from '../runner/deps.js';
 import { formatDuration } from '../duration.js';
 import {
   CancelledError,
@@ -13,12 +13,14 @@ import {
   errorMessage,
   errorTitle,
 } from '../errors.js';
-import { SKIPPED_TITLE } from '../github/fork-notice.js';
+import { SKIPPED_TITLE } from '../report/fork-notice.js';
 import type { GitHubDeployment, GitHubDeploymentState } from '../github/deployments.js';
-import type { Settings } from '../action/inputs/settings.js';
+import type { Settings } from '../config/settings.js';
 import { describeChange, type UpdatePlan } from '../rollout/plan.js';
 import { planVerdict } from '../rollout/plan-verdict.js';
-import { setOutputs, summaryMarkdown, type RunReport } from '../action/report.js';
+import { type RunReport } from '../report/report.js';
+import { setOutputs } from '../report/outputs.js';
+import { summaryMarkdown } from '../report/summary.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 import type { BenchmarkSession } from './benchmark-model.js';
 import type { StepResult } from './result.js';

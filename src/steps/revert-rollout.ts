@@ -1,9 +1,9 @@
 /** The revert step: put the previous values back after a failed rollout of ours. */
 import { NorthflankClient } from '../northflank/client.js';
-import type { RunDeps } from '../action/defaults.js';
+import type { RunDeps } from '../runner/deps.js';
 import { formatDuration } from '../duration.js';
 import { CancelledError, errorMessage } from '../errors.js';
-import type { Settings } from '../action/inputs/settings.js';
+import type { Settings } from '../config/settings.js';
 import { rolloutExpectation, type FieldChange } from '../rollout/plan.js';
 import { changesFrom } from '../rollout/compare.js';
 import { planRevert, revertSkipReason } from '../rollout/revert-plan.js';

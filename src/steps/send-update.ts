@@ -1,9 +1,9 @@
 /** The update step: read and plan, then send only what would change (or show it, in a dry run). */
 import { NorthflankClient } from '../northflank/client.js';
-import type { RunDeps } from '../action/defaults.js';
+import type { RunDeps } from '../runner/deps.js';
 import { formatDuration } from '../duration.js';
 import { UpdateUnconfirmedError } from '../errors.js';
-import type { Settings } from '../action/inputs/settings.js';
+import type { Settings } from '../config/settings.js';
 import type { Logger } from '../log.js';
 import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
 import { unreadableFields } from '../rollout/compare.js';

@@ -1,8 +1,8 @@
 /** The smoke step: once the deployment serves, check that the model answers. */
-import { createDispatcher } from '../northflank/client.js';
-import type { RunDeps } from '../action/defaults.js';
+import { createDispatcher } from '../http/request.js';
+import type { RunDeps } from '../runner/deps.js';
 import { formatDuration } from '../duration.js';
-import type { Settings, SmokeSettings } from '../action/inputs/settings.js';
+import type { Settings, SmokeSettings } from '../config/settings.js';
 import { publicUrl } from '../rollout/status.js';
 import { smokeTest } from '../model/probe.js';
 import type { StepResult as Result } from './result.js';

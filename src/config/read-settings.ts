@@ -1,5 +1,5 @@
 // Reading the inputs into Settings, once, up front; the YAML parser is loaded only if an input needs it.
-import { InputError } from '../../errors.js';
+import { InputError } from '../errors.js';
 import { quote } from './quoting.js';
 import {
   parseApiUrl,
@@ -20,7 +20,7 @@ import {
   type Settings,
   type SmokeSettings,
 } from './settings.js';
-import type { InputSources } from './sources.js';
+import type { InputSources } from '../runner/deps.js';
 import { loadYaml, YamlNeeded } from './structured.js';
 import { parseUpdateBody, type SpecNotes } from './update-body.js';
 import { parseBenchmark } from './benchmark-input.js';

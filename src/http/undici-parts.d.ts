@@ -1,4 +1,4 @@
-// Types for the undici modules that src/northflank/http.ts imports directly instead of undici's index.
+// Types for the undici modules that src/http/request.ts imports directly instead of undici's index.
 declare module 'undici/lib/dispatcher/env-http-proxy-agent.js' {
   import type { EnvHttpProxyAgent } from 'undici';
   const EnvHttpProxyAgentClass: typeof EnvHttpProxyAgent;

@@ -5,7 +5,7 @@
  * fixed words) except the reasons a baseline or a limit is missing, which can quote the model
  * server's answer: those are escaped like any API text.
  */
-import type { BenchmarkReport } from '../model/benchmark-report.js';
+import type { BenchmarkReport } from './report.js';
 import { escapeCell } from './markdown.js';
 import { effectiveConcurrency } from '../model/benchmark-settings.js';
 import { formatChange, formatMetric, type Verdict } from '../model/gate.js';

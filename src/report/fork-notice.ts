@@ -1,7 +1,7 @@
 /**
  * Why a pull request's run has no Northflank token, and what to do about it. Pure.
  */
-import type { GitHubRun } from './event.js';
+import type { GitHubRun } from '../runner/event.js';
 
 /** The notice's title. */
 export const SKIPPED_TITLE = 'Skipped: no Northflank token on a pull request';

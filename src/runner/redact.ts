@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { OutputSink, SummarySink } from './report.js';
+import type { OutputSink, SummarySink } from './deps.js';
 
 /** What a secret is replaced with; the runner's own mask looks the same. */
 export const REDACTED = '***';

@@ -2,10 +2,10 @@
 // their validation against a zod schema with a message that points into the value.
 import type * as z from 'zod/mini';
 import type * as Yaml from 'yaml';
-import { InputError } from '../../errors.js';
-import { MAX_INPUT_BYTES } from '../files.js';
+import { InputError } from '../errors.js';
+import { MAX_INPUT_BYTES } from '../runner/files.js';
 import { shorten } from './quoting.js';
-import { valueAt } from '../../json.js';
+import { valueAt } from '../json.js';
 
 // yaml costs ~15 ms of start-up, and most runs give no YAML (JSON parses without it): it is
 // loaded on first need, by readSettings.

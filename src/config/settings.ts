@@ -1,7 +1,7 @@
 // The settings: one typed object that every input becomes, and the defaults of the inputs left empty.
-import type { UpdateBody } from '../../northflank/schema.js';
-import type { PhaseLimits } from '../../rollout/phases.js';
-import type { BenchmarkSettings } from '../../model/benchmark-settings.js';
+import type { UpdateBody } from '../northflank/schema.js';
+import type { PhaseLimits } from '../rollout/phases.js';
+import type { BenchmarkSettings } from '../model/benchmark-settings.js';
 
 export const DEFAULT_API_URL = 'https://api.northflank.com';
 export const DEFAULT_TIMEOUT = '30m';

@@ -1,16 +1,5 @@
 import { neutralise, type AnnotationOptions, type Logger } from '../log.js';
-import { runnerLog, type AnnotationProperties } from './runner.js';
-
-/** What the logger writes through; the runner's log (runner.ts) in the action, a recorder in tests. */
-export interface LogSink {
-  info(message: string): void;
-  debug(message: string): void;
-  warning(message: string, properties?: AnnotationProperties): void;
-  error(message: string, properties?: AnnotationProperties): void;
-  notice(message: string, properties?: AnnotationProperties): void;
-  startGroup(name: string): void;
-  endGroup(): void;
-}
+import { runnerLog, type AnnotationProperties, type LogSink } from './protocol.js';
 
 function annotation(options: AnnotationOptions | undefined): AnnotationProperties | undefined {
   return options?.title === undefined ? undefined : { title: neutralise(options.title, 200) };

@@ -1,6 +1,6 @@
 // The one-value inputs: ids, URLs, booleans and durations, each checked with a message that names it.
-import { parseDuration } from '../../duration.js';
-import { InputError } from '../../errors.js';
+import { parseDuration } from '../duration.js';
+import { InputError } from '../errors.js';
 import { quote, shorten } from './quoting.js';
 import { DEFAULT_API_URL } from './settings.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
-import { once } from '../northflank/schema.js';
+import { once } from '../lazy-schema.js';
 
 /** The environment variables the runner sets; a plain record so tests pass their own. */
 export type RunnerEnv = Readonly<Record<string, string | undefined>>;

@@ -4,11 +4,12 @@
  */
 import { boundedJson } from '../json.js';
 import type { FieldChange } from '../rollout/plan.js';
-import { code as summaryCode, escapeCell, safeLink } from '../action/markdown.js';
-import { benchmarkMarkdown } from '../action/benchmark-summary.js';
-import { outcomeHeadline, timelineMarkdown, type RunReport } from '../action/report.js';
+import { code as summaryCode, escapeCell, safeLink } from './markdown.js';
+import { benchmarkMarkdown } from './benchmark-summary.js';
+import { type RunReport } from './report.js';
+import { outcomeHeadline, timelineMarkdown } from './summary.js';
 import { verdictLine } from '../rollout/plan-verdict.js';
-import { commentMarker, type CommentTarget } from './pr-comment.js';
+import { commentMarker, type CommentTarget } from '../github/pr-comment.js';
 
 /** GitHub refuses a comment body longer than this. */
 export const MAX_COMMENT_CHARS = 65_536;

@@ -1,7 +1,7 @@
 // The update body: only the fields whose inputs were given (name, description, tags, ports, and the
 // spec from "spec" or "spec-file").
 import * as path from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError } from '../errors.js';
 import {
   descriptionSchema,
   nameSchema,
@@ -9,18 +9,18 @@ import {
   specSchema,
   tagSchema,
   type UpdateBody,
-} from '../../northflank/schema.js';
-import { FileRefusal, isInside } from '../files.js';
+} from '../northflank/schema.js';
+import { FileRefusal, isInside } from '../runner/files.js';
 import type * as z from 'zod/mini';
-import { didYouMean } from '../../northflank/spec-suggest.js';
+import { didYouMean } from '../northflank/spec-suggest.js';
 import {
   dropNullSpecFields,
   splitUnknownSpecFields,
   withUnknownSpecFields,
-} from '../../northflank/spec-unknown.js';
+} from '../northflank/spec-unknown.js';
 import { shorten } from './quoting.js';
 import { parseBoolean } from './scalars.js';
-import type { InputSources } from './sources.js';
+import type { InputSources } from '../runner/deps.js';
 import { parseList, parseStructured, validate } from './structured.js';
 
 /** What parsing the spec noticed, for the log: paths from the spec's root. */

@@ -28,6 +28,17 @@ export function createAgent(timeouts: HttpTimeouts): Dispatcher {
   });
 }
 
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+
+/** The connection pool with per-phase timeouts, honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
+export function createDispatcher(requestTimeoutMs: number): Dispatcher {
+  return createAgent({
+    connectTimeoutMs: Math.min(MAX_CONNECT_TIMEOUT_MS, requestTimeoutMs),
+    headersTimeoutMs: requestTimeoutMs,
+    bodyTimeoutMs: requestTimeoutMs,
+  });
+}
+
 /** A proxy variable that is set but is not a URL; names the variable, not its value (it may hold a password). */
 export class ProxyConfigError extends Error {
   override readonly name = 'ProxyConfigError';

@@ -1,100 +1,15 @@
-import { describeChange, type FieldChange } from '../rollout/plan.js';
-import { verdictLine, type PlanVerdict } from '../rollout/plan-verdict.js';
+/** The job summary as Markdown, pure, and the parts of it the pull request comment shares. */
+import { describeChange } from '../rollout/plan.js';
+import { verdictLine } from '../rollout/plan-verdict.js';
 import { formatDuration } from '../duration.js';
-import { boundedJson } from '../json.js';
-import { changesOutput } from './changes-output.js';
 import { code, escapeCell, safeLink } from './markdown.js';
 import { sentencesOf } from '../sentences.js';
 import { publicUrl } from '../rollout/status.js';
 import { formatSeconds, offsetSeconds } from '../rollout/timeline.js';
-import type { Deployment } from '../northflank/schema.js';
-import { describeEntry, type TimelineEntry } from '../rollout/tracker.js';
+import { describeEntry } from '../rollout/tracker.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome } from '../rollout/outcome.js';
-import { benchmarkOutput, type BenchmarkReport } from '../model/benchmark-report.js';
 import { benchmarkMarkdown } from './benchmark-summary.js';
-
-/** Everything the end of a run reports, success or failure. */
-export interface RunReport {
-  outcome: Outcome;
-  /** What happened and, on failure, what to try. */
-  message: string;
-  /** A short title for the failure annotation. */
-  title: string;
-  deployment: Deployment | undefined;
-  timeline: readonly TimelineEntry[];
-  /** When the update was sent, the timeline's origin; without it, the first reading. */
-  timelineOriginMs?: number | undefined;
-  elapsedMs: number;
-  target: { projectId?: string; deploymentId?: string; teamId?: string | undefined };
-  /** Whether an update was sent, and its fields (names only: values may be long). */
-  updatedFields: readonly string[];
-  /** The given fields the plan found already in place. */
-  inPlace?: readonly string[];
-  /**
-   * Fields sent although what GET shows of them was in place, because GET cannot show all of
-   * them (`ports`: a port's domains); among `updatedFields`.
-   */
-  resent?: readonly string[];
-  requestCount: number;
-  /** What the update changed (with a dry run: would change), leaf by leaf. */
-  changes?: FieldChange[];
-  /** What the plan does, from what it sends: the one verdict of the log, summary and comment. */
-  verdict?: PlanVerdict;
-  /** The configuration before the update. */
-  previousConfigurationId?: string;
-  /** With a revert: spec leaves the failed update added, which a revert cannot remove. */
-  notReverted?: FieldChange[];
-  /** With a smoke test: the models the endpoint listed, and the reply to the prompt. */
-  models?: string[];
-  reply?: string;
-  /** With a benchmark: before and after, and the fail-if verdicts. */
-  benchmark?: BenchmarkReport;
-  /** With `pr-comment`: the comment written, or why none was. */
-  prComment?: PullRequestCommentNote;
-}
-
-/** What became of the pull request comment, for the job summary. */
-export type PullRequestCommentNote =
-  | { written: 'created' | 'updated' | 'unchanged'; url: string | undefined }
-  | { written: false; reason: string };
-
-/** Where outputs go: `setOutput` of runner.ts in the action. */
-export interface OutputSink {
-  setOutput(name: string, value: string): void;
-}
-
-/** Where the summary goes: `appendSummary` of runner.ts in the action. */
-export interface SummarySink {
-  write(markdown: string): Promise<void>;
-}
-
-/** The step outputs for a report. Pure; every output is set, empty when unknown. */
-export function outputsFor(report: RunReport): Record<string, string> {
-  const d = report.deployment;
-  return {
-    outcome: report.outcome,
-    id: d?.id ?? report.target.deploymentId ?? '',
-    name: d?.name ?? '',
-    status: d?.status ?? '',
-    dns: d?.dns?.base ?? '',
-    url: d ? publicUrl(d) : '',
-    ports: d?.ports ? boundedJson(d.ports) : '',
-    'deployment-configuration-id': d?.deploymentConfiguration?.id ?? '',
-    deployment: d ? boundedJson(d) : '',
-    'elapsed-seconds': String(Math.round(report.elapsedMs / 1000)),
-    // Empty, not [], when there was no smoke test: nothing was listed.
-    models: report.models ? JSON.stringify(report.models) : '',
-    // Empty when the run failed before its plan: nothing was planned.
-    changes: report.changes ? changesOutput(report.changes) : '',
-    'previous-configuration-id': report.previousConfigurationId ?? '',
-    benchmark: report.benchmark ? benchmarkOutput(report.benchmark) : '',
-  };
-}
-
-/** Sets every output. */
-export function setOutputs(sink: OutputSink, report: RunReport): void {
-  for (const [name, value] of Object.entries(outputsFor(report))) sink.setOutput(name, value);
-}
+import type { PullRequestCommentNote, RunReport } from './report.js';
 
 const MAX_SUMMARY_MESSAGE_CHARS = 3000;
 

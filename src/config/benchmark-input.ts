@@ -1,9 +1,9 @@
 // The `benchmark` input and the model endpoint it measures (smoke-url, smoke-api-key), parsed
 // whether or not smoke-test is on.
-import { parseBenchmarkSettings } from '../../model/benchmark-settings.js';
+import { parseBenchmarkSettings } from '../model/benchmark-settings.js';
 import { parseDurationInput, parseHttpUrl } from './scalars.js';
 import { DEFAULT_SMOKE_TIMEOUT, type BenchmarkInput } from './settings.js';
-import type { InputSources } from './sources.js';
+import type { InputSources } from '../runner/deps.js';
 import { parseStructured } from './structured.js';
 
 /** The benchmark the inputs ask for, or undefined when `benchmark` is empty or false. */

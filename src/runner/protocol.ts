@@ -13,11 +13,21 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { EOL } from 'node:os';
-import type { LogSink } from './core-logger.js';
 
 /** The properties of an annotation the action sets. */
 export interface AnnotationProperties {
   title?: string;
+}
+
+/** What the logger writes through; `runnerLog` below in the action, a recorder in tests. */
+export interface LogSink {
+  info(message: string): void;
+  debug(message: string): void;
+  warning(message: string, properties?: AnnotationProperties): void;
+  error(message: string, properties?: AnnotationProperties): void;
+  notice(message: string, properties?: AnnotationProperties): void;
+  startGroup(name: string): void;
+  endGroup(): void;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,12 +1,32 @@
 import { systemClock } from '../clock.js';
 import { MAX_INPUT_BYTES, readWorkspaceFile } from './files.js';
-import { createLogger } from './core-logger.js';
-import { appendSummary, inputValue, setOutput, setSecret } from './runner.js';
+import { createLogger } from './logger.js';
+import { appendSummary, inputValue, setOutput, setSecret } from './protocol.js';
 import type { Clock } from '../clock.js';
-import type { InputSources } from './inputs/sources.js';
 import type { Logger } from '../log.js';
-import type { OutputSink, SummarySink } from './report.js';
-import type { RunnerEnv } from '../github/event.js';
+import type { RunnerEnv } from './event.js';
+
+/** Where inputs come from: `inputValue` of protocol.ts in the action, a map in tests. */
+export interface InputSources {
+  /** The raw value of an input, '' when not given. */
+  getInput(name: string): string;
+  /** Masks a value in the log; called on the token before anything else happens. */
+  setSecret(value: string): void;
+  /** Reads a file's text; used for `spec-file`. */
+  readFile(absolutePath: string): string;
+  /** The workspace that `spec-file` is relative to. */
+  workspace: string;
+}
+
+/** Where outputs go: `setOutput` of protocol.ts in the action. */
+export interface OutputSink {
+  setOutput(name: string, value: string): void;
+}
+
+/** Where the summary goes: `appendSummary` of protocol.ts in the action. */
+export interface SummarySink {
+  write(markdown: string): Promise<void>;
+}
 
 /** Everything `run` touches outside itself, so tests can drive it without module mocks. */
 export interface RunDeps {

@@ -1,0 +1,74 @@
+/**
+ * The report model: everything the end of a run reports, success or failure, whichever step
+ * ended it. Data only; report/outputs.ts, summary.ts and comment-body.ts render it.
+ */
+import type { FieldChange } from '../rollout/plan.js';
+import type { PlanVerdict } from '../rollout/plan-verdict.js';
+import type { Deployment } from '../northflank/schema.js';
+import type { TimelineEntry } from '../rollout/tracker.js';
+import type { Outcome } from '../rollout/outcome.js';
+import type { BenchmarkSettings } from '../model/benchmark-settings.js';
+import type { Breach, Verdict } from '../model/gate.js';
+import type { Measurement } from '../model/stats.js';
+
+/** Everything the end of a run reports, success or failure. */
+export interface RunReport {
+  outcome: Outcome;
+  /** What happened and, on failure, what to try. */
+  message: string;
+  /** A short title for the failure annotation. */
+  title: string;
+  deployment: Deployment | undefined;
+  timeline: readonly TimelineEntry[];
+  /** When the update was sent, the timeline's origin; without it, the first reading. */
+  timelineOriginMs?: number | undefined;
+  elapsedMs: number;
+  target: { projectId?: string; deploymentId?: string; teamId?: string | undefined };
+  /** Whether an update was sent, and its fields (names only: values may be long). */
+  updatedFields: readonly string[];
+  /** The given fields the plan found already in place. */
+  inPlace?: readonly string[];
+  /**
+   * Fields sent although what GET shows of them was in place, because GET cannot show all of
+   * them (`ports`: a port's domains); among `updatedFields`.
+   */
+  resent?: readonly string[];
+  requestCount: number;
+  /** What the update changed (with a dry run: would change), leaf by leaf. */
+  changes?: FieldChange[];
+  /** What the plan does, from what it sends: the one verdict of the log, summary and comment. */
+  verdict?: PlanVerdict;
+  /** The configuration before the update. */
+  previousConfigurationId?: string;
+  /** With a revert: spec leaves the failed update added, which a revert cannot remove. */
+  notReverted?: FieldChange[];
+  /** With a smoke test: the models the endpoint listed, and the reply to the prompt. */
+  models?: string[];
+  reply?: string;
+  /** With a benchmark: before and after, and the fail-if verdicts. */
+  benchmark?: BenchmarkReport;
+  /** With `pr-comment`: the comment written, or why none was. */
+  prComment?: PullRequestCommentNote;
+}
+
+/** What became of the pull request comment, for the job summary. */
+export type PullRequestCommentNote =
+  | { written: 'created' | 'updated' | 'unchanged'; url: string | undefined }
+  | { written: false; reason: string };
+
+/** The benchmark's part of the run's report. */
+export interface BenchmarkReport {
+  settings: Pick<BenchmarkSettings, 'requests' | 'concurrency' | 'warmup' | 'maxTokens'>;
+  /** The serving model before the update; absent without a baseline. */
+  before?: Measurement;
+  /** The new rollout; absent when it could not be measured (a cancel during the baseline). */
+  after?: Measurement;
+  verdicts: Verdict[];
+  failed: Breach[];
+  /** Why there is no baseline, when there is none. */
+  noBaseline?: string;
+  /** Whether `ignore_eos` was sent with every request (false once a server refused it). */
+  ignoreEos: boolean;
+  /** How a benchmark was cut short, if one was. */
+  stopped?: { which: 'before' | 'after'; why: 'cancelled' | 'deadline' };
+}
