@@ -75,11 +75,11 @@ fs.appendFileSync = function () {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('Error: probe');
     expect(run.stderr).not.toMatch(/dist[/\\]index\.js:\d/);
-    // `publish` in src/steps/report-run.ts calls setOutputs: the frame names that very line.
+    // `publish` in src/steps/publish-run.ts calls setOutputs: the frame names that very line.
     const frame = /at publish \(([^()]+):(\d+):\d+\)/.exec(run.stderr);
     expect(frame).not.toBeNull();
     const [, file = '', line = '0'] = frame ?? [];
-    expect(file).toBe(path.join(ROOT, 'src', 'steps', 'report-run.ts'));
+    expect(file).toBe(path.join(ROOT, 'src', 'steps', 'publish-run.ts'));
     expect(readFileSync(file, 'utf8').split('\n')[Number(line) - 1]).toContain('setOutputs(');
   });
 });

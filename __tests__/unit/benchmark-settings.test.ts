@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/errors.js';
 import { parseBenchmarkSettings } from '../../src/model/benchmark-settings.js';
 import { DEFAULT_BENCHMARK_PROMPT } from '../../src/model/default-prompt.js';
-import { judge } from '../../src/model/gate.js';
+import { judgeLimits } from '../../src/model/gate.js';
 import { parseBenchmark } from '../../src/config/benchmark-input.js';
 import type { InputSources } from '../../src/runner/deps.js';
 import { loadYaml } from '../../src/config/structured.js';
@@ -169,7 +169,7 @@ describe('the benchmark input: what turns it off, and exact latency limits', () 
   it('judges 20.8 ms above a 20.5ms limit (it was rounded to 21)', () => {
     const s = parseBenchmarkSettings({ 'fail-if': { 'itl-p50': '20.5ms' } })!;
     const ms = { p50: 20.8, p90: 20.8, p99: 20.8 };
-    const [verdict] = judge(
+    const [verdict] = judgeLimits(
       s.failIf,
       {
         requests: 4,

@@ -1,7 +1,12 @@
 /** The fail-if gate: relative limits against the baseline, absolute limits alone. */
 import { describe, expect, it } from '@jest/globals';
 import { parseBenchmarkSettings } from '../../src/model/benchmark-settings.js';
-import { breaches, describeBreach, judge, judgeCutShort } from '../../src/model/gate.js';
+import {
+  breaches,
+  describeBreach,
+  judgeLimits,
+  judgeLimitsCutShort,
+} from '../../src/model/gate.js';
 import { metricValue, type Measurement } from '../../src/model/stats.js';
 
 function measurement(ttft: number, itl: number, tps: number, errors = 0): Measurement {
@@ -29,7 +34,7 @@ describe('judge', () => {
   const before = measurement(200, 20, 180);
 
   it('breaches a relative latency rise and a relative throughput drop, naming both values and the limit', () => {
-    const verdicts = judge(
+    const verdicts = judgeLimits(
       failIf({ 'ttft-p50': '+25%', 'itl-p50': '+20%', 'tokens-per-second': '-15%' }),
       measurement(260, 32, 120),
       before,
@@ -47,7 +52,7 @@ describe('judge', () => {
   });
 
   it('holds within the limits, exactly at them too', () => {
-    const verdicts = judge(
+    const verdicts = judgeLimits(
       failIf({ 'ttft-p50': '+25%', 'tokens-per-second': '-15%', 'ttft-p90': '240ms' }),
       measurement(250, 20, 153),
       before,
@@ -57,7 +62,7 @@ describe('judge', () => {
   });
 
   it('judges absolute limits without a baseline and leaves relative ones unjudged, saying why', () => {
-    const verdicts = judge(
+    const verdicts = judgeLimits(
       failIf({ 'ttft-p50': '+25%', 'e2e-p50': '2s', 'tokens-per-second': 100, 'error-rate': '5%' }),
       measurement(200, 20, 90, 2),
       undefined,
@@ -85,20 +90,20 @@ describe('judge', () => {
       ...measurement(0, 0, 0, 20),
       ttftMs: { p50: null, p90: null, p99: null },
     };
-    const [verdict] = judge(failIf({ 'ttft-p50': '+25%' }), dead, before);
+    const [verdict] = judgeLimits(failIf({ 'ttft-p50': '+25%' }), dead, before);
     expect(verdict).toMatchObject({ status: 'breached', after: null });
     expect(describeBreach(verdict!)).toMatch(/no request succeeded after the rollout/);
   });
 });
 
-describe("judgeCutShort (a run the step's timeout cut short)", () => {
+describe("judgeLimitsCutShort (a run the step's timeout cut short)", () => {
   const before = measurement(200, 20, 180);
   const reason = 'the benchmark was cut short at 6 of 16 measured requests';
 
   it('keeps a breach by what finished, and leaves a limit that held not judged, saying why', () => {
     const partial: Measurement = { ...measurement(900, 20, 150), requests: 6, cutOff: 4 };
-    const verdicts = judgeCutShort(
-      judge(failIf({ 'ttft-p50': '+25%', 'itl-p50': '+20%' }), partial, before),
+    const verdicts = judgeLimitsCutShort(
+      judgeLimits(failIf({ 'ttft-p50': '+25%', 'itl-p50': '+20%' }), partial, before),
       partial,
       reason,
     );
@@ -118,9 +123,9 @@ describe("judgeCutShort (a run the step's timeout cut short)", () => {
     // 2 errors of 6 finished, 4 cut off: at best 2 of 10 failed.
     const partial: Measurement = { ...measurement(200, 20, 180, 2), requests: 6, cutOff: 4 };
     expect(metricValue(partial, 'error-rate')).toBe(0.2);
-    const [held, breached] = judgeCutShort(
-      judge(failIf({ 'error-rate': '25%' }), partial, before).concat(
-        judge(failIf({ 'error-rate': '10%' }), partial, before),
+    const [held, breached] = judgeLimitsCutShort(
+      judgeLimits(failIf({ 'error-rate': '25%' }), partial, before).concat(
+        judgeLimits(failIf({ 'error-rate': '10%' }), partial, before),
       ),
       partial,
       reason,
@@ -136,7 +141,11 @@ describe("judgeCutShort (a run the step's timeout cut short)", () => {
       cutOff: 4,
       ttftMs: { p50: null, p90: null, p99: null },
     };
-    const verdicts = judgeCutShort(judge(failIf({ 'ttft-p50': '2s' }), none, before), none, reason);
+    const verdicts = judgeLimitsCutShort(
+      judgeLimits(failIf({ 'ttft-p50': '2s' }), none, before),
+      none,
+      reason,
+    );
     expect(verdicts.map((v) => v.status)).toEqual(['not-judged']);
     expect(verdicts[0]?.reason).toBe(`${reason}, before any measured request finished`);
   });

@@ -68,8 +68,8 @@ describe('input parsing, for any input strings', () => {
         try {
           const settings = parseSettings(s);
           // What parsed is what the API accepts: ids are single segments, durations positive.
-          expect(settings.projectId).not.toContain('/');
-          expect(settings.deploymentId).not.toContain('/');
+          expect(settings.target.projectId).not.toContain('/');
+          expect(settings.target.deploymentId).not.toContain('/');
           expect(settings.timeoutMs).toBeGreaterThan(0);
         } catch (error) {
           expect(error).toBeInstanceOf(InputError);

@@ -48,9 +48,7 @@ describe('parseSettings', () => {
     expect(s.masked).toEqual([TOKEN]);
     expect(settings).toMatchObject({
       apiToken: TOKEN,
-      projectId: 'my-project',
-      deploymentId: 'my-model',
-      teamId: undefined,
+      target: { projectId: 'my-project', deploymentId: 'my-model', teamId: undefined },
       update: {},
       wait: true,
       timeoutMs: 30 * 60_000,

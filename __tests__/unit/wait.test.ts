@@ -8,7 +8,7 @@ import {
   transientFailure,
   nextPollDelayMs,
 } from '../../src/rollout/poll-policy.js';
-import { judge, NO_ROLLOUT_CONFIRM_MS, predatesUpdate } from '../../src/rollout/judge.js';
+import { judgeReading, NO_ROLLOUT_CONFIRM_MS, predatesUpdate } from '../../src/rollout/judge.js';
 import { RolloutTracker } from '../../src/rollout/tracker.js';
 import { waitForRollout, type WaitOptions } from '../../src/rollout/wait-loop.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -39,25 +39,25 @@ describe('judge', () => {
   };
 
   it('takes `running` of the previous configuration for the old rollout, not success', () => {
-    expect(judge({ ...base, current: deployment('running', 'cfg-1') })).toMatchObject({
+    expect(judgeReading({ ...base, current: deployment('running', 'cfg-1') })).toMatchObject({
       done: false,
       newRollout: false,
     });
   });
 
   it('succeeds on `running` of a new configuration', () => {
-    expect(judge({ ...base, current: deployment('running', 'cfg-2') })).toMatchObject({
+    expect(judgeReading({ ...base, current: deployment('running', 'cfg-2') })).toMatchObject({
       done: true,
       outcome: 'running',
     });
   });
 
   it('fails on crashed or paused of the new rollout', () => {
-    expect(judge({ ...base, current: deployment('crashed', 'cfg-2') })).toMatchObject({
+    expect(judgeReading({ ...base, current: deployment('crashed', 'cfg-2') })).toMatchObject({
       done: true,
       outcome: 'crashed',
     });
-    expect(judge({ ...base, current: deployment('paused', 'cfg-2') })).toMatchObject({
+    expect(judgeReading({ ...base, current: deployment('paused', 'cfg-2') })).toMatchObject({
       done: true,
       outcome: 'paused',
     });
@@ -65,12 +65,19 @@ describe('judge', () => {
 
   it('does not fail on a crash that belongs to the previous rollout, until the grace period ends', () => {
     const before = deployment('crashed', 'cfg-1');
-    expect(judge({ ...base, before, current: deployment('crashed', 'cfg-1') })).toMatchObject({
+    expect(
+      judgeReading({ ...base, before, current: deployment('crashed', 'cfg-1') }),
+    ).toMatchObject({
       done: false,
       newRollout: false,
     });
     expect(
-      judge({ ...base, before, current: deployment('crashed', 'cfg-1'), sinceUpdateMs: 60_000 }),
+      judgeReading({
+        ...base,
+        before,
+        current: deployment('crashed', 'cfg-1'),
+        sinceUpdateMs: 60_000,
+      }),
     ).toMatchObject({
       done: true,
       outcome: 'crashed',
@@ -79,26 +86,26 @@ describe('judge', () => {
   });
 
   it('fails on deleting whichever rollout it is', () => {
-    expect(judge({ ...base, current: deployment('deleting', 'cfg-1') })).toMatchObject({
+    expect(judgeReading({ ...base, current: deployment('deleting', 'cfg-1') })).toMatchObject({
       done: true,
       outcome: 'deleting',
     });
   });
 
   it('keeps waiting on an unknown status, even of the new rollout', () => {
-    expect(judge({ ...base, current: deployment('warming-up', 'cfg-2') })).toMatchObject({
+    expect(judgeReading({ ...base, current: deployment('warming-up', 'cfg-2') })).toMatchObject({
       done: false,
       newRollout: true,
     });
   });
 
   it('takes a rollout under way after a settled deployment for the new one, even before its id changes', () => {
-    expect(judge({ ...base, current: deployment('starting', 'cfg-1') })).toMatchObject({
+    expect(judgeReading({ ...base, current: deployment('starting', 'cfg-1') })).toMatchObject({
       done: false,
       newRollout: true,
     });
     expect(
-      judge({ ...base, newRolloutSeen: true, current: deployment('running', 'cfg-1') }),
+      judgeReading({ ...base, newRolloutSeen: true, current: deployment('running', 'cfg-1') }),
     ).toMatchObject({
       done: true,
       outcome: 'running',
@@ -107,11 +114,13 @@ describe('judge', () => {
 
   it('falls back to updatedAt when there is no configuration id', () => {
     const before: Deployment = { id: 'd', name: 'm', status: 'running', updatedAt: 'a' };
-    expect(judge({ ...base, before, current: { ...before, updatedAt: 'b' } })).toMatchObject({
-      done: true,
-      outcome: 'running',
-    });
-    expect(judge({ ...base, before, current: { ...before } })).toMatchObject({
+    expect(judgeReading({ ...base, before, current: { ...before, updatedAt: 'b' } })).toMatchObject(
+      {
+        done: true,
+        outcome: 'running',
+      },
+    );
+    expect(judgeReading({ ...base, before, current: { ...before } })).toMatchObject({
       done: false,
       newRollout: false,
     });
@@ -119,7 +128,7 @@ describe('judge', () => {
 
   it('ends with no-rollout when the previous configuration is still running after the grace period', () => {
     expect(
-      judge({ ...base, current: deployment('running', 'cfg-1'), sinceUpdateMs: 60_000 }),
+      judgeReading({ ...base, current: deployment('running', 'cfg-1'), sinceUpdateMs: 60_000 }),
     ).toMatchObject({
       done: true,
       outcome: 'no-rollout',
@@ -128,7 +137,7 @@ describe('judge', () => {
 
   it('without an update, waits for whatever rollout is current', () => {
     expect(
-      judge({ ...base, before: undefined, current: deployment('running', 'cfg-1') }),
+      judgeReading({ ...base, before: undefined, current: deployment('running', 'cfg-1') }),
     ).toMatchObject({ outcome: 'running' });
   });
 });
@@ -361,7 +370,7 @@ describe('judge: which rollout is ours (issue 9)', () => {
   };
 
   it('takes the first configuration id that differs from the one before as ours', () => {
-    expect(judge({ ...base, current: deployment('pending', 'cfg-2') })).toMatchObject({
+    expect(judgeReading({ ...base, current: deployment('pending', 'cfg-2') })).toMatchObject({
       done: false,
       of: 'ours',
       ours: 'cfg-2',
@@ -369,7 +378,7 @@ describe('judge: which rollout is ours (issue 9)', () => {
   });
 
   it('never takes the pre-update configuration after ours for success: keeps polling', () => {
-    const verdict = judge({
+    const verdict = judgeReading({
       ...base,
       ours: 'cfg-2',
       newRolloutSeen: true,
@@ -381,7 +390,7 @@ describe('judge: which rollout is ours (issue 9)', () => {
 
   it('ends with rolled-back when the pre-update configuration holds past the grace period, naming both ids', () => {
     for (const status of ['running', 'crashed', 'starting']) {
-      const verdict = judge({
+      const verdict = judgeReading({
         ...base,
         ours: 'cfg-2',
         newRolloutSeen: true,
@@ -394,7 +403,7 @@ describe('judge: which rollout is ours (issue 9)', () => {
   });
 
   it('ends with superseded on a third configuration, naming ours and theirs and the fix', () => {
-    const verdict = judge({
+    const verdict = judgeReading({
       ...base,
       ours: 'cfg-2',
       newRolloutSeen: true,
@@ -409,7 +418,7 @@ describe('judge: which rollout is ours (issue 9)', () => {
 
   it('takes our own configuration running for success after a stale reading', () => {
     expect(
-      judge({
+      judgeReading({
         ...base,
         ours: 'cfg-2',
         newRolloutSeen: true,
@@ -421,7 +430,7 @@ describe('judge: which rollout is ours (issue 9)', () => {
   it('without configuration ids, keeps the updatedAt fallback and knows no id', () => {
     const before: Deployment = { id: 'd', name: 'm', status: 'running', updatedAt: 'a' };
     expect(
-      judge({ ...base, before, current: { ...before, status: 'pending', updatedAt: 'b' } }),
+      judgeReading({ ...base, before, current: { ...before, status: 'pending', updatedAt: 'b' } }),
     ).toMatchObject({ done: false, of: 'ours', ours: undefined });
   });
 });
@@ -600,7 +609,7 @@ describe('waitForRollout: ours, stale and foreign readings', () => {
     );
   });
 });
-describe('judge, after an update whose rollout Northflank does not document (expectation either)', () => {
+describe('judgeReading, after an update whose rollout Northflank does not document (expectation either)', () => {
   const sent = { description: 'new' };
   const base = {
     before: { ...OLD, description: 'old' },
@@ -619,14 +628,14 @@ describe('judge, after an update whose rollout Northflank does not document (exp
   });
 
   it('does not end on the first reading that shows the values: it confirms them for a few seconds first', () => {
-    expect(judge({ ...base, current: reading('running', 'new') })).toMatchObject({
+    expect(judgeReading({ ...base, current: reading('running', 'new') })).toMatchObject({
       done: false,
       of: 'previous',
       confirming: 'cfg-1',
     });
     expect(NO_ROLLOUT_CONFIRM_MS).toBe(5000);
     expect(
-      judge({
+      judgeReading({
         ...base,
         ...confirmedSince('cfg-1', 1000),
         sinceUpdateMs: 1000 + NO_ROLLOUT_CONFIRM_MS - 1,
@@ -634,7 +643,7 @@ describe('judge, after an update whose rollout Northflank does not document (exp
       }),
     ).toMatchObject({ done: false, confirming: 'cfg-1' });
     expect(
-      judge({
+      judgeReading({
         ...base,
         ...confirmedSince('cfg-1', 1000),
         sinceUpdateMs: 1000 + NO_ROLLOUT_CONFIRM_MS,
@@ -651,7 +660,7 @@ describe('judge, after an update whose rollout Northflank does not document (exp
 
   it('confirms for no longer than rollout-start-grace, and only on the configuration it began with', () => {
     expect(
-      judge({
+      judgeReading({
         ...base,
         rolloutStartGraceMs: 2000,
         ...confirmedSince('cfg-1', 1000),
@@ -660,7 +669,7 @@ describe('judge, after an update whose rollout Northflank does not document (exp
       }),
     ).toMatchObject({ done: true, outcome: 'updated' });
     expect(
-      judge({
+      judgeReading({
         ...base,
         ...confirmedSince('cfg-0', 0),
         sinceUpdateMs: 60_000,
@@ -670,11 +679,15 @@ describe('judge, after an update whose rollout Northflank does not document (exp
   });
 
   it('keeps reading while a replica still shows the old values, then gives up after the grace period, naming what differs', () => {
-    expect(judge({ ...base, current: reading('running', 'old') })).toMatchObject({
+    expect(judgeReading({ ...base, current: reading('running', 'old') })).toMatchObject({
       done: false,
       newRollout: false,
     });
-    const verdict = judge({ ...base, current: reading('running', 'old'), sinceUpdateMs: 60_000 });
+    const verdict = judgeReading({
+      ...base,
+      current: reading('running', 'old'),
+      sinceUpdateMs: 60_000,
+    });
     expect(verdict).toMatchObject({
       done: true,
       outcome: 'error',
@@ -686,9 +699,12 @@ describe('judge, after an update whose rollout Northflank does not document (exp
 
   it('after a reading showed the values, one that does not is a replica behind, unless that holds for the grace period', () => {
     const stale = { ...base, current: reading('running', 'old'), sinceUpdateMs: 120_000 };
-    expect(judge({ ...stale, valuesGoneMs: 0 })).toMatchObject({ done: false, showsSent: false });
-    expect(judge({ ...stale, valuesGoneMs: 59_999 })).toMatchObject({ done: false });
-    const verdict = judge({ ...stale, valuesGoneMs: 60_000 });
+    expect(judgeReading({ ...stale, valuesGoneMs: 0 })).toMatchObject({
+      done: false,
+      showsSent: false,
+    });
+    expect(judgeReading({ ...stale, valuesGoneMs: 59_999 })).toMatchObject({ done: false });
+    const verdict = judgeReading({ ...stale, valuesGoneMs: 60_000 });
     expect(verdict).toMatchObject({ done: true, outcome: 'error' });
     expect(verdict.done && verdict.message).toMatch(
       /showed the values of this update \(description\), but for the last 1m it has shown others \(description: sent "new", shows "old"\)/,
@@ -698,15 +714,15 @@ describe('judge, after an update whose rollout Northflank does not document (exp
   it('waits for a rollout of the same configuration that was under way; a crash ends it only once confirmed', () => {
     // The deployment was starting when the update was sent: the same configuration, still going.
     const under = { ...base, before: { ...deployment('starting', 'cfg-1'), description: 'old' } };
-    const starting = judge({ ...under, current: reading('starting', 'new') });
+    const starting = judgeReading({ ...under, current: reading('starting', 'new') });
     expect(starting).toMatchObject({ done: false, newRollout: false });
     expect(starting).not.toHaveProperty('confirming');
-    expect(judge({ ...under, current: reading('crashed', 'new') })).toMatchObject({
+    expect(judgeReading({ ...under, current: reading('crashed', 'new') })).toMatchObject({
       done: false,
       confirming: 'cfg-1',
     });
     expect(
-      judge({
+      judgeReading({
         ...under,
         ...confirmedSince('cfg-1', 1000),
         sinceUpdateMs: 7000,
@@ -721,14 +737,14 @@ describe('judge, after an update whose rollout Northflank does not document (exp
 
   it('takes a new configuration that shows the update for its own, as after any update, and follows it to crashed', () => {
     // Issue 25: whether Northflank rolls out for a metadata update is not documented.
-    expect(judge({ ...base, current: reading('pending', 'new', 'cfg-2') })).toMatchObject({
+    expect(judgeReading({ ...base, current: reading('pending', 'new', 'cfg-2') })).toMatchObject({
       done: false,
       of: 'ours',
       newRollout: true,
       ours: 'cfg-2',
     });
     expect(
-      judge({
+      judgeReading({
         ...base,
         ours: 'cfg-2',
         newRolloutSeen: true,
@@ -742,7 +758,7 @@ describe('judge, after an update whose rollout Northflank does not document (exp
       ) as unknown,
     });
     expect(
-      judge({
+      judgeReading({
         ...base,
         ours: 'cfg-2',
         newRolloutSeen: true,
@@ -752,12 +768,14 @@ describe('judge, after an update whose rollout Northflank does not document (exp
   });
 
   it('takes a new configuration with other values for someone else’s: superseded after the grace period, naming what differs', () => {
-    expect(judge({ ...base, current: reading('crashed', 'theirs', 'cfg-2') })).toMatchObject({
-      done: false,
-      of: 'unconfirmed',
-      newRollout: false,
-    });
-    const verdict = judge({
+    expect(judgeReading({ ...base, current: reading('crashed', 'theirs', 'cfg-2') })).toMatchObject(
+      {
+        done: false,
+        of: 'unconfirmed',
+        newRollout: false,
+      },
+    );
+    const verdict = judgeReading({
       ...base,
       current: reading('crashed', 'theirs', 'cfg-2'),
       sinceUpdateMs: 60_000,
@@ -771,8 +789,8 @@ describe('judge, after an update whose rollout Northflank does not document (exp
       ...reading('pending', 'new', 'cfg-2'),
       spec: { configuration: { name: 'theirs' } },
     };
-    expect(judge({ ...base, current })).toMatchObject({ done: false, of: 'unconfirmed' });
-    const verdict = judge({ ...base, current, sinceUpdateMs: 60_000 });
+    expect(judgeReading({ ...base, current })).toMatchObject({ done: false, of: 'unconfirmed' });
+    const verdict = judgeReading({ ...base, current, sinceUpdateMs: 60_000 });
     expect(verdict.done && verdict.message).toContain(
       'spec.configuration.name: not sent, was (not set), shows "theirs"',
     );
@@ -787,19 +805,21 @@ describe('judge, after an update whose rollout Northflank does not document (exp
       description: 'old',
     };
     const moved = { ...before, updatedAt: 'b', description: 'new' };
-    expect(judge({ ...base, before, current: moved })).toMatchObject({
+    expect(judgeReading({ ...base, before, current: moved })).toMatchObject({
       done: false,
       of: 'previous',
     });
     // Leaving a settled state is a rollout, and it shows the update: ours.
-    expect(judge({ ...base, before, current: { ...moved, status: 'starting' } })).toMatchObject({
+    expect(
+      judgeReading({ ...base, before, current: { ...moved, status: 'starting' } }),
+    ).toMatchObject({
       of: 'ours',
       newRollout: true,
     });
   });
 });
 
-describe('judge, after a forced re-send of values in place (expectation restart)', () => {
+describe('judgeReading, after a forced re-send of values in place (expectation restart)', () => {
   it('waits out the grace period, then ends no-rollout only on running; fails when the values never show', () => {
     const base = {
       before: { ...OLD, description: 'old' },
@@ -809,21 +829,23 @@ describe('judge, after a forced re-send of values in place (expectation restart)
       sent: { description: 'new' },
     };
     const current = { ...deployment('running', 'cfg-1'), description: 'new' };
-    expect(judge({ ...base, current, sinceUpdateMs: 59_000 })).toMatchObject({ done: false });
-    expect(judge({ ...base, current, sinceUpdateMs: 60_000 })).toMatchObject({
+    expect(judgeReading({ ...base, current, sinceUpdateMs: 59_000 })).toMatchObject({
+      done: false,
+    });
+    expect(judgeReading({ ...base, current, sinceUpdateMs: 60_000 })).toMatchObject({
       done: true,
       outcome: 'no-rollout',
     });
     expect(
-      judge({ ...base, current: { ...current, description: 'old' }, sinceUpdateMs: 60_000 }),
+      judgeReading({ ...base, current: { ...current, description: 'old' }, sinceUpdateMs: 60_000 }),
     ).toMatchObject({ done: true, outcome: 'error' });
   });
 });
 
-describe('judge, after a configuration change (expectation rollout)', () => {
+describe('judgeReading, after a configuration change (expectation rollout)', () => {
   it('never ends on the previous configuration, however long it shows', () => {
     expect(
-      judge({
+      judgeReading({
         before: OLD,
         current: deployment('running', 'cfg-1'),
         newRolloutSeen: false,

@@ -1,11 +1,14 @@
 // Reading the inputs into Settings, once, up front; the YAML parser is loaded only if an input needs it.
 import { InputError } from '../errors.js';
+import type { InputSources } from '../runner/deps.js';
+import { parseBenchmark } from './benchmark-input.js';
+import { input } from './input.js';
+import { parseModelEndpoint } from './model-endpoint.js';
 import { quote } from './quoting.js';
 import {
   parseApiUrl,
   parseBoolean,
   parseDurationInput,
-  parseHttpUrl,
   parseId,
   parseOptionalDuration,
 } from './scalars.js';
@@ -15,15 +18,11 @@ import {
   DEFAULT_REQUEST_TIMEOUT,
   DEFAULT_REVERT_TIMEOUT,
   DEFAULT_ROLLOUT_START_GRACE,
-  DEFAULT_SMOKE_TIMEOUT,
   DEFAULT_TIMEOUT,
   type Settings,
-  type SmokeSettings,
 } from './settings.js';
-import type { InputSources } from '../runner/deps.js';
 import { loadYaml, YamlNeeded } from './structured.js';
 import { parseUpdateBody, type SpecNotes } from './update-body.js';
-import { parseBenchmark } from './benchmark-input.js';
 
 /**
  * parseSettings, loading the YAML parser first if an input turns out to need it. Parsing is
@@ -33,12 +32,17 @@ export async function readSettings(
   sources: InputSources,
   options: ParseOptions = {},
 ): Promise<Settings> {
-  // The second pass must see the very text the first one read: a spec-file is read once.
+  // The second pass must see the very text the first one read: each input and spec-file is read once.
+  const values = new Map<string, string>();
   const files = new Map<string, string>();
   const masked = new Set<string>();
   const once: InputSources = {
     ...sources,
-    getInput: (name) => sources.getInput(name),
+    getInput: (name) => {
+      const value = values.get(name) ?? sources.getInput(name);
+      values.set(name, value);
+      return value;
+    },
     // Masked once each, though the inputs may be parsed twice (again once YAML is loaded).
     setSecret: (value) => {
       if (masked.has(value)) return;
@@ -70,10 +74,36 @@ export interface ParseOptions {
 
 /**
  * Reads and validates every input; throws InputError naming the input and the rule. An input
- * in YAML (not JSON) needs loadYaml() first; readSettings does that.
+ * in YAML (not JSON) needs loadYaml() first; readSettings does that. The inputs are checked in
+ * the order action.yml lists them, so the first one wrong is the one named.
  */
 export function parseSettings(sources: InputSources, options: ParseOptions = {}): Settings {
-  const apiToken = sources.getInput('api-token').trim();
+  const apiToken = parseApiToken(sources, options);
+  const warnings: string[] = [];
+  const specNotes: SpecNotes = { unvalidated: [], nulls: [] };
+  const settings: Settings = {
+    apiToken,
+    target: {
+      projectId: parseId('project-id', input(sources, 'project-id'), true),
+      deploymentId: parseId('deployment-id', input(sources, 'deployment-id'), true),
+      teamId: parseId('team-id', input(sources, 'team-id'), false),
+    },
+    apiUrl: parseApiUrl(input(sources, 'api-url') || DEFAULT_API_URL, warnings),
+    update: parseUpdateBody(sources, specNotes),
+    unvalidatedSpecFields: specNotes.unvalidated,
+    nullSpecFields: specNotes.nulls,
+    ...parseRunControls(sources),
+    ...parseGitHubInputs(sources),
+    ...parseModelInputs(sources),
+    warnings,
+  };
+  warnings.push(...ignoredWithoutWaiting(settings));
+  return settings;
+}
+
+/** api-token, masked before anything else happens; never quoted in a message. */
+function parseApiToken(sources: InputSources, options: ParseOptions): string {
+  const apiToken = input(sources, 'api-token');
   if (apiToken !== '') sources.setSecret(apiToken);
   if (apiToken === '' && !options.tokenMayBeEmpty) {
     throw new InputError(
@@ -101,107 +131,60 @@ export function parseSettings(sources: InputSources, options: ParseOptions = {})
       'contains characters an HTTP header cannot carry (only visible ASCII is allowed); copy the token again from Northflank',
     );
   }
+  return apiToken;
+}
 
-  const input = (name: string): string => sources.getInput(name).trim();
-  const warnings: string[] = [];
-  const specNotes: SpecNotes = { unvalidated: [], nulls: [] };
-  const settings: Settings = {
-    apiToken,
-    projectId: parseId('project-id', input('project-id'), true),
-    deploymentId: parseId('deployment-id', input('deployment-id'), true),
-    teamId: parseId('team-id', input('team-id'), false),
-    apiUrl: parseApiUrl(input('api-url') || DEFAULT_API_URL, warnings),
-    update: parseUpdateBody(sources, specNotes),
-    unvalidatedSpecFields: specNotes.unvalidated,
-    nullSpecFields: specNotes.nulls,
-    wait: parseBoolean('wait', input('wait') || 'true'),
-    timeoutMs: parseDurationInput('timeout', input('timeout') || DEFAULT_TIMEOUT),
-    pollIntervalMs: parseDurationInput(
-      'poll-interval',
-      input('poll-interval') || DEFAULT_POLL_INTERVAL,
-    ),
-    rolloutStartGraceMs: parseDurationInput(
-      'rollout-start-grace',
-      input('rollout-start-grace') || DEFAULT_ROLLOUT_START_GRACE,
-    ),
-    requestTimeoutMs: parseDurationInput(
-      'request-timeout',
-      input('request-timeout') || DEFAULT_REQUEST_TIMEOUT,
-    ),
-    dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
-    force: parseBoolean('force', input('force') || 'false'),
+/** How the step runs: waiting, its deadlines, dry run, force and the revert. */
+function parseRunControls(
+  sources: InputSources,
+): Pick<
+  Settings,
+  | 'wait'
+  | 'timeoutMs'
+  | 'pollIntervalMs'
+  | 'rolloutStartGraceMs'
+  | 'requestTimeoutMs'
+  | 'dryRun'
+  | 'force'
+  | 'phaseLimits'
+  | 'revert'
+> {
+  const duration = (name: string, fallback: string): number =>
+    parseDurationInput(name, input(sources, name) || fallback);
+  const flag = (name: string): boolean => parseBoolean(name, input(sources, name) || 'false');
+  return {
+    wait: parseBoolean('wait', input(sources, 'wait') || 'true'),
+    timeoutMs: duration('timeout', DEFAULT_TIMEOUT),
+    pollIntervalMs: duration('poll-interval', DEFAULT_POLL_INTERVAL),
+    rolloutStartGraceMs: duration('rollout-start-grace', DEFAULT_ROLLOUT_START_GRACE),
+    requestTimeoutMs: duration('request-timeout', DEFAULT_REQUEST_TIMEOUT),
+    dryRun: flag('dry-run'),
+    force: flag('force'),
     phaseLimits: {
-      provisioningMs: parseOptionalDuration('provisioning-timeout', input('provisioning-timeout')),
-      startingMs: parseOptionalDuration('starting-timeout', input('starting-timeout')),
+      provisioningMs: parseOptionalDuration(
+        'provisioning-timeout',
+        input(sources, 'provisioning-timeout'),
+      ),
+      startingMs: parseOptionalDuration('starting-timeout', input(sources, 'starting-timeout')),
     },
-    revert: parseBoolean('revert-on-failure', input('revert-on-failure') || 'false')
-      ? {
-          timeoutMs: parseDurationInput(
-            'revert-timeout',
-            input('revert-timeout') || DEFAULT_REVERT_TIMEOUT,
-          ),
-        }
+    revert: flag('revert-on-failure')
+      ? { timeoutMs: duration('revert-timeout', DEFAULT_REVERT_TIMEOUT) }
       : undefined,
-    github: parseGitHub(sources),
-    prComment: parsePrComment(sources),
-    smoke: parseSmoke(sources),
-    benchmark: parseBenchmark(sources),
-    warnings,
   };
-  if (!settings.wait && !settings.dryRun) {
-    if (settings.github) {
-      warnings.push(
-        'Input "environment" is ignored with "wait: false": no GitHub deployment is recorded, because the action does not see how the rollout ends.',
-      );
-    }
-    if (settings.smoke) {
-      warnings.push(
-        'Input "smoke-test" is ignored with "wait: false": the smoke test runs only after the action has waited for the rollout.',
-      );
-    }
-    if (settings.benchmark) {
-      warnings.push(
-        'Input "benchmark" is ignored with "wait: false": the model is benchmarked only after the action has waited for the rollout.',
-      );
-    }
-    if (settings.revert) {
-      warnings.push(
-        'Input "revert-on-failure" is ignored with "wait: false": the action does not see whether the rollout fails, so it cannot revert it.',
-      );
-    }
-    for (const [name, ms] of [
-      ['provisioning-timeout', settings.phaseLimits.provisioningMs],
-      ['starting-timeout', settings.phaseLimits.startingMs],
-    ] as const) {
-      if (ms !== undefined) {
-        warnings.push(
-          `Input "${name}" is ignored with "wait: false": the deadlines per phase apply while the action waits for the rollout.`,
-        );
-      }
-    }
-  }
-  return settings;
 }
 
-function parsePrComment(sources: InputSources): Settings['prComment'] {
-  if (!parseBoolean('pr-comment', sources.getInput('pr-comment').trim() || 'false')) {
-    return undefined;
-  }
-  // parseGitHub has masked it already.
-  const token = sources.getInput('github-token').trim();
-  if (token === '') {
-    throw new InputError(
-      'github-token',
-      'is required with "pr-comment: true"; the default ${{ github.token }} works when the job has "permissions: pull-requests: write"',
-    );
-  }
-  return { token };
-}
-
-function parseGitHub(sources: InputSources): Settings['github'] {
-  const environment = sources.getInput('environment').trim();
-  const token = sources.getInput('github-token').trim();
+/** environment and pr-comment, with the github-token they both use (read and masked once). */
+function parseGitHubInputs(sources: InputSources): Pick<Settings, 'github' | 'prComment'> {
+  const environment = input(sources, 'environment');
+  const token = input(sources, 'github-token');
   if (token !== '') sources.setSecret(token);
+  return {
+    github: parseEnvironment(environment, token),
+    prComment: parsePrComment(sources, token),
+  };
+}
+
+function parseEnvironment(environment: string, token: string): Settings['github'] {
   if (environment === '') return undefined;
   if (token === '') {
     throw new InputError(
@@ -217,16 +200,61 @@ function parseGitHub(sources: InputSources): Settings['github'] {
   return { environment, token };
 }
 
-function parseSmoke(sources: InputSources): SmokeSettings | undefined {
-  const input = (name: string): string => sources.getInput(name).trim();
-  const apiKey = input('smoke-api-key');
+function parsePrComment(sources: InputSources, token: string): Settings['prComment'] {
+  if (!parseBoolean('pr-comment', input(sources, 'pr-comment') || 'false')) return undefined;
+  if (token === '') {
+    throw new InputError(
+      'github-token',
+      'is required with "pr-comment: true"; the default ${{ github.token }} works when the job has "permissions: pull-requests: write"',
+    );
+  }
+  return { token };
+}
+
+/**
+ * The smoke test and the benchmark, and the model endpoint they share: smoke-url and
+ * smoke-timeout are read (once) only when one of them is on; smoke-api-key is masked always.
+ */
+function parseModelInputs(sources: InputSources): Pick<Settings, 'model' | 'smoke' | 'benchmark'> {
+  const apiKey = input(sources, 'smoke-api-key');
   if (apiKey !== '') sources.setSecret(apiKey);
-  if (!parseBoolean('smoke-test', input('smoke-test') || 'false')) return undefined;
-  const url = input('smoke-url');
-  return {
-    url: url === '' ? undefined : parseHttpUrl('smoke-url', url),
-    timeoutMs: parseDurationInput('smoke-timeout', input('smoke-timeout') || DEFAULT_SMOKE_TIMEOUT),
-    prompt: input('smoke-prompt') || undefined,
-    apiKey: apiKey || undefined,
-  };
+  const smokeTest = parseBoolean('smoke-test', input(sources, 'smoke-test') || 'false');
+  let model = smokeTest ? parseModelEndpoint(sources, apiKey) : undefined;
+  const smoke = smokeTest ? { prompt: input(sources, 'smoke-prompt') || undefined } : undefined;
+  const benchmark = parseBenchmark(sources);
+  if (benchmark) model ??= parseModelEndpoint(sources, apiKey);
+  return { model, smoke, benchmark };
+}
+
+/** The warnings for inputs that do nothing without waiting for the rollout. */
+function ignoredWithoutWaiting(settings: Settings): string[] {
+  if (settings.wait || settings.dryRun) return [];
+  const phases = 'the deadlines per phase apply while the action waits for the rollout';
+  const ignored: [given: boolean, input: string, why: string][] = [
+    [
+      settings.github !== undefined,
+      'environment',
+      'no GitHub deployment is recorded, because the action does not see how the rollout ends',
+    ],
+    [
+      settings.smoke !== undefined,
+      'smoke-test',
+      'the smoke test runs only after the action has waited for the rollout',
+    ],
+    [
+      settings.benchmark !== undefined,
+      'benchmark',
+      'the model is benchmarked only after the action has waited for the rollout',
+    ],
+    [
+      settings.revert !== undefined,
+      'revert-on-failure',
+      'the action does not see whether the rollout fails, so it cannot revert it',
+    ],
+    [settings.phaseLimits.provisioningMs !== undefined, 'provisioning-timeout', phases],
+    [settings.phaseLimits.startingMs !== undefined, 'starting-timeout', phases],
+  ];
+  return ignored
+    .filter(([given]) => given)
+    .map(([, name, why]) => `Input "${name}" is ignored with "wait: false": ${why}.`);
 }

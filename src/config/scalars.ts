@@ -1,7 +1,8 @@
 // The one-value inputs: ids, URLs, booleans and durations, each checked with a message that names it.
 import { parseDuration } from '../duration.js';
 import { InputError } from '../errors.js';
-import { quote, shorten } from './quoting.js';
+import { shorten } from '../shorten.js';
+import { quote } from './quoting.js';
 import { DEFAULT_API_URL } from './settings.js';
 
 /** An id that becomes one URL path segment; required ones throw when empty. */

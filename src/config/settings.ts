@@ -1,4 +1,5 @@
 // The settings: one typed object that every input becomes, and the defaults of the inputs left empty.
+import type { DeploymentRef } from '../northflank/client.js';
 import type { UpdateBody } from '../northflank/schema.js';
 import type { PhaseLimits } from '../rollout/phases.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
@@ -14,9 +15,8 @@ export const DEFAULT_REVERT_TIMEOUT = '20m';
 /** Everything the action needs, validated once, before any request. */
 export interface Settings {
   apiToken: string;
-  projectId: string;
-  deploymentId: string;
-  teamId: string | undefined;
+  /** The deployment: project-id, deployment-id and team-id. */
+  target: DeploymentRef;
   apiUrl: URL;
   /** Only the fields the user gave: an empty input means "leave unchanged". */
   update: UpdateBody;
@@ -41,29 +41,31 @@ export interface Settings {
   github: { environment: string; token: string } | undefined;
   /** On a pull request event, write the result as a comment on the pull request with this token. */
   prComment: { token: string } | undefined;
+  /**
+   * The model's endpoint (smoke-url, smoke-api-key, smoke-timeout) that the smoke test and the
+   * benchmark share; undefined when neither is asked for.
+   */
+  model: ModelEndpoint | undefined;
   /** Probe the model's OpenAI-compatible endpoint once it runs. */
   smoke: SmokeSettings | undefined;
   /** Benchmark the model before the update and after the rollout, and gate on it. */
-  benchmark: BenchmarkInput | undefined;
+  benchmark: BenchmarkSettings | undefined;
   /** Inputs that were accepted but will not do what the user may think; logged as warnings. */
   warnings: string[];
 }
 
-export interface SmokeSettings {
-  /** Overrides the deployment's public URL. */
-  url: URL | undefined;
-  timeoutMs: number;
-  prompt: string | undefined;
-  apiKey: string | undefined;
-}
-
-/** The benchmark's load and limits, and the endpoint it measures (the smoke test's). */
-export interface BenchmarkInput {
-  load: BenchmarkSettings;
+/** The model's OpenAI-compatible endpoint. */
+export interface ModelEndpoint {
   /** smoke-url: overrides the deployment's public URL. */
   url: URL | undefined;
   /** smoke-api-key. */
   apiKey: string | undefined;
-  /** smoke-timeout: how long to wait for the model to be listed after the rollout. */
-  listTimeoutMs: number;
+  /** smoke-timeout: how long to wait for the model to list itself (and answer the prompt). */
+  timeoutMs: number;
+}
+
+/** The smoke test, besides the endpoint. */
+export interface SmokeSettings {
+  /** A prompt the model must answer; undefined to only check that it lists itself. */
+  prompt: string | undefined;
 }

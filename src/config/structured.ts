@@ -4,7 +4,7 @@ import type * as z from 'zod/mini';
 import type * as Yaml from 'yaml';
 import { InputError } from '../errors.js';
 import { MAX_INPUT_BYTES } from '../runner/files.js';
-import { shorten } from './quoting.js';
+import { shorten } from '../shorten.js';
 import { valueAt } from '../json.js';
 
 // yaml costs ~15 ms of start-up, and most runs give no YAML (JSON parses without it): it is
@@ -14,6 +14,12 @@ let yaml: typeof Yaml | undefined;
 /** Loads the YAML parser, once; parseSettings needs it for inputs that are not plain JSON. */
 export async function loadYaml(): Promise<void> {
   yaml ??= await import('yaml');
+}
+
+/** A YAML file's contents (a workflow file, for instance), loading the parser on first need. */
+export async function parseYaml(text: string): Promise<unknown> {
+  await loadYaml();
+  return yaml?.parse(text) as unknown;
 }
 
 /** Thrown by parseSettings when an input is YAML and the parser is not loaded yet. */

@@ -18,9 +18,10 @@ import {
   splitUnknownSpecFields,
   withUnknownSpecFields,
 } from '../northflank/spec-unknown.js';
-import { shorten } from './quoting.js';
+import { shorten } from '../shorten.js';
 import { parseBoolean } from './scalars.js';
 import type { InputSources } from '../runner/deps.js';
+import { input } from './input.js';
 import { parseList, parseStructured, validate } from './structured.js';
 
 /** What parsing the spec noticed, for the log: paths from the spec's root. */
@@ -40,23 +41,22 @@ export function parseUpdateBody(
   sources: InputSources,
   notes: SpecNotes = { unvalidated: [], nulls: [] },
 ): UpdateBody {
-  const input = (name: string): string => sources.getInput(name).trim();
   const body: UpdateBody = {};
 
-  const name = input('name');
+  const name = input(sources, 'name');
   if (name !== '') body.name = validate('name', nameSchema(), name);
 
   // Descriptions may span lines; only surrounding white space is dropped.
-  const description = input('description');
+  const description = input(sources, 'description');
   if (description !== '')
     body.description = validate('description', descriptionSchema(), description);
 
-  const tags = input('tags');
+  const tags = input(sources, 'tags');
   if (tags !== '') {
     body.tags = parseList('tags', tags).map((tag, i) => validate('tags', tagSchema(), tag, [i]));
   }
 
-  const ports = input('ports');
+  const ports = input(sources, 'ports');
   if (ports !== '') {
     const parsed = parseStructured('ports', ports);
     if (!Array.isArray(parsed)) {
@@ -78,8 +78,8 @@ export function parseUpdateBody(
     });
   }
 
-  const spec = input('spec');
-  const specFile = input('spec-file');
+  const spec = input(sources, 'spec');
+  const specFile = input(sources, 'spec-file');
   if (spec !== '' && specFile !== '') {
     throw new InputError(
       'spec-file',
@@ -88,7 +88,7 @@ export function parseUpdateBody(
   }
   const allowUnknown = parseBoolean(
     'allow-unknown-spec-fields',
-    input('allow-unknown-spec-fields') || 'false',
+    input(sources, 'allow-unknown-spec-fields') || 'false',
   );
   if (spec !== '') {
     body.spec = validateSpec('spec', parseStructured('spec', spec), allowUnknown, notes);

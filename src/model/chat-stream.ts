@@ -59,8 +59,8 @@ export const chunkSchema = once(() =>
 /** One parsed event of the stream. */
 export type ChatChunk = z.infer<ReturnType<typeof chunkSchema>>;
 
-/** The state of one stream as its events arrive. */
-export interface ChatStreamState {
+/** What a stream's tokens showed: when they came, how many chunks of each kind, the usage. */
+export interface StreamTokens {
   /** When the first token of either kind (answer or reasoning) arrived. */
   firstTokenMs: number | undefined;
   /** When the last token of either kind arrived. */
@@ -73,6 +73,10 @@ export interface ChatStreamState {
   usageTokens: number | undefined;
   /** `usage.completion_tokens_details.reasoning_tokens`, when the server reports it. */
   usageReasoningTokens: number | undefined;
+}
+
+/** The state of one stream as its events arrive. */
+export interface ChatStreamState extends StreamTokens {
   /** A choice reported its `finish_reason`. */
   finished: boolean;
   /** `data: [DONE]` arrived. */

@@ -6,7 +6,7 @@ import type { BenchmarkSettings, Limit } from './benchmark-settings.js';
 import { higherIsBetter, METRICS, metricValue, type Measurement, type Metric } from './stats.js';
 
 /** How one `fail-if` rule came out. */
-export interface Verdict {
+export interface GateVerdict {
   metric: Metric;
   /** The limit as written, e.g. `+25%`, `2s`, `-15%`, `5%`. */
   limit: string;
@@ -32,13 +32,13 @@ export interface Breach {
  * Judges every limit. `noBaseline` says why there is no baseline, when there is none; relative
  * limits are then not judged.
  */
-export function judge(
+export function judgeLimits(
   failIf: BenchmarkSettings['failIf'],
   after: Measurement,
   before: Measurement | undefined,
   noBaseline = 'there is no baseline',
-): Verdict[] {
-  const verdicts: Verdict[] = [];
+): GateVerdict[] {
+  const verdicts: GateVerdict[] = [];
   for (const metric of METRICS) {
     const limit = failIf[metric];
     if (limit) verdicts.push(judgeOne(metric, limit, after, before, noBaseline));
@@ -52,11 +52,11 @@ function judgeOne(
   after: Measurement,
   before: Measurement | undefined,
   noBaseline: string,
-): Verdict {
+): GateVerdict {
   const afterValue = metricValue(after, metric);
   const beforeValue = before ? metricValue(before, metric) : undefined;
   const base = { metric, limit: limit.text, before: beforeValue, after: afterValue };
-  const notJudged = (reason: string): Verdict => ({
+  const notJudged = (reason: string): GateVerdict => ({
     ...base,
     bound: undefined,
     status: 'not-judged',
@@ -89,7 +89,7 @@ function judgeOne(
 }
 
 /** The verdicts set aside, each `not-judged` for `reason`. */
-export function notJudged(verdicts: readonly Verdict[], reason: string): Verdict[] {
+export function notJudged(verdicts: readonly GateVerdict[], reason: string): GateVerdict[] {
   return verdicts.map((v) => ({ ...v, bound: undefined, status: 'not-judged', reason }));
 }
 
@@ -101,11 +101,11 @@ export function notJudged(verdicts: readonly Verdict[], reason: string): Verdict
  * unfinished requests as successes (see stats.ts), so neither can be worse than the whole run's
  * would have been. A breach stands; a limit that held is not judged, and says why.
  */
-export function judgeCutShort(
-  verdicts: readonly Verdict[],
+export function judgeLimitsCutShort(
+  verdicts: readonly GateVerdict[],
   after: Measurement,
   reason: string,
-): Verdict[] {
+): GateVerdict[] {
   if (after.requests === 0)
     return notJudged(verdicts, `${reason}, before any measured request finished`);
   return verdicts.map((v) =>
@@ -121,7 +121,7 @@ export function judgeCutShort(
 }
 
 /** The output's `failed` list: the breached limits. */
-export function breaches(verdicts: readonly Verdict[]): Breach[] {
+export function breaches(verdicts: readonly GateVerdict[]): Breach[] {
   return verdicts
     .filter((v) => v.status === 'breached')
     .map((v) => ({
@@ -148,7 +148,7 @@ export function formatChange(before: number | null | undefined, after: number | 
 }
 
 /** One breached limit in words, with both values and the limit. */
-export function describeBreach(v: Verdict): string {
+export function describeBreach(v: GateVerdict): string {
   // A relative limit is shown with the value it came to; an absolute one is that value.
   const relative = /^[+-]/.test(v.limit);
   const bound = v.bound === undefined || !relative ? '' : ` (${formatMetric(v.metric, v.bound)})`;

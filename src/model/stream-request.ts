@@ -13,6 +13,7 @@ import {
   newStreamState,
   streamComplete,
   tokenChunks,
+  type StreamTokens,
 } from './chat-stream.js';
 import { SseParser } from './sse.js';
 
@@ -35,19 +36,9 @@ export interface StreamRequestOptions {
 }
 
 /** How one request went, with timestamps from `now`. */
-export interface RequestRecord {
+export interface RequestRecord extends StreamTokens {
   sentMs: number;
   endMs: number;
-  /** The first token of either kind: answer (`delta.content`) or reasoning. */
-  firstTokenMs: number | undefined;
-  lastTokenMs: number | undefined;
-  /** Chunks that carried answer text. */
-  answerChunks: number;
-  /** Chunks that carried reasoning (`delta.reasoning_content` or `delta.reasoning`). */
-  reasoningChunks: number;
-  usageTokens: number | undefined;
-  /** `usage.completion_tokens_details.reasoning_tokens`, when the server reports it. */
-  usageReasoningTokens: number | undefined;
   /** Why the request counts as an error; undefined when it succeeded. */
   error: string | undefined;
   /** The server refused `ignore_eos` (the caller sends the request again without it). */

@@ -8,7 +8,7 @@
 import type { BenchmarkReport } from './report.js';
 import { escapeCell } from './markdown.js';
 import { effectiveConcurrency } from '../model/benchmark-settings.js';
-import { formatChange, formatMetric, type Verdict } from '../model/gate.js';
+import { formatChange, formatMetric, type GateVerdict } from '../model/gate.js';
 import {
   higherIsBetter,
   metricValue,
@@ -43,7 +43,7 @@ function change(metric: Metric, before: number | null | undefined, after: number
   return `${text} ${better ? 'better' : 'worse'}`;
 }
 
-function verdictCell(v: Verdict | undefined): string {
+function verdictCell(v: GateVerdict | undefined): string {
   if (!v) return '';
   if (v.status === 'held') return `✅ ${escapeCell(v.limit)} held`;
   if (v.status === 'breached') return `❌ ${escapeCell(v.limit)} breached`;

@@ -3,6 +3,7 @@
  * reviewer. Pure. Everything from the API or the inputs goes through the job summary's escaping.
  */
 import { boundedJson } from '../json.js';
+import { shorten } from '../shorten.js';
 import type { FieldChange } from '../rollout/plan.js';
 import { code as summaryCode, escapeCell, safeLink } from './markdown.js';
 import { benchmarkMarkdown } from './benchmark-summary.js';
@@ -123,13 +124,6 @@ function upTo(lines: readonly string[], chars: number): string[] {
 function showValue(value: unknown): string {
   if (value === undefined) return '(not set)';
   return shorten(boundedJson(value), MAX_VALUE_CHARS);
-}
-
-function shorten(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  // Cut before a lone high surrogate, so the cell stays valid text.
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
-  return `${text.slice(0, end)}… (${text.length} characters)`;
 }
 
 function changesTable(changes: readonly FieldChange[], fromLabel: string): string[] {

@@ -2,14 +2,34 @@
  * The report model: everything the end of a run reports, success or failure, whichever step
  * ended it. Data only; report/outputs.ts, summary.ts and comment-body.ts render it.
  */
-import type { FieldChange } from '../rollout/plan.js';
+import type { DeploymentRef } from '../northflank/client.js';
+import type { Deployment, UpdateBody } from '../northflank/schema.js';
+import type { FieldChange, PlannedUpdate } from '../rollout/plan.js';
 import type { PlanVerdict } from '../rollout/plan-verdict.js';
-import type { Deployment } from '../northflank/schema.js';
 import type { TimelineEntry } from '../rollout/tracker.js';
 import type { Outcome } from '../rollout/outcome.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
-import type { Breach, Verdict } from '../model/gate.js';
+import type { Breach, GateVerdict } from '../model/gate.js';
 import type { Measurement } from '../model/stats.js';
+
+/**
+ * What a run learnt on its way, whichever step ends it: the steps record it as they go, so that a
+ * failure anywhere still reports what was planned, sent and measured.
+ */
+export interface RunRecord {
+  /** The deployment, once the inputs are read (empty before). */
+  target: Partial<DeploymentRef>;
+  /** Whether the run is a dry run (a plan). */
+  dryRun: boolean;
+  /** The deployment as read before the update, and the update planned on it. */
+  planned?: PlannedUpdate;
+  /** The body of the update Northflank accepted; undefined when nothing was sent. */
+  sent?: UpdateBody;
+  /** Whether the run followed a rollout (waited for one), so its timeline means something. */
+  followed?: boolean;
+  /** With `benchmark`: what it measured so far (a cancel reports it too). */
+  benchmark?: BenchmarkReport;
+}
 
 /** Everything the end of a run reports, success or failure. */
 export interface RunReport {
@@ -23,7 +43,7 @@ export interface RunReport {
   /** When the update was sent, the timeline's origin; without it, the first reading. */
   timelineOriginMs?: number | undefined;
   elapsedMs: number;
-  target: { projectId?: string; deploymentId?: string; teamId?: string | undefined };
+  target: Partial<DeploymentRef>;
   /** Whether an update was sent, and its fields (names only: values may be long). */
   updatedFields: readonly string[];
   /** The given fields the plan found already in place. */
@@ -63,7 +83,7 @@ export interface BenchmarkReport {
   before?: Measurement;
   /** The new rollout; absent when it could not be measured (a cancel during the baseline). */
   after?: Measurement;
-  verdicts: Verdict[];
+  verdicts: GateVerdict[];
   failed: Breach[];
   /** Why there is no baseline, when there is none. */
   noBaseline?: string;

@@ -2,7 +2,7 @@
  * The step's promise, held once at its end, whichever path led there: it never ends green while
  * the deployment it leaves is not running, except where the user asked not to wait for it. Pure.
  */
-import type { WaitResult } from './outcome.js';
+import type { StepResult } from './outcome.js';
 import { SUCCESSFUL_OUTCOMES } from './outcome.js';
 import { SERVING_STATUS } from './status.js';
 
@@ -13,10 +13,10 @@ const NOT_WAITED_FOR: ReadonlySet<string> = new Set(['not-waited', 'dry-run', 's
  * `result`, or an error in its place when it is a success but the deployment it leaves does not
  * run (a bug in the judgement must never reach the next step as a serving model).
  */
-export function endsRunning<T extends WaitResult>(
+export function endsRunning<T extends StepResult>(
   result: T,
   waited: boolean,
-): T | (WaitResult & { title: string }) {
+): T | (StepResult & { title: string }) {
   if (!waited || !SUCCESSFUL_OUTCOMES.has(result.outcome)) return result;
   if (NOT_WAITED_FOR.has(result.outcome)) return result;
   const status = result.deployment?.status;

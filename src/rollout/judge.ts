@@ -26,7 +26,7 @@ export function confirmPeriodMs(rolloutStartGraceMs: number): number {
 }
 
 /** What the wait knows when it judges a reading. */
-export interface Judgement {
+export interface ReadingFacts {
   /** The deployment before the update; undefined when no update was sent (wait for the current one). */
   before: Deployment | undefined;
   current: Deployment;
@@ -71,7 +71,7 @@ export interface Judgement {
   reverting?: boolean;
 }
 
-export type Verdict = {
+export type RolloutVerdict = {
   /** Whether the reading belongs to our rollout. */
   newRollout: boolean;
   of: RolloutOf;
@@ -91,11 +91,6 @@ export type Verdict = {
 
 const configurationId = (d: Deployment): string | undefined => d.deploymentConfiguration?.id;
 
-/** Which rollout a reading shows (see identity.ts): ours is what shows our update. */
-export function classify(j: Judgement): { of: RolloutOf; ours: string | undefined } {
-  return identify(j);
-}
-
 const CONCURRENCY_ADVICE =
   'To avoid this, let one deployment of the model run at a time: give the job a `concurrency:` group per deployment (see examples/workflows/deploy-on-push.yml).';
 
@@ -103,7 +98,7 @@ const NORMALISED_ADVICE =
   'If a value listed is the one sent written another way, Northflank normalised it: give it in the form it shows.';
 
 /** What a reading shows otherwise than the update would leave it, for a message. */
-function whatDiffers(j: Judgement, withRest: boolean): string {
+function whatDiffers(j: ReadingFacts, withRest: boolean): string {
   const differences = differencesFrom(j.sent ?? {}, withRest ? j.before : undefined, j.current);
   return differences.length > 0 ? describeDifferences(differences) : 'nothing that GET shows';
 }
@@ -115,9 +110,9 @@ const fieldsOf = (sent: UpdateBody | undefined): string => Object.keys(sent ?? {
  * replaced the one the plan found them in; say so instead of succeeding on theirs.
  */
 function judgeUnchanged(
-  j: Judgement,
+  j: ReadingFacts,
   u: { given: UpdateBody; planned: Deployment },
-): Verdict | undefined {
+): RolloutVerdict | undefined {
   const base = { newRollout: false, of: 'foreign' as const, ours: j.ours };
   if (replacedSincePlan(u.given, u.planned, j.current)) {
     const plannedId = configurationId(u.planned) ?? 'unknown';
@@ -136,7 +131,7 @@ function judgeUnchanged(
 }
 
 /** The message of our rollout that crashed. */
-function crashedMessage(j: Judgement): string {
+function crashedMessage(j: ReadingFacts): string {
   if (j.reverting)
     return "The revert's rollout crashed as well: the previous values do not run now either.";
   if (j.before === undefined) {
@@ -149,7 +144,7 @@ function crashedMessage(j: Judgement): string {
 }
 
 /** Judges a reading of our rollout. */
-function judgeOurs(j: Judgement, base: Omit<Verdict, 'done'>): Verdict {
+function judgeOurs(j: ReadingFacts, base: Omit<RolloutVerdict, 'done'>): RolloutVerdict {
   const { status } = j.current;
   if (status === SERVING_STATUS) {
     return {
@@ -177,7 +172,10 @@ function judgeOurs(j: Judgement, base: Omit<Verdict, 'done'>): Verdict {
  * Judges a reading of the configuration from before the update, before any of ours has shown:
  * by what the update asks for (RolloutExpectation). Never a success while it does not run.
  */
-function judgeNoNewConfiguration(j: Judgement, base: Omit<Verdict, 'done'>): Verdict {
+function judgeNoNewConfiguration(
+  j: ReadingFacts,
+  base: Omit<RolloutVerdict, 'done'>,
+): RolloutVerdict {
   const { status } = j.current;
   const expectation = j.expectation ?? 'restart';
   const grace = formatDuration(j.rolloutStartGraceMs);
@@ -263,9 +261,9 @@ function judgeNoNewConfiguration(j: Judgement, base: Omit<Verdict, 'done'>): Ver
 }
 
 /** Decides, from one reading, whether the wait is over and how it ended. Pure. */
-export function judge(j: Judgement): Verdict {
+export function judgeReading(j: ReadingFacts): RolloutVerdict {
   const { status } = j.current;
-  const { of, ours } = classify(j);
+  const { of, ours } = identify(j);
   const base = { newRollout: of === 'ours', of, ours };
   if (status === GONE_STATUS) {
     return {

@@ -1,6 +1,7 @@
 // How a wait, and each step after it, ends: the outcomes (which of them count as success) and the
 // result a step hands on. Types only, so every step and the report can share them.
 import type { Deployment } from '../northflank/schema.js';
+import type { FieldChange } from './compare.js';
 
 /** How a step ended; the successes are in SUCCESSFUL_OUTCOMES. */
 export type Outcome =
@@ -35,11 +36,26 @@ export const SUCCESSFUL_OUTCOMES: ReadonlySet<Outcome> = new Set([
   'skipped',
 ]);
 
-/** How a wait (or a step built on it) ended, and the last reading. */
-export interface WaitResult {
+/**
+ * How a step ended, and the last reading: the one result every step hands on to the next, and
+ * the report is made from. The wait sets the first four; later steps add what they learnt.
+ */
+export interface StepResult {
   outcome: Outcome;
   message: string;
   deployment: Deployment | undefined;
   /** The configuration id of the rollout our update started, when a reading showed it. */
   ours?: string | undefined;
+  /** A short title for the failure annotation, where the outcome's own does not say enough. */
+  title?: string;
+  /** With a smoke test: the models the endpoint listed, and the reply to the prompt. */
+  models?: string[];
+  reply?: string;
+  /** With a revert: spec leaves the failed update added, which a revert cannot remove. */
+  notReverted?: FieldChange[];
+  /**
+   * The rollout runs; the step failed for the action's own reason (the benchmark ran out of
+   * `timeout`), so there is nothing to revert.
+   */
+  rolloutRuns?: boolean;
 }

@@ -41,6 +41,12 @@ export interface UpdatePlan {
   expectation: RolloutExpectation;
 }
 
+/** A plan and the reading it was made on (the deployment before the update). */
+export interface PlannedUpdate {
+  before: Deployment;
+  plan: UpdatePlan;
+}
+
 /**
  * What an update asks of Northflank, for when no new configuration shows after it. Whichever it
  * is, a new configuration that shows the update is the update's own and is followed.

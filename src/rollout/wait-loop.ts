@@ -5,9 +5,9 @@ import { formatDuration } from '../duration.js';
 import { DeadlineError, NorthflankApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
-import { confirmPeriodMs, judge, type Judgement } from './judge.js';
+import { confirmPeriodMs, judgeReading, type ReadingFacts } from './judge.js';
 import type { RolloutExpectation } from './plan.js';
-import type { WaitResult } from './outcome.js';
+import type { StepResult } from './outcome.js';
 import {
   describeTimeSpent,
   phaseOf,
@@ -45,9 +45,9 @@ export interface WaitOptions {
   rolloutStartGraceMs: number;
   /** What the update asks for, for when no new configuration shows (see plan.ts). */
   expectation?: RolloutExpectation | undefined;
-  /** See Judgement.sent: what the update sent, which a reading of ours shows. */
+  /** See ReadingFacts.sent: what the update sent, which a reading of ours shows. */
   sent?: UpdateBody | undefined;
-  /** See Judgement.unchanged. */
+  /** See ReadingFacts.unchanged. */
   unchanged?: { given: UpdateBody; planned: Deployment } | undefined;
   /** The input that bounds this wait, named when it runs out (`timeout`, `revert-timeout`). */
   timeoutInput?: string;
@@ -88,7 +88,7 @@ interface Outage {
   timedOut: boolean;
 }
 
-function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: Outage): WaitResult {
+function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: Outage): StepResult {
   const now = options.clock.now();
   const waited = formatDuration(now - (options.startedMs ?? options.updateSentMs));
   const silent = outage
@@ -107,7 +107,7 @@ function phaseTimedOut(
   options: WaitOptions,
   current: Deployment,
   nowMs: number,
-): WaitResult | undefined {
+): StepResult | undefined {
   if (!options.phaseLimits) return undefined;
   const overrun = phaseOverrun(
     options.tracker.currentRolloutSpans(),
@@ -147,14 +147,14 @@ function refusedMidWait(error: NorthflankApiError): NorthflankApiError {
 }
 
 /** Polls until the new rollout is running, fails, or the deadline passes; outlasts API outages. */
-export async function waitForRollout(options: WaitOptions): Promise<WaitResult> {
+export async function waitForRollout(options: WaitOptions): Promise<StepResult> {
   const { clock, tracker, log } = options;
   const random = options.random ?? Math.random;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   let newRolloutSeen = false;
   let slowStartWarned = false;
   let backSinceMs: number | undefined;
-  let confirming: Judgement['confirming'];
+  let confirming: ReadingFacts['confirming'];
   let confirmingSaid = false;
   // Whether a reading of the configuration from before has shown the values sent, and since
   // when the readings have not, without a break.
@@ -233,7 +233,7 @@ export async function waitForRollout(options: WaitOptions): Promise<WaitResult> 
       );
       outage = undefined;
     }
-    const verdict = judge({
+    const verdict = judgeReading({
       before: options.before,
       current,
       ours: tracker.ours,

@@ -1,21 +1,25 @@
 /**
  * The benchmark steps: measure the serving model before the update (the baseline) and the new
  * rollout once it serves, then judge the `fail-if` limits. Thin: it wires the endpoint, the
- * deadline and the probe to src/model/.
+ * deadline and the probe of the run's context to src/model/.
  */
-import { createDispatcher } from '../http/request.js';
-import type { RunDeps } from '../runner/deps.js';
+import type { ModelEndpoint } from '../config/settings.js';
 import { formatDuration } from '../duration.js';
-import type { BenchmarkInput, Settings } from '../config/settings.js';
-import type { Deployment } from '../northflank/schema.js';
-import type { UpdatePlan } from '../rollout/plan.js';
-import { publicUrl } from '../rollout/status.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
-import type { BenchmarkReport } from '../report/report.js';
 import { runBenchmark, type BenchmarkRun } from '../model/benchmark.js';
-import { breaches, describeBreach, judge, judgeCutShort, type Verdict } from '../model/gate.js';
+import {
+  breaches,
+  describeBreach,
+  judgeLimits,
+  judgeLimitsCutShort,
+  type GateVerdict,
+} from '../model/gate.js';
 import { smokeTest } from '../model/probe.js';
-import type { StepResult as Result } from './result.js';
+import type { Deployment } from '../northflank/schema.js';
+import type { BenchmarkReport } from '../report/report.js';
+import type { StepResult } from '../rollout/outcome.js';
+import type { PlannedUpdate } from '../rollout/plan.js';
+import type { RunContext } from './context.js';
 
 /** The longest the baseline waits for the serving model to list itself: it should already. */
 const BASELINE_LIST_WAIT_MS = 60_000;
@@ -27,10 +31,12 @@ export class BenchmarkSession {
   /** Whether the last call of measureBaseline measured (or tried to) the serving model. */
   baselineMeasured = false;
   readonly report: BenchmarkReport;
-  readonly settings: BenchmarkSettings;
 
-  constructor(readonly input: BenchmarkInput) {
-    const settings = (this.settings = input.load);
+  constructor(
+    readonly settings: BenchmarkSettings,
+    /** The model's endpoint: smoke-url or the public URL, smoke-api-key, and smoke-timeout to be listed. */
+    readonly endpoint: ModelEndpoint,
+  ) {
     this.report = {
       settings: {
         requests: settings.requests,
@@ -61,13 +67,12 @@ export class BenchmarkSession {
 
 /** Why a baseline cannot be measured for this run; undefined when it can. */
 export function noBaselineReason(
+  ctx: RunContext,
   bench: BenchmarkSettings,
-  before: Deployment,
-  plan: UpdatePlan,
-  settings: Settings,
+  { before, plan }: PlannedUpdate,
 ): string | undefined {
   if (bench.baseline === 'none') return 'the benchmark input sets baseline: none';
-  if (!settings.wait) return 'the action does not wait for the rollout (wait: false)';
+  if (!ctx.settings.wait) return 'the action does not wait for the rollout (wait: false)';
   if (before.status !== 'running') {
     return `the deployment was ${before.status} before the update, so no model served to measure`;
   }
@@ -78,13 +83,6 @@ export function noBaselineReason(
     return 'the update changes nothing of the configuration that serves (only name, description or tags, or ports re-sent), so what serves after it runs the configuration that served before';
   }
   return undefined;
-}
-
-/** The model's endpoint: smoke-url, or the deployment's public URL. */
-function endpoint(input: BenchmarkInput, deployment: Deployment | undefined): URL | undefined {
-  if (input.url) return input.url;
-  const url = deployment ? publicUrl(deployment) : '';
-  return url ? new URL(url) : undefined;
 }
 
 interface Measured {
@@ -99,14 +97,8 @@ interface Measured {
 const LOAD_HINT = `Raise "timeout", or lower the benchmark's requests or max-tokens.`;
 
 /** A timeout's message: how long the step ran, what `timeout` cut short, and what to try. */
-function outOfTimeMessage(
-  settings: Settings,
-  deps: RunDeps,
-  startedMs: number,
-  what: string,
-  hint = LOAD_HINT,
-): string {
-  return `Timed out after ${formatDuration(deps.clock.now() - startedMs)}: "timeout" (${formatDuration(settings.timeoutMs)}), which bounds the whole step, ${what}. ${hint}`;
+function outOfTimeMessage(ctx: RunContext, what: string, hint = LOAD_HINT): string {
+  return `Timed out after ${formatDuration(ctx.clock.now() - ctx.startedMs)}: "timeout" (${formatDuration(ctx.settings.timeoutMs)}), which bounds the whole step, ${what}. ${hint}`;
 }
 
 /**
@@ -120,7 +112,7 @@ function cutShortHint(run: BenchmarkRun): string {
 }
 
 /** `timeout` after a rollout that runs: the benchmark, not the rollout, ran out, so no revert. */
-function rolloutRunsOutOfTime(rolled: Result, message: string): Result {
+function rolloutRunsOutOfTime(rolled: StepResult, message: string): StepResult {
   return { ...rolled, outcome: 'timeout', title: 'Timed out', rolloutRuns: true, message };
 }
 
@@ -131,106 +123,91 @@ function howFar(run: BenchmarkRun, session: BenchmarkSession): string {
 
 /** Waits for the model to be listed, then runs the benchmark, within the step's deadline. */
 async function measure(
-  which: 'before' | 'after',
+  ctx: RunContext,
   session: BenchmarkSession,
-  settings: Settings,
+  which: 'before' | 'after',
   deployment: Deployment | undefined,
   listWaitMs: number,
-  deps: RunDeps,
-  startedMs: number,
 ): Promise<Measured> {
-  const url = endpoint(session.input, deployment);
+  const url = ctx.modelUrl(deployment);
   if (!url) {
     return {
       failure:
         'the deployment has no public HTTP port, so there is no URL to benchmark. Make one public, or set smoke-url.',
     };
   }
-  const deadlineMs = startedMs + settings.timeoutMs;
-  const leftMs = deadlineMs - deps.clock.now();
+  const leftMs = ctx.deadlineMs - ctx.clock.now();
   if (leftMs <= 0) return { failure: 'no time was left of "timeout".', outOfTime: true };
-  const dispatcher = createDispatcher(settings.requestTimeoutMs);
-  const apiKey = session.input.apiKey;
   const model = deployment?.spec?.configuration?.name;
-  try {
-    const listed = await smokeTest({
-      url,
-      expectedModel: model,
-      timeoutMs: Math.min(listWaitMs, leftMs),
-      prompt: undefined,
-      apiKey,
-      dispatcher,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      clock: deps.clock,
-      signal: deps.signal,
-      log: deps.log,
-    });
-    if (!listed.ok) {
-      // The list wait was cut to what was left of the step: then `timeout` ended it, not smoke-timeout.
-      return {
-        failure: listed.message,
-        outOfTime: listed.timedOut === true && leftMs <= listWaitMs,
-      };
-    }
-    const run = await runBenchmark({
-      base: url.href.replace(/\/+$/, ''),
-      model: model ?? listed.models[0] ?? '',
-      apiKey,
-      settings: session.settings,
-      dispatcher,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      deadlineMs,
-      clock: deps.clock,
-      now: () => performance.now(),
-      signal: deps.signal,
-      log: deps.log,
-      ignoreEos: session.ignoreEos,
-    });
-    session.record(which, run);
-    // What was measured stays in the report; the cancel goes on up.
-    if (run.stopped === 'cancelled') deps.signal.throwIfAborted();
-    return { run };
-  } finally {
-    await dispatcher.destroy();
+  const common = {
+    apiKey: session.endpoint.apiKey,
+    dispatcher: ctx.dispatcher,
+    requestTimeoutMs: ctx.settings.requestTimeoutMs,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    log: ctx.log,
+  };
+  const listed = await smokeTest({
+    ...common,
+    url,
+    expectedModel: model,
+    timeoutMs: Math.min(listWaitMs, leftMs),
+    prompt: undefined,
+  });
+  if (!listed.ok) {
+    // The list wait was cut to what was left of the step: then `timeout` ended it, not smoke-timeout.
+    return { failure: listed.message, outOfTime: listed.timedOut === true && leftMs <= listWaitMs };
   }
+  const run = await runBenchmark({
+    ...common,
+    base: url.href.replace(/\/+$/, ''),
+    model: model ?? listed.models[0] ?? '',
+    settings: session.settings,
+    deadlineMs: ctx.deadlineMs,
+    now: () => performance.now(),
+    ignoreEos: session.ignoreEos,
+  });
+  session.record(which, run);
+  // What was measured stays in the report; the cancel goes on up.
+  if (run.stopped === 'cancelled') ctx.signal.throwIfAborted();
+  return { run };
 }
 
 /**
- * The baseline: measures the model that serves now, before the update is sent. Returns the
- * run's result when the step's `timeout` ran out during it (no update is sent then); what was
- * measured stays in the report.
+ * The baseline: measures the model that serves now, before the update is sent (the first
+ * benchmark step of a deploy, so it puts the benchmark in the run's record). Returns the run's
+ * result when the step's `timeout` ran out during it (no update is sent then); what was measured
+ * stays in the report.
  */
 export async function measureBaseline(
-  session: BenchmarkSession,
-  settings: Settings,
-  before: Deployment,
-  plan: UpdatePlan,
-  deps: RunDeps,
-  startedMs: number,
-): Promise<Result | undefined> {
-  const { log } = deps;
-  const why = noBaselineReason(session.settings, before, plan, settings);
+  ctx: RunContext,
+  planned: PlannedUpdate,
+): Promise<StepResult | undefined> {
+  const session = ctx.benchmark;
+  if (!session) return undefined;
+  // From here on the report has a benchmark: what it measures, or why it could not.
+  ctx.record.benchmark = session.report;
+  const why = noBaselineReason(ctx, session.settings, planned);
   session.baselineMeasured = why === undefined;
   if (why !== undefined) {
     session.report.noBaseline = why;
     return undefined;
   }
-  const measured = await log.group('Benchmark before the update', () =>
+  const { before } = planned;
+  const measured = await ctx.log.group('Benchmark before the update', () =>
     measure(
-      'before',
+      ctx,
       session,
-      settings,
+      'before',
       before,
-      Math.min(session.input.listTimeoutMs, BASELINE_LIST_WAIT_MS),
-      deps,
-      startedMs,
+      Math.min(session.endpoint.timeoutMs, BASELINE_LIST_WAIT_MS),
     ),
   );
-  const timedOut = (what: string, hint?: string): Result => ({
+  const timedOut = (what: string, hint?: string): StepResult => ({
     outcome: 'timeout',
     title: 'Timed out',
     deployment: before,
-    message: outOfTimeMessage(settings, deps, startedMs, `${what}; no update was sent`, hint),
+    message: outOfTimeMessage(ctx, `${what}; no update was sent`, hint),
   });
   if (measured.outOfTime) {
     session.report.noBaseline = `the step's "timeout" ran out before the model that served was listed`;
@@ -244,14 +221,10 @@ export async function measureBaseline(
       `ended the benchmark before the update ${howFar(run, session)}`,
       cutShortHint(run),
     );
-  } else if (
-    run &&
-    run.measurement.requests > 0 &&
-    run.measurement.errors === run.measurement.requests
-  ) {
+  } else if (run && allFailed(run)) {
     // The model that serves now does not answer: nothing to compare with, but the update may be
     // what mends it, so it goes ahead.
-    log.warning(
+    ctx.log.warning(
       `Every request of the benchmark before the update failed (the first: ${run.firstError ?? 'unknown'}): the model that serves now does not answer, so relative fail-if limits cannot be judged. The update is sent.`,
       { title: 'Baseline failed' },
     );
@@ -259,8 +232,14 @@ export async function measureBaseline(
   return undefined;
 }
 
+/** Whether every measured request that finished failed (and at least one finished). */
+function allFailed(run: BenchmarkRun): boolean {
+  const m = run.measurement;
+  return m.requests > 0 && m.errors === m.requests;
+}
+
 /** Every measured request that finished failed: the model does not serve. */
-function everyRequestFailed(rolled: Result, run: BenchmarkRun, cutShort: string): Result {
+function everyRequestFailed(rolled: StepResult, run: BenchmarkRun, cutShort: string): StepResult {
   return {
     ...rolled,
     outcome: 'smoke-failed',
@@ -270,7 +249,11 @@ function everyRequestFailed(rolled: Result, run: BenchmarkRun, cutShort: string)
 }
 
 /** The breached limits as the step's failure. */
-function regressed(rolled: Result, breached: readonly Verdict[], cutShort: string): Result {
+function regressed(
+  rolled: StepResult,
+  breached: readonly GateVerdict[],
+  cutShort: string,
+): StepResult {
   return {
     ...rolled,
     outcome: 'regressed',
@@ -280,35 +263,45 @@ function regressed(rolled: Result, breached: readonly Verdict[], cutShort: strin
 }
 
 /**
- * The benchmark after the rollout, cut short by the step's `timeout`: what finished is judged
- * for "worse" (judgeCutShort). A breach, or every finished request failing, fails the step like
- * a full run (and is reverted with revert-on-failure); otherwise the rollout runs and is kept,
- * and the limits that could not be shown to hold are not judged.
+ * The gate on a full run (or, `cut` set, a run the step's `timeout` cut short): the verdicts go
+ * into the report, and every finished request failing or a breach fails the step.
  */
-function judgeCutShortRun(
+function gate(
   session: BenchmarkSession,
-  settings: Settings,
-  rolled: Result,
+  rolled: StepResult,
   run: BenchmarkRun,
-  deps: RunDeps,
-  startedMs: number,
-): Result {
+  cut?: { reason: string; message: string },
+): StepResult | undefined {
   const { report } = session;
   const after = run.measurement;
-  const reason = `the benchmark was cut short ${howFar(run, session)}`;
-  report.verdicts = judgeCutShort(
-    judge(session.settings.failIf, after, report.before, report.noBaseline),
-    after,
-    reason,
-  );
+  const verdicts = judgeLimits(session.settings.failIf, after, report.before, report.noBaseline);
+  report.verdicts = cut ? judgeLimitsCutShort(verdicts, after, cut.reason) : verdicts;
   report.failed = breaches(report.verdicts);
-  const cut = `; the step's "timeout" (${formatDuration(settings.timeoutMs)}) cut the benchmark short ${howFar(run, session)}, and the requests cut off could only have been slower`;
-  if (after.requests > 0 && after.errors === after.requests)
-    return everyRequestFailed(rolled, run, cut);
+  if (allFailed(run)) return everyRequestFailed(rolled, run, cut?.message ?? '');
   const breached = report.verdicts.filter((v) => v.status === 'breached');
-  if (breached.length > 0) return regressed(rolled, breached, cut);
-  if (report.verdicts.length > 0) {
-    deps.log.notice(
+  if (breached.length > 0) return regressed(rolled, breached, cut?.message ?? '');
+  return undefined;
+}
+
+/**
+ * The benchmark after the rollout, cut short by the step's `timeout`: what finished is judged
+ * for "worse" (judgeLimitsCutShort). A breach, or every finished request failing, fails the step
+ * like a full run (and is reverted with revert-on-failure); otherwise the rollout runs and is
+ * kept, and the limits that could not be shown to hold are not judged.
+ */
+function judgeCutShortRun(
+  ctx: RunContext,
+  session: BenchmarkSession,
+  rolled: StepResult,
+  run: BenchmarkRun,
+): StepResult {
+  const reason = `the benchmark was cut short ${howFar(run, session)}`;
+  const message = `; the step's "timeout" (${formatDuration(ctx.settings.timeoutMs)}) cut the benchmark short ${howFar(run, session)}, and the requests cut off could only have been slower`;
+  const failed = gate(session, rolled, run, { reason, message });
+  if (failed) return failed;
+  const judged = session.report.verdicts.length > 0;
+  if (judged) {
+    ctx.log.notice(
       `The fail-if limits are not judged: ${reason}, and no limit is breached by the requests that finished (which cannot show that a limit holds: the requests cut off are the slow end).`,
       { title: 'Benchmark not gated' },
     );
@@ -317,48 +310,37 @@ function judgeCutShortRun(
   return rolloutRunsOutOfTime(
     rolled,
     outOfTimeMessage(
-      settings,
-      deps,
-      startedMs,
-      `ended the benchmark after the rollout ${howFar(run, session)}: the rollout runs, and was not reverted, but the benchmark was cut short${report.verdicts.length > 0 ? ' and its limits were not judged' : ''}`,
+      ctx,
+      `ended the benchmark after the rollout ${howFar(run, session)}: the rollout runs, and was not reverted, but the benchmark was cut short${judged ? ' and its limits were not judged' : ''}`,
       cutShortHint(run),
     ),
   );
 }
 
-/** Measures the new rollout, judges the limits, and turns a breach into `regressed`. */
-export async function benchmarkStep(
-  session: BenchmarkSession,
-  settings: Settings,
-  rolled: Result,
-  deps: RunDeps,
-  startedMs: number,
-): Promise<Result> {
-  const { log } = deps;
+/** Measures the new rollout (if asked), judges the limits, and turns a breach into `regressed`. */
+export async function benchmarkStep(ctx: RunContext, rolled: StepResult): Promise<StepResult> {
+  const session = ctx.benchmark;
+  if (!session) return rolled;
   const report = session.report;
   if (report.noBaseline !== undefined) {
-    log.notice(
+    ctx.log.notice(
       `The benchmark measures after the rollout only: ${report.noBaseline}. Relative fail-if limits (+N%, -N%) are not judged.`,
       { title: 'Benchmark without a baseline' },
     );
   }
   const measured = await measure(
-    'after',
+    ctx,
     session,
-    settings,
+    'after',
     rolled.deployment,
-    session.input.listTimeoutMs,
-    deps,
-    startedMs,
+    session.endpoint.timeoutMs,
   );
   const run = measured.run;
   if (measured.outOfTime) {
     return rolloutRunsOutOfTime(
       rolled,
       outOfTimeMessage(
-        settings,
-        deps,
-        startedMs,
+        ctx,
         "ran out while the benchmark waited for the new rollout's model to be listed at /v1/models; the rollout runs",
       ),
     );
@@ -371,16 +353,6 @@ export async function benchmarkStep(
       message: `${rolled.message} The benchmark could not measure the model: ${measured.failure ?? 'unknown reason'}`,
     };
   }
-  const after = run.measurement;
-  if (run.stopped === 'deadline') {
-    return judgeCutShortRun(session, settings, rolled, run, deps, startedMs);
-  }
-  report.verdicts = judge(session.settings.failIf, after, report.before, report.noBaseline);
-  report.failed = breaches(report.verdicts);
-  if (after.requests > 0 && after.errors === after.requests) {
-    return everyRequestFailed(rolled, run, '');
-  }
-  const breached = report.verdicts.filter((v) => v.status === 'breached');
-  if (breached.length > 0) return regressed(rolled, breached, '');
-  return rolled;
+  if (run.stopped === 'deadline') return judgeCutShortRun(ctx, session, rolled, run);
+  return gate(session, rolled, run) ?? rolled;
 }

@@ -1,12 +1,10 @@
 /** The pull request comment step of the report: the plan or the deploy's result, for reviewers. */
-import type { RunDeps } from '../runner/deps.js';
 import type { Settings } from '../config/settings.js';
-import type { Redactor } from '../runner/redact.js';
-import type { PullRequestCommentNote, RunReport } from '../report/report.js';
-import { commentMarkdown } from '../report/comment-body.js';
-import type { GitHubRun } from '../runner/event.js';
 import { commentMarker, writePullRequestComment } from '../github/pr-comment.js';
-import type { Deployment } from '../northflank/schema.js';
+import { commentMarkdown } from '../report/comment-body.js';
+import type { PullRequestCommentNote, RunReport } from '../report/report.js';
+import type { GitHubRun } from '../runner/event.js';
+import type { RunBase } from './context.js';
 
 /**
  * Why `pr-comment: true` will not comment on this run, for a warning at the start; undefined
@@ -33,17 +31,15 @@ export function commentIgnoredReason(settings: Settings, run: GitHubRun): string
  * Never throws, and never changes the outcome: a refusal is a warning.
  */
 export async function commentStep(
+  run: RunBase,
   report: RunReport,
-  state: { settings?: Settings; before?: Deployment; deploymentNotFound?: boolean },
-  run: GitHubRun,
-  deps: RunDeps & { redactor: Redactor },
 ): Promise<PullRequestCommentNote | undefined> {
-  const { settings, before } = state;
-  const pr = run.pullRequest;
-  const repository = run.repository;
+  const { settings, githubRun } = run;
+  const pr = githubRun.pullRequest;
+  const repository = githubRun.repository;
   const prComment = settings?.prComment;
   // Not asked, or ignored with a warning at the start. Cancelled: stop at once.
-  if (!settings || !prComment || !pr || !repository || deps.signal.aborted) return undefined;
+  if (!settings || !prComment || !pr || !repository || run.signal.aborted) return undefined;
   if (report.outcome === 'skipped') {
     return {
       written: false,
@@ -51,21 +47,18 @@ export async function commentStep(
         "the run was skipped, so there is no plan to show (and the token GitHub gives a fork's workflow cannot comment)",
     };
   }
-  const target = {
-    projectId: settings.projectId,
-    deploymentId: settings.deploymentId,
-    teamId: settings.teamId,
-  };
-  if (state.deploymentNotFound) {
+  const { target } = settings;
+  if (run.deploymentNotFound) {
     // The ids may come from the pull request itself: no comment vouches for a deployment that
     // Northflank does not know.
-    const reason = `Northflank has no deployment "${settings.deploymentId}" in project "${settings.projectId}"${settings.teamId ? ` of team "${settings.teamId}"` : ''} for this token (HTTP 404), so there is no plan to show`;
-    deps.log.warning(
+    const reason = `Northflank has no deployment "${target.deploymentId}" in project "${target.projectId}"${target.teamId ? ` of team "${target.teamId}"` : ''} for this token (HTTP 404), so there is no plan to show`;
+    run.log.warning(
       `Not writing the pull request comment: ${reason}. Check project-id and deployment-id (and team-id); the error above says more.`,
       { title: 'Pull request comment not written' },
     );
     return { written: false, reason };
   }
+  const before = run.record.planned?.before;
   const body = commentMarkdown(report, {
     target,
     dryRun: settings.dryRun,
@@ -73,23 +66,23 @@ export async function commentStep(
       ? { configurationId: before.deploymentConfiguration?.id, status: before.status }
       : undefined,
     headSha: pr.headSha,
-    runUrl: run.runUrl,
+    runUrl: githubRun.runUrl,
   });
-  const written = await deps.log.group('Pull request comment', () =>
+  const written = await run.log.group('Pull request comment', () =>
     writePullRequestComment({
-      apiUrl: run.apiUrl,
+      apiUrl: githubRun.apiUrl,
       token: prComment.token,
       owner: repository.owner,
       repo: repository.repo,
       pullRequest: pr.number,
-      marker: deps.redactor.redact(commentMarker(target)),
+      marker: run.redactor.redact(commentMarker(target)),
       // A secret an API error echoed must not reach a public comment either.
-      body: deps.redactor.redact(body),
+      body: run.redactor.redact(body),
       requestTimeoutMs: settings.requestTimeoutMs,
-      signal: deps.signal,
-      clock: deps.clock,
-      random: deps.random,
-      log: deps.log,
+      signal: run.signal,
+      clock: run.clock,
+      random: run.random,
+      log: run.log,
     }),
   );
   if (written.action !== 'failed') return { written: written.action, url: written.url };

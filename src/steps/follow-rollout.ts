@@ -1,26 +1,12 @@
 /** The wait step: follow the rollout the update started, or the one under way. */
-import { NorthflankClient } from '../northflank/client.js';
-import type { Clock } from '../clock.js';
-import type { RunDeps } from '../runner/deps.js';
-import type { Settings } from '../config/settings.js';
-import type { UpdatePlan } from '../rollout/plan.js';
-import { unreadableFields } from '../rollout/compare.js';
-import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS } from '../rollout/status.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
+import { unreadableFields } from '../rollout/compare.js';
+import type { StepResult } from '../rollout/outcome.js';
 import { DEFAULT_POLL_POLICY } from '../rollout/poll-policy.js';
-import { RolloutTracker } from '../rollout/tracker.js';
+import { FAILED_STATUSES, GONE_STATUS, SERVING_STATUS } from '../rollout/status.js';
 import { waitForRollout, type WaitOptions } from '../rollout/wait-loop.js';
-import type { WaitResult } from '../rollout/outcome.js';
-
-/** What the wait needs to know about the update. */
-export interface UpdateContext {
-  before: Deployment;
-  plan: UpdatePlan;
-  /** The body sent; undefined when nothing was. */
-  sent: UpdateBody | undefined;
-  updateSentMs: number;
-  startedMs: number;
-}
+import type { RunContext } from './context.js';
+import type { SentUpdate } from './send-update.js';
 
 /** Statuses that no rollout is under way in; any other (an unknown one too) may still change. */
 const SETTLED_STATUSES: ReadonlySet<string> = new Set([
@@ -29,8 +15,21 @@ const SETTLED_STATUSES: ReadonlySet<string> = new Set([
   ...FAILED_STATUSES,
 ]);
 
+/**
+ * After the update: the rollout it started followed to its end (or the one under way, with
+ * nothing sent); with `wait: false`, one reading. Nothing sent and nothing under way: the result
+ * at once, with no wait group and no timeline.
+ */
+export async function followRollout(ctx: RunContext, u: SentUpdate): Promise<StepResult> {
+  if (!ctx.settings.wait) return notWaited(ctx, u);
+  const settled = settledWithoutUpdate(u);
+  if (settled) return settled;
+  ctx.record.followed = true;
+  return ctx.log.group('Waiting for the rollout', () => waitStep(ctx, u));
+}
+
 /** Whether fields were given but all were in place, so nothing was sent. */
-function isUnchanged(u: UpdateContext): boolean {
+function isUnchanged(u: SentUpdate): boolean {
   return u.sent === undefined && u.plan.inPlace.length > 0;
 }
 
@@ -42,22 +41,15 @@ function inPlaceButDownAdvice(status: string): string {
 }
 
 /** Waits for the rollout the update started; with nothing sent, for the one under way. */
-export async function waitStep(
-  api: NorthflankClient,
-  settings: Settings,
-  deps: RunDeps,
-  tracker: RolloutTracker,
-  u: UpdateContext,
-): Promise<WaitResult> {
+async function waitStep(ctx: RunContext, u: SentUpdate): Promise<StepResult> {
+  const { settings } = ctx;
   const unchanged = isUnchanged(u);
-  const settled = settledWithoutUpdate(u);
-  if (settled) return settled;
   const waited = await waitForRollout({
-    ...waitOptions(api, settings, deps, tracker),
+    ...waitOptions(ctx),
     before: u.sent === undefined ? undefined : u.before,
     updateSentMs: u.updateSentMs,
-    startedMs: u.startedMs,
-    deadlineMs: u.startedMs + settings.timeoutMs,
+    startedMs: ctx.startedMs,
+    deadlineMs: ctx.deadlineMs,
     expectation: u.sent ? u.plan.expectation : undefined,
     sent: u.sent,
     // Nothing sent: the rollout under way counts only while it shows the given values.
@@ -81,7 +73,7 @@ export async function waitStep(
 }
 
 /** A success after sending ports with `domains` says what no reading could confirm. */
-function withUnconfirmedDomains(waited: WaitResult, sent: UpdateBody | undefined): WaitResult {
+function withUnconfirmedDomains(waited: StepResult, sent: UpdateBody | undefined): StepResult {
   if (!sent || unreadableFields(sent).length === 0) return waited;
   if (waited.outcome !== 'running' && waited.outcome !== 'updated') return waited;
   return {
@@ -94,30 +86,28 @@ function withUnconfirmedDomains(waited: WaitResult, sent: UpdateBody | undefined
  * Nothing was sent and no rollout is under way: the result at once, with nothing to wait for
  * (undefined when there is a rollout to follow).
  */
-export function settledWithoutUpdate(u: UpdateContext): WaitResult | undefined {
+function settledWithoutUpdate(u: SentUpdate): StepResult | undefined {
   return isUnchanged(u) && SETTLED_STATUSES.has(u.before.status)
     ? unchangedSettled(u.before)
     : undefined;
 }
 
-/** The options every wait shares. */
+/** The options every wait shares (the rollout's, and the revert's). */
 export function waitOptions(
-  api: NorthflankClient,
-  settings: Settings,
-  deps: RunDeps,
-  tracker: RolloutTracker,
+  ctx: RunContext,
 ): Omit<WaitOptions, 'before' | 'updateSentMs' | 'deadlineMs'> {
+  const { api, settings } = ctx;
   return {
     // One attempt per read: the wait outlasts outages itself, up to the deadline.
     getDeployment: () => api.getDeployment({ attempts: 1 }),
-    tracker,
-    clock: deps.clock,
-    random: deps.random,
-    signal: deps.signal,
+    tracker: ctx.tracker,
+    clock: ctx.clock,
+    random: ctx.random,
+    signal: ctx.signal,
     poll: { ...DEFAULT_POLL_POLICY, maxMs: settings.pollIntervalMs },
     rolloutStartGraceMs: settings.rolloutStartGraceMs,
     phaseLimits: settings.phaseLimits,
-    log: deps.log,
+    log: ctx.log,
   };
 }
 
@@ -125,7 +115,7 @@ export function waitOptions(
  * Nothing was sent and no rollout is under way: done at once. Running is success; crashed or
  * paused fails, since sending the same values again would not help.
  */
-function unchangedSettled(current: Deployment): WaitResult {
+function unchangedSettled(current: Deployment): StepResult {
   const { status } = current;
   if (status === SERVING_STATUS) {
     return {
@@ -149,12 +139,7 @@ function unchangedSettled(current: Deployment): WaitResult {
 }
 
 /** With `wait: false`: one reading after the update (none when nothing was sent), no wait. */
-export async function notWaited(
-  api: NorthflankClient,
-  tracker: RolloutTracker,
-  clock: Clock,
-  u: UpdateContext,
-): Promise<WaitResult> {
+async function notWaited(ctx: RunContext, u: SentUpdate): Promise<StepResult> {
   if (isUnchanged(u)) {
     return {
       outcome: 'unchanged',
@@ -162,8 +147,8 @@ export async function notWaited(
       deployment: u.before,
     };
   }
-  const deployment = await api.getDeployment();
-  tracker.observe(deployment, clock.now(), false);
+  const deployment = await ctx.api.getDeployment();
+  ctx.tracker.observe(deployment, ctx.clock.now(), false);
   return {
     outcome: 'not-waited',
     message: `${u.sent ? 'Update sent' : 'No update sent (no fields to change)'}; not waiting for the rollout (wait: false).`,

@@ -4,16 +4,12 @@
  * update is sent; if it moved, the update is planned on the new reading (and the revert's
  * previous values come from it), and the baseline, which measured a mix, is measured again.
  */
-import { NorthflankClient } from '../northflank/client.js';
-import type { RunDeps } from '../runner/deps.js';
-import type { Settings } from '../config/settings.js';
-import type { Deployment } from '../northflank/schema.js';
 import { describeDrift } from '../rollout/drift.js';
 import { newerReading } from '../rollout/freshness.js';
-import { describeChange, planUpdate, type UpdatePlan } from '../rollout/plan.js';
-import { RolloutTracker } from '../rollout/tracker.js';
-import { BenchmarkSession, measureBaseline, noBaselineReason } from './benchmark-model.js';
-import type { StepResult as Result } from './result.js';
+import type { StepResult } from '../rollout/outcome.js';
+import { describeChange, planUpdate, type PlannedUpdate } from '../rollout/plan.js';
+import { measureBaseline, noBaselineReason } from './benchmark-model.js';
+import type { RunContext } from './context.js';
 
 /** The baseline is measured again once; a deployment that moves again has no baseline. */
 const MAX_REMEASURES = 1;
@@ -24,18 +20,14 @@ const MAX_REMEASURES = 1;
  * the baseline again. Resolves to a result when the step's `timeout` ran out during that.
  */
 export async function replanAfterBaseline(
-  api: NorthflankClient,
-  settings: Settings,
-  deps: RunDeps,
-  tracker: RolloutTracker,
-  session: BenchmarkSession,
-  planned: { before: Deployment; plan: UpdatePlan },
-  startedMs: number,
-): Promise<Result | undefined> {
-  const { log } = deps;
-  for (let round = 0; session.baselineMeasured; round++) {
+  ctx: RunContext,
+  planned: PlannedUpdate,
+): Promise<StepResult | undefined> {
+  const { api, settings, log, tracker } = ctx;
+  const session = ctx.benchmark;
+  for (let round = 0; session?.baselineMeasured; round++) {
     const fresh = await api.getDeployment();
-    tracker.observe(fresh, deps.clock.now(), true);
+    tracker.observe(fresh, ctx.clock.now(), true);
     // A replica behind the others may answer with what was there before: it shows no move.
     if (newerReading(planned.before, fresh) !== fresh) return undefined;
     const moved = describeDrift(planned.before, fresh, settings.update);
@@ -46,7 +38,7 @@ export async function replanAfterBaseline(
     const why =
       round >= MAX_REMEASURES
         ? 'it changed again while the baseline was measured a second time, so no baseline measured one configuration'
-        : noBaselineReason(session.settings, fresh, plan, settings);
+        : noBaselineReason(ctx, session.settings, { before: fresh, plan });
     const changes =
       plan.changes.length > 0
         ? `it changes ${plan.changes.map(describeChange).join('; ')}`
@@ -62,7 +54,7 @@ export async function replanAfterBaseline(
       session.baselineMeasured = false;
       return undefined;
     }
-    const outOfTime = await measureBaseline(session, settings, fresh, plan, deps, startedMs);
+    const outOfTime = await measureBaseline(ctx, { before: fresh, plan });
     if (outOfTime) return outOfTime;
   }
   return undefined;
