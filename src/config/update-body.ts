@@ -57,27 +57,37 @@ export function parseUpdateBody(
   }
 
   const ports = input(sources, 'ports');
-  if (ports !== '') {
-    const parsed = parseStructured('ports', ports);
-    if (!Array.isArray(parsed)) {
+  if (ports !== '') body.ports = parsePorts(ports);
+  const spec = parseSpecInputs(sources, notes);
+  if (spec) body.spec = spec;
+  return body;
+}
+
+/** `ports`: a list of ports, each valid, no name twice. */
+function parsePorts(text: string): NonNullable<UpdateBody['ports']> {
+  const parsed = parseStructured('ports', text);
+  if (!Array.isArray(parsed)) {
+    throw new InputError(
+      'ports',
+      'must be a list of ports, e.g. [{"name": "http", "internalPort": 8000, "protocol": "HTTP"}]',
+    );
+  }
+  const ports = parsed.map((port: unknown, i) => validate('ports', portSchema(), port, [i]));
+  const seen = new Set<string>();
+  ports.forEach((port, i) => {
+    if (seen.has(port.name))
       throw new InputError(
         'ports',
-        'must be a list of ports, e.g. [{"name": "http", "internalPort": 8000, "protocol": "HTTP"}]',
+        `must have unique names (got "${port.name}", which is used twice)`,
+        `[${i}].name`,
       );
-    }
-    body.ports = parsed.map((port: unknown, i) => validate('ports', portSchema(), port, [i]));
-    const seen = new Set<string>();
-    body.ports.forEach((port, i) => {
-      if (seen.has(port.name))
-        throw new InputError(
-          'ports',
-          `must have unique names (got "${port.name}", which is used twice)`,
-          `[${i}].name`,
-        );
-      seen.add(port.name);
-    });
-  }
+    seen.add(port.name);
+  });
+  return ports;
+}
 
+/** The spec, from `spec` or `spec-file` (never both); undefined when neither is given. */
+function parseSpecInputs(sources: InputSources, notes: SpecNotes): Spec | undefined {
   const spec = input(sources, 'spec');
   const specFile = input(sources, 'spec-file');
   if (spec !== '' && specFile !== '') {
@@ -90,15 +100,10 @@ export function parseUpdateBody(
     'allow-unknown-spec-fields',
     input(sources, 'allow-unknown-spec-fields') || 'false',
   );
-  if (spec !== '') {
-    body.spec = validateSpec('spec', parseStructured('spec', spec), allowUnknown, notes);
-  }
-  if (specFile !== '') {
-    const parsed = parseStructured('spec-file', readSpecFile(sources, specFile));
-    body.spec = validateSpec('spec-file', parsed, allowUnknown, notes);
-  }
-
-  return body;
+  if (spec !== '') return validateSpec('spec', parseStructured('spec', spec), allowUnknown, notes);
+  if (specFile === '') return undefined;
+  const parsed = parseStructured('spec-file', readSpecFile(sources, specFile));
+  return validateSpec('spec-file', parsed, allowUnknown, notes);
 }
 
 type Spec = NonNullable<UpdateBody['spec']>;

@@ -156,50 +156,71 @@ export function parseBenchmarkSettings(value: unknown): BenchmarkSettings | unde
 const PERCENT = /^([+-]?)(\d+(?:\.\d+)?)\s*%$/;
 const NUMBER = /^\d+(?:\.\d+)?$/;
 
+/** A limit as written: its value as given, the text, its percentage parts, and its failure. */
+interface GivenLimit {
+  given: string | number;
+  text: string;
+  /** `[sign, number]` of a percentage, when it is one. */
+  percent: RegExpExecArray | null;
+  fail: (rule: string) => never;
+}
+
 /** One `fail-if` limit, by the rules of its metric. */
 export function parseLimit(metric: Metric, given: string | number): Limit {
   const text = String(given).trim();
-  const fail = (rule: string): never => {
-    throw new InputError(INPUT, `${rule}${describe(given)}`, `fail-if.${metric}`);
+  const limit: GivenLimit = {
+    given,
+    text,
+    percent: PERCENT.exec(text),
+    fail: (rule) => {
+      throw new InputError(INPUT, `${rule}${describe(given)}`, `fail-if.${metric}`);
+    },
   };
-  const percent = PERCENT.exec(text);
-  if (metric === 'error-rate') {
-    if (!percent || typeof given === 'number') {
+  if (metric === 'error-rate') return errorRateLimit(limit);
+  if (metric === 'tokens-per-second') return throughputLimit(limit);
+  return latencyLimit(metric, limit);
+}
+
+/** error-rate: always absolute, a percentage of the measured requests. */
+function errorRateLimit({ given, percent, fail }: GivenLimit): Limit {
+  if (!percent || typeof given === 'number') {
+    return fail('error-rate is always absolute: a percentage of the measured requests, such as 5%');
+  }
+  if (percent[1] !== '') {
+    return fail(
+      'error-rate is always absolute, never relative to the baseline: write the highest rate allowed, such as 5% (no sign)',
+    );
+  }
+  const value = Number(percent[2]);
+  if (value > 100) return fail('error-rate must be from 0% to 100%');
+  return { kind: 'absolute', value: value / 100, text: `${percent[2]}%` };
+}
+
+/** tokens-per-second: a drop relative to the baseline, or an absolute minimum. */
+function throughputLimit({ given, text, percent, fail }: GivenLimit): Limit {
+  if (percent) {
+    if (percent[1] !== '-') {
       return fail(
-        'error-rate is always absolute: a percentage of the measured requests, such as 5%',
-      );
-    }
-    if (percent[1] !== '') {
-      return fail(
-        'error-rate is always absolute, never relative to the baseline: write the highest rate allowed, such as 5% (no sign)',
+        'tokens-per-second takes a drop relative to the baseline (-N%), or an absolute minimum in tokens per second (such as 100); a rise (+N%) or an unsigned percentage is not a limit on throughput',
       );
     }
     const value = Number(percent[2]);
-    if (value > 100) return fail('error-rate must be from 0% to 100%');
-    return { kind: 'absolute', value: value / 100, text: `${percent[2]}%` };
-  }
-  if (metric === 'tokens-per-second') {
-    if (percent) {
-      if (percent[1] !== '-') {
-        return fail(
-          'tokens-per-second takes a drop relative to the baseline (-N%), or an absolute minimum in tokens per second (such as 100); a rise (+N%) or an unsigned percentage is not a limit on throughput',
-        );
-      }
-      const value = Number(percent[2]);
-      if (value <= 0 || value >= 100) {
-        return fail('a drop of tokens-per-second must be more than 0% and less than 100%');
-      }
-      return { kind: 'relative', percent: value, text: `-${percent[2]}%` };
+    if (value <= 0 || value >= 100) {
+      return fail('a drop of tokens-per-second must be more than 0% and less than 100%');
     }
-    const number = typeof given === 'number' ? given : NUMBER.test(text) ? Number(text) : NaN;
-    if (!Number.isFinite(number) || number <= 0) {
-      return fail(
-        'tokens-per-second takes a drop relative to the baseline (-N%), or an absolute minimum above 0 in tokens per second (such as 100)',
-      );
-    }
-    return { kind: 'absolute', value: number, text: String(number) };
+    return { kind: 'relative', percent: value, text: `-${percent[2]}%` };
   }
-  // A latency.
+  const number = typeof given === 'number' ? given : NUMBER.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(number) || number <= 0) {
+    return fail(
+      'tokens-per-second takes a drop relative to the baseline (-N%), or an absolute minimum above 0 in tokens per second (such as 100)',
+    );
+  }
+  return { kind: 'absolute', value: number, text: String(number) };
+}
+
+/** A latency: a rise relative to the baseline, or an absolute limit with a unit. */
+function latencyLimit(metric: Metric, { given, text, percent, fail }: GivenLimit): Limit {
   if (percent) {
     if (percent[1] !== '+') {
       return fail(

@@ -50,22 +50,7 @@ const DEADLINE = 'deadline';
 /** Runs the warm-up and the measured requests; never throws for a failed request. */
 export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
   const { settings, log } = o;
-  const stop = new AbortController();
-  const onCancel = (): void => {
-    stop.abort(o.signal.reason);
-  };
-  if (o.signal.aborted) onCancel();
-  o.signal.addEventListener('abort', onCancel, { once: true });
-  // The deadline on the action's clock, so that it holds on a test's clock too.
-  const sleeper = new AbortController();
-  o.clock.sleep(Math.max(0, o.deadlineMs - o.clock.now()), sleeper.signal).then(
-    () => {
-      stop.abort(DEADLINE);
-    },
-    () => undefined,
-  );
-  const stopped = (): BenchmarkRun['stopped'] =>
-    stop.signal.aborted ? (stop.signal.reason === DEADLINE ? 'deadline' : 'cancelled') : undefined;
+  const stop = new Stop(o);
   try {
     // The concurrency a phase reaches: no more than its requests.
     const shape = (count: number): string =>
@@ -86,7 +71,7 @@ export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
         );
       });
     }
-    const why = stopped();
+    const why = stop.why();
     const records = measured.records;
     const measurement =
       why === 'deadline'
@@ -109,8 +94,45 @@ export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
       firstError: [...warm.records, ...records].find((r) => r.error !== undefined)?.error,
     };
   } finally {
-    sleeper.abort();
-    o.signal.removeEventListener('abort', onCancel);
+    stop.dispose();
+  }
+}
+
+/** What stops a benchmark: the run's cancellation, or its deadline on the action's clock. */
+class Stop {
+  private readonly stop = new AbortController();
+  private readonly sleeper = new AbortController();
+  private readonly onCancel = (): void => {
+    this.stop.abort(this.o.signal.reason);
+  };
+
+  constructor(private readonly o: BenchmarkOptions) {
+    if (o.signal.aborted) this.onCancel();
+    o.signal.addEventListener('abort', this.onCancel, { once: true });
+    // The deadline on the action's clock, so that it holds on a test's clock too.
+    o.clock.sleep(Math.max(0, o.deadlineMs - o.clock.now()), this.sleeper.signal).then(
+      () => {
+        this.stop.abort(DEADLINE);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Aborts when the benchmark must stop. */
+  get signal(): AbortSignal {
+    return this.stop.signal;
+  }
+
+  /** Why it stopped, if it did. */
+  why(): BenchmarkRun['stopped'] {
+    if (!this.stop.signal.aborted) return undefined;
+    return this.stop.signal.reason === DEADLINE ? 'deadline' : 'cancelled';
+  }
+
+  /** Lets go of the deadline's sleep and the cancellation listener. */
+  dispose(): void {
+    this.sleeper.abort();
+    this.o.signal.removeEventListener('abort', this.onCancel);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   newStreamState,
   streamComplete,
   tokenChunks,
+  type ChatStreamState,
   type StreamTokens,
 } from './chat-stream.js';
 import { SseParser } from './sse.js';
@@ -96,17 +97,7 @@ export async function streamChatCompletion(o: StreamRequestOptions): Promise<Req
   });
   // request-timeout bounds the wait for the first token, then each wait for the next one:
   // comments (`: ping`) and empty chunks keep a connection open, but they are not tokens.
-  const silence = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      silence.abort();
-    }, o.requestTimeoutMs);
-  };
-  /** Bytes that came since the last token (keep-alives, empty chunks). */
-  let sinceToken = 0;
-  arm();
+  const silence = new SilenceWatch(o.requestTimeoutMs);
   try {
     const response = await httpRequest(o.dispatcher, new URL(`${o.base}/v1/chat/completions`), {
       method: 'POST',
@@ -133,64 +124,104 @@ export async function streamChatCompletion(o: StreamRequestOptions): Promise<Req
       const { text } = await readPrefix(response.body, MAX_JSON_BYTES);
       return record(notAStream(text, type));
     }
-    const parser = new SseParser();
-    const decoder = new TextDecoder();
-    let events = 0;
-    let raw = '';
-    const fold = (text: string, atMs: number, last = false): void => {
-      const before = tokenChunks(state);
-      const parsed = last ? [...parser.push(text), ...parser.end()] : parser.push(text);
-      if (events === 0 && raw.length < MAX_RAW_CHARS) raw += text.slice(0, MAX_RAW_CHARS);
-      for (const [i, event] of parsed.entries()) {
-        applyEvent(state, event, atMs, last && i === parsed.length - 1);
-      }
-      events += parsed.length;
-      if (tokenChunks(state) > before) {
-        sinceToken = 0;
-        arm();
-      } else {
-        sinceToken += text.length;
-      }
-    };
-    for await (const piece of response.body as AsyncIterable<Uint8Array>) {
-      fold(decoder.decode(piece, { stream: true }), o.now());
-      // Done once `[DONE]`, or the finish and usage chunks, came: a server that keeps the
-      // connection open after them has answered, and waiting would count it as an error.
-      if (state.error !== undefined || streamComplete(state)) break;
-    }
-    fold(decoder.decode(), o.now(), true);
-    if (events === 0) return record(noEvents(raw, type));
-    return record(incompleteReason(state));
+    return record(await readEvents(response.body, type, state, silence, o.now));
   } catch (error) {
     if (o.signal.aborted) return record('stopped', { aborted: true });
-    const timeout = formatDuration(o.requestTimeoutMs);
-    const keptAlive = sinceToken > 0 ? ', kept alive by comments or empty chunks' : '';
-    // undici's own body and headers timeouts (request-timeout long too) may fire first.
-    const code =
-      typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-    if (
-      silence.signal.aborted ||
-      code === 'UND_ERR_BODY_TIMEOUT' ||
-      code === 'UND_ERR_HEADERS_TIMEOUT'
-    ) {
-      const tokens = tokenChunks(state);
-      return record(
-        tokens === 0
-          ? `no first token within ${timeout} (request-timeout)${keptAlive ? `: the stream stayed open${keptAlive}, without a token` : ''}`
-          : `the stream stalled: no token for ${timeout} (request-timeout) after ${tokens} token(s)${keptAlive}`,
-      );
-    }
-    const reason = neutralise(
-      compactJson(error instanceof Error ? error.message : error, 200),
-      200,
-    );
-    const tokens = tokenChunks(state);
-    return record(
-      tokens > 0 ? `the stream broke off after ${tokens} token chunk(s): ${reason}` : reason,
-    );
+    return record(brokenOff(error, state, silence, o.requestTimeoutMs));
   } finally {
-    clearTimeout(timer);
+    silence.stop();
   }
+}
+
+/** Aborts its signal once `ms` pass without a token; a token (`arm`) starts the wait again. */
+class SilenceWatch {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Bytes that came since the last token (keep-alives, empty chunks). */
+  sinceToken = 0;
+
+  constructor(private readonly ms: number) {
+    this.arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.controller.abort();
+    }, this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** Reads the event stream into `state`; resolves to why the request is an error, if it is. */
+async function readEvents(
+  body: AsyncIterable<Uint8Array>,
+  type: string,
+  state: ChatStreamState,
+  silence: SilenceWatch,
+  now: () => number,
+): Promise<string | undefined> {
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  let events = 0;
+  let raw = '';
+  const fold = (text: string, atMs: number, last = false): void => {
+    const before = tokenChunks(state);
+    const parsed = last ? [...parser.push(text), ...parser.end()] : parser.push(text);
+    if (events === 0 && raw.length < MAX_RAW_CHARS) raw += text.slice(0, MAX_RAW_CHARS);
+    for (const [i, event] of parsed.entries()) {
+      applyEvent(state, event, atMs, last && i === parsed.length - 1);
+    }
+    events += parsed.length;
+    if (tokenChunks(state) > before) {
+      silence.sinceToken = 0;
+      silence.arm();
+    } else {
+      silence.sinceToken += text.length;
+    }
+  };
+  for await (const piece of body) {
+    fold(decoder.decode(piece, { stream: true }), now());
+    // Done once `[DONE]`, or the finish and usage chunks, came: a server that keeps the
+    // connection open after them has answered, and waiting would count it as an error.
+    if (state.error !== undefined || streamComplete(state)) break;
+  }
+  fold(decoder.decode(), now(), true);
+  if (events === 0) return noEvents(raw, type);
+  return incompleteReason(state);
+}
+
+/** Why a request that threw is an error: no token in time (request-timeout), or a broken stream. */
+function brokenOff(
+  error: unknown,
+  state: ChatStreamState,
+  silence: SilenceWatch,
+  requestTimeoutMs: number,
+): string {
+  const timeout = formatDuration(requestTimeoutMs);
+  const keptAlive = silence.sinceToken > 0 ? ', kept alive by comments or empty chunks' : '';
+  const tokens = tokenChunks(state);
+  // undici's own body and headers timeouts (request-timeout long too) may fire first.
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  if (
+    silence.signal.aborted ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT'
+  ) {
+    return tokens === 0
+      ? `no first token within ${timeout} (request-timeout)${keptAlive ? `: the stream stayed open${keptAlive}, without a token` : ''}`
+      : `the stream stalled: no token for ${timeout} (request-timeout) after ${tokens} token(s)${keptAlive}`;
+  }
+  const reason = neutralise(compactJson(error instanceof Error ? error.message : error, 200), 200);
+  return tokens > 0 ? `the stream broke off after ${tokens} token chunk(s): ${reason}` : reason;
 }
 
 function headerText(value: string | string[] | undefined): string {

@@ -309,24 +309,7 @@ export class NorthflankClient {
     } catch (error) {
       if (error instanceof ResponseFormatError) throw error;
       if (signal.aborted) throw cancellation(signal);
-      if (timeout.aborted) {
-        return {
-          kind: 'network',
-          reason: `no answer within ${formatDuration(Math.min(requestTimeoutMs, remainingMs))}`,
-          sent: true,
-          timedOut: requestTimeoutMs <= remainingMs,
-        };
-      }
-      const code = errorCode(error);
-      const message = error instanceof Error ? error.message : String(error);
-      const tls = isTlsFailure(code, message);
-      return {
-        kind: 'network',
-        reason: neutralise(code ? `${code}: ${message}` : message, 300),
-        sent: !tls && (code === undefined || !NOT_SENT_CODES.has(code)),
-        tls,
-        timedOut: code !== undefined && TIMEOUT_CODES.has(code),
-      };
+      return networkFailure(error, timeout.aborted, requestTimeoutMs, remainingMs);
     }
   }
 
@@ -437,6 +420,36 @@ export class NorthflankClient {
           : undefined;
     }
   }
+}
+
+/**
+ * A request that got no answer: the request's own timeout (`timedOut`) within what was left of
+ * the deadline, or a connection error, and whether it may have reached the server.
+ */
+function networkFailure(
+  error: unknown,
+  timedOut: boolean,
+  requestTimeoutMs: number,
+  remainingMs: number,
+): Extract<Attempt, { kind: 'network' }> {
+  if (timedOut) {
+    return {
+      kind: 'network',
+      reason: `no answer within ${formatDuration(Math.min(requestTimeoutMs, remainingMs))}`,
+      sent: true,
+      timedOut: requestTimeoutMs <= remainingMs,
+    };
+  }
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const tls = isTlsFailure(code, message);
+  return {
+    kind: 'network',
+    reason: neutralise(code ? `${code}: ${message}` : message, 300),
+    sent: !tls && (code === undefined || !NOT_SENT_CODES.has(code)),
+    tls,
+    timedOut: code !== undefined && TIMEOUT_CODES.has(code),
+  };
 }
 
 function cancellation(signal: AbortSignal): Error {

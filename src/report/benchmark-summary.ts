@@ -69,30 +69,51 @@ export function benchmarkMarkdown(
   report: BenchmarkReport,
   heading = '### Model benchmark',
 ): string {
+  const { before, after } = report;
+  const fewest = Math.min(before?.requests ?? Infinity, after?.requests ?? Infinity);
+  return [
+    heading,
+    '',
+    ...howMeasured(report),
+    ...metricsTable(report),
+    ...percentileBars(before, after),
+    ...definitions(fewest),
+  ].join('\n');
+}
+
+/** What was measured, and how a run cut short counts. */
+function howMeasured(report: BenchmarkReport): string[] {
   const { before, after, settings } = report;
-  const lines: string[] = [heading, ''];
   const baseline = !before
     ? `after the rollout only: ${escapeCell(report.noBaseline ?? 'no baseline')}`
     : after
       ? 'before the update (the model that served) and after the rollout, with the same load'
       : 'before the update only (the model that served): the run ended before the rollout was measured';
-  lines.push(
+  const lines = [
     `Measured ${baseline}: ${settings.requests} streamed chat completions at concurrency ${effectiveConcurrency(settings.concurrency, settings.requests)}, max_tokens ${settings.maxTokens}${report.ignoreEos ? ' with ignore_eos' : ' without ignore_eos (the server refused it)'}, after ${settings.warmup} warm-up request(s) not counted.`,
     '',
-  );
+  ];
   if (report.stopped) {
     lines.push(
       `> The benchmark ${report.stopped.which === 'before' ? 'before the update' : 'after the rollout'} was cut short (${report.stopped.why === 'deadline' ? 'the step ran out of its timeout' : 'cancelled'}); its numbers are of the requests that finished${report.stopped.why === 'deadline' ? ', except tokens per second (every token received until the stop) and the error rate (the requests cut off count as successes). What finished can show that serving got worse, not that a limit holds' : ''}.`,
       '',
     );
   }
-  const verdicts = new Map(report.verdicts.map((v) => [v.metric, v]));
-  lines.push('| Metric | Before | After | Change | fail-if |', '| --- | --- | --- | --- | --- |');
+  return lines;
+}
+
+/** Before | after | change | fail-if, metric by metric, and the tokens. */
+function metricsTable({ before, after, verdicts }: BenchmarkReport): string[] {
+  const byMetric = new Map(verdicts.map((v) => [v.metric, v]));
+  const lines = [
+    '| Metric | Before | After | Change | fail-if |',
+    '| --- | --- | --- | --- | --- |',
+  ];
   for (const metric of METRICS) {
     const b = before ? metricValue(before, metric) : undefined;
     const a = after ? metricValue(after, metric) : null;
     lines.push(
-      `| ${LABELS[metric]} | ${value(metric, before)} | ${value(metric, after)} | ${change(metric, b, a)} | ${verdictCell(verdicts.get(metric))} |`,
+      `| ${LABELS[metric]} | ${value(metric, before)} | ${value(metric, after)} | ${change(metric, b, a)} | ${verdictCell(byMetric.get(metric))} |`,
     );
   }
   const tokens = (m: Measurement | undefined): string =>
@@ -107,7 +128,11 @@ export function benchmarkMarkdown(
     lines.push(`| Reasoning / answer tokens | ${split(before)} | ${split(after)} | | |`);
   }
   lines.push('');
+  return lines;
+}
 
+/** Text bars of the TTFT and ITL percentiles, before and after, on one scale per latency. */
+function percentileBars(before: Measurement | undefined, after: Measurement | undefined): string[] {
   const rows: [string, number | null | undefined, number | null | undefined][] = [];
   for (const kind of ['ttft', 'itl'] as const) {
     for (const p of ['p50', 'p90', 'p99'] as const) {
@@ -120,14 +145,18 @@ export function benchmarkMarkdown(
       0,
       ...rows.filter(([l]) => l.startsWith(prefix)).flatMap(([, b, a]) => [b ?? 0, a ?? 0]),
     );
-  lines.push('| Percentile | Before | After |', '| --- | --- | --- |');
+  const lines = ['| Percentile | Before | After |', '| --- | --- | --- |'];
   for (const [label, b, a] of rows) {
     const max = maxOf(label.split(' ')[0] ?? '');
     lines.push(`| ${label} | ${bar(b, max) || '-'} | ${bar(a, max) || '-'} |`);
   }
   lines.push('');
-  const fewest = Math.min(before?.requests ?? Infinity, after?.requests ?? Infinity);
-  lines.push(
+  return lines;
+}
+
+/** How each figure is measured; `fewest` is the smaller run's measured requests. */
+function definitions(fewest: number): string[] {
+  return [
     '<details><summary>How these are measured</summary>',
     '',
     "- **TTFT** (time to first token): from sending the request to the first chunk with a token, of the answer (`delta.content`) or of a reasoning model's thinking (`delta.reasoning_content`, `delta.reasoning`), as GenAI-Perf, llmperf and GuideLLM count it (vLLM's own benchmark counts the role-only first chunk, which comes earlier).",
@@ -143,6 +172,5 @@ export function benchmarkMarkdown(
     '',
     '</details>',
     '',
-  );
-  return lines.join('\n');
+  ];
 }

@@ -45,55 +45,20 @@ export function outcomeHeadline(outcome: Outcome): string {
 
 /** The job summary as Markdown. Pure. */
 export function summaryMarkdown(report: RunReport): string {
-  const d = report.deployment;
-  const lines: string[] = [];
-  const title = d?.name ?? report.target.deploymentId ?? 'LLM model deployment';
-  lines.push(
-    `## Northflank: ${escapeCell(title)}`,
+  const lines = summaryHead(report);
+  const table = (rows: [string, string][]): string[] => [
+    '| | |',
+    '| --- | --- |',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     '',
-    `**${OUTCOME_HEADLINE[report.outcome]}**`,
-    '',
-  );
-  if (report.outcome === 'dry-run' && report.verdict) {
-    lines.push(`**${verdictLine(report.verdict, 'The plan')}**`, '');
-  }
-  if (report.outcome === 'skipped') {
-    // Nothing was read or sent: the notice is the whole story, one sentence a paragraph.
-    for (const sentence of sentencesOf(report.message)) lines.push(escapeCell(sentence), '');
-  } else if (!SUCCESSFUL_OUTCOMES.has(report.outcome) || report.outcome === 'no-rollout') {
-    // The message ends with what to do: long enough to keep it (a revert's message is long).
-    lines.push(`> ${escapeCell(report.message, MAX_SUMMARY_MESSAGE_CHARS)}`, '');
-  }
-  const url = d ? publicUrl(d) : '';
-  const rows: [string, string][] = [
-    ['Deployment', code(d?.id ?? report.target.deploymentId ?? '')],
-    ['Project', code(report.target.projectId ?? '')],
   ];
-  if (report.target.teamId) rows.push(['Team', code(report.target.teamId)]);
   if (report.outcome === 'skipped') {
+    // Nothing was read or sent: the deployment named, and what became of the comment.
+    const rows = targetRows(report);
     if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);
-    lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
-    return lines.join('\n');
+    return [...lines, ...table(rows)].join('\n');
   }
-  rows.push(['Status', d ? code(d.status) : 'unknown']);
-  if (url) rows.push(['URL', escapeCell(url)]);
-  if (d?.dns?.base) rows.push(['DNS', code(d.dns.base)]);
-  if (d?.deploymentConfiguration?.id) {
-    rows.push(['Configuration', code(d.deploymentConfiguration.id)]);
-  }
-  if (report.previousConfigurationId) {
-    rows.push(['Previous configuration', code(report.previousConfigurationId)]);
-  }
-  const resent = report.resent ?? [];
-  const updated = report.updatedFields.filter((field) => !resent.includes(field));
-  rows.push(['Fields updated', updated.length ? updated.join(', ') : 'none']);
-  if (resent.length) rows.push(['Re-sent', `${resent.join(', ')} (${RESENT_WHY})`]);
-  if (report.inPlace?.length) rows.push(['Already in place', report.inPlace.join(', ')]);
-  if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);
-  rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
-  rows.push(['API requests', String(report.requestCount)]);
-  lines.push('| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
-
+  lines.push(...table([...targetRows(report), ...deploymentRows(report)]));
   if (report.changes) {
     lines.push(
       report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes',
@@ -127,6 +92,62 @@ export function summaryMarkdown(report: RunReport): string {
   }
   lines.push(...timelineMarkdown(report));
   return lines.join('\n');
+}
+
+/** The heading, the outcome's headline, the plan's verdict (a dry run) and the message. */
+function summaryHead(report: RunReport): string[] {
+  const title = report.deployment?.name ?? report.target.deploymentId ?? 'LLM model deployment';
+  const lines = [
+    `## Northflank: ${escapeCell(title)}`,
+    '',
+    `**${OUTCOME_HEADLINE[report.outcome]}**`,
+    '',
+  ];
+  if (report.outcome === 'dry-run' && report.verdict) {
+    lines.push(`**${verdictLine(report.verdict, 'The plan')}**`, '');
+  }
+  if (report.outcome === 'skipped') {
+    // Nothing was read or sent: the notice is the whole story, one sentence a paragraph.
+    for (const sentence of sentencesOf(report.message)) lines.push(escapeCell(sentence), '');
+  } else if (!SUCCESSFUL_OUTCOMES.has(report.outcome) || report.outcome === 'no-rollout') {
+    // The message ends with what to do: long enough to keep it (a revert's message is long).
+    lines.push(`> ${escapeCell(report.message, MAX_SUMMARY_MESSAGE_CHARS)}`, '');
+  }
+  return lines;
+}
+
+/** The table's rows that name the deployment. */
+function targetRows(report: RunReport): [string, string][] {
+  const rows: [string, string][] = [
+    ['Deployment', code(report.deployment?.id ?? report.target.deploymentId ?? '')],
+    ['Project', code(report.target.projectId ?? '')],
+  ];
+  if (report.target.teamId) rows.push(['Team', code(report.target.teamId)]);
+  return rows;
+}
+
+/** The table's rows of how the deployment was left and what the run did to it. */
+function deploymentRows(report: RunReport): [string, string][] {
+  const d = report.deployment;
+  const url = d ? publicUrl(d) : '';
+  const rows: [string, string][] = [['Status', d ? code(d.status) : 'unknown']];
+  if (url) rows.push(['URL', escapeCell(url)]);
+  if (d?.dns?.base) rows.push(['DNS', code(d.dns.base)]);
+  if (d?.deploymentConfiguration?.id) {
+    rows.push(['Configuration', code(d.deploymentConfiguration.id)]);
+  }
+  if (report.previousConfigurationId) {
+    rows.push(['Previous configuration', code(report.previousConfigurationId)]);
+  }
+  const resent = report.resent ?? [];
+  const updated = report.updatedFields.filter((field) => !resent.includes(field));
+  rows.push(['Fields updated', updated.length ? updated.join(', ') : 'none']);
+  if (resent.length) rows.push(['Re-sent', `${resent.join(', ')} (${RESENT_WHY})`]);
+  if (report.inPlace?.length) rows.push(['Already in place', report.inPlace.join(', ')]);
+  if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);
+  rows.push(['Elapsed', formatDuration(report.elapsedMs)]);
+  rows.push(['API requests', String(report.requestCount)]);
+  return rows;
 }
 
 /** The pull request comment as a table cell: a link to it, or why there is none. */

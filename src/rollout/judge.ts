@@ -176,65 +176,87 @@ function judgeNoNewConfiguration(
   j: ReadingFacts,
   base: Omit<RolloutVerdict, 'done'>,
 ): RolloutVerdict {
-  const { status } = j.current;
   const expectation = j.expectation ?? 'restart';
-  const grace = formatDuration(j.rolloutStartGraceMs);
-  const pastGrace = j.sinceUpdateMs >= j.rolloutStartGraceMs;
   // A spec or ports change must roll out: a slow start or stale reads (the loop warns), up to
   // the timeout; never "no rollout".
   if (expectation === 'rollout') return { ...base, done: false };
-  const fields = fieldsOf(j.sent);
   if (j.sent !== undefined && !showsValues(j.sent, j.current)) {
-    const missing = { ...base, showsSent: false };
-    if (j.valuesGoneMs === undefined) {
-      // A replica that has not seen the update yet; it catches up within seconds.
-      if (!pastGrace) return { ...missing, done: false };
-      return {
-        ...missing,
-        done: true,
-        outcome: 'error',
-        message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values (${whatDiffers(j, false)}). ${NORMALISED_ADVICE} Otherwise check the deployment in Northflank, and run the workflow again.`,
-      };
-    }
-    // The values showed before: a replica behind the others, unless it holds.
-    if (j.valuesGoneMs < j.rolloutStartGraceMs) return { ...missing, done: false };
+    return judgeValuesMissing(j, { ...base, showsSent: false });
+  }
+  const shown = { ...base, ...(j.sent === undefined ? {} : { showsSent: true }) };
+  return expectation === 'restart' ? judgeAfterRestart(j, shown) : judgeMaybeRollout(j, shown);
+}
+
+/** A reading of the configuration from before that does not show the values sent. */
+function judgeValuesMissing(
+  j: ReadingFacts,
+  missing: Omit<RolloutVerdict, 'done'>,
+): RolloutVerdict {
+  const fields = fieldsOf(j.sent);
+  if (j.valuesGoneMs === undefined) {
+    // A replica that has not seen the update yet; it catches up within seconds.
+    if (j.sinceUpdateMs < j.rolloutStartGraceMs) return { ...missing, done: false };
     return {
       ...missing,
       done: true,
       outcome: 'error',
-      message: `The deployment showed the values of this update (${fields}), but for the last ${grace} it has shown others (${whatDiffers(j, false)}), with no new configuration: someone changed them back in Northflank, or it is answering from a replica that lags. Check the deployment in Northflank, and run the workflow again. ${CONCURRENCY_ADVICE}`,
+      message: `Northflank accepted the update of ${fields}, but ${formatDuration(j.sinceUpdateMs)} later the deployment still shows the previous values (${whatDiffers(j, false)}). ${NORMALISED_ADVICE} Otherwise check the deployment in Northflank, and run the workflow again.`,
     };
   }
-  const shown = { ...base, ...(j.sent === undefined ? {} : { showsSent: true }) };
-  const settled = status === SERVING_STATUS || FAILED_STATUSES.has(status);
-  if (expectation === 'restart') {
-    // Still the old rollout after a forced re-send of values in place: once the grace period is
-    // over, the update is taken to have started none, instead of hanging until the timeout.
-    if (!pastGrace || !settled) return { ...shown, done: false };
-    if (status === SERVING_STATUS) {
-      return {
-        ...shown,
-        done: true,
-        outcome: 'no-rollout',
-        message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The values sent were already in place, and Northflank did not restart the deployment for them.`,
-      };
-    }
+  // The values showed before: a replica behind the others, unless it holds.
+  if (j.valuesGoneMs < j.rolloutStartGraceMs) return { ...missing, done: false };
+  return {
+    ...missing,
+    done: true,
+    outcome: 'error',
+    message: `The deployment showed the values of this update (${fields}), but for the last ${formatDuration(j.rolloutStartGraceMs)} it has shown others (${whatDiffers(j, false)}), with no new configuration: someone changed them back in Northflank, or it is answering from a replica that lags. Check the deployment in Northflank, and run the workflow again. ${CONCURRENCY_ADVICE}`,
+  };
+}
+
+/** Whether a status is one no rollout is under way in: serving, or failed. */
+const isSettled = (status: string): boolean =>
+  status === SERVING_STATUS || FAILED_STATUSES.has(status);
+
+/**
+ * Still the old rollout after a forced re-send of values in place: once the grace period is
+ * over, the update is taken to have started none, instead of hanging until the timeout.
+ */
+function judgeAfterRestart(j: ReadingFacts, shown: Omit<RolloutVerdict, 'done'>): RolloutVerdict {
+  const { status } = j.current;
+  const grace = formatDuration(j.rolloutStartGraceMs);
+  if (j.sinceUpdateMs < j.rolloutStartGraceMs || !isSettled(status)) {
+    return { ...shown, done: false };
+  }
+  if (status === SERVING_STATUS) {
     return {
       ...shown,
       done: true,
-      outcome: status === 'paused' ? 'paused' : 'crashed',
-      message: `No new rollout was observed within ${grace} of the update, and the deployment is still ${status}. Change the spec to start a new rollout, or fix the deployment in Northflank.`,
+      outcome: 'no-rollout',
+      message: `No new rollout was observed within ${grace} of the update; the deployment is running its previous configuration. The values sent were already in place, and Northflank did not restart the deployment for them.`,
     };
   }
-  // `either`: Northflank may or may not roll out for this update. The values show on the
-  // configuration from before; it ends only when they have shown, settled, for the
-  // confirmation period with no new configuration appearing (one may come a moment after the
-  // update's answer). A configuration still rolling out (it was before the update) is waited for.
-  if (!settled) return { ...shown, done: false };
+  return {
+    ...shown,
+    done: true,
+    outcome: status === 'paused' ? 'paused' : 'crashed',
+    message: `No new rollout was observed within ${grace} of the update, and the deployment is still ${status}. Change the spec to start a new rollout, or fix the deployment in Northflank.`,
+  };
+}
+
+/**
+ * `either`: Northflank may or may not roll out for this update. The values show on the
+ * configuration from before; it ends only when they have shown, settled, for the confirmation
+ * period with no new configuration appearing (one may come a moment after the update's answer).
+ * A configuration still rolling out (it was before the update) is waited for.
+ */
+function judgeMaybeRollout(j: ReadingFacts, shown: Omit<RolloutVerdict, 'done'>): RolloutVerdict {
+  const { status } = j.current;
+  if (!isSettled(status)) return { ...shown, done: false };
   const key = configurationId(j.current) ?? j.current.updatedAt ?? '';
   const confirmMs = confirmPeriodMs(j.rolloutStartGraceMs);
   const heldMs = j.confirming?.key === key ? j.sinceUpdateMs - j.confirming.sinceUpdateMs : 0;
   if (heldMs < confirmMs) return { ...shown, done: false, confirming: key };
+  const fields = fieldsOf(j.sent);
   const id = configurationId(j.current);
   const on = id ? `configuration ${id}` : 'the configuration from before the update';
   const watched = formatDuration(confirmMs);

@@ -5,7 +5,7 @@ import { formatDuration } from '../duration.js';
 import { DeadlineError, NorthflankApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
-import { confirmPeriodMs, judgeReading, type ReadingFacts } from './judge.js';
+import { confirmPeriodMs, judgeReading, type ReadingFacts, type RolloutVerdict } from './judge.js';
 import type { RolloutExpectation } from './plan.js';
 import type { StepResult } from './outcome.js';
 import {
@@ -24,7 +24,13 @@ import {
 } from './poll-policy.js';
 import { gpuLabel } from './status.js';
 import { formatSeconds, offsetSeconds } from './timeline.js';
-import { OUTAGE_LABEL, RATE_LIMITED_LABEL, describeEntry, type RolloutTracker } from './tracker.js';
+import {
+  OUTAGE_LABEL,
+  RATE_LIMITED_LABEL,
+  describeEntry,
+  type RolloutTracker,
+  type TimelineEntry,
+} from './tracker.js';
 
 /** How a wait is run; every source of time and I/O is passed in. */
 export interface WaitOptions {
@@ -148,195 +154,133 @@ function refusedMidWait(error: NorthflankApiError): NorthflankApiError {
 
 /** Polls until the new rollout is running, fails, or the deadline passes; outlasts API outages. */
 export async function waitForRollout(options: WaitOptions): Promise<StepResult> {
-  const { clock, tracker, log } = options;
-  const random = options.random ?? Math.random;
-  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  let newRolloutSeen = false;
-  let slowStartWarned = false;
-  let backSinceMs: number | undefined;
-  let confirming: ReadingFacts['confirming'];
-  let confirmingSaid = false;
-  // Whether a reading of the configuration from before has shown the values sent, and since
-  // when the readings have not, without a break.
-  let valuesShown = false;
-  let valuesGoneSinceMs: number | undefined;
-  let outage: Outage | undefined;
-  let lastLogMs = clock.now();
-  let firstReading = true;
+  const wait = new RolloutWait(options);
   // A revert waits again: the timeline stays measured from the first update.
-  tracker.originMs ??= options.updateSentMs;
-  const since = (ms: number): number => offsetSeconds(ms, options.updateSentMs);
+  options.tracker.originMs ??= options.updateSentMs;
   for (;;) {
     let current: Deployment;
     try {
       current = await options.getDeployment();
     } catch (error) {
-      // At the deadline, a failed last look changes nothing: the wait timed out.
-      if (
-        error instanceof DeadlineError ||
-        clock.now() >= options.deadlineMs - LAST_LOOK_MARGIN_MS
-      ) {
-        return timedOut(options, tracker.last, outage);
-      }
-      if (error instanceof NorthflankApiError && error.status === 404) {
-        return {
-          outcome: 'deleted',
-          deployment: tracker.last,
-          ours: tracker.ours,
-          message: `The deployment is gone (404 from ${error.info.path}): it was deleted during the rollout.`,
-        };
-      }
-      const transient = transientFailure(error);
-      if (!transient) {
-        if (
-          options.before !== undefined &&
-          error instanceof NorthflankApiError &&
-          (error.status === 401 || error.status === 403)
-        ) {
-          throw refusedMidWait(error);
-        }
-        throw error;
-      }
-      // An outage: the rollout goes on without us, so keep trying, more slowly, until the deadline.
-      const now = clock.now();
-      const timedOutRead = transient.timedOut === true;
-      outage = outage
-        ? {
-            ...outage,
-            failures: outage.failures + 1,
-            reason: transient.reason,
-            timedOut: timedOutRead,
-          }
-        : { sinceMs: now, failures: 1, reason: transient.reason, timedOut: timedOutRead };
-      const remainingMs = options.deadlineMs - now;
-      const delayMs = Math.min(
-        outageDelayMs(outage.failures, options.poll.maxMs, random, transient.retryAfterMs),
-        remainingMs - LAST_LOOK_MARGIN_MS,
-      );
-      if (outage.failures === 1) {
-        tracker.outageStarted(now, transient.rateLimited ? RATE_LIMITED_LABEL : OUTAGE_LABEL);
-        log.warning(
-          `Reading the deployment failed (${transient.reason}): ${transient.rateLimited ? 'the Northflank API is rate limiting this token (its requests for the hour are used up; other tools using the token share them)' : 'the Northflank API is not answering'}.${options.before === undefined ? '' : ' The update was already accepted and the rollout goes on.'} The action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${formatDuration(Math.max(0, delayMs))}.`,
-        );
-      } else {
-        log.debug(
-          `Read ${outage.failures} failed (${transient.reason}); retrying in ${formatDuration(Math.max(0, delayMs))}`,
-        );
-      }
-      if (delayMs > 0) await clock.sleep(delayMs, options.signal);
+      const pause = wait.readFailed(error);
+      if (typeof pause !== 'number') return pause;
+      if (pause > 0) await options.clock.sleep(pause, options.signal);
       continue;
     }
+    const pause = wait.reading(current);
+    if (typeof pause !== 'number') return pause;
+    await options.clock.sleep(pause, options.signal);
+  }
+}
+
+/** One wait's memory between readings: what it has seen, said and been told. */
+class RolloutWait {
+  private newRolloutSeen = false;
+  private slowStartWarned = false;
+  private backSinceMs: number | undefined;
+  private confirming: ReadingFacts['confirming'];
+  private confirmingSaid = false;
+  // Whether a reading of the configuration from before has shown the values sent, and since
+  // when the readings have not, without a break.
+  private valuesShown = false;
+  private valuesGoneSinceMs: number | undefined;
+  private outage: Outage | undefined;
+  private lastLogMs: number;
+  private firstReading = true;
+
+  constructor(private readonly options: WaitOptions) {
+    this.lastLogMs = options.clock.now();
+  }
+
+  /**
+   * A read that failed: the result that ends the wait, or how long to pause before the next read
+   * (an outage: the rollout goes on without us). Throws what the wait cannot outlast.
+   */
+  readFailed(error: unknown): StepResult | number {
+    const { options } = this;
+    const { clock, tracker } = options;
+    // At the deadline, a failed last look changes nothing: the wait timed out.
+    if (error instanceof DeadlineError || clock.now() >= options.deadlineMs - LAST_LOOK_MARGIN_MS) {
+      return timedOut(options, tracker.last, this.outage);
+    }
+    if (error instanceof NorthflankApiError && error.status === 404) {
+      return {
+        outcome: 'deleted',
+        deployment: tracker.last,
+        ours: tracker.ours,
+        message: `The deployment is gone (404 from ${error.info.path}): it was deleted during the rollout.`,
+      };
+    }
+    const transient = transientFailure(error);
+    if (!transient) {
+      const refused =
+        error instanceof NorthflankApiError && (error.status === 401 || error.status === 403);
+      throw refused && options.before !== undefined ? refusedMidWait(error) : error;
+    }
     const now = clock.now();
-    if (outage) {
-      log.info(
-        `The Northflank API answered again after an outage of ${formatDuration(now - outage.sinceMs)} (${outage.failures} failed read(s), last: ${outage.reason}).`,
+    const timedOutRead = transient.timedOut === true;
+    const outage: Outage = this.outage
+      ? {
+          ...this.outage,
+          failures: this.outage.failures + 1,
+          reason: transient.reason,
+          timedOut: timedOutRead,
+        }
+      : { sinceMs: now, failures: 1, reason: transient.reason, timedOut: timedOutRead };
+    this.outage = outage;
+    const remainingMs = options.deadlineMs - now;
+    const delayMs = Math.min(
+      outageDelayMs(
+        outage.failures,
+        options.poll.maxMs,
+        options.random ?? Math.random,
+        transient.retryAfterMs,
+      ),
+      remainingMs - LAST_LOOK_MARGIN_MS,
+    );
+    const retrying = formatDuration(Math.max(0, delayMs));
+    if (outage.failures === 1) {
+      tracker.outageStarted(now, transient.rateLimited ? RATE_LIMITED_LABEL : OUTAGE_LABEL);
+      options.log.warning(
+        `Reading the deployment failed (${transient.reason}): ${transient.rateLimited ? 'the Northflank API is rate limiting this token (its requests for the hour are used up; other tools using the token share them)' : 'the Northflank API is not answering'}.${options.before === undefined ? '' : ' The update was already accepted and the rollout goes on.'} The action keeps trying until the deadline (${formatDuration(remainingMs)} left), retrying in ${retrying}.`,
       );
-      outage = undefined;
-    }
-    const verdict = judgeReading({
-      before: options.before,
-      current,
-      ours: tracker.ours,
-      newRolloutSeen,
-      sinceUpdateMs: now - options.updateSentMs,
-      updateSentMs: options.updateSentMs,
-      backOnPreviousMs: backSinceMs === undefined ? 0 : now - backSinceMs,
-      rolloutStartGraceMs: options.rolloutStartGraceMs,
-      expectation: options.expectation,
-      confirming,
-      valuesGoneMs: valuesShown ? now - (valuesGoneSinceMs ?? now) : undefined,
-      sent: options.sent,
-      unchanged: options.unchanged,
-      reverting: tracker.reverting,
-    });
-    if (verdict.ours !== undefined && tracker.ours === undefined) {
-      tracker.ours = verdict.ours;
-      log.debug(`Our rollout is configuration ${verdict.ours}.`);
-    }
-    newRolloutSeen ||= verdict.newRollout;
-    if (verdict.showsSent === true) {
-      valuesShown = true;
-      valuesGoneSinceMs = undefined;
-    } else if (verdict.showsSent === false && valuesShown) {
-      valuesGoneSinceMs ??= now;
-    }
-    // An unbroken run of readings that show the update on the configuration from before.
-    confirming =
-      verdict.confirming === undefined
-        ? undefined
-        : confirming?.key === verdict.confirming
-          ? confirming
-          : { key: verdict.confirming, sinceUpdateMs: now - options.updateSentMs };
-    if (confirming && !confirmingSaid && !verdict.done) {
-      confirmingSaid = true;
-      log.info(
-        `The values sent show on the configuration from before the update (${current.deploymentConfiguration?.id ?? 'no id'}, ${current.status}). Northflank does not document whether this update starts a rollout: watching ${formatDuration(confirmPeriodMs(options.rolloutStartGraceMs))} for one before taking it that none follows.`,
+    } else {
+      options.log.debug(
+        `Read ${outage.failures} failed (${transient.reason}); retrying in ${retrying}`,
       );
     }
-    if (
-      options.expectation === 'rollout' &&
-      !verdict.done &&
-      (verdict.of === 'previous' || verdict.of === 'unconfirmed') &&
-      tracker.ours === undefined &&
-      !slowStartWarned &&
-      now - options.updateSentMs >= options.rolloutStartGraceMs
-    ) {
-      slowStartWarned = true;
-      log.warning(
-        `No new rollout seen yet, ${formatDuration(now - options.updateSentMs)} after an update that changed the configuration: still waiting for it, up to "timeout". Northflank may be slow to start it, or the API is serving stale reads; if it never shows, check the deployment in Northflank.`,
-        { title: 'New rollout not seen yet' },
+    return delayMs;
+  }
+
+  /** A reading: the result that ends the wait, or how long to pause before the next read. */
+  reading(current: Deployment): StepResult | number {
+    const { options } = this;
+    const now = options.clock.now();
+    if (this.outage) {
+      options.log.info(
+        `The Northflank API answered again after an outage of ${formatDuration(now - this.outage.sinceMs)} (${this.outage.failures} failed read(s), last: ${this.outage.reason}).`,
       );
+      this.outage = undefined;
     }
-    const backOnPrevious = verdict.of === 'previous' && verdict.ours !== undefined;
-    if (backOnPrevious && backSinceMs === undefined) {
-      backSinceMs = now;
-      log.info(
-        `A reading shows the previous configuration again, after our rollout ${verdict.ours ?? ''}: a replica behind, or a rollback; not taken as a result.`,
-      );
-    } else if (!backOnPrevious) {
-      backSinceMs = undefined;
-    }
-    // A configuration not yet confirmed as ours is shown as another update's until it is.
-    const foreign = verdict.of === 'foreign' || verdict.of === 'unconfirmed';
-    const ended = tracker.observe(current, now, verdict.of === 'previous', foreign);
-    const entry = tracker.timeline.at(-1);
-    const label = describeEntry({
-      status: current.status,
-      previousRollout: verdict.of === 'previous',
-      foreign,
-    });
-    if (ended) {
-      log.info(
-        `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`,
-      );
-      lastLogMs = now;
-    } else if (firstReading) {
-      log.info(`Status: ${label}`);
-      lastLogMs = now;
-    } else if (now - lastLogMs >= heartbeatMs) {
-      log.info(
-        `Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} since the update)`,
-      );
-      lastLogMs = now;
-    }
-    firstReading = false;
+    const verdict = judgeReading(this.facts(current, now));
+    this.learn(verdict, current, now);
+    const entry = this.record(verdict, current, now);
     if (verdict.done) {
       return {
         outcome: verdict.outcome,
         message: verdict.message,
         deployment: current,
-        ours: tracker.ours,
+        ours: options.tracker.ours,
       };
     }
     if (verdict.newRollout) {
       const overrun = phaseTimedOut(options, current, now);
       if (overrun) return overrun;
     }
-
     const remainingMs = options.deadlineMs - now;
     if (remainingMs <= LAST_LOOK_MARGIN_MS) return timedOut(options, current);
     // The last pause stops short of the deadline so that one more reading fits before it.
-    const delayMs = Math.min(
+    return Math.min(
       nextPollDelayMs(options.poll, {
         sinceUpdateMs: now - options.updateSentMs,
         sinceChangeMs: now - (entry?.startMs ?? now),
@@ -346,6 +290,123 @@ export async function waitForRollout(options: WaitOptions): Promise<StepResult> 
       remainingMs - LAST_LOOK_MARGIN_MS,
       verdict.newRollout ? untilPhaseDeadlineMs(options, current.status, now) : Infinity,
     );
-    await clock.sleep(delayMs, options.signal);
+  }
+
+  /** What the judge is told of a reading. */
+  private facts(current: Deployment, now: number): ReadingFacts {
+    const { options } = this;
+    return {
+      before: options.before,
+      current,
+      ours: options.tracker.ours,
+      newRolloutSeen: this.newRolloutSeen,
+      sinceUpdateMs: now - options.updateSentMs,
+      updateSentMs: options.updateSentMs,
+      backOnPreviousMs: this.backSinceMs === undefined ? 0 : now - this.backSinceMs,
+      rolloutStartGraceMs: options.rolloutStartGraceMs,
+      expectation: options.expectation,
+      confirming: this.confirming,
+      valuesGoneMs: this.valuesShown ? now - (this.valuesGoneSinceMs ?? now) : undefined,
+      sent: options.sent,
+      unchanged: options.unchanged,
+      reverting: options.tracker.reverting,
+    };
+  }
+
+  /** What the wait takes from a verdict for the next readings, and says of it once. */
+  private learn(verdict: RolloutVerdict, current: Deployment, now: number): void {
+    const { options } = this;
+    const { tracker, log } = options;
+    if (verdict.ours !== undefined && tracker.ours === undefined) {
+      tracker.ours = verdict.ours;
+      log.debug(`Our rollout is configuration ${verdict.ours}.`);
+    }
+    this.newRolloutSeen ||= verdict.newRollout;
+    if (verdict.showsSent === true) {
+      this.valuesShown = true;
+      this.valuesGoneSinceMs = undefined;
+    } else if (verdict.showsSent === false && this.valuesShown) {
+      this.valuesGoneSinceMs ??= now;
+    }
+    // An unbroken run of readings that show the update on the configuration from before.
+    this.confirming =
+      verdict.confirming === undefined
+        ? undefined
+        : this.confirming?.key === verdict.confirming
+          ? this.confirming
+          : { key: verdict.confirming, sinceUpdateMs: now - options.updateSentMs };
+    if (this.confirming && !this.confirmingSaid && !verdict.done) {
+      this.confirmingSaid = true;
+      log.info(
+        `The values sent show on the configuration from before the update (${current.deploymentConfiguration?.id ?? 'no id'}, ${current.status}). Northflank does not document whether this update starts a rollout: watching ${formatDuration(confirmPeriodMs(options.rolloutStartGraceMs))} for one before taking it that none follows.`,
+      );
+    }
+    this.warnOfSlowStart(verdict, now);
+    const backOnPrevious = verdict.of === 'previous' && verdict.ours !== undefined;
+    if (backOnPrevious && this.backSinceMs === undefined) {
+      this.backSinceMs = now;
+      log.info(
+        `A reading shows the previous configuration again, after our rollout ${verdict.ours ?? ''}: a replica behind, or a rollback; not taken as a result.`,
+      );
+    } else if (!backOnPrevious) {
+      this.backSinceMs = undefined;
+    }
+  }
+
+  /** Once: an update that must roll out shows no new rollout past rollout-start-grace. */
+  private warnOfSlowStart(verdict: RolloutVerdict, now: number): void {
+    const { options } = this;
+    const sinceUpdateMs = now - options.updateSentMs;
+    if (
+      options.expectation !== 'rollout' ||
+      verdict.done ||
+      (verdict.of !== 'previous' && verdict.of !== 'unconfirmed') ||
+      options.tracker.ours !== undefined ||
+      this.slowStartWarned ||
+      sinceUpdateMs < options.rolloutStartGraceMs
+    ) {
+      return;
+    }
+    this.slowStartWarned = true;
+    options.log.warning(
+      `No new rollout seen yet, ${formatDuration(sinceUpdateMs)} after an update that changed the configuration: still waiting for it, up to "timeout". Northflank may be slow to start it, or the API is serving stale reads; if it never shows, check the deployment in Northflank.`,
+      { title: 'New rollout not seen yet' },
+    );
+  }
+
+  /** Puts the reading on the timeline and logs the status: on a change, first, then at a heartbeat. */
+  private record(
+    verdict: RolloutVerdict,
+    current: Deployment,
+    now: number,
+  ): TimelineEntry | undefined {
+    const { tracker, log, updateSentMs } = this.options;
+    const since = (ms: number): number => offsetSeconds(ms, updateSentMs);
+    // A configuration not yet confirmed as ours is shown as another update's until it is.
+    const foreign = verdict.of === 'foreign' || verdict.of === 'unconfirmed';
+    const ended = tracker.observe(current, now, verdict.of === 'previous', foreign);
+    const entry = tracker.timeline.at(-1);
+    const label = describeEntry({
+      status: current.status,
+      previousRollout: verdict.of === 'previous',
+      foreign,
+    });
+    const logged = (text: string): void => {
+      log.info(text);
+      this.lastLogMs = now;
+    };
+    if (ended) {
+      logged(
+        `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`,
+      );
+    } else if (this.firstReading) {
+      logged(`Status: ${label}`);
+    } else if (now - this.lastLogMs >= (this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)) {
+      logged(
+        `Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} since the update)`,
+      );
+    }
+    this.firstReading = false;
+    return entry;
   }
 }

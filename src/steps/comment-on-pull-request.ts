@@ -26,6 +26,19 @@ export function commentIgnoredReason(settings: Settings, run: GitHubRun): string
 }
 
 /**
+ * No comment for a deployment Northflank does not know: the ids may come from the pull request
+ * itself, and no comment vouches for them.
+ */
+function notFound(run: RunBase, target: Settings['target']): PullRequestCommentNote {
+  const reason = `Northflank has no deployment "${target.deploymentId}" in project "${target.projectId}"${target.teamId ? ` of team "${target.teamId}"` : ''} for this token (HTTP 404), so there is no plan to show`;
+  run.log.warning(
+    `Not writing the pull request comment: ${reason}. Check project-id and deployment-id (and team-id); the error above says more.`,
+    { title: 'Pull request comment not written' },
+  );
+  return { written: false, reason };
+}
+
+/**
  * Writes the report as the pull request's comment, if asked and possible; resolves to what the
  * job summary says of it (undefined when no comment was asked for, or the run was cancelled).
  * Never throws, and never changes the outcome: a refusal is a warning.
@@ -48,16 +61,7 @@ export async function commentStep(
     };
   }
   const { target } = settings;
-  if (run.deploymentNotFound) {
-    // The ids may come from the pull request itself: no comment vouches for a deployment that
-    // Northflank does not know.
-    const reason = `Northflank has no deployment "${target.deploymentId}" in project "${target.projectId}"${target.teamId ? ` of team "${target.teamId}"` : ''} for this token (HTTP 404), so there is no plan to show`;
-    run.log.warning(
-      `Not writing the pull request comment: ${reason}. Check project-id and deployment-id (and team-id); the error above says more.`,
-      { title: 'Pull request comment not written' },
-    );
-    return { written: false, reason };
-  }
+  if (run.deploymentNotFound) return notFound(run, target);
   const before = run.record.planned?.before;
   const body = commentMarkdown(report, {
     target,

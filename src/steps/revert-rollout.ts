@@ -93,6 +93,16 @@ export async function revertStep(
     const why = withoutRepeats(waited.message, failed.message);
     return revertFailed(waited.deployment, `The revert did not bring it back: ${why}`);
   }
+  return reverted(failed, waited, plan, leftOver);
+}
+
+/** The revert ran: the deployment runs the previous values again; the step fails all the same. */
+function reverted(
+  failed: StepResult,
+  waited: StepResult,
+  plan: ReturnType<typeof planRevert>,
+  leftOver: string,
+): StepResult {
   const id = waited.deployment?.deploymentConfiguration?.id;
   return {
     ...waited,
@@ -100,7 +110,7 @@ export async function revertStep(
     outcome: 'reverted',
     title:
       failed.outcome === 'regressed' ? 'Serving regressed; reverted' : 'Rollout failed; reverted',
-    message: `${failed.message} ${revertedAfter(failed)}: the previous values of ${fields.join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
+    message: `${failed.message} ${revertedAfter(failed)}: the previous values of ${Object.keys(plan.body).join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
   };
 }
 
