@@ -379,6 +379,45 @@ describe.each([
     }
   });
 
+  it('revert-on-failure after ports re-sent for their domains crash: the real reason no revert is sent, never "force" (hostile #1)', async () => {
+    const e = await startWorld({ plans: [{ ...FAST_PLAN, ending: 'crashed' }] });
+    const ports = [{ ...PORT, domains: ['a.example.com'] }];
+    const run = await world.run({ ports: JSON.stringify(ports), 'revert-on-failure': 'true' });
+    expectTheTruth(run, e);
+    expect(posts(e)).toEqual([{ ports }]);
+    expect(run.stdout).not.toMatch(/force: true/);
+    if (metadataRollouts) {
+      expect(run.outputs.outcome).toBe('crashed');
+      expect(run.report.message).toMatch(
+        /No revert was sent: the update changed nothing a GET shows: it re-sent ports only for their domains, and the domains from before the update cannot be read \(a GET never shows them\), so a revert could only send this update's domains again\.$/,
+      );
+    } else {
+      expect(run.outputs.outcome).toBe('updated');
+    }
+  });
+
+  it('revert-on-failure after a description and ports re-sent for their domains crash: only the description is sent back, and said so (hostile #10)', async () => {
+    const e = await startWorld({ plans: [{ ...FAST_PLAN, ending: 'crashed' }] });
+    const ports = [{ ...PORT, domains: ['a.example.com'] }];
+    const run = await world.run({
+      description: DESCRIPTION,
+      ports: JSON.stringify(ports),
+      'revert-on-failure': 'true',
+    });
+    expectTheTruth(run, e);
+    if (metadataRollouts) {
+      expect(posts(e)).toEqual([
+        { description: DESCRIPTION, ports },
+        { description: CURRENT_DESCRIPTION },
+      ]);
+      expect(run.outputs.outcome).toBe('reverted');
+      expect(run.report.message).toMatch(/the previous values of description were sent back/);
+    } else {
+      expect(posts(e)).toHaveLength(1);
+      expect(run.outputs.outcome).toBe('updated');
+    }
+  });
+
   it('ports that give domains are sent on every run; the step says it cannot confirm them', async () => {
     const e = await startWorld();
     const ports = [{ ...PORT, domains: ['chat.example.com'] }];

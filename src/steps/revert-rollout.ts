@@ -50,7 +50,7 @@ export async function revertStep(
   const { before, plan: updatePlan, sent } = update;
   const revert = ctx.settings.revert;
   if (!revert || !sent) return failed;
-  const skipped = revertSkipReason(before, updatePlan.changes);
+  const skipped = revertSkipReason(before, updatePlan, ctx.settings.force);
   if (skipped !== undefined) {
     ctx.log.info(`Not reverting: ${skipped}.`);
     return { ...failed, message: `${failed.message} No revert was sent: ${skipped}.` };
@@ -110,8 +110,20 @@ function reverted(
     outcome: 'reverted',
     title:
       failed.outcome === 'regressed' ? 'Serving regressed; reverted' : 'Rollout failed; reverted',
-    message: `${failed.message} ${revertedAfter(failed)}: the previous values of ${Object.keys(plan.body).join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
+    message: `${failed.message} ${revertedAfter(failed)}: the previous values of ${restoredFields(plan.body)} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
   };
+}
+
+/** The fields a revert sent back, and what of them it could not restore (a port's domains). */
+function restoredFields(body: UpdateBody): string {
+  const withDomains = body.ports?.some((p) => p.domains !== undefined) === true;
+  return Object.keys(body)
+    .map((field) =>
+      field === 'ports' && withDomains
+        ? 'ports (with the domains this update sent: the ones from before cannot be read)'
+        : field,
+    )
+    .join(', ');
 }
 
 /** Sends the previous values and waits, within revert-timeout, for the deployment to run them. */
