@@ -50,7 +50,7 @@ const afterUpdate = (e: Emulator, change: () => void | Promise<void>, reads = 1)
  */
 function expectTheTruth(run: InProcessRun, e: Emulator, live = true): void {
   expect(run.outputs.status).toBe(
-    (JSON.parse(run.outputs.deployment!) as { status: string }).status,
+    run.outputs.deployment ? (JSON.parse(run.outputs.deployment) as { status: string }).status : '',
   );
   if (live) expect(run.outputs.status).toBe(toApi(e.deployment(), world.clock.now()).status);
   if (run.code === 0 && run.outputs.outcome !== 'not-waited') {
@@ -141,6 +141,12 @@ describe.each([
     expectTheTruth(run, e, false);
     expect(run.code).toBe(1);
     expect(run.outputs.outcome).toBe('deleted');
+    // Gone: Northflank shows no status now (hostile #3); the message names the last one seen.
+    expect(run.outputs.status).toBe('');
+    expect(run.outputs.deployment).toBe('');
+    expect(run.report.message).toMatch(
+      /^The deployment is gone \(404 from [^)]+\): it was deleted during the rollout \(last seen \w+, configuration cfg-000\d\)\. The status and deployment outputs are empty/,
+    );
   });
 
   it('a rollout that outlasts timeout after a description-only update: timeout, with the status it had', async () => {
@@ -476,5 +482,26 @@ describe('a revert in the other world than its update', () => {
     });
     expect(e.deployment().description).toBe(CURRENT_DESCRIPTION);
     expect(run.report.message).toMatch(/The revert did not bring it back/);
+  });
+});
+
+describe('a new configuration of ours that shows the update only after a while (world B)', () => {
+  it('is labelled neutrally until it does, never "another update", and relabelled as ours in the timeline (hostile #4)', async () => {
+    const e = await start({ metadataRollouts: true });
+    // The new configuration shows the old description for its first reads, then ours.
+    let reads = 0;
+    e.onRequest = () => {
+      if (posts(e).length !== 1 || e.requests.at(-1)?.method !== 'GET') return;
+      reads++;
+      if (reads === 1) e.deployment().description = CURRENT_DESCRIPTION;
+      if (reads === 4) e.deployment().description = DESCRIPTION;
+    };
+    const run = await world.run({ description: DESCRIPTION });
+    expectTheTruth(run, e);
+    expect(run.outputs.outcome).toBe('running');
+    expect(run.stdout).toMatch(/\(new configuration, not yet showing this update\)/);
+    expect(run.stdout).not.toMatch(/another update/);
+    // Known to be ours by the end: the summary's timeline shows it as the rollout's own.
+    expect(run.summary).not.toMatch(/not yet showing this update|another update/);
   });
 });

@@ -784,6 +784,20 @@ describe('judgeReading, after an update whose rollout Northflank does not docume
     expect(verdict.done && verdict.message).toContain('description: sent "new", shows "theirs"');
   });
 
+  it('a third configuration after ours that shows exactly our values: someone sent them again, and the message says so (hostile #5)', () => {
+    const verdict = judgeReading({
+      ...base,
+      ours: 'cfg-2',
+      newRolloutSeen: true,
+      current: reading('starting', 'new', 'cfg-3'),
+    });
+    expect(verdict).toMatchObject({ done: true, outcome: 'superseded', of: 'foreign' });
+    expect(verdict.done && verdict.message).toContain(
+      'configuration cfg-3 replaced our rollout (configuration cfg-2) and is now starting, and shows the same values as this update: someone else sent them again.',
+    );
+    expect(verdict.done && verdict.message).not.toMatch(/nothing that GET shows/);
+  });
+
   it('a new configuration with our values beside someone else’s spec change is not ours', () => {
     const current = {
       ...reading('pending', 'new', 'cfg-2'),

@@ -208,7 +208,7 @@ class RolloutWait {
         outcome: 'deleted',
         deployment: tracker.last,
         ours: tracker.ours,
-        message: `The deployment is gone (404 from ${error.info.path}): it was deleted during the rollout.`,
+        message: `The deployment is gone (404 from ${error.info.path}): it was deleted during the rollout${tracker.last ? ` (last seen ${tracker.last.status}${tracker.last.deploymentConfiguration?.id ? `, configuration ${tracker.last.deploymentConfiguration.id}` : ''})` : ''}. The status and deployment outputs are empty: Northflank shows no deployment.`,
       };
     }
     const transient = transientFailure(error);
@@ -382,14 +382,19 @@ class RolloutWait {
   ): TimelineEntry | undefined {
     const { tracker, log, updateSentMs } = this.options;
     const since = (ms: number): number => offsetSeconds(ms, updateSentMs);
-    // A configuration not yet confirmed as ours is shown as another update's until it is.
-    const foreign = verdict.of === 'foreign' || verdict.of === 'unconfirmed';
-    const ended = tracker.observe(current, now, verdict.of === 'previous', foreign);
+    // A configuration not yet confirmed as ours is shown as such, neither ours nor another's,
+    // and relabelled as ours once a reading of it shows this update.
+    const foreign = verdict.of === 'foreign';
+    const unconfirmed = verdict.of === 'unconfirmed';
+    const id = current.deploymentConfiguration?.id;
+    if (verdict.of === 'ours' && id !== undefined) tracker.confirmOurs(id);
+    const ended = tracker.observe(current, now, verdict.of === 'previous', foreign, unconfirmed);
     const entry = tracker.timeline.at(-1);
     const label = describeEntry({
       status: current.status,
       previousRollout: verdict.of === 'previous',
       foreign,
+      unconfirmed,
     });
     const logged = (text: string): void => {
       log.info(text);
