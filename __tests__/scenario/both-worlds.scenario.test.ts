@@ -128,6 +128,35 @@ describe.each([
     },
   );
 
+  it('revert-on-failure, and the configuration from before crashes after a description-only update: says why no revert is sent (hostile #11)', async () => {
+    const e = await startWorld();
+    afterUpdate(e, () => {
+      endCurrentRollout(e, 'crashed');
+    });
+    const run = await world.run({ description: DESCRIPTION, 'revert-on-failure': 'true' });
+    expectTheTruth(run, e);
+    expect(run.outputs.outcome).toBe(metadataRollouts ? 'reverted' : 'crashed');
+    if (!metadataRollouts) {
+      expect(posts(e)).toHaveLength(1);
+      expect(run.report.message).toMatch(
+        / No revert was sent: no rollout of this update was seen: what failed is the configuration from before the update \(cfg-0001\), so there is nothing of this update's to put back\./,
+      );
+    }
+  });
+
+  it('timeout runs out during the few seconds that confirm no rollout follows: says so, not "the model needs longer to load" (hostile #6)', async () => {
+    const e = await startWorld();
+    const run = await world.run({ description: DESCRIPTION, timeout: '3s' });
+    expectTheTruth(run, e);
+    if (!metadataRollouts) {
+      expect(run.outputs.outcome).toBe('timeout');
+      expect(run.report.message).toMatch(
+        /^Timed out after \d+s while confirming that no rollout follows the update: the values sent \(description\) show on the configuration from before \(cfg-0001, running\), but "timeout" ran out before the 5s watch for a new configuration ended\. Nothing failed/,
+      );
+      expect(run.report.message).not.toMatch(/needs longer to load/);
+    }
+  });
+
   it('the deployment disappears (404) after a description-only update: deleted, with the last status seen', async () => {
     const e = await startWorld();
     afterUpdate(

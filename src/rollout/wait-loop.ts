@@ -23,6 +23,7 @@ import {
   type PollPolicy,
 } from './poll-policy.js';
 import { gpuLabel } from './status.js';
+import { showsValues } from './compare.js';
 import { formatSeconds, offsetSeconds } from './timeline.js';
 import {
   OUTAGE_LABEL,
@@ -100,12 +101,39 @@ function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: O
   const silent = outage
     ? ` The API had not answered for the last ${formatDuration(now - outage.sinceMs)} (${outage.reason}).${outage.timedOut ? ' The reads ran out of "request-timeout": raise request-timeout if the API is slow from this runner.' : ''}`
     : '';
+  const watching = confirmingNoRollout(options, last);
+  if (watching) {
+    return {
+      outcome: 'timeout',
+      deployment: last,
+      ours: options.tracker.ours,
+      message: `Timed out after ${waited} while confirming that no rollout follows the update: the values sent (${Object.keys(options.sent ?? {}).join(', ')}) show on the configuration from before (${watching}, running), but "${options.timeoutInput ?? 'timeout'}" ran out before the ${formatDuration(confirmPeriodMs(options.rolloutStartGraceMs))} watch for a new configuration ended. Nothing failed; give "${options.timeoutInput ?? 'timeout'}" those few seconds more.${silent}`,
+    };
+  }
   return {
     outcome: 'timeout',
     deployment: last,
     ours: options.tracker.ours,
     message: `Timed out after ${waited} waiting for ${options.tracker.reverting ? "the revert's rollout" : 'the new rollout'}; the last status was "${last?.status ?? 'unknown'}".${silent} Where the time went: ${timeSpent(options, now)}. Raise the "${options.timeoutInput ?? 'timeout'}" input if the model needs longer to load, or check the deployment in Northflank.`,
   };
+}
+
+/**
+ * The configuration id, when the wait was only watching for a rollout that may not come: the
+ * values sent show on the configuration from before, which runs, and no new one has shown.
+ */
+function confirmingNoRollout(
+  options: WaitOptions,
+  last: Deployment | undefined,
+): string | undefined {
+  if (options.expectation !== 'either' || !options.sent || last?.status !== 'running')
+    return undefined;
+  if (options.tracker.ours !== undefined || options.tracker.currentRolloutSpans().length > 0) {
+    return undefined;
+  }
+  const newSeen = options.tracker.timeline.some((e) => e.foreign || e.unconfirmed);
+  if (newSeen || !showsValues(options.sent, last)) return undefined;
+  return last.deploymentConfiguration?.id ?? 'no id';
 }
 
 /** The new rollout ran past a phase deadline: a timeout that names the phase. */

@@ -35,6 +35,35 @@ export function shouldRevert(ctx: RunContext, result: StepResult, update: SentUp
   return ['regressed', 'smoke-failed', 'crashed', 'timeout'].includes(result.outcome) && ours;
 }
 
+/**
+ * The result of a failed run that `revert-on-failure` did not revert, saying why: a failure that
+ * names no revert would leave the user guessing whether one was tried (hostile pass, issue 25).
+ */
+export function withNoRevertReason(
+  ctx: RunContext,
+  result: StepResult,
+  update: SentUpdate,
+): StepResult {
+  if (!ctx.settings.revert || !update.sent || SERVING.has(result.outcome)) return result;
+  // Already said: superseded (reverts nothing), the benchmark's own timeout, a revert's result.
+  if (/revert/i.test(result.message) || result.rolloutRuns === true) return result;
+  const id = update.before.deploymentConfiguration?.id;
+  const why = ['crashed', 'timeout', 'smoke-failed', 'regressed'].includes(result.outcome)
+    ? `no rollout of this update was seen: what ${result.outcome === 'timeout' ? 'ran out of time' : 'failed'} is the configuration from before the update${id ? ` (${id})` : ''}, so there is nothing of this update's to put back`
+    : `revert-on-failure puts back the previous values after a rollout of this update crashed, ran out of time, did not answer or regressed; a deployment that is ${result.outcome} is not one a revert can fix`;
+  ctx.log.info(`Not reverting: ${why}.`);
+  return { ...result, message: `${result.message} No revert was sent: ${why}.` };
+}
+
+const SERVING: ReadonlySet<string> = new Set([
+  'running',
+  'updated',
+  'unchanged',
+  'no-rollout',
+  'not-waited',
+  'cancelled',
+]);
+
 /** How the revert's message names what it followed. */
 function revertedAfter(failed: StepResult): string {
   if (failed.outcome === 'regressed') return 'Reverted after the regression';
