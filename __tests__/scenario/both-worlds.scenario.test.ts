@@ -347,6 +347,9 @@ describe.each([
         'deployment-configuration-id': 'cfg-0003',
       });
       expect(e.deployment().description).toBe(CURRENT_DESCRIPTION);
+      // The revert's first status line says whose it is (hostile #13).
+      const afterRevert = run.stdout.split('Sending the previous values')[1] ?? '';
+      expect(afterRevert.match(/^Status: .*$/m)?.[0]).toMatch(/\((revert|failed rollout)\)/);
     } else {
       // No rollout followed, so none crashed: nothing to revert.
       expect(run.code).toBe(0);

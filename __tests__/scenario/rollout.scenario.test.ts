@@ -252,6 +252,9 @@ describe.each([
     expect(methods(emu)).toEqual(['GET', 'GET']);
     expect(run.outputs.outcome).toBe('running');
     expect(commandNames(run.stdout)).toContain('notice');
+    // Nothing was sent: no "new rollout", no "since the update" (issue 25's hostile pass, #13).
+    expect(run.report.message).toMatch(/The deployment is running \(no update was sent\)\./);
+    expect(run.stdout).not.toMatch(/new rollout is running|since the update/);
   });
 });
 

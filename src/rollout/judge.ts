@@ -151,7 +151,11 @@ function judgeOurs(j: ReadingFacts, base: Omit<RolloutVerdict, 'done'>): Rollout
       ...base,
       done: true,
       outcome: 'running',
-      message: j.reverting ? "The revert's rollout is running." : 'The new rollout is running.',
+      message: j.reverting
+        ? "The revert's rollout is running."
+        : j.before === undefined
+          ? 'The deployment is running (no update was sent).'
+          : 'The new rollout is running.',
     };
   }
   if (FAILED_STATUSES.has(status)) {

@@ -423,20 +423,23 @@ class RolloutWait {
       previousRollout: verdict.of === 'previous',
       foreign,
       unconfirmed,
+      revert: tracker.reverting,
     });
     const logged = (text: string): void => {
       log.info(text);
       this.lastLogMs = now;
     };
+    // Nothing sent (no fields given, or all in place): the wait counts from its own start.
+    const origin = this.options.before === undefined ? 'since the wait began' : 'since the update';
     if (ended) {
       logged(
-        `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`,
+        `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} ${origin}`,
       );
     } else if (this.firstReading) {
       logged(`Status: ${label}`);
     } else if (now - this.lastLogMs >= (this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)) {
       logged(
-        `Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} since the update)`,
+        `Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} ${origin})`,
       );
     }
     this.firstReading = false;

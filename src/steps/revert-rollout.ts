@@ -120,7 +120,8 @@ export async function revertStep(
   if (waited.outcome !== 'running' && waited.outcome !== 'updated') {
     // The revert's own wait words its failure from scratch; what the first failure said stays said.
     const why = withoutRepeats(waited.message, failed.message);
-    return revertFailed(waited.deployment, `The revert did not bring it back: ${why}`);
+    const lower = why.replace(/^The /, 'the ');
+    return revertFailed(waited.deployment, `The revert did not bring it back: ${lower}`);
   }
   return reverted(failed, waited, plan, leftOver);
 }
