@@ -231,7 +231,8 @@ describe.each([
       () => {
         cancel.abort(new CancelledError('SIGTERM'));
       },
-      3,
+      // World A: the second read is the one at the end of the no-rollout watch.
+      metadataRollouts ? 3 : 2,
     );
     const run = await world.run({ description: DESCRIPTION }, { signal: cancel.signal });
     expectTheTruth(run, e);
@@ -535,5 +536,16 @@ describe('a new configuration of ours that shows the update only after a while (
     expect(run.stdout).not.toMatch(/another update/);
     // Known to be ours by the end: the summary's timeline shows it as the rollout's own.
     expect(run.summary).not.toMatch(/not yet showing this update|another update/);
+  });
+});
+
+describe('the no-rollout watch and the poll schedule', () => {
+  it('the reading that ends the watch lands at its end, not a poll-interval later (hostile #7)', async () => {
+    const e = await start({ metadataRollouts: false, staleReadMs: 3000 });
+    const run = await world.run({ description: DESCRIPTION, 'poll-interval': '10s' });
+    expectTheTruth(run, e);
+    expect(run.outputs.outcome).toBe('updated');
+    // About 3 s of stale reads, then the 5 s watch: done within 10 s, not 15 s.
+    expect(run.durationMs).toBeLessThan(10_000);
   });
 });

@@ -307,6 +307,10 @@ class RolloutWait {
     }
     const remainingMs = options.deadlineMs - now;
     if (remainingMs <= LAST_LOOK_MARGIN_MS) return timedOut(options, current);
+    // Watching that no rollout follows: one reading at the watch's end says it (readings in
+    // between would only spend the request budget, which then delays that one).
+    if (this.confirming)
+      return Math.min(this.untilConfirmedMs(now), remainingMs - LAST_LOOK_MARGIN_MS);
     // The last pause stops short of the deadline so that one more reading fits before it.
     return Math.min(
       nextPollDelayMs(options.poll, {
@@ -318,6 +322,20 @@ class RolloutWait {
       remainingMs - LAST_LOOK_MARGIN_MS,
       verdict.newRollout ? untilPhaseDeadlineMs(options, current.status, now) : Infinity,
     );
+  }
+
+  /**
+   * While watching that no rollout follows, the time until the watch ends (and a millisecond, so
+   * the reading is past it): the next reading lands there, not a poll-interval later.
+   */
+  private untilConfirmedMs(now: number): number {
+    if (!this.confirming) return Infinity;
+    const { options } = this;
+    const endsMs =
+      options.updateSentMs +
+      this.confirming.sinceUpdateMs +
+      confirmPeriodMs(options.rolloutStartGraceMs);
+    return Math.max(0, endsMs - now) + 1;
   }
 
   /** What the judge is told of a reading. */
