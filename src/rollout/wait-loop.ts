@@ -114,7 +114,7 @@ function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: O
     outcome: 'timeout',
     deployment: last,
     ours: options.tracker.ours,
-    message: `Timed out after ${waited} waiting for ${options.tracker.reverting ? "the revert's rollout" : 'the new rollout'}; the last status was "${last?.status ?? 'unknown'}".${silent} Where the time went: ${timeSpent(options, now)}. Raise the "${options.timeoutInput ?? 'timeout'}" input if the model needs longer to load, or check the deployment in Northflank.`,
+    message: `Timed out after ${waited} waiting for ${options.tracker.reverting ? "the revert's rollout" : 'the new rollout'}; the last status was "${last?.status ?? 'unknown'}"${outage && last ? `, read before the API stopped answering ${formatDuration(now - outage.sinceMs)} ago (the status output is that reading; it may have moved since)` : ''}.${silent} Where the time went: ${timeSpent(options, now)}. Raise the "${options.timeoutInput ?? 'timeout'}" input if the model needs longer to load, or check the deployment in Northflank.`,
   };
 }
 
