@@ -123,12 +123,21 @@ export interface FakeCommentsOptions {
   listBarrier?: number;
   /** The fake's wall clock in milliseconds, for rate limit reset times (Date.now by default). */
   now?: () => number;
+  /**
+   * Each pull request's head commit, served at GET /repos/{o}/{r}/pulls/{n} (404 for one not
+   * given); the returned `heads` can be changed while runs go on, as a push does.
+   */
+  heads?: Record<number, string>;
+  /** The head a request is answered with, when this gives one (to play a push mid-run). */
+  headFor?: (call: GitHubCall) => string | undefined;
 }
 
 export interface FakeGitHubComments {
   url: string;
   calls: GitHubCall[];
   comments: FakeComment[];
+  /** Each pull request's head commit: set one to play a push. */
+  heads: Record<number, string>;
   close(): Promise<void>;
 }
 
@@ -154,6 +163,7 @@ export async function startFakeGitHubComments(
   const limits = (options.rateLimits ?? []).map((l) => ({ ...l }));
   const waitingLists: (() => void)[] = [];
   let listings = 0;
+  const heads: Record<number, string> = { ...options.heads };
   const server = createServer((req, res) => {
     let text = '';
     req.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -196,6 +206,14 @@ export async function startFakeGitHubComments(
       if (url.pathname === '/user' && method === 'GET') {
         if (user.type === 'User') send(200, user);
         else send(403, { message: 'Resource not accessible by integration' });
+        return;
+      }
+      const pull = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(url.pathname);
+      if (pull && method === 'GET') {
+        const sha =
+          options.headFor?.(calls[calls.length - 1] as GitHubCall) ?? heads[Number(pull[1])];
+        if (sha) send(200, { number: Number(pull[1]), state: 'open', head: { sha } });
+        else send(404, { message: 'Not Found' });
         return;
       }
       const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
@@ -269,7 +287,7 @@ export async function startFakeGitHubComments(
     });
   });
   await listen(server);
-  return { url: address(server), calls, comments, close: () => close(server) };
+  return { url: address(server), calls, comments, heads, close: () => close(server) };
 }
 
 /** GitHub's answer to a rate-limited request, with the headers it sends. */

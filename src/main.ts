@@ -19,7 +19,7 @@ import { dryRunResult, planStep } from './steps/plan-update.js';
 import { publishRun } from './steps/publish-run.js';
 import { readInputs } from './steps/read-inputs.js';
 import { replanAfterBaseline } from './steps/refresh-plan.js';
-import { revertStep, shouldRevert } from './steps/revert-rollout.js';
+import { revertStep, shouldRevert, withNoRevertReason } from './steps/revert-rollout.js';
 import { smokeStep } from './steps/smoke-test.js';
 import { updateStep } from './steps/send-update.js';
 
@@ -88,7 +88,7 @@ async function rollOut(ctx: RunContext, planned: PlannedUpdate): Promise<StepRes
     result = await log.group('Reverting the failed rollout', () =>
       revertStep(ctx, { failed, update }),
     );
-  }
+  } else result = withNoRevertReason(ctx, result, update);
   return result;
 }
 

@@ -196,7 +196,7 @@ describe('benchmark', () => {
       { metric: 'itl-p50', after: expect.any(Number), limit: '1ms' },
     ]);
     expect(run.stdout).toMatch(
-      /^::notice title=Benchmark without a baseline::The benchmark measures after the rollout only: the update changes nothing of the configuration that serves .* Relative fail-if limits \(\+N%25, -N%25\) are not judged\./m,
+      /^::notice title=Benchmark without a baseline::The benchmark measures after the update \(no rollout followed\) only: the update changes nothing of the configuration that serves .* Relative fail-if limits \(\+N%25, -N%25\) are not judged\./m,
     );
     expect(run.stdout).toMatch(/itl-p50 is [\d.]+ ms, above the limit 1ms/);
     expect(run.summary).toMatch(

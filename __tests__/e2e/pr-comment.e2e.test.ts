@@ -53,7 +53,7 @@ describe('the bundle on a pull request', () => {
     expect(run.outputs.outcome).toBe('dry-run');
     expect(github.comments).toHaveLength(1);
     expect(github.comments[0]?.body).toMatch(
-      /^<!-- northflank-llm-deploy: demo-project\/llama-chat -->\n### Northflank plan: llama chat\n/,
+      /^<!-- northflank-llm-deploy: demo-project\/llama-chat -->\n<!-- northflank-llm-deploy-commit: [0-9a-f]{40} -->\n### Northflank plan: llama chat\n/,
     );
     expect(github.comments[0]?.body).toContain('Merging rolls out a new configuration.');
     expect(github.calls.every((c) => c.authorization === 'token ghs_workflow_token')).toBe(true);

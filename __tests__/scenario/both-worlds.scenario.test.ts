@@ -50,7 +50,7 @@ const afterUpdate = (e: Emulator, change: () => void | Promise<void>, reads = 1)
  */
 function expectTheTruth(run: InProcessRun, e: Emulator, live = true): void {
   expect(run.outputs.status).toBe(
-    (JSON.parse(run.outputs.deployment!) as { status: string }).status,
+    run.outputs.deployment ? (JSON.parse(run.outputs.deployment) as { status: string }).status : '',
   );
   if (live) expect(run.outputs.status).toBe(toApi(e.deployment(), world.clock.now()).status);
   if (run.code === 0 && run.outputs.outcome !== 'not-waited') {
@@ -128,6 +128,35 @@ describe.each([
     },
   );
 
+  it('revert-on-failure, and the configuration from before crashes after a description-only update: says why no revert is sent (hostile #11)', async () => {
+    const e = await startWorld();
+    afterUpdate(e, () => {
+      endCurrentRollout(e, 'crashed');
+    });
+    const run = await world.run({ description: DESCRIPTION, 'revert-on-failure': 'true' });
+    expectTheTruth(run, e);
+    expect(run.outputs.outcome).toBe(metadataRollouts ? 'reverted' : 'crashed');
+    if (!metadataRollouts) {
+      expect(posts(e)).toHaveLength(1);
+      expect(run.report.message).toMatch(
+        / No revert was sent: no rollout of this update was seen: what failed is the configuration from before the update \(cfg-0001\), so there is nothing of this update's to put back\./,
+      );
+    }
+  });
+
+  it('timeout runs out during the few seconds that confirm no rollout follows: says so, not "the model needs longer to load" (hostile #6)', async () => {
+    const e = await startWorld();
+    const run = await world.run({ description: DESCRIPTION, timeout: '3s' });
+    expectTheTruth(run, e);
+    if (!metadataRollouts) {
+      expect(run.outputs.outcome).toBe('timeout');
+      expect(run.report.message).toMatch(
+        /^Timed out after \d+s while confirming that no rollout follows the update: the values sent \(description\) show on the configuration from before \(cfg-0001, running\), but "timeout" ran out before the 5s watch for a new configuration ended\. Nothing failed/,
+      );
+      expect(run.report.message).not.toMatch(/needs longer to load/);
+    }
+  });
+
   it('the deployment disappears (404) after a description-only update: deleted, with the last status seen', async () => {
     const e = await startWorld();
     afterUpdate(
@@ -141,6 +170,12 @@ describe.each([
     expectTheTruth(run, e, false);
     expect(run.code).toBe(1);
     expect(run.outputs.outcome).toBe('deleted');
+    // Gone: Northflank shows no status now (hostile #3); the message names the last one seen.
+    expect(run.outputs.status).toBe('');
+    expect(run.outputs.deployment).toBe('');
+    expect(run.report.message).toMatch(
+      /^The deployment is gone \(404 from [^)]+\): it was deleted during the rollout \(last seen \w+, configuration cfg-000\d\)\. The status and deployment outputs are empty/,
+    );
   });
 
   it('a rollout that outlasts timeout after a description-only update: timeout, with the status it had', async () => {
@@ -196,7 +231,8 @@ describe.each([
       () => {
         cancel.abort(new CancelledError('SIGTERM'));
       },
-      3,
+      // World A: the second read is the one at the end of the no-rollout watch.
+      metadataRollouts ? 3 : 2,
     );
     const run = await world.run({ description: DESCRIPTION }, { signal: cancel.signal });
     expectTheTruth(run, e);
@@ -312,6 +348,9 @@ describe.each([
         'deployment-configuration-id': 'cfg-0003',
       });
       expect(e.deployment().description).toBe(CURRENT_DESCRIPTION);
+      // The revert's first status line says whose it is (hostile #13).
+      const afterRevert = run.stdout.split('Sending the previous values')[1] ?? '';
+      expect(afterRevert.match(/^Status: .*$/m)?.[0]).toMatch(/\((revert|failed rollout)\)/);
     } else {
       // No rollout followed, so none crashed: nothing to revert.
       expect(run.code).toBe(0);
@@ -379,6 +418,45 @@ describe.each([
     }
   });
 
+  it('revert-on-failure after ports re-sent for their domains crash: the real reason no revert is sent, never "force" (hostile #1)', async () => {
+    const e = await startWorld({ plans: [{ ...FAST_PLAN, ending: 'crashed' }] });
+    const ports = [{ ...PORT, domains: ['a.example.com'] }];
+    const run = await world.run({ ports: JSON.stringify(ports), 'revert-on-failure': 'true' });
+    expectTheTruth(run, e);
+    expect(posts(e)).toEqual([{ ports }]);
+    expect(run.stdout).not.toMatch(/force: true/);
+    if (metadataRollouts) {
+      expect(run.outputs.outcome).toBe('crashed');
+      expect(run.report.message).toMatch(
+        /No revert was sent: the update changed nothing a GET shows: it re-sent ports only for their domains, and the domains from before the update cannot be read \(a GET never shows them\), so a revert could only send this update's domains again\.$/,
+      );
+    } else {
+      expect(run.outputs.outcome).toBe('updated');
+    }
+  });
+
+  it('revert-on-failure after a description and ports re-sent for their domains crash: only the description is sent back, and said so (hostile #10)', async () => {
+    const e = await startWorld({ plans: [{ ...FAST_PLAN, ending: 'crashed' }] });
+    const ports = [{ ...PORT, domains: ['a.example.com'] }];
+    const run = await world.run({
+      description: DESCRIPTION,
+      ports: JSON.stringify(ports),
+      'revert-on-failure': 'true',
+    });
+    expectTheTruth(run, e);
+    if (metadataRollouts) {
+      expect(posts(e)).toEqual([
+        { description: DESCRIPTION, ports },
+        { description: CURRENT_DESCRIPTION },
+      ]);
+      expect(run.outputs.outcome).toBe('reverted');
+      expect(run.report.message).toMatch(/the previous values of description were sent back/);
+    } else {
+      expect(posts(e)).toHaveLength(1);
+      expect(run.outputs.outcome).toBe('updated');
+    }
+  });
+
   it('ports that give domains are sent on every run; the step says it cannot confirm them', async () => {
     const e = await startWorld();
     const ports = [{ ...PORT, domains: ['chat.example.com'] }];
@@ -437,5 +515,37 @@ describe('a revert in the other world than its update', () => {
     });
     expect(e.deployment().description).toBe(CURRENT_DESCRIPTION);
     expect(run.report.message).toMatch(/The revert did not bring it back/);
+  });
+});
+
+describe('a new configuration of ours that shows the update only after a while (world B)', () => {
+  it('is labelled neutrally until it does, never "another update", and relabelled as ours in the timeline (hostile #4)', async () => {
+    const e = await start({ metadataRollouts: true });
+    // The new configuration shows the old description for its first reads, then ours.
+    let reads = 0;
+    e.onRequest = () => {
+      if (posts(e).length !== 1 || e.requests.at(-1)?.method !== 'GET') return;
+      reads++;
+      if (reads === 1) e.deployment().description = CURRENT_DESCRIPTION;
+      if (reads === 4) e.deployment().description = DESCRIPTION;
+    };
+    const run = await world.run({ description: DESCRIPTION });
+    expectTheTruth(run, e);
+    expect(run.outputs.outcome).toBe('running');
+    expect(run.stdout).toMatch(/\(new configuration, not yet showing this update\)/);
+    expect(run.stdout).not.toMatch(/another update/);
+    // Known to be ours by the end: the summary's timeline shows it as the rollout's own.
+    expect(run.summary).not.toMatch(/not yet showing this update|another update/);
+  });
+});
+
+describe('the no-rollout watch and the poll schedule', () => {
+  it('the reading that ends the watch lands at its end, not a poll-interval later (hostile #7)', async () => {
+    const e = await start({ metadataRollouts: false, staleReadMs: 3000 });
+    const run = await world.run({ description: DESCRIPTION, 'poll-interval': '10s' });
+    expectTheTruth(run, e);
+    expect(run.outputs.outcome).toBe('updated');
+    // About 3 s of stale reads, then the 5 s watch: done within 10 s, not 15 s.
+    expect(run.durationMs).toBeLessThan(10_000);
   });
 });

@@ -104,13 +104,16 @@ describe('pr-comment on a pull_request event', () => {
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]?.body).toContain('Merging changes nothing');
     // Created then listed again (no other run wrote one meanwhile); then found, its author asked
-    // of GitHub (GraphQL viewer: the job's token is github-actions[bot]) and updated.
+    // of GitHub (GraphQL viewer: the job's token is github-actions[bot]) and updated; each
+    // write after a read of the pull request's head (this run's commit still is).
     expect(gh.calls.map((c) => `${c.method} ${c.path.replace(/\?.*/, '')}`)).toEqual([
       'GET /repos/acme/models/issues/7/comments',
+      'GET /repos/acme/models/pulls/7',
       'POST /repos/acme/models/issues/7/comments',
       'GET /repos/acme/models/issues/7/comments',
       'GET /repos/acme/models/issues/7/comments',
       'POST /graphql',
+      'GET /repos/acme/models/pulls/7',
       'PATCH /repos/acme/models/issues/comments/1001',
     ]);
     // A plan sends nothing to Northflank; "changes nothing" is confirmed by a second read.
@@ -255,6 +258,49 @@ describe('pr-comment on what GitHub and the inputs send (issue 30)', () => {
     expect(gh.comments).toHaveLength(1);
   });
 
+  it('a run for a commit that is no longer the head (a re-run after a push) leaves the comment to the head', async () => {
+    const emu = await emulator();
+    const pushed = 'b2e2220000000000000000000000000000000000';
+    const gh = await github({ heads: { 7: pushed } });
+    const ran = await runWith(planInputs(emu), runnerEnv('pull_request', gh.url));
+    expect(ran.report.outcome).toBe('dry-run');
+    expect(gh.comments).toEqual([]);
+    expect(ran.lines).toContainEqual(
+      expect.stringMatching(
+        /^notice: .*this run is for commit c0ffee1, but pull request #7's head is now b2e2220, so this run's plan is stale; the run for b2e2220 writes it/,
+      ),
+    );
+    expect(ran.summary).toMatch(
+      /^\| Pull request comment \| not written: this run is for commit c0ffee1, but pull request &#35;7's head is now b2e2220/m,
+    );
+    // The head's own run writes it, with its commit.
+    gh.heads[7] = HEAD;
+    await runWith(planInputs(emu), runnerEnv('pull_request', gh.url));
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body.split('\n')[1]).toBe(
+      `<!-- northflank-llm-deploy-commit: ${HEAD} -->`,
+    );
+  });
+
+  it("a rate limit's wait does not run the step past its timeout: the comment has what is left (at least 10 s)", async () => {
+    const emu = await emulator();
+    const gh = await github({
+      rateLimits: [{ kind: 'secondary', times: 1, retryAfterSeconds: 40, method: 'POST' }],
+    });
+    const ran = await runWith(
+      planInputs(emu, { timeout: '5s' }),
+      runnerEnv('pull_request', gh.url),
+    );
+    expect(ran.report.outcome).toBe('dry-run');
+    expect(ran.durationMs).toBeLessThan(12_000);
+    expect(gh.comments).toEqual([]);
+    expect(ran.lines).toContainEqual(
+      expect.stringMatching(
+        /^warning: .*GitHub asks to wait 40 s, more than the 10 s left of the comment's 10 s\).*GitHub's secondary rate limit for github-token was reached/,
+      ),
+    );
+  });
+
   it("leaves renovate[bot]'s comment with the marker alone", async () => {
     const emu = await emulator();
     const renovate: FakeComment = {
@@ -265,7 +311,12 @@ describe('pr-comment on what GitHub and the inputs send (issue 30)', () => {
     };
     const gh = await github({ comments: [renovate] });
     await runWith(planInputs(emu), runnerEnv('pull_request', gh.url));
-    expect(gh.comments.map((c) => [c.user.login, c.body.split('\n')[1]])).toEqual([
+    expect(
+      gh.comments.map((c) => [
+        c.user.login,
+        c.body.split('\n').filter((l) => !l.startsWith('<!--'))[0],
+      ]),
+    ).toEqual([
       ['renovate[bot]', 'Renovate dashboard'],
       ['github-actions[bot]', '### Northflank plan: llama chat'],
     ]);

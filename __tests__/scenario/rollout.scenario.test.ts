@@ -142,9 +142,9 @@ describe.each([
     const run = await world.run({ spec: SPEC });
     expect(run.code).toBe(1);
     expect(run.outputs.outcome).toBe('deleted');
-    // What was last known is still reported.
-    expect(run.outputs.status).toBe('provisioning');
-    expect(run.stdout).toMatch(/deleted during the rollout/);
+    // Northflank shows no status now: the output is empty, the message names the last one seen.
+    expect(run.outputs.status).toBe('');
+    expect(run.stdout).toMatch(/deleted during the rollout \(last seen provisioning/);
   });
 
   it('times out with how long it waited and the last status', async () => {
@@ -252,6 +252,9 @@ describe.each([
     expect(methods(emu)).toEqual(['GET', 'GET']);
     expect(run.outputs.outcome).toBe('running');
     expect(commandNames(run.stdout)).toContain('notice');
+    // Nothing was sent: no "new rollout", no "since the update" (issue 25's hostile pass, #13).
+    expect(run.report.message).toMatch(/The deployment is running \(no update was sent\)\./);
+    expect(run.stdout).not.toMatch(/new rollout is running|since the update/);
   });
 });
 

@@ -102,6 +102,10 @@ describe('a deploy of someone else that lands during the baseline', () => {
       /the previous values of spec were sent back, and the deployment runs them again/,
     );
     expect(run.outputs['previous-configuration-id']).toBe('cfg-0002');
+    // The job summary says it too, not only the annotation.
+    expect(run.summary).toMatch(
+      /^> ⚠️ The deployment changed while the benchmark measured the baseline: configuration cfg-0001 → cfg-0002/m,
+    );
   }, 20_000);
 
   it('that already did what ours would: nothing is sent, and the step ends as the plan says', async () => {
@@ -124,4 +128,63 @@ describe('a deploy of someone else that lands during the baseline', () => {
     expect(run.report.outcome).toBe('running');
     expect(run.stdout).not.toMatch(/changed during the baseline/);
   }, 20_000);
+
+  /** A teammate's rollout that is still under way when the baseline ends (about 8 s). */
+  const SLOW = { pendingMs: 1000, provisioningMs: 6000, startingMs: 4000 };
+
+  for (const metadataRollouts of [false, true]) {
+    const world = metadataRollouts
+      ? 'metadata updates roll out'
+      : 'metadata updates do not roll out';
+
+    it(`still rolling out at the re-read: waits for it to run, then sends on it; the revert goes back to the teammate's values (${world})`, async () => {
+      const run = await deploy(
+        { spec: JSON.stringify(revision('v2').spec) },
+        {
+          metadataRollouts,
+          plans: [{ ...SLOW, ending: 'running' }, { ...FAST, ending: 'crashed' }, FAST],
+        },
+        revision('v3'),
+      );
+      expect(run.ours).toEqual([revision('v2'), revision('v3')]);
+      expect(run.stdout).toMatch(
+        /Another update landed during the baseline \(configuration cfg-0001 → cfg-0002 \((pending|provisioning|starting)\); [^)]*\) and its rollout \(cfg-0002\) is (pending|provisioning|starting): waiting for it to end before sending this update, so as not to interrupt it/,
+      );
+      expect(run.stdout).toMatch(/its rollout ran after \d+ s: this update waited for it/);
+      expect(run.report.outcome).toBe('reverted');
+      expect(run.emu.deployment().configuration.revision).toBe('v3');
+      expect(run.outputs['previous-configuration-id']).toBe('cfg-0002');
+      expect(run.report.message).not.toMatch(/was itself/);
+    }, 30_000);
+
+    it(`still rolling out at the re-read and then crashed: nothing is sent on top of it, superseded, naming it (${world})`, async () => {
+      const run = await deploy(
+        { spec: JSON.stringify(revision('v2').spec) },
+        { metadataRollouts, plans: [{ ...SLOW, ending: 'crashed' }, FAST] },
+        revision('v3'),
+      );
+      expect(run.ours).toEqual([]);
+      expect(run.report.outcome).toBe('superseded');
+      expect(run.report.message).toMatch(
+        /^Another update landed while the benchmark measured the baseline \(configuration cfg-0001 → cfg-0002.*\), and its rollout \(cfg-0002\) ended crashed: this update was not sent on top of it.*Nothing of this step's was sent\./,
+      );
+      expect(run.outputs.status).toBe('crashed');
+    }, 30_000);
+
+    it(`still rolling out when timeout runs out: nothing sent, and the message says whose rollout it waited for (${world})`, async () => {
+      const run = await deploy(
+        { spec: JSON.stringify(revision('v2').spec), timeout: '25s' },
+        {
+          metadataRollouts,
+          plans: [{ pendingMs: 1000, provisioningMs: 60_000, startingMs: 1000 }, FAST],
+        },
+        revision('v3'),
+      );
+      expect(run.ours).toEqual([]);
+      expect(run.report.outcome).toBe('timeout');
+      expect(run.report.message).toMatch(
+        /^Timed out waiting for another update's rollout \(cfg-0002, provisioning\) to end: it landed during the baseline .*this update was not sent, so as not to interrupt it/,
+      );
+    }, 30_000);
+  }
 });

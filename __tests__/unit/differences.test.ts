@@ -156,6 +156,43 @@ describe('showsUpdate: the values sent, and otherwise the configuration from bef
 });
 
 describe('describeDifferences', () => {
+  it('names the port and the setting that differ, not the whole list twice (hostile #2)', () => {
+    const port = (name: string, more: Record<string, unknown> = {}) => ({
+      name,
+      internalPort: 8000,
+      protocol: 'HTTP',
+      public: true,
+      ...more,
+    });
+    const text = describeDifferences([
+      {
+        path: 'ports',
+        sent: true,
+        expected: [port('p1'), port('p2'), port('p3'), port('p4', { public: false })],
+        shows: [port('p1'), port('p2'), port('p3'), port('p4')],
+      },
+    ]);
+    expect(text).toBe('ports[p4].public: sent false, shows true');
+    expect(
+      describeDifferences([
+        { path: 'ports', sent: true, expected: [port('p1')], shows: [port('p1'), port('p9')] },
+      ]),
+    ).toBe(
+      'ports[p9]: sent (not set), shows {"name":"p9","internalPort":8000,"protocol":"HTTP","public"…',
+    );
+  });
+
+  it('shows two long texts around where they first differ (hostile #2)', () => {
+    const base = 'x'.repeat(1000);
+    const text = describeDifferences([
+      { path: 'description', sent: true, expected: `${base}ours`, shows: `${base}theirs` },
+    ]);
+    expect(text).toMatch(/^description: sent …x+ours", shows …x+theirs"$/);
+    const [sent, shows] = text.split(', shows ');
+    expect(sent).not.toBe(`description: sent ${shows ?? ''}`);
+    expect(text.length).toBeLessThan(200);
+  });
+
   it('names the first three as `path: sent X, shows Y` or `not sent, was X`, then how many more', () => {
     const text = describeDifferences([
       { path: 'description', sent: true, expected: 'ours', shows: 'theirs' },

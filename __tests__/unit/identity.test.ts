@@ -71,6 +71,27 @@ describe('replacedSincePlan', () => {
 });
 
 describe('planRevert', () => {
+  it('does not send back ports that were re-sent only for their domains (hostile #10)', () => {
+    const before: Deployment = {
+      ...at('cfg-1', 1, 'running', 'a'),
+      description: 'old',
+      ports: [{ id: 'h', name: 'http', internalPort: 8000, protocol: 'HTTP', public: true }],
+    };
+    const sent = {
+      description: 'new',
+      ports: [
+        {
+          name: 'http',
+          internalPort: 8000,
+          protocol: 'HTTP' as const,
+          public: true,
+          domains: ['a.example.com'],
+        },
+      ],
+    };
+    expect(planRevert(sent, before).body).toEqual({ description: 'old' });
+  });
+
   it('keeps the domains the failed update sent on the ports it puts back', () => {
     const before: Deployment = {
       ...at('cfg-1', 1, 'running', 'a'),
@@ -108,12 +129,29 @@ describe('planRevert', () => {
 describe('revertSkipReason', () => {
   const change = [{ path: 'spec.configuration.name', from: 'a', to: 'b' }];
   it('skips a forced re-send that changed nothing, and a configuration that was not running', () => {
-    expect(revertSkipReason(at('cfg-1', 1, 'running', 'a'), [])).toMatch(/changed nothing/);
-    expect(revertSkipReason(at('cfg-1', 1, 'crashed', 'a'), change)).toMatch(
+    const none = { changes: [], unreadable: [] };
+    const some = { changes: change, unreadable: [] };
+    expect(revertSkipReason(at('cfg-1', 1, 'running', 'a'), none, true)).toMatch(
+      /changed nothing \(force: true re-sent values already in place\)/,
+    );
+    expect(revertSkipReason(at('cfg-1', 1, 'crashed', 'a'), some, false)).toMatch(
       /\(cfg-1\) was itself crashed/,
     );
-    expect(revertSkipReason(at('cfg-1', 1, 'paused', 'a'), change)).toMatch(/itself paused/);
-    expect(revertSkipReason(at('cfg-1', 1, 'running', 'a'), change)).toBeUndefined();
+    expect(revertSkipReason(at('cfg-1', 1, 'paused', 'a'), some, false)).toMatch(/itself paused/);
+    expect(revertSkipReason(at('cfg-1', 1, 'running', 'a'), some, false)).toBeUndefined();
+  });
+
+  it('ports re-sent only for their domains, without force: the real reason, never "force" (hostile #1)', () => {
+    const reason =
+      revertSkipReason(
+        at('cfg-1', 1, 'running', 'a'),
+        { changes: [], unreadable: ['ports'] },
+        false,
+      ) ?? '';
+    expect(reason).toBe(
+      "the update changed nothing a GET shows: it re-sent ports only for their domains, and the domains from before the update cannot be read (a GET never shows them), so a revert could only send this update's domains again",
+    );
+    expect(reason).not.toMatch(/force/);
   });
 });
 

@@ -20,6 +20,7 @@ import {
   startFakeGitHubComments,
   type FakeComment,
   type FakeUser,
+  type GitHubCall,
 } from '../../emulator/github.js';
 import { recordingLogger } from '../helpers/recording-logger.js';
 
@@ -418,7 +419,7 @@ describe('one comment, also when runs write at once', () => {
     const created = gh.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/7/comments'));
     // The newest body is the one written last.
     expect(ours[0]?.body).toBe(created[1]?.body.body);
-    expect(ours[0]?.id).toBe(Math.min(...[a, b].map((w) => (w.action === 'failed' ? 0 : w.id))));
+    expect(ours[0]?.id).toBe(Math.min(...[a, b].map((w) => ('id' in w ? w.id : 0))));
     expect(gh.comments).toHaveLength(4);
   });
 });
@@ -471,6 +472,127 @@ describe("GitHub's rate limits", () => {
     const { o, clock } = options(gh.url);
     expect((await writePullRequestComment(o)).action).toBe('failed');
     expect(clock.sleeps).toEqual([]);
+  });
+});
+
+describe('a secondary rate limit without Retry-After, and the budget on the clock (issue 30, hostile #8, #9)', () => {
+  it("backs off on its own, 5 s then 10 s, says it is the action's wait, not GitHub's, and writes", async () => {
+    const gh = await github({ rateLimits: [{ kind: 'secondary', times: 2, method: 'POST' }] });
+    const { o, lines, clock } = options(gh.url);
+    expect((await writePullRequestComment(o)).action).toBe('created');
+    expect(clock.sleeps).toEqual([5000, 10_000]);
+    expect(lines).toContain(
+      "Creating the pull request comment: GitHub's secondary rate limit, without Retry-After; waiting 5 s (the action's own backoff), then trying again.",
+    );
+    expect(lines.join('\n')).not.toMatch(/as it asks/);
+  });
+
+  it('gives up after its tries with a warning that names the rate limit, well within the budget', async () => {
+    const gh = await github({ rateLimits: [{ kind: 'secondary', times: 9, method: 'POST' }] });
+    const { o, lines, clock } = options(gh.url);
+    const written = await writePullRequestComment(o);
+    expect(written.action).toBe('failed');
+    expect(clock.sleeps).toEqual([5000, 10_000]);
+    const warning = lines.find((l) => l.startsWith('warning:')) ?? '';
+    expect(warning).toMatch(
+      /HTTP 403 \(You have exceeded a secondary rate limit.*; GitHub gave no Retry-After; still limited after 3 tries\)/,
+    );
+    expect(warning).toContain("GitHub's secondary rate limit for github-token was reached");
+    expect(warning).not.toMatch(/aborted|permission/);
+  });
+
+  it('counts the budget on the clock: a second wait that no longer fits is not started', async () => {
+    const gh = await github({
+      rateLimits: [{ kind: 'secondary', times: 2, retryAfterSeconds: 30, method: 'POST' }],
+    });
+    const { o, lines, clock } = options(gh.url);
+    expect((await writePullRequestComment(o)).action).toBe('failed');
+    expect(clock.sleeps).toEqual([30_000]);
+    expect(lines.find((l) => l.startsWith('warning:'))).toMatch(
+      /GitHub asks to wait 30 s, more than the 30 s left of the comment's 60 s\)/,
+    );
+  });
+
+  it('counts time spent outside its waits too (slow answers), and stops when the budget is spent', async () => {
+    const gh = await github({
+      rateLimits: [{ kind: 'secondary', times: 1, retryAfterSeconds: 7, method: 'POST' }],
+    });
+    const { o, lines, clock } = options(gh.url, { timeLimitMs: 12_000 });
+    // The listing takes 6 s of the clock: 6 s left, 7 s asked (and 2 s for the request): no fit.
+    const slowAnswers = {
+      now: () => clock.now() + gh.calls.filter((c) => c.method === 'GET').length * 6000,
+      sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal),
+    };
+    expect((await writePullRequestComment({ ...o, clock: slowAnswers })).action).toBe('failed');
+    expect(clock.sleeps).toEqual([]);
+    expect(lines.find((l) => l.startsWith('warning:'))).toMatch(
+      /GitHub asks to wait 7 s, more than the 6 s left of the comment's 12 s\)/,
+    );
+  });
+});
+
+describe("the pull request's head (issue 30, hostile #3)", () => {
+  const OLD = 'a1d1110000000000000000000000000000000000';
+  const NEW = 'b2e2220000000000000000000000000000000000';
+
+  it('a run for a commit that is no longer the head writes nothing, with a notice naming both', async () => {
+    const ours: FakeComment = {
+      id: 1,
+      issue: 7,
+      body: `${MARKER}\n<!-- northflank-llm-deploy-commit: ${NEW} -->\nThe head's plan`,
+      user: GITHUB_ACTIONS_BOT,
+    };
+    const gh = await github({ comments: [ours], heads: { 7: NEW } });
+    const { o, lines } = options(gh.url, { headSha: OLD, body: `${MARKER}\nOld plan` });
+    expect(await writePullRequestComment(o)).toMatchObject({ action: 'stale' });
+    expect(gh.comments[0]?.body).toContain("The head's plan");
+    expect(gh.calls.filter((c) => c.method !== 'GET' && !c.path.includes('graphql'))).toEqual([]);
+    expect(lines).toContain(
+      "notice: [Pull request comment not written] Not writing the pull request comment: this run is for commit a1d1110, but pull request #7's head is now b2e2220, so this run's plan is stale; the run for b2e2220 writes it (re-run that one to see its plan).",
+    );
+  });
+
+  it('the head writes, with the commit as a hidden second line', async () => {
+    const gh = await github({ heads: { 7: NEW } });
+    const { o } = options(gh.url, { headSha: NEW });
+    expect((await writePullRequestComment(o)).action).toBe('created');
+    expect(gh.comments[0]?.body.split('\n')).toEqual([
+      MARKER,
+      `<!-- northflank-llm-deploy-commit: ${NEW} -->`,
+      'The plan',
+    ]);
+    // Run again: up to date, nothing written.
+    expect((await writePullRequestComment(options(gh.url, { headSha: NEW }).o)).action).toBe(
+      'unchanged',
+    );
+  });
+
+  it('two runs at once with a push between them: the one comment left shows the head commit, whichever wrote last', async () => {
+    for (const oldFirst of [true, false]) {
+      const seen: { calls: readonly GitHubCall[] } = { calls: [] };
+      const byOld = (c: GitHubCall): boolean => c.authorization?.includes('ghs_old') === true;
+      const gh = await github({
+        listBarrier: 2,
+        // The old commit's run read the head before the push; the push lands once it has written.
+        headFor: (call) =>
+          byOld(call) && !seen.calls.some((c) => c.method === 'POST' && byOld(c)) ? OLD : NEW,
+      });
+      seen.calls = gh.calls;
+      const old = options(gh.url, { token: 'ghs_old', headSha: OLD, body: `${MARKER}\nOld plan` });
+      const head = options(gh.url, {
+        token: 'ghs_new',
+        headSha: NEW,
+        body: `${MARKER}\nHead plan`,
+      });
+      await Promise.all(
+        oldFirst
+          ? [writePullRequestComment(old.o), writePullRequestComment(head.o)]
+          : [writePullRequestComment(head.o), writePullRequestComment(old.o)],
+      );
+      const marked = gh.comments.filter((c) => c.body.startsWith(MARKER));
+      expect(marked).toHaveLength(1);
+      expect(marked[0]?.body).toContain('Head plan');
+    }
   });
 });
 

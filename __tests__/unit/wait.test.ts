@@ -552,7 +552,7 @@ describe('outages', () => {
     const result = await waitForRollout(options(clock, read, { deadlineMs: start + 120_000 }));
     expect(result.outcome).toBe('timeout');
     expect(result.message).toMatch(
-      /the last status was "pending"\. The API had not answered for the last 1m 5\ds \(ECONNRESET/,
+      /the last status was "pending", read before the API stopped answering 1m 5\ds ago \(the status output is that reading; it may have moved since\)\. The API had not answered for the last 1m 5\ds \(ECONNRESET/,
     );
     expect(clock.now() - start).toBeLessThanOrEqual(120_000);
   });
@@ -782,6 +782,20 @@ describe('judgeReading, after an update whose rollout Northflank does not docume
     });
     expect(verdict).toMatchObject({ done: true, outcome: 'superseded' });
     expect(verdict.done && verdict.message).toContain('description: sent "new", shows "theirs"');
+  });
+
+  it('a third configuration after ours that shows exactly our values: someone sent them again, and the message says so (hostile #5)', () => {
+    const verdict = judgeReading({
+      ...base,
+      ours: 'cfg-2',
+      newRolloutSeen: true,
+      current: reading('starting', 'new', 'cfg-3'),
+    });
+    expect(verdict).toMatchObject({ done: true, outcome: 'superseded', of: 'foreign' });
+    expect(verdict.done && verdict.message).toContain(
+      'configuration cfg-3 replaced our rollout (configuration cfg-2) and is now starting, and shows the same values as this update: someone else sent them again.',
+    );
+    expect(verdict.done && verdict.message).not.toMatch(/nothing that GET shows/);
   });
 
   it('a new configuration with our values beside someone else’s spec change is not ours', () => {

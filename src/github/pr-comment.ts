@@ -56,18 +56,29 @@ export interface PullRequestCommentOptions {
   body: string;
   requestTimeoutMs: number;
   signal: AbortSignal;
-  clock: Pick<Clock, 'sleep'>;
+  /** Sleeps, and the time the comment's budget is counted on. */
+  clock: Pick<Clock, 'sleep' | 'now'>;
   random: () => number;
   log: Logger;
   backoff?: BackoffPolicy;
-  /** How long the whole comment may take, retries and pages included (the deploy is done). */
+  /**
+   * How long the whole comment may take, retries, waits and pages included (the deploy is done),
+   * counted on `clock` from the call: at most COMMENT_TIME_LIMIT_MS.
+   */
   timeLimitMs?: number;
+  /**
+   * The commit the run planned (the event's pull request head): the comment is written only while
+   * it is still the pull request's head, and when two runs wrote at once, the head's plan is kept.
+   */
+  headSha?: string | undefined;
   /** The wall clock, for GitHub's rate limit reset times (Date.now by default). */
   wallNow?: () => number;
 }
 
 export type CommentWrite =
   | { action: 'created' | 'updated' | 'unchanged'; id: number; url: string | undefined }
+  /** Not written, on purpose: the run's commit is no longer the pull request's head. */
+  | { action: 'stale'; reason: string }
   | {
       action: 'failed';
       reason: string;
@@ -79,6 +90,13 @@ export type CommentWrite =
 export const COMMENT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 8000, maxAttempts: 3 };
 /** The comment may hold up the end of the step this long at most. */
 export const COMMENT_TIME_LIMIT_MS = 60_000;
+/**
+ * What the comment gets at least, even when the step's timeout has run out: enough for the few
+ * requests of a write when GitHub answers at once, so a run that timed out still reports.
+ */
+export const COMMENT_MIN_TIME_MS = 10_000;
+/** A wait for a rate limit fits only if it leaves this long for the request that follows it. */
+const AFTER_WAIT_MS = 2000;
 /** 100 comments a page: past 50 pages the marker is not searched further (and a new comment is made). */
 const MAX_PAGES = 50;
 
@@ -120,12 +138,30 @@ const viewerSchema = once(() =>
   }),
 );
 const VIEWER_QUERY = 'query { viewer { login databaseId } }';
+const pullSchema = once(() => z.looseObject({ head: z.looseObject({ sha: z.string() }) }));
+
+/** The hidden second line that says which commit a comment's plan is for. */
+const COMMIT_LINE = /^<!-- northflank-llm-deploy-commit: ([0-9a-f]{7,64}) -->$/;
+
+/** The body with the commit it is for as a hidden line after the marker (when the sha is one). */
+export function withCommit(body: string, sha: string | undefined): string {
+  if (!sha || !/^[0-9a-f]{7,64}$/i.test(sha)) return body;
+  const [marker, ...rest] = body.split('\n');
+  return [marker, `<!-- northflank-llm-deploy-commit: ${sha.toLowerCase()} -->`, ...rest].join(
+    '\n',
+  );
+}
+
+/** The commit a comment's body says its plan is for, if it says. */
+export function commitOf(body: string | null | undefined): string | undefined {
+  return COMMIT_LINE.exec(body?.split('\n')[1] ?? '')?.[1];
+}
 
 /** The options, with the signal that also carries the time limit. */
 type Limited = PullRequestCommentOptions & {
   limited: AbortSignal;
-  /** Time spent waiting as GitHub's rate limits asked, out of the time limit. */
-  waitedMs: number;
+  /** `clock` time when the comment's time limit runs out. */
+  deadlineMs: number;
 };
 
 type ListedComment = z.infer<ReturnType<typeof commentsSchema>>[number];
@@ -169,8 +205,17 @@ export async function writePullRequestComment(
   given: PullRequestCommentOptions,
 ): Promise<CommentWrite> {
   // Requests and pauses end with the run's cancellation or the comment's own time limit.
-  const limit = AbortSignal.timeout(given.timeLimitMs ?? COMMENT_TIME_LIMIT_MS);
-  const o: Limited = { ...given, limited: AbortSignal.any([given.signal, limit]), waitedMs: 0 };
+  const budgetMs = Math.min(given.timeLimitMs ?? COMMENT_TIME_LIMIT_MS, COMMENT_TIME_LIMIT_MS);
+  // The budget is counted on the clock (what every wait checks); the signal is a backstop for a
+  // request GitHub never answers, a little later, so a wait never runs into it.
+  const limit = AbortSignal.timeout(budgetMs + AFTER_WAIT_MS);
+  const o: Limited = {
+    ...given,
+    body: withCommit(given.body, given.headSha),
+    timeLimitMs: budgetMs,
+    limited: AbortSignal.any([given.signal, limit]),
+    deadlineMs: given.clock.now() + budgetMs,
+  };
   try {
     const { getOctokit } = await import('@actions/github');
     const octokit = getOctokit(o.token, { baseUrl: o.apiUrl });
@@ -200,11 +245,14 @@ async function write(octokit: Octokit, o: Limited): Promise<CommentWrite> {
   const known = identity;
   const ours = known ? marked.filter((c) => isOurs(c, known)) : [];
   const [kept, ...duplicates] = ours;
+  if (kept?.body === o.body && duplicates.length === 0) {
+    o.log.info(`The pull request comment is up to date: ${kept.html_url ?? kept.id}`);
+    return { action: 'unchanged', id: kept.id, url: kept.html_url };
+  }
+  // Read last, just before the write: a push since the event makes this run's plan stale.
+  const stale = await staleHead(octokit, o);
+  if (stale) return stale;
   if (kept) {
-    if (kept.body === o.body && duplicates.length === 0) {
-      o.log.info(`The pull request comment is up to date: ${kept.html_url ?? kept.id}`);
-      return { action: 'unchanged', id: kept.id, url: kept.html_url };
-    }
     const updated = kept.body === o.body ? kept : await updateComment(octokit, o, kept.id, o.body);
     if (updated) {
       await deleteDuplicates(octokit, o, duplicates);
@@ -236,7 +284,10 @@ async function foldDuplicates(
   const ours = (await listMarked(octokit, o)).filter((c) => isOurs(c, identity));
   const [kept, ...later] = ours;
   if (!kept || later.length === 0) return undefined;
-  const newest = [...ours].sort(byLastWrite).at(-1) ?? kept;
+  // The plan of the pull request's head wins, whichever run wrote last; else the latest write.
+  const head = o.headSha ? await pullRequestHead(octokit, o) : undefined;
+  const ofHead = head ? ours.filter((c) => commitOf(c.body) === head) : [];
+  const newest = [...(ofHead.length > 0 ? ofHead : ours)].sort(byLastWrite).at(-1) ?? kept;
   const body = newest.body ?? o.body;
   const updated = kept.body === body ? kept : await updateComment(octokit, o, kept.id, body);
   if (!updated) return undefined;
@@ -245,6 +296,44 @@ async function foldDuplicates(
     `Another run wrote this deployment's comment at the same time: kept the first one (${kept.html_url ?? kept.id}) with the latest plan, and deleted ${later.length} later duplicate(s)${later.some((c) => c.id === created.id) ? ', the one just written among them' : ''}.`,
   );
   return { action: 'updated', id: updated.id, url: updated.html_url };
+}
+
+/**
+ * Not written when the pull request's head is no longer the run's commit (a re-run of an older
+ * commit, or a push during the run): the run for the head writes the comment. Undefined when it
+ * is the head, or GitHub does not say.
+ */
+async function staleHead(octokit: Octokit, o: Limited): Promise<CommentWrite | undefined> {
+  const ran = o.headSha?.toLowerCase();
+  if (!ran) return undefined;
+  const head = await pullRequestHead(octokit, o);
+  if (!head || head === ran) return undefined;
+  const reason = `this run is for commit ${ran.slice(0, 7)}, but pull request #${o.pullRequest}'s head is now ${head.slice(0, 7)}, so this run's plan is stale`;
+  o.log.notice(
+    `Not writing the pull request comment: ${reason}; the run for ${head.slice(0, 7)} writes it (re-run that one to see its plan).`,
+    { title: 'Pull request comment not written' },
+  );
+  return { action: 'stale', reason };
+}
+
+/** The pull request's head commit now, lower case; undefined when GitHub does not say. */
+async function pullRequestHead(octokit: Octokit, o: Limited): Promise<string | undefined> {
+  try {
+    const response = await withRetries(o, 'Reading the pull request', true, () =>
+      octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        owner: o.owner,
+        repo: o.repo,
+        pull_number: o.pullRequest,
+        request: { signal: requestSignal(o) },
+      }),
+    );
+    return pullSchema().safeParse(response.data).data?.head.sha.toLowerCase();
+  } catch (error) {
+    if (o.signal.aborted) throw error;
+    // Without it the comment is still written: the run's own plan is the best there is.
+    o.log.debug(`Could not read the pull request's head commit: ${errorMessage(error)}`);
+    return undefined;
+  }
 }
 
 /** Older first: by the last write (`updated_at`), then by id. */
@@ -457,6 +546,15 @@ async function withRetries<T>(
   const policy = o.backoff ?? COMMENT_BACKOFF;
   for (let attempt = 0; ; attempt++) {
     let failure: GitHubRequestError;
+    if (o.clock.now() >= o.deadlineMs) {
+      throw new GitHubRequestError(
+        what,
+        undefined,
+        `the comment's ${formatSeconds(timeLimitMs(o))} ran out`,
+        undefined,
+        true,
+      );
+    }
     try {
       return await send();
     } catch (error) {
@@ -475,31 +573,47 @@ async function withRetries<T>(
     const limited = failure.rateLimit;
     if (limited) {
       // GitHub did not act on a rate-limited request: even a create may go again, after the wait.
-      const left = timeLimitMs(o) - o.waitedMs;
-      if (attempt + 1 >= policy.maxAttempts || limited.waitMs > left) {
+      const waitMs = limited.waitMs ?? unaskedWaitMs(attempt);
+      const left = o.deadlineMs - o.clock.now();
+      const fits = waitMs + AFTER_WAIT_MS <= left;
+      if (attempt + 1 >= policy.maxAttempts || !fits) {
+        const asked =
+          limited.waitMs === undefined
+            ? `GitHub gave no Retry-After${fits ? '' : `, and the ${formatSeconds(left)} left of the comment's ${formatSeconds(timeLimitMs(o))} is too short to wait it out`}`
+            : `GitHub asks to wait ${formatSeconds(waitMs)}${fits ? '' : `, more than the ${formatSeconds(left)} left of the comment's ${formatSeconds(timeLimitMs(o))}`}`;
         throw new GitHubRequestError(
           what,
           failure.status,
-          `${failure.reason}${failure.reason ? '; ' : ''}GitHub asks to wait ${formatSeconds(limited.waitMs)}${limited.waitMs > left ? `, more than the ${formatSeconds(left)} left of the comment's ${formatSeconds(timeLimitMs(o))}` : ''}`,
+          `${failure.reason}${failure.reason ? '; ' : ''}${asked}${fits ? `; still limited after ${attempt + 1} tries` : ''}`,
           limited,
         );
       }
       o.log.info(
-        `${what}: GitHub's ${limited.kind} rate limit; waiting ${formatSeconds(limited.waitMs)} as it asks, then trying again.`,
+        limited.waitMs === undefined
+          ? `${what}: GitHub's ${limited.kind} rate limit, without Retry-After; waiting ${formatSeconds(waitMs)} (the action's own backoff), then trying again.`
+          : `${what}: GitHub's ${limited.kind} rate limit; waiting ${formatSeconds(waitMs)} as it asks, then trying again.`,
       );
-      o.waitedMs += limited.waitMs;
-      await o.clock.sleep(limited.waitMs, o.limited);
+      await o.clock.sleep(waitMs, o.limited);
       continue;
     }
     const retryable = idempotent
       ? failure.status === undefined || TRANSIENT_STATUSES.has(failure.status)
       : failure.status !== undefined && UPDATE_RETRYABLE_STATUSES.has(failure.status);
     if (!retryable || attempt + 1 >= policy.maxAttempts) throw failure;
-    o.log.debug(`${failure.message}; trying again.`);
     const delay = backoffDelayMs(attempt, policy, o.random);
-    o.waitedMs += delay;
+    if (delay + AFTER_WAIT_MS > o.deadlineMs - o.clock.now()) throw failure;
+    o.log.debug(`${failure.message}; trying again.`);
     await o.clock.sleep(delay, o.limited);
   }
+}
+
+/**
+ * The wait after a secondary rate limit that names no time (no Retry-After): GitHub's docs ask
+ * for "at least a minute", more than most of the comment's budget, so the action backs off on its
+ * own, 5 s then doubling, and says so.
+ */
+function unaskedWaitMs(attempt: number): number {
+  return 5000 * 2 ** attempt;
 }
 
 function formatSeconds(ms: number): string {

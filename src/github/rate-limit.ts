@@ -7,11 +7,12 @@
 /** A rate-limited answer: which limit, and how long GitHub asks to wait before the next request. */
 export interface GitHubRateLimit {
   kind: 'primary' | 'secondary';
-  waitMs: number;
+  /**
+   * How long GitHub asks to wait (Retry-After, or until x-ratelimit-reset); undefined when it
+   * names no time (a secondary limit without Retry-After: the caller backs off on its own).
+   */
+  waitMs: number | undefined;
 }
-
-/** Without `Retry-After`, GitHub asks to wait at least a minute after a secondary limit. */
-const SECONDARY_DEFAULT_WAIT_MS = 60_000;
 /** A wait is never shorter than this, whatever a header says (0, or a reset already past). */
 const MIN_WAIT_MS = 1000;
 
@@ -54,9 +55,9 @@ export function gitHubRateLimit(
   const asked = retryAfterMs(headers, nowMs);
   const reset = resetMs(headers, nowMs);
   if (!secondary && asked === undefined && reset === undefined && status === 403) return undefined;
-  const waitMs = asked ?? reset ?? SECONDARY_DEFAULT_WAIT_MS;
+  const waitMs = asked ?? reset;
   return {
     kind: secondary || reset === undefined ? 'secondary' : 'primary',
-    waitMs: Math.max(MIN_WAIT_MS, Math.round(waitMs)),
+    waitMs: waitMs === undefined ? undefined : Math.max(MIN_WAIT_MS, Math.round(waitMs)),
   };
 }

@@ -43,6 +43,7 @@ export function buildReport(
     ...(result.models ? { models: result.models } : {}),
     ...(result.reply === undefined ? {} : { reply: result.reply }),
     ...(record.benchmark ? { benchmark: record.benchmark } : {}),
+    ...(record.replanned ? { replanned: record.replanned } : {}),
   };
 }
 

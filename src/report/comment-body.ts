@@ -82,6 +82,7 @@ export function commentMarkdown(report: RunReport, context: CommentContext): str
     if (report.outcome !== 'dry-run' && report.outcome !== 'running') {
       head.push(`> ${text(report.message, MAX_MESSAGE_CHARS)}`, '');
     }
+    if (report.replanned) head.push(`> ⚠️ ${text(report.replanned, MAX_MESSAGE_CHARS)}`, '');
     if (report.changes?.length) changes = [...changesTable(report.changes, 'Before'), ''];
     if (report.benchmark && (report.benchmark.before || report.benchmark.after)) {
       // The job summary's renderer, one heading down, so both show the same table.

@@ -43,10 +43,11 @@ export function benchmarkOutput(report: BenchmarkReport): string {
 
 /** The step outputs for a report. Pure; every output is set, empty when unknown. */
 export function outputsFor(report: RunReport): Record<string, string> {
-  const d = report.deployment;
+  // Gone (404): Northflank shows nothing now, so no status; the message names the last one seen.
+  const d = report.outcome === 'deleted' ? undefined : report.deployment;
   return {
     outcome: report.outcome,
-    id: d?.id ?? report.target.deploymentId ?? '',
+    id: d?.id ?? report.deployment?.id ?? report.target.deploymentId ?? '',
     name: d?.name ?? '',
     status: d?.status ?? '',
     dns: d?.dns?.base ?? '',

@@ -29,6 +29,8 @@ export interface RunRecord {
   followed?: boolean;
   /** With `benchmark`: what it measured so far (a cancel reports it too). */
   benchmark?: BenchmarkReport;
+  /** The deployment moved during the baseline: what moved, and how the update was planned again. */
+  replanned?: string;
 }
 
 /** Everything the end of a run reports, success or failure. */
@@ -69,6 +71,8 @@ export interface RunReport {
   benchmark?: BenchmarkReport;
   /** With `pr-comment`: the comment written, or why none was. */
   prComment?: PullRequestCommentNote;
+  /** The deployment moved during the baseline, and the update was planned again (the warning). */
+  replanned?: string;
 }
 
 /** What became of the pull request comment, for the job summary. */

@@ -59,6 +59,7 @@ export function summaryMarkdown(report: RunReport): string {
     return [...lines, ...table(rows)].join('\n');
   }
   lines.push(...table([...targetRows(report), ...deploymentRows(report)]));
+  if (report.replanned) lines.push(`> ⚠️ ${escapeCell(report.replanned)}`, '');
   if (report.changes) {
     lines.push(
       report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes',

@@ -119,18 +119,75 @@ function short(value: unknown): string {
   return json.length <= MAX_VALUE_CHARS ? json : `${json.slice(0, MAX_VALUE_CHARS - 1)}…`;
 }
 
+/** Context kept before the first character two long values differ at. */
+const BEFORE_DIFFERENCE_CHARS = 20;
+
+/**
+ * Two values for a message, each shortened around where they first differ: two long texts that
+ * differ near their end must not read the same.
+ */
+function shortPair(a: unknown, b: unknown): [string, string] {
+  if (isUnset(a) || isUnset(b)) return [short(a), short(b)];
+  const [x, y] = [boundedJson(a), boundedJson(b)];
+  if (x.length <= MAX_VALUE_CHARS && y.length <= MAX_VALUE_CHARS) return [x, y];
+  let at = 0;
+  while (at < x.length && at < y.length && x[at] === y[at]) at++;
+  const from = Math.max(0, at - BEFORE_DIFFERENCE_CHARS);
+  const cut = (text: string): string => {
+    const part = text.slice(from, from + MAX_VALUE_CHARS - 2);
+    return `${from > 0 ? '…' : ''}${part}${from + part.length < text.length ? '…' : ''}`;
+  };
+  return [cut(x), cut(y)];
+}
+
+/** A list of objects that each have a distinct string `name` (ports): compared by name. */
+function byName(value: unknown): Map<string, unknown> | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out = new Map<string, unknown>();
+  for (const item of value) {
+    if (!isObject(item) || typeof item.name !== 'string' || out.has(item.name)) return undefined;
+    out.set(item.name, item);
+  }
+  return out;
+}
+
+/**
+ * A difference broken down to the leaves that differ: objects key by key, named lists (ports)
+ * by name, so a message names `ports[p1].public`, not the whole list twice.
+ */
+function leavesOf(d: Difference): Difference[] {
+  const { expected, shows } = d;
+  if (sameValue(expected, shows)) return [];
+  const [a, b] = [byName(expected), byName(shows)];
+  if (a && b) {
+    return [...new Set([...a.keys(), ...b.keys()])].flatMap((name) =>
+      leavesOf({ ...d, path: `${d.path}[${name}]`, expected: a.get(name), shows: b.get(name) }),
+    );
+  }
+  if (isObject(expected) && isObject(shows)) {
+    return [...new Set([...Object.keys(expected), ...Object.keys(shows)])].flatMap((key) =>
+      leavesOf({ ...d, path: `${d.path}.${key}`, expected: expected[key], shows: shows[key] }),
+    );
+  }
+  return [d];
+}
+
 /**
  * The first few differences as `path: sent X, shows Y` (or `path: not sent, was X, shows Y`),
- * values shortened, and how many more: bounded, whatever the values.
+ * down to the leaves that differ, values shortened around where they differ, and how many more:
+ * bounded, whatever the values.
  */
 export function describeDifferences(differences: readonly Difference[]): string {
-  const named = differences
-    .slice(0, MAX_NAMED)
-    .map((d) =>
-      d.sent
-        ? `${d.path}: sent ${short(d.expected)}, shows ${short(d.shows)}`
-        : `${d.path}: not sent, was ${short(d.expected)}, shows ${short(d.shows)}`,
-    );
-  const more = differences.length - named.length;
+  const leaves = differences.flatMap((d) => {
+    const found = leavesOf(d);
+    return found.length > 0 ? found : [d];
+  });
+  const named = leaves.slice(0, MAX_NAMED).map((d) => {
+    const [expected, shows] = shortPair(d.expected, d.shows);
+    return d.sent
+      ? `${d.path}: sent ${expected}, shows ${shows}`
+      : `${d.path}: not sent, was ${expected}, shows ${shows}`;
+  });
+  const more = leaves.length - named.length;
   return `${named.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
 }

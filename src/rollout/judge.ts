@@ -151,7 +151,11 @@ function judgeOurs(j: ReadingFacts, base: Omit<RolloutVerdict, 'done'>): Rollout
       ...base,
       done: true,
       outcome: 'running',
-      message: j.reverting ? "The revert's rollout is running." : 'The new rollout is running.',
+      message: j.reverting
+        ? "The revert's rollout is running."
+        : j.before === undefined
+          ? 'The deployment is running (no update was sent).'
+          : 'The new rollout is running.',
     };
   }
   if (FAILED_STATUSES.has(status)) {
@@ -313,12 +317,21 @@ export function judgeReading(j: ReadingFacts): RolloutVerdict {
   }
   if (of === 'foreign') {
     const theirs = configurationId(j.current) ?? 'unknown';
-    const differs = j.sent ? ` (${whatDiffers(j, true)})` : '';
+    const same =
+      j.sent !== undefined &&
+      differencesFrom(j.sent, j.before, j.current).length === 0 &&
+      j.before !== undefined;
+    // A later configuration with exactly our values: someone sent them again (lead's call).
+    const differs = same
+      ? ', and shows the same values as this update: someone else sent them again'
+      : j.sent
+        ? ` (${whatDiffers(j, true)})`
+        : '';
     return {
       ...base,
       done: true,
       outcome: 'superseded',
-      message: `Another update replaced this one during the wait: the deployment moved from our rollout (configuration ${ours ?? 'unknown'}) to configuration ${theirs}, now ${status}${differs}. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here and reverts nothing. ${CONCURRENCY_ADVICE}`,
+      message: `Another update replaced this one during the wait: configuration ${theirs} replaced our rollout (configuration ${ours ?? 'unknown'}) and is now ${status}${differs}. Someone else (another workflow run, or a person in Northflank) updated it; this step's result would not be about our update, so it stops here and reverts nothing. ${CONCURRENCY_ADVICE}`,
     };
   }
   if (of === 'ours') return judgeOurs(j, base);

@@ -7,7 +7,15 @@
  */
 import { updateBodySchema, type Deployment, type UpdateBody } from '../northflank/schema.js';
 import { SERVING_STATUS } from './status.js';
-import { isObject, isUnset, readablePort, sameValue, type FieldChange } from './compare.js';
+import {
+  fieldChanges,
+  isObject,
+  isUnset,
+  readablePort,
+  sameValue,
+  type FieldChange,
+} from './compare.js';
+import type { UpdatePlan } from './plan.js';
 
 /** The update that undoes a sent one, and what a merge cannot undo. */
 export interface RevertPlan {
@@ -66,7 +74,11 @@ export function planRevert(sent: UpdateBody, before: Deployment): RevertPlan {
   // No description before: the closest an update can come is an empty one.
   if (sent.description !== undefined) previous.description = before.description ?? '';
   if (sent.tags !== undefined) previous.tags = [...(before.tags ?? [])];
-  if (sent.ports !== undefined) previous.ports = previousPorts(sent, before);
+  // Ports re-sent only for their domains changed nothing a revert could put back (the domains
+  // before cannot be read): sending them again would only repeat the failed update.
+  if (sent.ports !== undefined && fieldChanges('ports', sent, before).length > 0) {
+    previous.ports = previousPorts(sent, before);
+  }
   if (sent.spec?.configuration !== undefined) {
     const configuration = previousSpec(
       'spec.configuration',
@@ -88,15 +100,24 @@ export function planRevert(sent: UpdateBody, before: Deployment): RevertPlan {
 
 /**
  * Why a failed update is not to be reverted, or undefined when it is: an update that changed
- * nothing (a forced re-send) leaves nothing to put back, and a configuration that was not running
- * before the update is no working state to go back to.
+ * nothing a GET shows (a forced re-send, or ports re-sent for their domains, which cannot be read
+ * back) leaves nothing to put back, and a configuration that was not running before the update is
+ * no working state to go back to.
  */
 export function revertSkipReason(
   before: Deployment,
-  changes: readonly FieldChange[],
+  plan: Pick<UpdatePlan, 'changes' | 'unreadable'>,
+  forced: boolean,
 ): string | undefined {
-  if (changes.length === 0) {
-    return 'the update changed nothing (force: true re-sent values already in place), so there is nothing to put back';
+  if (plan.changes.length === 0) {
+    const domains = plan.unreadable.includes('ports');
+    if (forced) {
+      return `the update changed nothing (force: true re-sent values already in place${domains ? ', and ports for their domains, which a GET never shows' : ''}), so there is nothing to put back`;
+    }
+    if (domains) {
+      return "the update changed nothing a GET shows: it re-sent ports only for their domains, and the domains from before the update cannot be read (a GET never shows them), so a revert could only send this update's domains again";
+    }
+    return 'the update changed nothing, so there is nothing to put back';
   }
   if (before.status !== SERVING_STATUS) {
     const id = before.deploymentConfiguration?.id;

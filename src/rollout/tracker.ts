@@ -11,6 +11,10 @@ export interface TimelineEntry {
   revert?: boolean;
   /** A rollout started by another update than ours. */
   foreign?: boolean;
+  /** A new configuration that does not (yet) show this update: ours or not, not yet known. */
+  unconfirmed?: boolean;
+  /** The configuration this status was of, when the reading named one. */
+  configurationId?: string;
   /** Not a status: the API did not answer during this time. */
   outage?: boolean;
   startMs: number;
@@ -40,15 +44,18 @@ export class RolloutTracker {
     nowMs: number,
     previousRollout: boolean,
     foreign = false,
+    unconfirmed = false,
   ): TimelineEntry | undefined {
     this.last = deployment;
     const current = this.timeline.at(-1);
+    const configurationId = deployment.deploymentConfiguration?.id;
     if (
       current &&
       !current.outage &&
       current.status === deployment.status &&
       current.previousRollout === previousRollout &&
       (current.foreign ?? false) === foreign &&
+      (current.unconfirmed ?? false) === unconfirmed &&
       (current.revert ?? false) === this.reverting
     ) {
       return undefined;
@@ -59,9 +66,21 @@ export class RolloutTracker {
       previousRollout,
       ...(this.reverting ? { revert: true } : {}),
       ...(foreign ? { foreign } : {}),
+      ...(unconfirmed ? { unconfirmed } : {}),
+      ...(configurationId !== undefined ? { configurationId } : {}),
       startMs: nowMs,
     });
     return current;
+  }
+
+  /**
+   * A configuration shown before as not yet showing this update turned out to be ours: its
+   * earlier entries are relabelled as the rollout's own (the summary's timeline then says so).
+   */
+  confirmOurs(configurationId: string): void {
+    for (const entry of this.timeline) {
+      if (entry.unconfirmed && entry.configurationId === configurationId) delete entry.unconfirmed;
+    }
   }
 
   /** Records that the API stopped answering (or rate limits) at `nowMs` (once per outage). */
@@ -87,6 +106,7 @@ export class RolloutTracker {
         !entry.previousRollout &&
         !entry.outage &&
         !entry.foreign &&
+        !entry.unconfirmed &&
         (entry.revert ?? false) === this.reverting,
     );
   }
@@ -100,10 +120,14 @@ export class RolloutTracker {
 
 /** A timeline entry as text: `running (previous rollout)`, `pending (revert)`. */
 export function describeEntry(
-  entry: Pick<TimelineEntry, 'status' | 'previousRollout' | 'foreign' | 'outage' | 'revert'>,
+  entry: Pick<
+    TimelineEntry,
+    'status' | 'previousRollout' | 'foreign' | 'unconfirmed' | 'outage' | 'revert'
+  >,
 ): string {
   if (entry.outage) return entry.status;
   if (entry.foreign) return `${entry.status} (another update)`;
+  if (entry.unconfirmed) return `${entry.status} (new configuration, not yet showing this update)`;
   if (entry.revert) {
     return entry.previousRollout ? `${entry.status} (failed rollout)` : `${entry.status} (revert)`;
   }

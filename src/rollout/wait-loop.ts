@@ -23,6 +23,7 @@ import {
   type PollPolicy,
 } from './poll-policy.js';
 import { gpuLabel } from './status.js';
+import { showsValues } from './compare.js';
 import { formatSeconds, offsetSeconds } from './timeline.js';
 import {
   OUTAGE_LABEL,
@@ -100,12 +101,39 @@ function timedOut(options: WaitOptions, last: Deployment | undefined, outage?: O
   const silent = outage
     ? ` The API had not answered for the last ${formatDuration(now - outage.sinceMs)} (${outage.reason}).${outage.timedOut ? ' The reads ran out of "request-timeout": raise request-timeout if the API is slow from this runner.' : ''}`
     : '';
+  const watching = confirmingNoRollout(options, last);
+  if (watching) {
+    return {
+      outcome: 'timeout',
+      deployment: last,
+      ours: options.tracker.ours,
+      message: `Timed out after ${waited} while confirming that no rollout follows the update: the values sent (${Object.keys(options.sent ?? {}).join(', ')}) show on the configuration from before (${watching}, running), but "${options.timeoutInput ?? 'timeout'}" ran out before the ${formatDuration(confirmPeriodMs(options.rolloutStartGraceMs))} watch for a new configuration ended. Nothing failed; give "${options.timeoutInput ?? 'timeout'}" those few seconds more.${silent}`,
+    };
+  }
   return {
     outcome: 'timeout',
     deployment: last,
     ours: options.tracker.ours,
-    message: `Timed out after ${waited} waiting for ${options.tracker.reverting ? "the revert's rollout" : 'the new rollout'}; the last status was "${last?.status ?? 'unknown'}".${silent} Where the time went: ${timeSpent(options, now)}. Raise the "${options.timeoutInput ?? 'timeout'}" input if the model needs longer to load, or check the deployment in Northflank.`,
+    message: `Timed out after ${waited} waiting for ${options.tracker.reverting ? "the revert's rollout" : 'the new rollout'}; the last status was "${last?.status ?? 'unknown'}"${outage && last ? `, read before the API stopped answering ${formatDuration(now - outage.sinceMs)} ago (the status output is that reading; it may have moved since)` : ''}.${silent} Where the time went: ${timeSpent(options, now)}. Raise the "${options.timeoutInput ?? 'timeout'}" input if the model needs longer to load, or check the deployment in Northflank.`,
   };
+}
+
+/**
+ * The configuration id, when the wait was only watching for a rollout that may not come: the
+ * values sent show on the configuration from before, which runs, and no new one has shown.
+ */
+function confirmingNoRollout(
+  options: WaitOptions,
+  last: Deployment | undefined,
+): string | undefined {
+  if (options.expectation !== 'either' || !options.sent || last?.status !== 'running')
+    return undefined;
+  if (options.tracker.ours !== undefined || options.tracker.currentRolloutSpans().length > 0) {
+    return undefined;
+  }
+  const newSeen = options.tracker.timeline.some((e) => e.foreign || e.unconfirmed);
+  if (newSeen || !showsValues(options.sent, last)) return undefined;
+  return last.deploymentConfiguration?.id ?? 'no id';
 }
 
 /** The new rollout ran past a phase deadline: a timeout that names the phase. */
@@ -208,7 +236,7 @@ class RolloutWait {
         outcome: 'deleted',
         deployment: tracker.last,
         ours: tracker.ours,
-        message: `The deployment is gone (404 from ${error.info.path}): it was deleted during the rollout.`,
+        message: `The deployment is gone (404 from ${error.info.path}): it was deleted during the rollout${tracker.last ? ` (last seen ${tracker.last.status}${tracker.last.deploymentConfiguration?.id ? `, configuration ${tracker.last.deploymentConfiguration.id}` : ''})` : ''}. The status and deployment outputs are empty: Northflank shows no deployment.`,
       };
     }
     const transient = transientFailure(error);
@@ -279,6 +307,10 @@ class RolloutWait {
     }
     const remainingMs = options.deadlineMs - now;
     if (remainingMs <= LAST_LOOK_MARGIN_MS) return timedOut(options, current);
+    // Watching that no rollout follows: one reading at the watch's end says it (readings in
+    // between would only spend the request budget, which then delays that one).
+    if (this.confirming)
+      return Math.min(this.untilConfirmedMs(now), remainingMs - LAST_LOOK_MARGIN_MS);
     // The last pause stops short of the deadline so that one more reading fits before it.
     return Math.min(
       nextPollDelayMs(options.poll, {
@@ -290,6 +322,20 @@ class RolloutWait {
       remainingMs - LAST_LOOK_MARGIN_MS,
       verdict.newRollout ? untilPhaseDeadlineMs(options, current.status, now) : Infinity,
     );
+  }
+
+  /**
+   * While watching that no rollout follows, the time until the watch ends (and a millisecond, so
+   * the reading is past it): the next reading lands there, not a poll-interval later.
+   */
+  private untilConfirmedMs(now: number): number {
+    if (!this.confirming) return Infinity;
+    const { options } = this;
+    const endsMs =
+      options.updateSentMs +
+      this.confirming.sinceUpdateMs +
+      confirmPeriodMs(options.rolloutStartGraceMs);
+    return Math.max(0, endsMs - now) + 1;
   }
 
   /** What the judge is told of a reading. */
@@ -382,28 +428,36 @@ class RolloutWait {
   ): TimelineEntry | undefined {
     const { tracker, log, updateSentMs } = this.options;
     const since = (ms: number): number => offsetSeconds(ms, updateSentMs);
-    // A configuration not yet confirmed as ours is shown as another update's until it is.
-    const foreign = verdict.of === 'foreign' || verdict.of === 'unconfirmed';
-    const ended = tracker.observe(current, now, verdict.of === 'previous', foreign);
+    // A configuration not yet confirmed as ours is shown as such, neither ours nor another's,
+    // and relabelled as ours once a reading of it shows this update.
+    const foreign = verdict.of === 'foreign';
+    const unconfirmed = verdict.of === 'unconfirmed';
+    const id = current.deploymentConfiguration?.id;
+    if (verdict.of === 'ours' && id !== undefined) tracker.confirmOurs(id);
+    const ended = tracker.observe(current, now, verdict.of === 'previous', foreign, unconfirmed);
     const entry = tracker.timeline.at(-1);
     const label = describeEntry({
       status: current.status,
       previousRollout: verdict.of === 'previous',
       foreign,
+      unconfirmed,
+      revert: tracker.reverting,
     });
     const logged = (text: string): void => {
       log.info(text);
       this.lastLogMs = now;
     };
+    // Nothing sent (no fields given, or all in place): the wait counts from its own start.
+    const origin = this.options.before === undefined ? 'since the wait began' : 'since the update';
     if (ended) {
       logged(
-        `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} since the update`,
+        `Status: ${label} after ${formatSeconds(since(now) - since(ended.startMs))} ${describeEntry(ended)}, ${formatSeconds(since(now))} ${origin}`,
       );
     } else if (this.firstReading) {
       logged(`Status: ${label}`);
     } else if (now - this.lastLogMs >= (this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)) {
       logged(
-        `Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} since the update)`,
+        `Still ${label} (for ${formatSeconds(since(now) - since(entry?.startMs ?? now))}; ${formatSeconds(since(now))} ${origin})`,
       );
     }
     this.firstReading = false;

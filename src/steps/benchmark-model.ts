@@ -324,7 +324,7 @@ export async function benchmarkStep(ctx: RunContext, rolled: StepResult): Promis
   const report = session.report;
   if (report.noBaseline !== undefined) {
     ctx.log.notice(
-      `The benchmark measures after the rollout only: ${report.noBaseline}. Relative fail-if limits (+N%, -N%) are not judged.`,
+      `The benchmark measures after the ${rolled.outcome === 'running' ? 'rollout' : 'update (no rollout followed)'} only: ${report.noBaseline}. Relative fail-if limits (+N%, -N%) are not judged.`,
       { title: 'Benchmark without a baseline' },
     );
   }

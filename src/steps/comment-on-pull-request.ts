@@ -1,6 +1,11 @@
 /** The pull request comment step of the report: the plan or the deploy's result, for reviewers. */
 import type { Settings } from '../config/settings.js';
-import { commentMarker, writePullRequestComment } from '../github/pr-comment.js';
+import {
+  COMMENT_MIN_TIME_MS,
+  COMMENT_TIME_LIMIT_MS,
+  commentMarker,
+  writePullRequestComment,
+} from '../github/pr-comment.js';
 import { commentMarkdown } from '../report/comment-body.js';
 import type { PullRequestCommentNote, RunReport } from '../report/report.js';
 import type { GitHubRun } from '../runner/event.js';
@@ -83,12 +88,20 @@ export async function commentStep(
       // A secret an API error echoed must not reach a public comment either.
       body: run.redactor.redact(body),
       requestTimeoutMs: settings.requestTimeoutMs,
+      headSha: pr.headSha,
+      // Within what is left of `timeout` (and at least a few seconds, so that a run that timed
+      // out still reports), never more than the comment's own cap.
+      timeLimitMs: Math.min(
+        COMMENT_TIME_LIMIT_MS,
+        Math.max(COMMENT_MIN_TIME_MS, run.startedMs + settings.timeoutMs - run.clock.now()),
+      ),
       signal: run.signal,
       clock: run.clock,
       random: run.random,
       log: run.log,
     }),
   );
+  if (written.action === 'stale') return { written: false, reason: written.reason };
   if (written.action !== 'failed') return { written: written.action, url: written.url };
   // Cancelled while writing: the summary says nothing of a comment nobody refused.
   if (written.reason === 'cancelled') return undefined;

@@ -35,6 +35,35 @@ export function shouldRevert(ctx: RunContext, result: StepResult, update: SentUp
   return ['regressed', 'smoke-failed', 'crashed', 'timeout'].includes(result.outcome) && ours;
 }
 
+/**
+ * The result of a failed run that `revert-on-failure` did not revert, saying why: a failure that
+ * names no revert would leave the user guessing whether one was tried (hostile pass, issue 25).
+ */
+export function withNoRevertReason(
+  ctx: RunContext,
+  result: StepResult,
+  update: SentUpdate,
+): StepResult {
+  if (!ctx.settings.revert || !update.sent || SERVING.has(result.outcome)) return result;
+  // Already said: superseded (reverts nothing), the benchmark's own timeout, a revert's result.
+  if (/revert/i.test(result.message) || result.rolloutRuns === true) return result;
+  const id = update.before.deploymentConfiguration?.id;
+  const why = ['crashed', 'timeout', 'smoke-failed', 'regressed'].includes(result.outcome)
+    ? `no rollout of this update was seen: what ${result.outcome === 'timeout' ? 'ran out of time' : 'failed'} is the configuration from before the update${id ? ` (${id})` : ''}, so there is nothing of this update's to put back`
+    : `revert-on-failure puts back the previous values after a rollout of this update crashed, ran out of time, did not answer or regressed; a deployment that is ${result.outcome} is not one a revert can fix`;
+  ctx.log.info(`Not reverting: ${why}.`);
+  return { ...result, message: `${result.message} No revert was sent: ${why}.` };
+}
+
+const SERVING: ReadonlySet<string> = new Set([
+  'running',
+  'updated',
+  'unchanged',
+  'no-rollout',
+  'not-waited',
+  'cancelled',
+]);
+
 /** How the revert's message names what it followed. */
 function revertedAfter(failed: StepResult): string {
   if (failed.outcome === 'regressed') return 'Reverted after the regression';
@@ -50,7 +79,7 @@ export async function revertStep(
   const { before, plan: updatePlan, sent } = update;
   const revert = ctx.settings.revert;
   if (!revert || !sent) return failed;
-  const skipped = revertSkipReason(before, updatePlan.changes);
+  const skipped = revertSkipReason(before, updatePlan, ctx.settings.force);
   if (skipped !== undefined) {
     ctx.log.info(`Not reverting: ${skipped}.`);
     return { ...failed, message: `${failed.message} No revert was sent: ${skipped}.` };
@@ -91,7 +120,8 @@ export async function revertStep(
   if (waited.outcome !== 'running' && waited.outcome !== 'updated') {
     // The revert's own wait words its failure from scratch; what the first failure said stays said.
     const why = withoutRepeats(waited.message, failed.message);
-    return revertFailed(waited.deployment, `The revert did not bring it back: ${why}`);
+    const lower = why.replace(/^The /, 'the ');
+    return revertFailed(waited.deployment, `The revert did not bring it back: ${lower}`);
   }
   return reverted(failed, waited, plan, leftOver);
 }
@@ -110,8 +140,20 @@ function reverted(
     outcome: 'reverted',
     title:
       failed.outcome === 'regressed' ? 'Serving regressed; reverted' : 'Rollout failed; reverted',
-    message: `${failed.message} ${revertedAfter(failed)}: the previous values of ${Object.keys(plan.body).join(', ')} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
+    message: `${failed.message} ${revertedAfter(failed)}: the previous values of ${restoredFields(plan.body)} were sent back, and the deployment runs them again${id ? ` (configuration ${id})` : ''}${plan.notReverted.length > 0 ? ', except for the settings the update added (below)' : ''}. The step fails because the deploy did.${leftOver}`,
   };
+}
+
+/** The fields a revert sent back, and what of them it could not restore (a port's domains). */
+function restoredFields(body: UpdateBody): string {
+  const withDomains = body.ports?.some((p) => p.domains !== undefined) === true;
+  return Object.keys(body)
+    .map((field) =>
+      field === 'ports' && withDomains
+        ? 'ports (with the domains this update sent: the ones from before cannot be read)'
+        : field,
+    )
+    .join(', ');
 }
 
 /** Sends the previous values and waits, within revert-timeout, for the deployment to run them. */
