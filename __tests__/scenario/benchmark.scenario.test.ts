@@ -27,9 +27,9 @@ const spec = (worker: Record<string, unknown>): string =>
   JSON.stringify({ configuration: { architecture: { workerConfig: worker } } });
 
 interface World {
-  run(
+  run: (
     inputs: Record<string, string>,
-  ): Promise<InProcessRun & { benchmark: BenchmarkOutput | undefined }>;
+  ) => Promise<InProcessRun & { benchmark: BenchmarkOutput | undefined }>;
   emu: Emulator;
   server: ModelServer;
 }
