@@ -10,7 +10,13 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { DEFAULT_LATENCY, type LatencyProfile } from './latency.js';
+import {
+  DEFAULT_LATENCY,
+  jittered,
+  seededRandom,
+  type Jitter,
+  type LatencyProfile,
+} from './latency.js';
 
 export interface ModelServerOptions {
   /** The model id it serves; a function is read at each request (a configuration's name). */
@@ -25,6 +31,8 @@ export interface ModelServerOptions {
   apiKey?: string;
   /** The latency of streamed replies; a function is read at each request (a configuration's). */
   latency?: LatencyProfile | (() => LatencyProfile);
+  /** Noise on each streamed reply's TTFT and ITL (lognormal, a slow request now and then), seeded. */
+  jitter?: Jitter;
   /** Without `ignore_eos`, a streamed reply ends (`stop`) after this many tokens. */
   eosAfterTokens?: number;
   /** Answers 400 to a request with `ignore_eos`, as OpenAI's API does. */
@@ -127,6 +135,7 @@ function modelName(options: ModelServerOptions): string {
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const now = options.now ?? Date.now;
   const startedAt = now();
+  const jitterRandom = seededRandom(options.jitter?.seed ?? 1);
   const sockets = new Set<Socket>();
   const requests: ModelServer['requests'] = [];
   const streams: ServedStream[] = [];
@@ -218,10 +227,11 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         });
         return;
       }
-      const profile =
+      const steady =
         typeof options.latency === 'function'
           ? options.latency()
           : (options.latency ?? DEFAULT_LATENCY);
+      const profile = options.jitter ? jittered(steady, options.jitter, jitterRandom) : steady;
       const served: ServedStream = {
         receivedMs,
         startedMs: receivedMs,
