@@ -27,6 +27,8 @@ export interface ModelServerOptions {
   neverReady?: boolean;
   /** Chat completions answer 500. */
   completionFails?: boolean;
+  /** Chat completions answer this client error (as a context length limit or a gateway's 429). */
+  completionRefused?: { status: number; message: string };
   /** Required bearer key, if any. */
   apiKey?: string;
   /** The latency of streamed replies; a function is read at each request (a configuration's). */
@@ -198,6 +200,13 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         (options.failEvery !== undefined && completions % options.failEvery === 0)
       ) {
         send(500, { error: { message: 'CUDA out of memory' } });
+        return;
+      }
+      if (options.completionRefused) {
+        send(options.completionRefused.status, {
+          object: 'error',
+          message: options.completionRefused.message,
+        });
         return;
       }
       if (options.refuseIgnoreEos && chat.ignore_eos !== undefined) {

@@ -127,6 +127,8 @@ describe('the benchmark gate', () => {
     });
     expect(run.code).toBe(1);
     expect(run.outputs.outcome).toBe('reverted');
+    // Reverted after a regression, not a crash: the reason output tells them apart.
+    expect(run.outputs.reason).toBe('regressed');
     expect(run.benchmark!.failed.map((f) => f.metric)).toEqual(['itl-p50']);
     expect(run.stdout).toMatch(
       /itl-p50 rose from .* Reverted after the regression: the previous values of spec were sent back/,
@@ -230,5 +232,74 @@ describe('the benchmark gate', () => {
       /"timeout" \(3m\), which bounds the whole step, ended the benchmark after the rollout at \d+ of 1000 measured requests/,
     );
     expect(run.benchmark!.after!.requests).toBeGreaterThan(0);
+  });
+
+  it('does not benchmark a run that rolls nothing out, unless asked', async () => {
+    const { server, run: deploy } = await setup();
+    const first = await deploy({ spec: spec({ enforceEager: true }) });
+    expect(first.outputs.outcome).toBe('running');
+    const run = await deploy({
+      spec: spec({ enforceEager: true }),
+      benchmark: `${LOAD}\nfail-if:\n  itl-p50: +20%`,
+    });
+    expect(run.outputs.outcome).toBe('unchanged');
+    expect(server.streams).toHaveLength(0);
+    expect(run.benchmark?.skipped).toMatch(/rolls nothing out/);
+    expect(run.stdout).toMatch(/Not benchmarked: .* Set the benchmark's on-no-rollout: measure/);
+  });
+
+  it('refuses to deploy without a baseline with require-baseline, naming smoke-url and smoke-api-key', async () => {
+    const { emu, run: deploy } = await setup({}, { apiKey: 'right-key' });
+    const run = await deploy({
+      spec: spec({ enforceEager: true }),
+      'smoke-api-key': 'wrong-key',
+      'smoke-timeout': '5s',
+      benchmark: `${LOAD}\nrequire-baseline: true\nfail-if:\n  itl-p50: +20%`,
+    });
+    expect(run.outputs.outcome).toBe('smoke-failed');
+    expect(run.outputs.reason).toBe('no-baseline');
+    expect(emu.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(run.report.message).toMatch(
+      /No update was sent: the benchmark sets require-baseline.*smoke-url.*smoke-api-key/,
+    );
+  });
+
+  it('does not revert when every request is refused with the same 4xx before and after, and names the cause', async () => {
+    const { emu, run: deploy } = await setup(
+      {},
+      {
+        completionRefused: {
+          status: 400,
+          message: "This model's maximum context length is 2048 tokens",
+        },
+      },
+    );
+    const run = await deploy({
+      spec: spec({ enforceEager: true }),
+      'revert-on-failure': 'true',
+      benchmark: `${LOAD}\nfail-if:\n  itl-p50: +20%`,
+    });
+    expect(run.outputs.outcome).toBe('smoke-failed');
+    expect(emu.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(run.report.message).toMatch(
+      /refused with HTTP 400 before the update and after the rollout alike \(the first: HTTP 400: This model's maximum context length is 2048 tokens\).*not reverted; .*lower max-tokens or shorten the prompt/,
+    );
+  });
+
+  it('does not gate a limit still inconclusive at max-requests, and warns with the interval and the requests that would settle it', async () => {
+    // Very noisy replies (sigma 1) and 6 requests per side: the interval spans the limit.
+    const { run: deploy } = await setup({}, { jitter: { sigma: 1, seed: 3 } });
+    const run = await deploy({
+      spec: spec({ kvCacheDataType: 'fp8' }),
+      benchmark: `${LOAD}\nfail-if:\n  itl-p50: +20%`,
+    });
+    expect(run.outputs.outcome).toBe('running');
+    expect(run.benchmark!.limits).toEqual([
+      expect.objectContaining({ metric: 'itl-p50', verdict: 'inconclusive' }),
+    ]);
+    expect(run.stdout).toMatch(
+      /::warning title=Benchmark inconclusive::Not gated: a fail-if limit is still inconclusive after 6 measured requests \(max-requests 6\): itl-p50 \+20%25: change -?[\d.]+%25 to \+[\d.]+%25 at 95%25 \((about \d+ requests per side would settle it|the change sits on the limit.*)\)/,
+    );
+    expect(run.summary).toMatch(/❔ \+20% inconclusive, not gated/);
   });
 });
