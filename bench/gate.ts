@@ -206,7 +206,61 @@ async function realTrial(after: LatencyProfile, seed: number): Promise<Trial> {
   }
 }
 
+/** A/A against an external OpenAI-compatible server (BENCH_GATE_URL): the defaults, as the step runs. */
+async function externalAa(url: string, reps: number): Promise<void> {
+  const listed = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+  const model = listed.data[0]?.id ?? '';
+  const dispatcher = new Agent({ connections: 64 });
+  const plan = gatePlan(settings);
+  const common = {
+    base: url,
+    model,
+    apiKey: undefined,
+    settings,
+    dispatcher,
+    requestTimeoutMs: 60_000,
+    deadlineMs: systemClock.now() + 3_600_000,
+    clock: systemClock,
+    now: () => performance.now(),
+    signal: new AbortController().signal,
+    log: { info: () => undefined, notice: () => undefined, warning: () => undefined } as never,
+    ignoreEos: { send: true },
+  };
+  for (let i = 0; i < reps; i++) {
+    const before = await runBenchmark({
+      ...common,
+      more: (soFar) =>
+        baselineSettled(settings, soFar, plan.alpha)
+          ? 0
+          : nextBatch(plan, soFar.measurement.requests),
+    });
+    const b: Measured = { measurement: before.measurement, samples: before.samples };
+    const after = await runBenchmark({
+      ...common,
+      more: afterMore(settings, plan, b, undefined, () => undefined),
+    });
+    const a: Measured = { measurement: after.measurement, samples: after.samples };
+    const verdicts = judgeLimits(settings.failIf, a, b, plan.alpha);
+    console.log(
+      `A/A ${i + 1} against ${model}: ${b.measurement.requests} / ${a.measurement.requests} requests; ` +
+        verdicts
+          .map(
+            (v) =>
+              `${v.metric} ${v.limit}: ${v.status}${v.interval ? ` [${v.interval.map((x) => (v.of === 'change' ? `${(x * 100).toFixed(1)}%` : x.toFixed(3))).join(', ')}]` : ''}`,
+          )
+          .join('; ') +
+        `; TTFT p50 ${b.measurement.ttftMs.p50} → ${a.measurement.ttftMs.p50} ms, ITL p50 ${b.measurement.itlMs.p50} → ${a.measurement.itlMs.p50} ms, ${b.measurement.tokensPerSecond} → ${a.measurement.tokensPerSecond} tokens/s`,
+    );
+  }
+  await dispatcher.close();
+}
+
 async function main(): Promise<void> {
+  const external = process.env.BENCH_GATE_URL;
+  if (external) {
+    await externalAa(external.replace(/\/+$/, ''), Number(process.env.BENCH_GATE_REPS ?? 3));
+    return;
+  }
   const reps = Number(process.env.BENCH_GATE_REPS ?? 200);
   const realReps = Number(process.env.BENCH_GATE_REAL_REPS ?? 10);
   console.log(
