@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/duration.js';
+import type { Jitter } from './latency.js';
 import type { RolloutEnding, RolloutPlan } from './model.js';
 import { latencyOf } from './latency.js';
 import {
@@ -35,6 +36,9 @@ export const USAGE = `Usage: npm run emulator -- [options]
                     error-event, error-object, error-field (an error inside the stream after 2
                     tokens), ping-stall (2 tokens, then only ": ping" comments), not-streaming (one
                     JSON completion)                                      env EMULATOR_MODEL_STREAM
+  --model-jitter <sigma>  noise on each reply: TTFT and ITL each times a lognormal draw of this
+                    sigma (such as 0.15); with --model-slow <p>:<factor> (such as 0.02:3) a
+                    request is that many times slower with chance p; --model-seed <n> seeds them
   --help            this text
 
 Rollout phases (milliseconds): EMULATOR_PENDING_MS (2000), EMULATOR_PROVISIONING_MS (5000),
@@ -57,6 +61,8 @@ export interface CliOptions {
   modelServer: boolean;
   /** What that model server streams. */
   modelStream: StreamKind;
+  /** The model server's noise, with --model-jitter. */
+  modelJitter?: Jitter;
   help: boolean;
 }
 
@@ -85,6 +91,9 @@ export function parseCliOptions(
     'metadata-rollouts'?: boolean;
     'model-server'?: boolean;
     'model-stream'?: string;
+    'model-jitter'?: string;
+    'model-slow'?: string;
+    'model-seed'?: string;
     help?: boolean;
   };
   try {
@@ -97,6 +106,9 @@ export function parseCliOptions(
         'metadata-rollouts': { type: 'boolean' },
         'model-server': { type: 'boolean' },
         'model-stream': { type: 'string' },
+        'model-jitter': { type: 'string' },
+        'model-slow': { type: 'string' },
+        'model-seed': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -136,6 +148,7 @@ export function parseCliOptions(
   if (values['model-stream'] !== undefined && !modelServer) {
     throw new CliUsageError('--model-stream is for the model server: add --model-server.');
   }
+  const modelJitter = jitterOf(values, modelServer);
   const ms = (name: string, fallback: number): number =>
     whole(name, env[name] ?? String(fallback), 86_400_000);
   return {
@@ -151,8 +164,46 @@ export function parseCliOptions(
     metadataRollouts,
     modelServer,
     modelStream: modelStream as StreamKind,
+    ...(modelJitter ? { modelJitter } : {}),
     help: values.help ?? false,
   };
+}
+
+/** The model server's jitter from --model-jitter, --model-slow and --model-seed. */
+function jitterOf(
+  values: { 'model-jitter'?: string; 'model-slow'?: string; 'model-seed'?: string },
+  modelServer: boolean,
+): Jitter | undefined {
+  const sigmaText = values['model-jitter'];
+  if (sigmaText === undefined) {
+    if (values['model-slow'] !== undefined || values['model-seed'] !== undefined) {
+      throw new CliUsageError('--model-slow and --model-seed go with --model-jitter <sigma>.');
+    }
+    return undefined;
+  }
+  if (!modelServer)
+    throw new CliUsageError('--model-jitter is for the model server: add --model-server.');
+  const sigma = Number(sigmaText);
+  if (!Number.isFinite(sigma) || sigma < 0 || sigma > 2) {
+    throw new CliUsageError(
+      `--model-jitter takes a sigma from 0 to 2, such as 0.15, got "${sigmaText}".`,
+    );
+  }
+  const jitter: Jitter = { sigma };
+  const slow = values['model-slow'];
+  if (slow !== undefined) {
+    const [p, factor] = slow.split(':').map(Number);
+    if (p === undefined || factor === undefined || !(p >= 0 && p <= 1) || !(factor >= 1)) {
+      throw new CliUsageError(
+        `--model-slow takes <probability>:<factor>, such as 0.02:3, got "${slow}".`,
+      );
+    }
+    jitter.slowProbability = p;
+    jitter.slowFactor = factor;
+  }
+  if (values['model-seed'] !== undefined)
+    jitter.seed = whole('--model-seed', values['model-seed'], 2 ** 31);
+  return jitter;
 }
 
 /** A running emulator and the promise that settles once it has stopped (by `stop`, or `--for`). */
@@ -196,6 +247,7 @@ export async function runEmulator(
         model: () => serving.deployment().configuration.name ?? '',
         latency: () => latencyOf(serving.deployment().configuration),
         ...STREAM_KINDS[options.modelStream],
+        ...(options.modelJitter ? { jitter: options.modelJitter } : {}),
       });
     } catch (error) {
       await emulator.close();

@@ -66,3 +66,43 @@ export function latencyOf(
     ...(maxNumSeqs === undefined ? {} : { maxNumSeqs }),
   };
 }
+
+/** Noise on each reply, as real servers show: a lognormal multiplier, a slow one now and then. */
+export interface Jitter {
+  /** Sigma of the lognormal per-request multiplier on TTFT and on ITL (0: none). */
+  sigma: number;
+  /** Chance that a request is slow (a GC pause, a preemption). */
+  slowProbability?: number;
+  /** How many times slower a slow request is (TTFT and ITL). */
+  slowFactor?: number;
+  /** Seed of the draws, so that a run can be played again. */
+  seed?: number;
+}
+
+/** A seeded PRNG (mulberry32) for the jitter's draws. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One request's profile under `jitter`: TTFT and ITL each times its own lognormal draw. */
+export function jittered(
+  profile: LatencyProfile,
+  jitter: Jitter,
+  random: () => number,
+): LatencyProfile {
+  const normal = (): number =>
+    Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const slow = random() < (jitter.slowProbability ?? 0) ? (jitter.slowFactor ?? 3) : 1;
+  return {
+    ...profile,
+    ttftMs: profile.ttftMs * Math.exp(jitter.sigma * normal()) * slow,
+    itlMs: profile.itlMs * Math.exp(jitter.sigma * normal()) * slow,
+  };
+}

@@ -10,7 +10,13 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { DEFAULT_LATENCY, type LatencyProfile } from './latency.js';
+import {
+  DEFAULT_LATENCY,
+  jittered,
+  seededRandom,
+  type Jitter,
+  type LatencyProfile,
+} from './latency.js';
 
 export interface ModelServerOptions {
   /** The model id it serves; a function is read at each request (a configuration's name). */
@@ -21,10 +27,14 @@ export interface ModelServerOptions {
   neverReady?: boolean;
   /** Chat completions answer 500. */
   completionFails?: boolean;
+  /** Chat completions answer this client error (as a context length limit or a gateway's 429). */
+  completionRefused?: { status: number; message: string };
   /** Required bearer key, if any. */
   apiKey?: string;
   /** The latency of streamed replies; a function is read at each request (a configuration's). */
   latency?: LatencyProfile | (() => LatencyProfile);
+  /** Noise on each streamed reply's TTFT and ITL (lognormal, a slow request now and then), seeded. */
+  jitter?: Jitter;
   /** Without `ignore_eos`, a streamed reply ends (`stop`) after this many tokens. */
   eosAfterTokens?: number;
   /** Answers 400 to a request with `ignore_eos`, as OpenAI's API does. */
@@ -127,6 +137,7 @@ function modelName(options: ModelServerOptions): string {
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const now = options.now ?? Date.now;
   const startedAt = now();
+  const jitterRandom = seededRandom(options.jitter?.seed ?? 1);
   const sockets = new Set<Socket>();
   const requests: ModelServer['requests'] = [];
   const streams: ServedStream[] = [];
@@ -191,6 +202,13 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         send(500, { error: { message: 'CUDA out of memory' } });
         return;
       }
+      if (options.completionRefused) {
+        send(options.completionRefused.status, {
+          object: 'error',
+          message: options.completionRefused.message,
+        });
+        return;
+      }
       if (options.refuseIgnoreEos && chat.ignore_eos !== undefined) {
         send(400, {
           error: {
@@ -218,10 +236,11 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         });
         return;
       }
-      const profile =
+      const steady =
         typeof options.latency === 'function'
           ? options.latency()
           : (options.latency ?? DEFAULT_LATENCY);
+      const profile = options.jitter ? jittered(steady, options.jitter, jitterRandom) : steady;
       const served: ServedStream = {
         receivedMs,
         startedMs: receivedMs,

@@ -85,6 +85,8 @@ async function rollOut(ctx: RunContext, planned: PlannedUpdate): Promise<StepRes
   // answer or regressed.
   if (shouldRevert(ctx, result, update)) {
     const failed = result;
+    // A revert changes the outcome; the reason output still says what it reverted.
+    ctx.record.reason ??= failed.outcome;
     result = await log.group('Reverting the failed rollout', () =>
       revertStep(ctx, { failed, update }),
     );

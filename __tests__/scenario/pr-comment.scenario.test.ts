@@ -210,7 +210,7 @@ describe('pr-comment on a pull_request event', () => {
     expect(body).toContain('Rolled out: the new rollout is running');
     expect(body).toContain('#### Model benchmark');
     expect(body).toMatch(
-      /\| TTFT p50 \| [\d.]+ ms \| [\d.]+ ms \| [-+][\d.]+% \(?\w+\)? \| ✅ 5s held \|/,
+      /\| TTFT p50 \| [\d.]+ ms \| [\d.]+ ms \| (no change within noise|[-+][\d.]+% (better|worse)) \([-+][\d.]+% to [-+][\d.]+%\) \| ✅ 5s held \|/,
     );
     // The same rows as the job summary's, from the one renderer.
     const rows = ran.summary

@@ -29,8 +29,37 @@ describe('parseBenchmarkSettings', () => {
       maxTokens: 128,
       prompt: DEFAULT_BENCHMARK_PROMPT,
       baseline: 'previous',
+      maxRequests: 128,
+      confidence: 0.95,
+      requireBaseline: false,
+      onNoRollout: 'skip',
       failIf: {},
     });
+  });
+
+  it('takes max-requests (at least requests), confidence as a percentage, require-baseline and on-no-rollout', () => {
+    const s = parseBenchmarkSettings({
+      requests: 8,
+      'max-requests': 40,
+      confidence: '99%',
+      'require-baseline': true,
+      'on-no-rollout': 'measure',
+    });
+    expect(s).toMatchObject({
+      requests: 8,
+      maxRequests: 40,
+      confidence: 0.99,
+      requireBaseline: true,
+      onNoRollout: 'measure',
+    });
+    expect(parseBenchmarkSettings({ confidence: 0.9 })?.confidence).toBeCloseTo(0.9);
+    expect(parseBenchmarkSettings({ requests: 200 })?.maxRequests).toBe(200);
+    expect(error({ requests: 32, 'max-requests': 16 })).toContain(
+      'at max-requests: must be at least requests (32)',
+    );
+    expect(error({ confidence: '40%' })).toContain(
+      'at confidence: must be a percentage from 50% to 99.9%, such as 95% (got "40%")',
+    );
   });
 
   it('takes every key, and the warm-up defaults to the concurrency', () => {
@@ -84,7 +113,7 @@ describe('parseBenchmarkSettings', () => {
     [{ prompt: '' }, 'at prompt: must not be empty'],
     [
       { request: 5 },
-      'unknown key "request"; the keys are requests, concurrency, warmup, max-tokens, prompt, baseline, fail-if',
+      'unknown key "request"; the keys are requests, max-requests, concurrency, warmup, max-tokens, prompt, baseline, require-baseline, confidence, on-no-rollout, fail-if',
     ],
     [
       { 'fail-if': { 'ttft-p95': '1s' } },
@@ -169,24 +198,29 @@ describe('the benchmark input: what turns it off, and exact latency limits', () 
   it('judges 20.8 ms above a 20.5ms limit (it was rounded to 21)', () => {
     const s = parseBenchmarkSettings({ 'fail-if': { 'itl-p50': '20.5ms' } })!;
     const ms = { p50: 20.8, p90: 20.8, p99: 20.8 };
+    const sample = { ok: true, ttftMs: 20.8, itlMs: 20.8, e2eMs: 20.8, tokens: 4, elapsedMs: 20.8 };
     const [verdict] = judgeLimits(
       s.failIf,
       {
-        requests: 4,
-        errors: 0,
-        ttftMs: ms,
-        itlMs: ms,
-        e2eMs: ms,
-        tokensPerSecond: 10,
-        outputTokens: 4,
-        tokensFrom: 'usage',
-        reasoningTokens: 0,
-        answerTokens: 4,
-        reasoningChunks: 0,
-        answerChunks: 4,
+        measurement: {
+          requests: 4,
+          errors: 0,
+          ttftMs: ms,
+          itlMs: ms,
+          e2eMs: ms,
+          tokensPerSecond: 10,
+          outputTokens: 4,
+          tokensFrom: 'usage',
+          reasoningTokens: 0,
+          answerTokens: 4,
+          reasoningChunks: 0,
+          answerChunks: 4,
+        },
+        samples: { requests: [sample, sample, sample, sample], wallMs: 83, tokensPerSecond: 10 },
       },
       undefined,
+      0.05,
     );
-    expect(verdict?.status).toBe('breached');
+    expect(verdict?.status).toBe('exceeded');
   });
 });

@@ -340,7 +340,14 @@ function measured(ttft: number, itl: number): Measurement {
 }
 
 const BENCHMARK: BenchmarkReport = {
-  settings: { requests: 16, concurrency: 4, warmup: 4, maxTokens: 128 },
+  settings: {
+    requests: 16,
+    concurrency: 4,
+    warmup: 4,
+    maxTokens: 128,
+    maxRequests: 128,
+    confidence: 0.95,
+  },
   before: measured(260, 20),
   after: measured(200, 12.5),
   verdicts: [
@@ -351,8 +358,16 @@ const BENCHMARK: BenchmarkReport = {
       after: 200,
       bound: 325,
       status: 'held',
+      interval: [-0.3, -0.15],
+      of: 'change',
+      confidence: 0.9875,
     },
   ],
+  changes: [
+    { metric: 'ttft-p50', before: 260, after: 200, change: 200 / 260 - 1, interval: [-0.3, -0.15] },
+    { metric: 'itl-p50', before: 20, after: 12.5, change: -0.375, interval: [-0.4, 0.02] },
+  ],
+  gate: { looks: [16, 32, 64, 128], lookConfidence: 0.9875 },
   failed: [],
   ignoreEos: true,
 };
@@ -375,8 +390,14 @@ describe('the comment after a deploy with benchmark', () => {
     const report = deployed();
     const body = commentMarkdown(report, { ...CONTEXT, dryRun: false });
     expect(body).toContain('#### Model benchmark');
-    expect(body).toContain('| Metric | Before | After | Change | fail-if |');
-    expect(body).toContain('| TTFT p50 | 260.0 ms | 200.0 ms | -23.1% better | ✅ +25% held |');
+    expect(body).toContain('| Metric | Before | After | Change (98.8% interval) | fail-if |');
+    expect(body).toContain(
+      '| TTFT p50 | 260.0 ms | 200.0 ms | -23.1% better (-30.0% to -15.0%) | ✅ +25% held |',
+    );
+    // A change whose interval spans zero is no change within noise, never "better".
+    expect(body).toContain(
+      '| ITL p50 | 20.0 ms | 12.5 ms | no change within noise (-40.0% to +2.0%) |',
+    );
     expect(body).toContain('| Percentile | Before | After |');
     // Every row of the summary's benchmark tables is in the comment, as it is.
     const summaryRows = summaryMarkdown(report)

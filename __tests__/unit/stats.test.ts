@@ -105,7 +105,7 @@ describe('summarise: reasoning replies and runs cut short', () => {
     const inFlight = [
       request({ endMs: 1500, answerChunks: 20, usageTokens: undefined, lastTokenMs: 1490 }),
     ];
-    const m = summarise(finished, { inFlight, stoppedMs: 1500 });
+    const m = summarise(finished, { cut: { inFlight, stoppedMs: 1500 } });
     expect(m).toMatchObject({ requests: 2, errors: 1, outputTokens: 41, cutOff: 1 });
     // 41 finished + 20 received in flight, over 1.5 s to the stop.
     expect(m.tokensPerSecond).toBeCloseTo((61 * 1000) / 1500, 1);

@@ -34,6 +34,14 @@ export interface BenchmarkSettings {
   maxTokens: number;
   prompt: string;
   baseline: 'previous' | 'none';
+  /** The most measured requests per side when a limit is inconclusive (`requests` at first). */
+  maxRequests: number;
+  /** The confidence of the gate's verdicts, 0..1 (split over its looks). */
+  confidence: number;
+  /** Refuse to send the update when the serving model cannot be measured. */
+  requireBaseline: boolean;
+  /** Benchmark even when the run rolls nothing out (nothing to compare with). */
+  onNoRollout: 'skip' | 'measure';
   failIf: Partial<Record<Metric, Limit>>;
 }
 
@@ -42,6 +50,8 @@ export const BENCHMARK_DEFAULTS = {
   concurrency: 4,
   maxTokens: 128,
   baseline: 'previous',
+  maxRequests: 128,
+  confidence: 0.95,
 } as const;
 
 /** The requests in flight at once for a phase of `count` requests. */
@@ -57,7 +67,21 @@ function wholeNumber(min: number, max: number): z.ZodMiniInt {
   return z.int({ error: range }).check(z.gte(min, { error: range }), z.lte(max, { error: range }));
 }
 
-const KEYS = ['requests', 'concurrency', 'warmup', 'max-tokens', 'prompt', 'baseline', 'fail-if'];
+const KEYS = [
+  'requests',
+  'max-requests',
+  'concurrency',
+  'warmup',
+  'max-tokens',
+  'prompt',
+  'baseline',
+  'require-baseline',
+  'confidence',
+  'on-no-rollout',
+  'fail-if',
+];
+
+const CONFIDENCE_RULE = 'must be a percentage from 50% to 99.9%, such as 95%';
 
 const limitValue = z.union([z.string(), z.number()], {
   error:
@@ -68,6 +92,15 @@ const benchmarkSchema = once(() =>
   z.strictObject(
     {
       requests: z.optional(wholeNumber(1, 1000)),
+      'max-requests': z.optional(wholeNumber(1, 1000)),
+      confidence: z.optional(z.union([z.string(), z.number()], { error: CONFIDENCE_RULE })),
+      'require-baseline': z.optional(z.boolean({ error: 'must be true or false' })),
+      'on-no-rollout': z.optional(
+        z.enum(['skip', 'measure'], {
+          error:
+            'must be skip (no benchmark when the run rolls nothing out) or measure (benchmark anyway)',
+        }),
+      ),
       concurrency: z.optional(wholeNumber(1, 64)),
       warmup: z.optional(wholeNumber(0, 100)),
       'max-tokens': z.optional(wholeNumber(1, 4096)),
@@ -142,8 +175,24 @@ export function parseBenchmarkSettings(value: unknown): BenchmarkSettings | unde
     const given = data['fail-if']?.[metric];
     if (given !== undefined) failIf[metric] = parseLimit(metric, given);
   }
+  const requests = data.requests ?? BENCHMARK_DEFAULTS.requests;
+  const maxRequests = data['max-requests'] ?? Math.max(requests, BENCHMARK_DEFAULTS.maxRequests);
+  if (maxRequests < requests) {
+    throw new InputError(
+      INPUT,
+      `must be at least requests (${requests}): it is the most requests measured per side when a limit is inconclusive (got ${maxRequests})`,
+      'max-requests',
+    );
+  }
   return {
-    requests: data.requests ?? BENCHMARK_DEFAULTS.requests,
+    requests,
+    maxRequests,
+    confidence:
+      data.confidence === undefined
+        ? BENCHMARK_DEFAULTS.confidence
+        : parseConfidence(data.confidence),
+    requireBaseline: data['require-baseline'] ?? false,
+    onNoRollout: data['on-no-rollout'] ?? 'skip',
     concurrency,
     warmup: data.warmup ?? Math.min(concurrency, 100),
     maxTokens: data['max-tokens'] ?? BENCHMARK_DEFAULTS.maxTokens,
@@ -151,6 +200,18 @@ export function parseBenchmarkSettings(value: unknown): BenchmarkSettings | unde
     baseline: data.baseline ?? BENCHMARK_DEFAULTS.baseline,
     failIf,
   };
+}
+
+/** `95%`, `95`, or 0.95: the gate's confidence as a fraction. */
+function parseConfidence(given: string | number): number {
+  const text = String(given).trim().replace(/%$/, '').trim();
+  let value = NUMBER.test(text) ? Number(text) : NaN;
+  // 0.95 is a fraction; 95 or 95% a percentage.
+  if (typeof given === 'number' && value < 1) value *= 100;
+  if (!Number.isFinite(value) || value < 50 || value > 99.9) {
+    throw new InputError(INPUT, `${CONFIDENCE_RULE}${describe(given)}`, 'confidence');
+  }
+  return value / 100;
 }
 
 const PERCENT = /^([+-]?)(\d+(?:\.\d+)?)\s*%$/;

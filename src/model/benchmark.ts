@@ -8,8 +8,9 @@ import { formatDuration } from '../duration.js';
 import type { Logger } from '../log.js';
 import type { Dispatcher } from '../http/request.js';
 import { effectiveConcurrency, type BenchmarkSettings } from './benchmark-settings.js';
-import { formatMetric } from './gate.js';
-import { summarise, type Measurement } from './stats.js';
+import { formatMetric, type Measured } from './gate.js';
+import type { RunSamples } from './intervals.js';
+import { sampleOf, summarise, wallOf, type CutShort, type Measurement } from './stats.js';
 import { streamChatCompletion, type RequestRecord } from './stream-request.js';
 
 export interface BenchmarkOptions {
@@ -31,17 +32,51 @@ export interface BenchmarkOptions {
   ignoreEos: { send: boolean };
   /** A progress line at most this often while measuring. */
   progressEveryMs?: number;
+  /**
+   * After each batch of measured requests (the first is `settings.requests`): how many more to
+   * send, 0 to stop. Without it, one batch.
+   */
+  more?: (soFar: Measured) => number;
 }
 
 /** A benchmark's result, complete or cut short. */
 export interface BenchmarkRun {
   measurement: Measurement;
+  /** The per-request samples the gate's intervals come from. */
+  samples: RunSamples;
   /** Why it stopped before every request ran; undefined when they all did. */
   stopped: 'cancelled' | 'deadline' | undefined;
   /** Requests that ran in the warm-up and how many of them failed. */
   warmup: { requests: number; errors: number };
   /** The first error message, to quote. */
   firstError: string | undefined;
+  /** The first two different error messages, to quote. */
+  errorQuotes: string[];
+}
+
+/** The measurement and samples of a run's measured requests (and, cut short, its cut). */
+export function measuredOf(
+  records: readonly RequestRecord[],
+  wallMs: number,
+  cut: CutShort | undefined,
+  notStarted: number,
+  maxTokens: number,
+): Measured {
+  const measurement = summarise(records, { ...(cut ? { cut } : {}), wallMs, maxTokens });
+  const samples: RunSamples = {
+    requests: [
+      ...records.map((r) => sampleOf(r, maxTokens)),
+      ...(cut?.inFlight ?? []).map((r) => sampleOf(r, maxTokens, cut?.stoppedMs)),
+    ],
+    wallMs,
+    tokensPerSecond: measurement.tokensPerSecond,
+    ...(notStarted > 0 ? { notStarted } : {}),
+  };
+  return { measurement, samples };
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }
 
 const DEFAULT_PROGRESS_EVERY_MS = 10_000;
@@ -61,37 +96,63 @@ export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
       warm = await pool(o, stop.signal, settings.warmup, undefined);
     }
     const warmErrors = warm.records.filter((r) => r.error !== undefined);
-    let measured: Pooled = { records: [], inFlight: [] };
-    if (!stop.signal.aborted) {
-      log.info(`Measuring: ${settings.requests} request(s) ${shape(settings.requests)}.`);
-      const startedMs = o.now();
-      measured = await pool(o, stop.signal, settings.requests, (done, errors) => {
+    const records: RequestRecord[] = [];
+    let cut: { inFlight: RequestRecord[]; stoppedMs: number } | undefined;
+    let wallMs = 0;
+    let notStarted = 0;
+    let planned = 0;
+    let batch = settings.requests;
+    const startedMs = o.now();
+    while (batch > 0 && !stop.signal.aborted) {
+      log.info(
+        planned === 0
+          ? `Measuring: ${batch} request(s) ${shape(batch)}.`
+          : `Measuring ${batch} more request(s) (${planned + batch} in all) ${shape(batch)}.`,
+      );
+      planned += batch;
+      const done = records.length;
+      const measured = await pool(o, stop.signal, batch, (finished, errors) => {
         log.info(
-          `Measuring: ${done}/${settings.requests} requests done, ${errors} error(s), ${formatDuration(o.now() - startedMs)} so far.`,
+          `Measuring: ${done + finished}/${planned} requests done, ${errors} error(s), ${formatDuration(o.now() - startedMs)} so far.`,
         );
       });
+      records.push(...measured.records);
+      // Stopped (the deadline or a cancel): what was in flight is counted as cut off, either way.
+      if (stop.why() !== undefined) {
+        const stoppedMs = Math.max(
+          0,
+          ...measured.inFlight.map((r) => r.endMs),
+          ...measured.records.map((r) => r.endMs),
+        );
+        cut = { inFlight: measured.inFlight, stoppedMs };
+        wallMs += wallOf(measured.records, cut);
+        notStarted = batch - measured.records.length - measured.inFlight.length;
+        break;
+      }
+      wallMs += wallOf(measured.records);
+      if (stop.why() !== undefined || !o.more) break;
+      batch = Math.max(0, o.more(measuredOf(records, wallMs, undefined, 0, settings.maxTokens)));
     }
     const why = stop.why();
-    const records = measured.records;
-    const measurement =
-      why === 'deadline'
-        ? summarise(records, {
-            inFlight: measured.inFlight,
-            stoppedMs: Math.max(
-              0,
-              ...measured.inFlight.map((r) => r.endMs),
-              ...records.map((r) => r.endMs),
-            ),
-          })
-        : summarise(records);
+    const result = measuredOf(records, wallMs, cut, notStarted, settings.maxTokens);
+    const measurement = result.measurement;
     log.info(
-      `${why ? `Stopped (${why === 'deadline' ? "the step's timeout" : 'cancelled'})` : 'Done'}: ${measurement.requests} request(s) measured, ${measurement.errors} error(s)${measurement.cutOff ? `, ${measurement.cutOff} cut off` : ''}; TTFT p50 ${formatMetric('ttft-p50', measurement.ttftMs.p50)}, ITL p50 ${formatMetric('itl-p50', measurement.itlMs.p50)}, ${formatMetric('tokens-per-second', measurement.tokensPerSecond)}${splitText(measurement)}.`,
+      `${why ? `Stopped (${why === 'deadline' ? "the step's timeout" : 'cancelled'})` : 'Done'}: ${measurement.requests} request(s) measured, ${measurement.errors} error(s)${measurement.cutOff ? `, ${measurement.cutOff} cut off` : ''}${notStarted ? `, ${notStarted} not sent` : ''}; TTFT p50 ${formatMetric('ttft-p50', measurement.ttftMs.p50)}, ITL p50 ${formatMetric('itl-p50', measurement.itlMs.p50)}, ${formatMetric('tokens-per-second', measurement.tokensPerSecond)}${splitText(measurement)}.`,
     );
+    if (measurement.usageIgnored) {
+      log.notice(
+        `${measurement.usageIgnored} repl(ies) reported a usage count that cannot be right (below the token chunks streamed, above max_tokens, or not a whole number): their tokens were counted from the chunks.`,
+        { title: 'Usage not believed' },
+      );
+    }
+    const errors = [...warm.records, ...records].filter((r) => r.error !== undefined);
     return {
       measurement,
+      samples: result.samples,
       stopped: why,
       warmup: { requests: warm.records.length, errors: warmErrors.length },
-      firstError: [...warm.records, ...records].find((r) => r.error !== undefined)?.error,
+      firstError: errors[0]?.error,
+      errorQuotes: distinct(errors.map((r) => r.error ?? '')).slice(0, 2),
     };
   } finally {
     stop.dispose();

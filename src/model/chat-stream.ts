@@ -161,7 +161,14 @@ export function applyEvent(
     // A chunk carrying both (a parser's last thinking token and the answer's first) counts once each.
     if (answer) state.answerChunks++;
     if (reasoning) state.reasoningChunks++;
-    if (nonEmpty(choice.finish_reason)) state.finished = true;
+    if (nonEmpty(choice.finish_reason)) {
+      state.finished = true;
+      // vLLM ends a request it gave up on with `abort` or `error`: not an answer.
+      const reason = choice.finish_reason;
+      if ((reason === 'abort' || reason === 'error') && state.error === undefined) {
+        state.error = `the server ended the reply with finish_reason "${reason}" after ${tokenChunks(state)} token chunk(s)`;
+      }
+    }
   }
   const tokens = parsed.data.usage?.completion_tokens;
   if (typeof tokens === 'number' && Number.isFinite(tokens)) state.usageTokens = tokens;

@@ -3,6 +3,7 @@
  * README's "Benchmark" section; percentiles interpolate linearly between the two nearest ranks,
  * as numpy's default method (and so vLLM's benchmark) does.
  */
+import type { RequestSample } from './intervals.js';
 import type { RequestRecord } from './stream-request.js';
 
 /** p50, p90 and p99 of one latency in milliseconds; null when no request succeeded. */
@@ -43,6 +44,8 @@ export interface Measurement {
   reasoningChunks: number;
   /** Chunks that carried answer text (`delta.content`). */
   answerChunks: number;
+  /** Replies whose usage chunk was not believed (outside the chunks streamed and max_tokens). */
+  usageIgnored?: number;
   /**
    * A run cut short (the step's timeout): the requests in flight at the stop, not counted in the
    * figures above except the tokens per second and the error rate, where they count as successes.
@@ -76,9 +79,9 @@ export type Metric = (typeof METRICS)[number];
 export const P99_MIN_REQUESTS = 100;
 
 /** The q-quantile (0..1) of `values` by linear interpolation (numpy's default); null when empty. */
-export function percentile(values: readonly number[], q: number): number | null {
+export function percentile(values: readonly number[], q: number, presorted = false): number | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = presorted ? values : [...values].sort((a, b) => a - b);
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
   const low = sorted[lo] ?? NaN;
@@ -99,11 +102,64 @@ function percentiles(values: readonly number[]): Percentiles {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
 }
 
+/** How a run's measurement is taken beyond its finished requests. */
+export interface SummaryOptions {
+  /** A run cut short: its requests in flight at the stop. */
+  cut?: CutShort;
+  /** The wall time of the measured requests (summed over batches); else from the timestamps. */
+  wallMs?: number;
+  /** The request's max_tokens: a usage count above it (or below the chunks) is not believed. */
+  maxTokens?: number;
+}
+
+/** A reply's output tokens: usage when plausible, else its chunks; and whether usage was set aside. */
+export function tokensOf(
+  r: RequestRecord,
+  maxTokens = Infinity,
+): { tokens: number; reasoning: number; usageIgnored: boolean } {
+  const chunks = r.answerChunks + r.reasoningChunks;
+  const usage = r.usageTokens;
+  // Each token chunk carries at least one token, and max_tokens bounds the reply: a usage count
+  // outside that (negative, fractional, huge, or 0 with tokens streamed) is the server's slip.
+  const plausible =
+    usage !== undefined &&
+    Number.isInteger(usage) &&
+    usage >= chunks &&
+    usage <= Math.max(maxTokens, chunks);
+  const tokens = plausible ? usage : chunks;
+  const reported = r.usageReasoningTokens;
+  const reasoningPlausible =
+    plausible &&
+    reported !== undefined &&
+    Number.isInteger(reported) &&
+    reported >= 0 &&
+    reported <= tokens &&
+    (reported === 0 || r.reasoningChunks > 0);
+  const reasoning = Math.min(tokens, reasoningPlausible ? reported : r.reasoningChunks);
+  const usageIgnored =
+    (usage !== undefined && !plausible) ||
+    (plausible && reported !== undefined && !reasoningPlausible);
+  return { tokens, reasoning, usageIgnored };
+}
+
+/** The wall time of a set of requests: first sent to the last finished (or to the stop). */
+export function wallOf(records: readonly RequestRecord[], cut?: CutShort): number {
+  const all = [...records, ...(cut?.inFlight ?? [])];
+  if (all.length === 0) return 0;
+  const first = Math.min(...all.map((r) => r.sentMs));
+  const last = cut ? cut.stoppedMs : Math.max(...records.map((r) => r.endMs));
+  return Math.max(0, last - first);
+}
+
 /**
  * The measurement of a set of finished requests (aborted ones are left out by the caller); with
  * `cut`, of a run cut short, whose unfinished requests count for throughput and the error rate.
  */
-export function summarise(records: readonly RequestRecord[], cut?: CutShort): Measurement {
+export function summarise(
+  records: readonly RequestRecord[],
+  options: SummaryOptions = {},
+): Measurement {
+  const { cut, maxTokens } = options;
   const ok = records.filter((r) => r.error === undefined);
   const ttft: number[] = [];
   const itl: number[] = [];
@@ -112,26 +168,24 @@ export function summarise(records: readonly RequestRecord[], cut?: CutShort): Me
   let reasoningTokens = 0;
   let reasoningChunks = 0;
   let answerChunks = 0;
+  let usageIgnored = 0;
   let allUsage = ok.length > 0;
   for (const r of ok) {
     if (r.firstTokenMs === undefined || r.lastTokenMs === undefined) continue;
-    const chunks = r.answerChunks + r.reasoningChunks;
-    const tokens = r.usageTokens ?? chunks;
-    if (r.usageTokens === undefined) allUsage = false;
-    outputTokens += tokens;
-    reasoningTokens += Math.min(tokens, r.usageReasoningTokens ?? r.reasoningChunks);
+    const t = tokensOf(r, maxTokens);
+    if (r.usageTokens === undefined || t.usageIgnored) allUsage = false;
+    if (t.usageIgnored) usageIgnored++;
+    outputTokens += t.tokens;
+    reasoningTokens += t.reasoning;
     reasoningChunks += r.reasoningChunks;
     answerChunks += r.answerChunks;
     ttft.push(r.firstTokenMs - r.sentMs);
     e2e.push(r.lastTokenMs - r.sentMs);
-    if (tokens > 1) itl.push((r.lastTokenMs - r.firstTokenMs) / (tokens - 1));
+    if (t.tokens > 1) itl.push((r.lastTokenMs - r.firstTokenMs) / (t.tokens - 1));
   }
-  const all = [...records, ...(cut?.inFlight ?? [])];
-  const first = Math.min(...all.map((r) => r.sentMs));
   // Cut short: the server's output until the stop, the unfinished replies' tokens so far too.
   // Up to there the load was whole; the finished requests alone would leave out work it did.
-  const last = cut ? cut.stoppedMs : Math.max(...records.map((r) => r.endMs));
-  const wallMs = all.length > 0 ? last - first : 0;
+  const wallMs = options.wallMs ?? wallOf(records, cut);
   const received =
     outputTokens +
     (cut?.inFlight ?? []).reduce((n, r) => n + r.answerChunks + r.reasoningChunks, 0);
@@ -148,7 +202,35 @@ export function summarise(records: readonly RequestRecord[], cut?: CutShort): Me
     answerTokens: outputTokens - reasoningTokens,
     reasoningChunks,
     answerChunks,
+    ...(usageIgnored > 0 ? { usageIgnored } : {}),
     ...(cut ? { cutOff: cut.inFlight.length } : {}),
+  };
+}
+
+/** One request as a sample of the run (intervals.ts): its latencies, tokens and time. */
+export function sampleOf(r: RequestRecord, maxTokens?: number, stoppedMs?: number): RequestSample {
+  if (r.aborted) {
+    const tokens = r.answerChunks + r.reasoningChunks;
+    return {
+      ok: false,
+      cutOff: true,
+      tokens,
+      elapsedMs: Math.max(0, (stoppedMs ?? r.endMs) - r.sentMs),
+      ...(r.firstTokenMs === undefined ? {} : { ttftMs: r.firstTokenMs - r.sentMs }),
+    };
+  }
+  const elapsedMs = Math.max(0, r.endMs - r.sentMs);
+  if (r.error !== undefined || r.firstTokenMs === undefined || r.lastTokenMs === undefined) {
+    return { ok: r.error === undefined, tokens: 0, elapsedMs };
+  }
+  const { tokens } = tokensOf(r, maxTokens);
+  return {
+    ok: true,
+    tokens,
+    elapsedMs,
+    ttftMs: r.firstTokenMs - r.sentMs,
+    e2eMs: r.lastTokenMs - r.sentMs,
+    ...(tokens > 1 ? { itlMs: (r.lastTokenMs - r.firstTokenMs) / (tokens - 1) } : {}),
   };
 }
 

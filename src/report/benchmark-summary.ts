@@ -8,7 +8,16 @@
 import type { BenchmarkReport } from './report.js';
 import { escapeCell } from './markdown.js';
 import { effectiveConcurrency } from '../model/benchmark-settings.js';
-import { formatChange, formatMetric, type GateVerdict } from '../model/gate.js';
+import {
+  formatChange,
+  formatInterval,
+  formatMetric,
+  formatRatio,
+  percentText,
+  withinNoise,
+  type LimitVerdict,
+  type MetricChange,
+} from '../model/gate.js';
 import {
   higherIsBetter,
   metricValue,
@@ -34,20 +43,36 @@ const LABELS: Record<Metric, string> = {
 
 const BAR_CHARS = 24;
 
-/** `+12.5% worse`, `-3.0% better`, or empty when there is nothing to compare. */
-function change(metric: Metric, before: number | null | undefined, after: number | null): string {
+/**
+ * `+21.1% worse (+12.0% to +30.2%)`, `no change within noise (-4.1% to +6.0%)`, or without an
+ * interval the plain change; empty when there is nothing to compare.
+ */
+export function changeCell(
+  metric: Metric,
+  before: number | null | undefined,
+  after: number | null,
+  c: MetricChange | undefined,
+): string {
   const text = formatChange(before, after);
   if (!text || before === null || before === undefined || after === null) return '';
-  if (after === before) return `${text} (same)`;
+  if (!c?.interval) return after === before ? `${text} (same)` : text;
+  const range = formatInterval(metric, c.interval, 'change');
+  if (withinNoise(c.interval)) return `no change within noise (${range})`;
   const better = higherIsBetter(metric) ? after > before : after < before;
-  return `${text} ${better ? 'better' : 'worse'}`;
+  return `${formatRatio(c.change ?? 0)} ${better ? 'better' : 'worse'} (${range})`;
 }
 
-function verdictCell(v: GateVerdict | undefined): string {
+function verdictCell(v: LimitVerdict | undefined): string {
   if (!v) return '';
-  if (v.status === 'held') return `✅ ${escapeCell(v.limit)} held`;
-  if (v.status === 'breached') return `❌ ${escapeCell(v.limit)} breached`;
-  return `➖ ${escapeCell(v.limit)} not judged (${escapeCell(v.reason ?? 'no baseline')})`;
+  const limit = escapeCell(v.limit);
+  const range =
+    v.interval && v.of
+      ? ` (${v.of === 'value' ? 'value ' : ''}${formatInterval(v.metric, v.interval, v.of)})`
+      : '';
+  if (v.status === 'held') return `✅ ${limit} held`;
+  if (v.status === 'exceeded') return `❌ ${limit} exceeded${range}`;
+  if (v.status === 'inconclusive') return `❔ ${limit} inconclusive, not gated${range}`;
+  return `➖ ${limit} not judged (${escapeCell(v.reason ?? 'no baseline')})`;
 }
 
 function value(metric: Metric, m: Measurement | undefined): string {
@@ -89,10 +114,27 @@ function howMeasured(report: BenchmarkReport): string[] {
     : after
       ? 'before the update (the model that served) and after the rollout, with the same load'
       : 'before the update only (the model that served): the run ended before the rollout was measured';
+  const counts =
+    before && after && before.requests !== after.requests
+      ? `${before.requests} and ${after.requests}`
+      : String((after ?? before)?.requests ?? settings.requests);
   const lines = [
-    `Measured ${baseline}: ${settings.requests} streamed chat completions at concurrency ${effectiveConcurrency(settings.concurrency, settings.requests)}, max_tokens ${settings.maxTokens}${report.ignoreEos ? ' with ignore_eos' : ' without ignore_eos (the server refused it)'}, after ${settings.warmup} warm-up request(s) not counted.`,
+    `Measured ${baseline}: ${counts} streamed chat completions at concurrency ${effectiveConcurrency(settings.concurrency, settings.requests)}, max_tokens ${settings.maxTokens}${report.ignoreEos ? ' with ignore_eos' : ' without ignore_eos (the server refused it)'}, after ${settings.warmup} warm-up request(s) not counted.`,
     '',
   ];
+  if (report.gate && report.gate.looks.length > 1) {
+    lines.push(
+      `Measured until each limit was decided: looks at ${report.gate.looks.join(', ')} requests per side, ${percentText(settings.confidence)} confidence split over them (each look's intervals at ${percentText(report.gate.lookConfidence)}). A limit is exceeded only when its whole interval is past it; the step fails on that only.`,
+      '',
+    );
+  }
+  for (const [which, quotes] of Object.entries(report.errors ?? {})) {
+    if (quotes.length === 0) continue;
+    lines.push(
+      `> Errors ${which === 'before' ? 'before the update' : 'after the rollout'}: ${quotes.map((q) => `"${escapeCell(q)}"`).join('; ')}`,
+      '',
+    );
+  }
   if (report.stopped) {
     lines.push(
       `> The benchmark ${report.stopped.which === 'before' ? 'before the update' : 'after the rollout'} was cut short (${report.stopped.why === 'deadline' ? 'the step ran out of its timeout' : 'cancelled'}); its numbers are of the requests that finished${report.stopped.why === 'deadline' ? ', except tokens per second (every token received until the stop) and the error rate (the requests cut off count as successes). What finished can show that serving got worse, not that a limit holds' : ''}.`,
@@ -103,17 +145,19 @@ function howMeasured(report: BenchmarkReport): string[] {
 }
 
 /** Before | after | change | fail-if, metric by metric, and the tokens. */
-function metricsTable({ before, after, verdicts }: BenchmarkReport): string[] {
+function metricsTable({ before, after, verdicts, changes, gate }: BenchmarkReport): string[] {
   const byMetric = new Map(verdicts.map((v) => [v.metric, v]));
+  const changeOf = new Map((changes ?? []).map((c) => [c.metric, c]));
+  const confidence = gate ? ` (${percentText(gate.lookConfidence)} interval)` : '';
   const lines = [
-    '| Metric | Before | After | Change | fail-if |',
+    `| Metric | Before | After | Change${confidence} | fail-if |`,
     '| --- | --- | --- | --- | --- |',
   ];
   for (const metric of METRICS) {
     const b = before ? metricValue(before, metric) : undefined;
     const a = after ? metricValue(after, metric) : null;
     lines.push(
-      `| ${LABELS[metric]} | ${value(metric, before)} | ${value(metric, after)} | ${change(metric, b, a)} | ${verdictCell(byMetric.get(metric))} |`,
+      `| ${LABELS[metric]} | ${value(metric, before)} | ${value(metric, after)} | ${changeCell(metric, b, a, changeOf.get(metric))} | ${verdictCell(byMetric.get(metric))} |`,
     );
   }
   const tokens = (m: Measurement | undefined): string =>

@@ -5,7 +5,7 @@
  */
 import { describeChange, type UpdatePlan } from '../rollout/plan.js';
 import { planVerdict } from '../rollout/plan-verdict.js';
-import type { Outcome, StepResult } from '../rollout/outcome.js';
+import { SUCCESSFUL_OUTCOMES, type Outcome, type StepResult } from '../rollout/outcome.js';
 import type { RolloutTracker } from '../rollout/tracker.js';
 import type { RunRecord, RunReport } from './report.js';
 
@@ -19,8 +19,11 @@ export function buildReport(
 ): RunReport {
   const plan = record.planned?.plan;
   const before = record.planned?.before;
+  const failedReason = SUCCESSFUL_OUTCOMES.has(result.outcome) ? undefined : result.outcome;
+  const reason = record.reason ?? failedReason;
   return {
     outcome: result.outcome,
+    ...(reason ? { reason } : {}),
     message: withChanges(result, plan),
     title: result.title ?? titleFor(result),
     deployment: result.deployment ?? tracker.last,

@@ -32,13 +32,53 @@ export function changesOutput(changes: readonly FieldChange[]): string {
   );
 }
 
-/** The `benchmark` output: `before` (without a baseline, absent), `after`, `failed`. */
+/**
+ * The `benchmark` output: `before` (without a baseline, absent), `after`, `changes` (each
+ * metric's change with its interval), `limits` (each fail-if verdict), `gate`, `failed`.
+ */
 export function benchmarkOutput(report: BenchmarkReport): string {
   return JSON.stringify({
+    ...(report.skipped ? { skipped: report.skipped } : {}),
     ...(report.before ? { before: report.before } : {}),
     ...(report.after ? { after: report.after } : {}),
-    failed: report.failed,
+    ...(report.changes ? { changes: report.changes.map(roundChange) } : {}),
+    limits: report.verdicts.map((v) => ({
+      metric: v.metric,
+      limit: v.limit,
+      verdict: v.status,
+      ...(v.before === undefined ? {} : { before: v.before }),
+      after: v.after,
+      ...(v.bound === undefined ? {} : { bound: round4(v.bound) }),
+      ...(v.interval ? { interval: v.interval.map(round4), of: v.of } : {}),
+      ...(v.confidence === undefined ? {} : { confidence: round4(v.confidence) }),
+      ...(v.settleRequests === undefined ? {} : { settleRequests: v.settleRequests }),
+      ...(v.reason === undefined ? {} : { reason: v.reason }),
+    })),
+    ...(report.gate
+      ? {
+          gate: {
+            confidence: report.settings.confidence,
+            looks: report.gate.looks,
+            lookConfidence: round4(report.gate.lookConfidence),
+          },
+        }
+      : {}),
+    failed: report.failed.map((f) => (f.interval ? { ...f, interval: f.interval.map(round4) } : f)),
   });
+}
+
+function round4(n: number): number {
+  return Math.round(n * 10_000) / 10_000;
+}
+
+function roundChange(c: NonNullable<BenchmarkReport['changes']>[number]): object {
+  return {
+    metric: c.metric,
+    before: c.before,
+    after: c.after,
+    change: c.change === null ? null : round4(c.change),
+    ...(c.interval ? { interval: c.interval.map(round4) } : {}),
+  };
 }
 
 /** The step outputs for a report. Pure; every output is set, empty when unknown. */
@@ -62,6 +102,7 @@ export function outputsFor(report: RunReport): Record<string, string> {
     changes: report.changes ? changesOutput(report.changes) : '',
     'previous-configuration-id': report.previousConfigurationId ?? '',
     benchmark: report.benchmark ? benchmarkOutput(report.benchmark) : '',
+    reason: report.reason ?? '',
   };
 }
 

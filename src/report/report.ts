@@ -9,7 +9,7 @@ import type { PlanVerdict } from '../rollout/plan-verdict.js';
 import type { TimelineEntry } from '../rollout/tracker.js';
 import type { Outcome } from '../rollout/outcome.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
-import type { Breach, GateVerdict } from '../model/gate.js';
+import type { Breach, LimitVerdict, MetricChange } from '../model/gate.js';
 import type { Measurement } from '../model/stats.js';
 
 /**
@@ -31,11 +31,18 @@ export interface RunRecord {
   benchmark?: BenchmarkReport;
   /** The deployment moved during the baseline: what moved, and how the update was planned again. */
   replanned?: string;
+  /** Why the run failed, kept across a revert (which changes the outcome). */
+  reason?: string;
 }
 
 /** Everything the end of a run reports, success or failure. */
 export interface RunReport {
   outcome: Outcome;
+  /**
+   * Why the step failed, in one word (crashed, timeout, smoke-failed, regressed, no-baseline,
+   * ...); with a revert, why it reverted. Undefined on success.
+   */
+  reason?: string;
   /** What happened and, on failure, what to try. */
   message: string;
   /** A short title for the failure annotation. */
@@ -80,15 +87,33 @@ export type PullRequestCommentNote =
   | { written: 'created' | 'updated' | 'unchanged'; url: string | undefined }
   | { written: false; reason: string };
 
+/** How the gate looked: its schedule, and the confidence of each look's intervals. */
+export interface GateVerdict {
+  looks: number[];
+  lookConfidence: number;
+}
+
 /** The benchmark's part of the run's report. */
 export interface BenchmarkReport {
-  settings: Pick<BenchmarkSettings, 'requests' | 'concurrency' | 'warmup' | 'maxTokens'>;
+  settings: Pick<
+    BenchmarkSettings,
+    'requests' | 'concurrency' | 'warmup' | 'maxTokens' | 'maxRequests' | 'confidence'
+  >;
   /** The serving model before the update; absent without a baseline. */
   before?: Measurement;
   /** The new rollout; absent when it could not be measured (a cancel during the baseline). */
   after?: Measurement;
-  verdicts: GateVerdict[];
+  /** Each fail-if limit's verdict, on its interval. */
+  verdicts: LimitVerdict[];
   failed: Breach[];
+  /** Every metric's change with its interval, when both sides were measured. */
+  changes?: MetricChange[];
+  /** The gate's looks (requests per side at each) and the confidence each look's intervals have. */
+  gate?: GateVerdict;
+  /** The first different error messages of each side, to quote. */
+  errors?: { before?: string[]; after?: string[] };
+  /** Why the benchmark did not run at all (a run that rolled nothing out). */
+  skipped?: string;
   /** Why there is no baseline, when there is none. */
   noBaseline?: string;
   /** Whether `ignore_eos` was sent with every request (false once a server refused it). */

@@ -49,6 +49,9 @@ export function failedRun(error: unknown, run: RunBase): StepResult & { title: s
 function afterCancel(run: RunBase): string {
   const { planned, sent } = run.record;
   if (sent === undefined) return planned ? ' No update had been sent.' : '';
+  if (run.record.benchmark?.stopped?.which === 'after') {
+    return ' The new rollout runs: the cancel stopped the benchmark after it, so its fail-if limits were not judged and nothing was reverted.';
+  }
   if (run.tracker.reverting) {
     return ' The update had failed and a revert to the previous values had been sent: it goes on in Northflank; check there that it runs.';
   }
