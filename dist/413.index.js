@@ -29041,7 +29041,7 @@ module.exports = __webpack_require__(218);
 "use strict";
 
 
-var net = __webpack_require__(9278);
+var net = __webpack_require__(6897);
 var tls = __webpack_require__(4756);
 var http = __webpack_require__(8611);
 var https = __webpack_require__(5692);

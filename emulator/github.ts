@@ -123,6 +123,8 @@ export interface FakeCommentsOptions {
   listBarrier?: number;
   /** The fake's wall clock in milliseconds, for rate limit reset times (Date.now by default). */
   now?: () => number;
+  /** Pull requests by number and their state, for `GET /repos/{o}/{r}/pulls/{n}` (others: 404). */
+  pullRequests?: Record<number, 'open' | 'closed'>;
 }
 
 export interface FakeGitHubComments {
@@ -196,6 +198,13 @@ export async function startFakeGitHubComments(
       if (url.pathname === '/user' && method === 'GET') {
         if (user.type === 'User') send(200, user);
         else send(403, { message: 'Resource not accessible by integration' });
+        return;
+      }
+      const pull = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(url.pathname);
+      if (pull && method === 'GET') {
+        const state = options.pullRequests?.[Number(pull[1])];
+        if (state) send(200, { number: Number(pull[1]), state, merged: false });
+        else send(404, { message: 'Not Found' });
         return;
       }
       const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);

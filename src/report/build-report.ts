@@ -43,6 +43,8 @@ export function buildReport(
     ...(result.models ? { models: result.models } : {}),
     ...(result.reply === undefined ? {} : { reply: result.reply }),
     ...(record.benchmark ? { benchmark: record.benchmark } : {}),
+    ...(record.preview ? { preview: record.preview } : {}),
+    ...(record.sweep ? { sweep: record.sweep } : {}),
   };
 }
 

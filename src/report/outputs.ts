@@ -61,6 +61,9 @@ export function outputsFor(report: RunReport): Record<string, string> {
     changes: report.changes ? changesOutput(report.changes) : '',
     'previous-configuration-id': report.previousConfigurationId ?? '',
     benchmark: report.benchmark ? benchmarkOutput(report.benchmark) : '',
+    'preview-id': report.preview?.id ?? '',
+    'preview-url': report.preview?.action === 'deleted' ? '' : (report.preview?.url ?? ''),
+    'preview-outcome': report.preview?.action ?? '',
   };
 }
 
