@@ -264,6 +264,89 @@ describe('mode: preview', () => {
   });
 });
 
+describe('preview races and ends', () => {
+  it('two closes at once: both end green, one preview deleted once', async () => {
+    const w = await world({ deleteMs: 10_000 });
+    await w.run({ mode: 'preview' }, pullRequest('opened', 7));
+    const [a, b] = await Promise.all([
+      w.run({ mode: 'preview' }, pullRequest('closed', 7)),
+      w.run({ mode: 'preview' }, pullRequest('closed', 7)),
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(
+      w.emu.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/llama-chat-pr-7')).at(-1)
+        ?.status,
+    ).toBe(404);
+  });
+
+  it('a delete that answers 404 (gone between the read and the delete) is not an error', async () => {
+    const w = await world();
+    await w.run({ mode: 'preview' }, pullRequest('opened', 7));
+    w.emu.onRequest = (r) => {
+      if (r.method === 'DELETE') w.emu.remove('llama-chat-pr-7');
+    };
+    const ran = await w.run({ mode: 'preview' }, pullRequest('closed', 7));
+    expect(ran.report.outcome).toBe('preview-deleted');
+  });
+
+  it('shows deleting, then 404; a preview still deleting when timeout runs out fails, saying the sweep checks again', async () => {
+    const w = await world({ deleteMs: 3_600_000 });
+    await w.run({ mode: 'preview' }, pullRequest('opened', 7));
+    const ran = await w.run({ mode: 'preview', timeout: '1m' }, pullRequest('closed', 7));
+    expect(ran.code).toBe(1);
+    expect(ran.report.message).toContain('still shows "deleting"');
+    expect(ran.report.message).toContain('sweep');
+  });
+
+  it('a preview that crashes fails the step as a deploy does', async () => {
+    const w = await world();
+    w.emu.plan.ending = 'crashed';
+    const ran = await w.run({ mode: 'preview' }, pullRequest('opened', 7));
+    expect(ran.report.outcome).toBe('crashed');
+    expect(ran.code).toBe(1);
+    expect(ran.outputs['preview-id']).toBe('llama-chat-pr-7');
+  });
+
+  it('a preview closed and reopened while still deleting is made again once it is gone', async () => {
+    const w = await world({ deleteMs: 10_000 });
+    await w.run({ mode: 'preview' }, pullRequest('opened', 7));
+    w.emu.deployment('llama-chat-pr-7').deletedAtMs = w.clock.now();
+    const ran = await w.run({ mode: 'preview' }, pullRequest('reopened', 7));
+    expect(ran.report.outcome).toBe('running');
+    expect(ran.outputs['preview-outcome']).toBe('created');
+  });
+});
+
+describe('the sticky pull request comment of a preview', () => {
+  it('shows the plan, the preview, its URL, status and cost; then that it is gone', async () => {
+    const w = await world();
+    const github = closeAfter(await startFakeGitHubComments());
+    const extras = (action: string): RunExtras => {
+      const pr = pullRequest(action, 7);
+      const env = pr.env as (ws: string) => Record<string, string>;
+      return { ...pr, env: (ws) => ({ ...env(ws), GITHUB_API_URL: github.url }) };
+    };
+    const inputs = { mode: 'preview', 'pr-comment': 'true', 'github-token': 'gh-token' };
+    await w.run(inputs, extras('opened'));
+    const pushed = await w.run(
+      { ...inputs, spec: '{"configuration": {"revision": "v2"}}' },
+      extras('synchronize'),
+    );
+    expect(pushed.report.outcome).toBe('running');
+    expect(github.comments).toHaveLength(1);
+    const body = github.comments[0]?.body ?? '';
+    expect(body).toContain('llama-chat-pr-7');
+    expect(body).toContain('#### Preview');
+    expect(body).toContain('https://http--llama-chat-pr-7--');
+    expect(body).toContain('| Status | running |');
+    expect(body).toContain('GPU-hours');
+    expect(body).toContain('spec.configuration.revision');
+    await w.run(inputs, extras('closed'));
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]?.body).toContain('Preview deleted');
+  });
+});
+
 describe('mode: sweep', () => {
   async function sweepWorld(states: Record<number, 'open' | 'closed'>) {
     const w = await world({ pageSize: 2 });
