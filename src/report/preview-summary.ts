@@ -29,7 +29,8 @@ export function previewMarkdown(preview: PreviewRecord, heading = '### Preview')
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     '',
   ];
-  if (preview.comparison) lines.push(...comparisonMarkdown(preview.comparison, `${heading}#`));
+  const level = `${heading.split(' ')[0] ?? '###'}#`;
+  if (preview.comparison) lines.push(...comparisonMarkdown(preview.comparison, level));
   return lines;
 }
 

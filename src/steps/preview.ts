@@ -266,8 +266,8 @@ async function createPreview(
     );
     return lost ? { kind: 'created', first: there } : { kind: 'exists', existing: there };
   }
+  // Not observed as a reading before an update: the wait's first reading is this rollout's.
   const first = await api.getDeployment();
-  ctx.tracker.observe(first, ctx.clock.now(), true);
   return { kind: 'created', first };
 }
 
