@@ -253,6 +253,25 @@ describe('mode: preview', () => {
     expect(w.emu.requests).toEqual([]);
   });
 
+  it('dry-run does not apply to a preview (it would create one): an error before any request', async () => {
+    const w = await world();
+    const ran = await w.run({ mode: 'preview', 'dry-run': 'true' }, pullRequest('opened', 7));
+    expect(ran.report.message).toContain('Input "dry-run"');
+    expect(w.emu.requests).toEqual([]);
+  });
+
+  it('a sweep with dry-run lists what it would delete and deletes nothing', async () => {
+    const w = await world();
+    w.emu.add(previewOf(REPO, 3, w.clock.now() - 1000));
+    const ran = await w.run(
+      { mode: 'sweep', 'dry-run': 'true' },
+      { env: { GITHUB_EVENT_NAME: 'schedule', GITHUB_REPOSITORY: REPO } },
+    );
+    expect(ran.report.outcome).toBe('swept');
+    expect(ran.summary).toContain('would be deleted &#40;dry run&#41;');
+    expect(w.emu.requests.some((r) => r.method === 'DELETE')).toBe(false);
+  });
+
   it('a preview name that would be too long is an error naming deployment-id', async () => {
     const w = await world();
     const ran = await w.run(

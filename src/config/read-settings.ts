@@ -105,6 +105,12 @@ export function parseSettings(sources: InputSources, options: ParseOptions = {})
   const mode = parseMode(sources);
   if (mode === 'deploy') return settings;
   settings.mode = mode;
+  if (mode === 'preview' && settings.dryRun) {
+    throw new InputError(
+      'dry-run',
+      'does not apply to mode: preview, which creates a deployment; for a plan on the pull request use mode: deploy with dry-run: true',
+    );
+  }
   settings.githubToken = input(sources, 'github-token') || undefined;
   settings.preview = parsePreviewSettings(
     sources,
