@@ -185,6 +185,19 @@ describe('mode: preview', () => {
     expect(w.emu.requests).toEqual([]);
   });
 
+  it('a token without the Create permission is named', async () => {
+    const w = await world();
+    w.emu.faults.push({
+      method: 'POST',
+      path: /\/llm-model-deployments$/,
+      kind: 'status',
+      status: 403,
+    });
+    const ran = await w.run({ mode: 'preview' }, pullRequest('opened', 7));
+    expect(ran.code).toBe(1);
+    expect(ran.report.message).toContain('Project > AiModels > General > Create');
+  });
+
   it('a tag that does not exist says how to create it', async () => {
     const w = await world();
     const ran = await w.run(

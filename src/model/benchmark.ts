@@ -42,6 +42,8 @@ export interface BenchmarkRun {
   warmup: { requests: number; errors: number };
   /** The first error message, to quote. */
   firstError: string | undefined;
+  /** Each measured request as it went (the warm-up left out), for a gate that uses samples. */
+  records: readonly RequestRecord[];
 }
 
 const DEFAULT_PROGRESS_EVERY_MS = 10_000;
@@ -92,6 +94,7 @@ export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
       stopped: why,
       warmup: { requests: warm.records.length, errors: warmErrors.length },
       firstError: [...warm.records, ...records].find((r) => r.error !== undefined)?.error,
+      records,
     };
   } finally {
     stop.dispose();

@@ -45,11 +45,7 @@ export async function comparePreviewStep(ctx: RunContext, rolled: StepResult): P
       message: `${rolled.message} The side-by-side benchmark could not measure ${failure}`,
     };
   }
-  const judged = comparePreviewWithProduction(
-    preview.measurement,
-    prod.measurement,
-    session.settings.failIf,
-  );
+  const judged = comparePreviewWithProduction(preview, prod, session.settings.failIf);
   record.comparison = {
     preview: preview.measurement,
     production: prod.measurement,
