@@ -130,6 +130,8 @@ export interface FakeCommentsOptions {
   heads?: Record<number, string>;
   /** The head a request is answered with, when this gives one (to play a push mid-run). */
   headFor?: (call: GitHubCall) => string | undefined;
+  /** Pull requests by number and their state, for `GET /repos/{o}/{r}/pulls/{n}` (others: 404). */
+  pullRequests?: Record<number, 'open' | 'closed'>;
 }
 
 export interface FakeGitHubComments {
@@ -212,8 +214,15 @@ export async function startFakeGitHubComments(
       if (pull && method === 'GET') {
         const sha =
           options.headFor?.(calls[calls.length - 1] as GitHubCall) ?? heads[Number(pull[1])];
-        if (sha) send(200, { number: Number(pull[1]), state: 'open', head: { sha } });
-        else send(404, { message: 'Not Found' });
+        const state = options.pullRequests?.[Number(pull[1])];
+        if (sha || state) {
+          send(200, {
+            number: Number(pull[1]),
+            state: state ?? 'open',
+            merged: false,
+            ...(sha ? { head: { sha } } : {}),
+          });
+        } else send(404, { message: 'Not Found' });
         return;
       }
       const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);

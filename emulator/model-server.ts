@@ -35,6 +35,11 @@ export interface ModelServerOptions {
   latency?: LatencyProfile | (() => LatencyProfile);
   /** Noise on each streamed reply's TTFT and ITL (lognormal, a slow request now and then), seeded. */
   jitter?: Jitter;
+  /**
+   * Serves other deployments too (a pull request's preview beside production), each under
+   * `/deployments/<id>/v1/…` with its own model and latency (undefined: 404, no such deployment).
+   */
+  deployments?: (id: string) => { model: string; latency: LatencyProfile } | undefined;
   /** Without `ignore_eos`, a streamed reply ends (`stop`) after this many tokens. */
   eosAfterTokens?: number;
   /** Answers 400 to a request with `ignore_eos`, as OpenAI's API does. */
@@ -170,6 +175,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer));
       };
+      const routed = routeOf(options, req.url ?? '');
+      if (!routed) {
+        send(404, { error: { message: `No deployment is served at ${req.url ?? ''}` } });
+        return;
+      }
+      const { path, options: o } = routed;
       if (
         options.apiKey !== undefined &&
         req.headers.authorization !== `Bearer ${options.apiKey}`
@@ -182,14 +193,14 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         send(503, { error: { message: 'Model is loading' } });
         return;
       }
-      if (req.method === 'GET' && req.url === '/v1/models') {
+      if (req.method === 'GET' && path === '/v1/models') {
         send(200, {
           object: 'list',
-          data: [{ id: modelName(options), object: 'model', owned_by: 'vllm' }],
+          data: [{ id: modelName(o), object: 'model', owned_by: 'vllm' }],
         });
         return;
       }
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+      if (req.method !== 'POST' || path !== '/v1/chat/completions') {
         send(404, { error: { message: `No route ${req.method ?? ''} ${req.url ?? ''}` } });
         return;
       }
@@ -224,11 +235,11 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         send(200, {
           id: 'cmpl-1',
           object: 'chat.completion',
-          model: chat.model ?? modelName(options),
+          model: chat.model ?? modelName(o),
           choices: [
             {
               index: 0,
-              message: completionMessage(options),
+              message: completionMessage(o),
               finish_reason: 'stop',
             },
           ],
@@ -236,10 +247,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         });
         return;
       }
-      const steady =
-        typeof options.latency === 'function'
-          ? options.latency()
-          : (options.latency ?? DEFAULT_LATENCY);
+      const steady = typeof o.latency === 'function' ? o.latency() : (o.latency ?? DEFAULT_LATENCY);
       const profile = options.jitter ? jittered(steady, options.jitter, jitterRandom) : steady;
       const served: ServedStream = {
         receivedMs,
@@ -254,7 +262,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       const start = (): void => {
         busy++;
         served.startedMs = performance.now();
-        stream(res, chat, served, options, release);
+        stream(res, chat, served, o, release);
       };
       if (profile.maxNumSeqs !== undefined && busy >= profile.maxNumSeqs) waiting.push(start);
       else start();
@@ -453,4 +461,15 @@ function stream(
     finish();
   };
   setTimeout(tick, Math.max(0, due(0) - performance.now()));
+}
+
+/** The path and the options a request is served with: production's, or a deployment's under /deployments/<id>. */
+function routeOf(
+  options: ModelServerOptions,
+  url: string,
+): { path: string; options: ModelServerOptions } | undefined {
+  const match = /^\/deployments\/([^/]+)(\/.*)$/.exec(url);
+  if (!match?.[1] || !match[2] || !options.deployments) return { path: url, options };
+  const found = options.deployments(decodeURIComponent(match[1]));
+  return found ? { path: match[2], options: { ...options, ...found } } : undefined;
 }

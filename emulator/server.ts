@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { GetLlmmodeldeploymentResult } from '@northflank/js-client';
+import { deploymentIdFromName } from '../src/northflank/preview-api.js';
 import { updateBodySchema, type UpdateBody } from '../src/northflank/schema.js';
 import {
   splitUnknownSpecFields,
@@ -39,13 +40,22 @@ export interface StoredDeployment {
   /** What GETs show until `staleUntilMs`: the deployment as it was before the last update. */
   stale?: { body: GetLlmmodeldeploymentResult; untilMs: number; reads: number };
   deleted?: boolean;
+  /** Emulator clock time of the DELETE: `deleting` for `deleteMs`, then gone (404). */
+  deletedAtMs?: number;
+  /** Who made it: the action's token, or a person (seeded). */
+  creatorId?: string;
 }
 
 /**
  * A fault injected into the next matching request(s): `times` of them (1 by default), or, with
  * `untilMs` (emulator clock), every matching request until then (an outage of some seconds).
  */
-export type Fault = { method?: 'GET' | 'POST'; times?: number; untilMs?: number } & (
+export type Fault = {
+  method?: 'GET' | 'POST' | 'DELETE';
+  path?: RegExp;
+  times?: number;
+  untilMs?: number;
+} & (
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Destroys the connection without an answer, before the request is handled. */
   | { kind: 'reset' }
@@ -107,6 +117,10 @@ export interface EmulatorOptions {
   rateLimit?: { limit: number; windowMs: number };
   deployments?: Partial<StoredDeployment>[];
   port?: number;
+  /** How long a deleted deployment shows `deleting` before GETs answer 404 (2 s by default). */
+  deleteMs?: number;
+  /** Deployments per page of the listing, whatever per_page asks (without it: per_page, or 50). */
+  pageSize?: number;
 }
 
 export interface Emulator {
@@ -127,6 +141,12 @@ export interface Emulator {
    * than any timer could watch it).
    */
   onRequest?: (request: RecordedRequest) => void | Promise<void>;
+  /** See EmulatorOptions.deleteMs; a test may change it. */
+  deleteMs: number;
+  /** Every deployment the emulator holds, deleted ones too (a test's view of the project). */
+  all(): StoredDeployment[];
+  /** Adds a deployment as if someone had created it (another workflow, a person). */
+  add(partial: Partial<StoredDeployment>): StoredDeployment;
   deployment(id?: string): StoredDeployment;
   /** Deletes a deployment now: GETs answer 404 from here on. */
   remove(id?: string): void;
@@ -195,7 +215,7 @@ export function toApi(d: StoredDeployment, nowMs: number): GetLlmmodeldeployment
     projectId: d.projectId,
     entityId: d.teamId,
     entityType: 'team',
-    creatorId: 'emulator-user',
+    creatorId: d.creatorId ?? 'emulator-user',
     dns: { base, zone: 'emulator.code.run' },
     ports: d.ports.map((p) => ({ ...p, dns: `${p.name}--${base}` })),
     status: status === 'gone' ? 'deleting' : (status as GetLlmmodeldeploymentResult['status']),
@@ -251,6 +271,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     staleReadMs: options.staleReadMs ?? 0,
     staleReads: options.staleReads ?? 'all',
     metadataRollouts: options.metadataRollouts ?? false,
+    deleteMs: options.deleteMs ?? 2000,
+    all: () => [...store.values()],
+    add(partial) {
+      const d = seed(partial, now());
+      store.set(d.id, d);
+      return d;
+    },
     deployment(id = DEMO_DEPLOYMENT.id) {
       const d = store.get(id);
       if (!d) throw new Error(`no deployment ${id}`);
@@ -268,10 +295,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }),
   };
 
-  function takeFault(method: string): Fault | undefined {
+  function takeFault(method: string, path: string): Fault | undefined {
     // Outages that are over end here.
     emulator.faults = emulator.faults.filter((f) => f.untilMs === undefined || now() < f.untilMs);
-    const index = emulator.faults.findIndex((f) => f.method === undefined || f.method === method);
+    const index = emulator.faults.findIndex(
+      (f) => (f.method === undefined || f.method === method) && (f.path?.test(path) ?? true),
+    );
     if (index < 0) return undefined;
     const fault = emulator.faults[index];
     if (!fault) return undefined;
@@ -358,12 +387,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       projects !== 'projects' ||
       collection !== 'llm-model-deployments' ||
       !projectId ||
-      !id ||
-      parts.length !== 5
+      (parts.length === 5 ? !id : parts.length !== 4)
     ) {
       return { status: 404, body: apiError(404, `No route for ${method} ${rawPath}`) };
     }
-    const d = store.get(id);
     const known = [...store.values()];
     if (teamId !== undefined && !known.some((k) => k.teamId === teamId)) {
       return { status: 404, body: apiError(404, `Team "${teamId}" not found`) };
@@ -373,7 +400,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ) {
       return { status: 404, body: apiError(404, `Project "${projectId}" not found`) };
     }
-    if (!d || d.projectId !== projectId || d.deleted || statusAt(d.rollout, now()) === 'gone') {
+    if (id === undefined) {
+      if (method === 'GET') return list(projectId, rawPath);
+      if (method === 'POST') return create(projectId, teamId, body);
+      return { status: 405, body: apiError(405, `Method ${method} not allowed`) };
+    }
+    const d = store.get(id);
+    if (!d || d.projectId !== projectId || isGone(d)) {
       return {
         status: 404,
         body: apiError(404, `LLM model deployment "${id}" not found in project "${projectId}"`),
@@ -385,10 +418,145 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         d.stale.reads++;
         if (emulator.staleReads === 'all' || d.stale.reads % 2 === 0) stale = d.stale.body;
       }
-      return { status: 200, body: { data: stale ?? toApi(d, now()) } };
+      return { status: 200, body: { data: stale ?? shown(d) } };
     }
-    if (method === 'POST') return update(d, body);
+    if (method === 'POST') {
+      if (d.deletedAtMs !== undefined) {
+        return {
+          status: 409,
+          body: apiError(409, `LLM model deployment "${id}" is being deleted`),
+        };
+      }
+      return update(d, body);
+    }
+    if (method === 'DELETE') {
+      // A second delete of one already deleting is accepted as the first was.
+      d.deletedAtMs ??= now();
+      return { status: 200, body: { data: {} } };
+    }
     return { status: 405, body: apiError(405, `Method ${method} not allowed`) };
+  }
+
+  /** Gone for good: removed by a test, deleted and past `deleting`, or a rollout that ended so. */
+  function isGone(d: StoredDeployment): boolean {
+    if (d.deleted === true || statusAt(d.rollout, now()) === 'gone') return true;
+    return d.deletedAtMs !== undefined && now() >= d.deletedAtMs + emulator.deleteMs;
+  }
+
+  /** The GET body of a deployment that exists: `deleting` once deleted. */
+  function shown(d: StoredDeployment): GetLlmmodeldeploymentResult {
+    const body = toApi(d, now());
+    return d.deletedAtMs === undefined ? body : { ...body, status: 'deleting' };
+  }
+
+  /** `GET …/llm-model-deployments`: pages in creation order, the cursor naming the next one. */
+  function list(projectId: string, rawPath: string): { status: number; body: unknown } {
+    const query = new URLSearchParams(rawPath.split('?')[1] ?? '');
+    // pageSize, when given, wins over what is asked: few deployments still span several pages.
+    const perPage = options.pageSize ?? Number(query.get('per_page') ?? 50);
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
+      return { status: 400, body: apiError(400, 'per_page must be an integer from 1 to 100') };
+    }
+    const cursor = query.get('cursor');
+    const start = cursor === null ? 0 : Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Number.isInteger(start) || start < 0) {
+      return { status: 400, body: apiError(400, 'Invalid cursor') };
+    }
+    const all = [...store.values()].filter((d) => d.projectId === projectId && !isGone(d));
+    const page = all.slice(start, start + perPage);
+    const hasNextPage = start + perPage < all.length;
+    return {
+      status: 200,
+      body: {
+        data: { llmModelDeployments: page.map(shown) },
+        pagination: {
+          hasNextPage,
+          count: page.length,
+          ...(hasNextPage
+            ? { cursor: Buffer.from(String(start + perPage), 'utf8').toString('base64url') }
+            : {}),
+        },
+      },
+    };
+  }
+
+  /** `POST …/llm-model-deployments`: the id from the name; 409 when it is taken. */
+  function create(
+    projectId: string,
+    teamId: string | undefined,
+    given: unknown,
+  ): { status: number; body: unknown } {
+    const invalid = (message: string, details?: unknown): { status: number; body: unknown } => ({
+      status: 400,
+      body: apiError(400, message, details),
+    });
+    if (!isPlainObject(given)) return invalid('The request body must be an object');
+    const { spec, ...rest } = given;
+    if (typeof rest.name !== 'string') return invalid('name is required');
+    if (!isPlainObject(spec) || spec.type !== 'custom' || !isPlainObject(spec.configuration)) {
+      return invalid('spec is required, with type "custom" and a configuration');
+    }
+    const parsed = updateBodySchema().safeParse({
+      ...rest,
+      spec: { configuration: spec.configuration },
+    });
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => ({
+        path: i.path.join('.'),
+        message: i.message,
+      }));
+      return invalid('Validation failed for the request body', details);
+    }
+    const body = parsed.data;
+    const configuration = body.spec?.configuration ?? {};
+    const storage = configuration.nodeConfiguration?.storage;
+    if (storage && storage.storageSize === undefined) {
+      return invalid('spec.configuration.nodeConfiguration.storage.storageSize is required');
+    }
+    const unknownTags = (body.tags ?? []).filter((t) => !existingTags.has(t));
+    if (unknownTags.length > 0) {
+      return invalid(`Tag(s) not found: ${unknownTags.join(', ')}. Create them first.`);
+    }
+    const id = deploymentIdFromName(rest.name);
+    const taken = store.get(id);
+    if (taken && taken.projectId === projectId && !isGone(taken)) {
+      return {
+        status: 409,
+        body: apiError(409, `An LLM model deployment named "${id}" already exists`),
+      };
+    }
+    configurationCounter++;
+    const created = new Date(now()).toISOString();
+    const d: StoredDeployment = {
+      teamId: teamId ?? known0(projectId)?.teamId ?? DEMO_DEPLOYMENT.teamId,
+      projectId,
+      id,
+      name: rest.name,
+      ...(body.description === undefined ? {} : { description: body.description }),
+      tags: body.tags ?? [],
+      configuration: configuration as StoredDeployment['configuration'],
+      ports: (body.ports ?? []).map((p) => ({
+        id: p.name.toLowerCase(),
+        name: p.name,
+        internalPort: p.internalPort,
+        protocol: p.protocol,
+        public: p.public ?? false,
+      })),
+      createdAt: created,
+      updatedAt: created,
+      creatorId: 'emulator-token',
+      rollout: {
+        configurationId: `cfg-${String(configurationCounter).padStart(4, '0')}`,
+        startedAtMs: now(),
+        plan: { ...emulator.plan, ...emulator.plans.shift() },
+      },
+    };
+    store.set(id, d);
+    return { status: 200, body: { data: { id } } };
+  }
+
+  function known0(projectId: string): StoredDeployment | undefined {
+    return [...store.values()].find((k) => k.projectId === projectId);
   }
 
   /** The body, with the spec fields newer than the action set aside when all unknown ones are. */
@@ -512,7 +680,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     body: unknown,
     badJson: boolean,
   ): void {
-    const fault = takeFault(method);
+    const fault = takeFault(method, record.path);
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return;

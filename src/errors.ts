@@ -129,6 +129,7 @@ export function errorMessage(error: unknown): string {
 /** A short title for the failure annotation: what failed, not how. */
 export function errorTitle(error: unknown): string {
   if (error instanceof InputError) return 'Invalid input';
+  if (error instanceof PreviewError) return error.title;
   if (error instanceof NorthflankApiError) {
     if (error.status === 401 || error.status === 403) return 'Token refused';
     if (error.status === 404) return 'Not found';
@@ -144,4 +145,16 @@ export function errorTitle(error: unknown): string {
   if (error instanceof CancelledError) return 'Cancelled';
   if (error instanceof Error && error.name === 'ProxyConfigError') return 'Invalid proxy setting';
   return 'Deploy failed';
+}
+
+/** A preview the action will not make, update or delete, with the reason and what to do. */
+export class PreviewError extends Error {
+  override readonly name = 'PreviewError';
+  constructor(
+    message: string,
+    /** The failure annotation's title. */
+    readonly title: string,
+  ) {
+    super(message);
+  }
 }

@@ -1,10 +1,12 @@
 /**
  * The action's story: read the inputs, build the run's context, run the mode they ask for, then
  * report. A mode is one function below that calls its steps in order; each step takes the
- * context, plus at most the result it continues from. One mode today: deploy.
+ * context, plus at most the result it continues from. Modes: deploy (the default), preview (a
+ * pull request's own deployment) and sweep (deletes previews that are done with).
  */
+import type { Mode } from './config/preview-settings.js';
 import { RunSkipped } from './errors.js';
-import { skippedMessage } from './report/fork-notice.js';
+import { forkPreviewMessage, skippedMessage } from './report/fork-notice.js';
 import type { RunReport } from './report/report.js';
 import { endsRunning } from './rollout/ends-running.js';
 import { SUCCESSFUL_OUTCOMES, type Outcome, type StepResult } from './rollout/outcome.js';
@@ -20,7 +22,10 @@ import { publishRun } from './steps/publish-run.js';
 import { readInputs } from './steps/read-inputs.js';
 import { replanAfterBaseline } from './steps/refresh-plan.js';
 import { revertStep, shouldRevert, withNoRevertReason } from './steps/revert-rollout.js';
+import { comparePreviewStep } from './steps/compare-preview.js';
+import { closePreview, openPreview } from './steps/preview.js';
 import { smokeStep } from './steps/smoke-test.js';
+import { sweepPreviews } from './steps/sweep.js';
 import { updateStep } from './steps/send-update.js';
 
 export type { RunDeps } from './runner/deps.js';
@@ -38,14 +43,46 @@ export async function run(given: RunDeps = defaultDeps()): Promise<RunReport> {
     const settings = await base.log.group('Inputs', () => readInputs(base));
     // A pull request from a fork gets no secrets: nothing to plan with, and nothing wrong.
     if (settings.apiToken === '') throw new RunSkipped(skippedMessage(base.githubRun));
+    // Nor a preview: a fork's changes do not get a GPU of their own (pull_request_target has secrets).
+    if (settings.mode === 'preview' && base.githubRun.pullRequest?.fromFork) {
+      throw new RunSkipped(forkPreviewMessage(base.githubRun.pullRequest.number));
+    }
     context = createRunContext(base, settings);
-    result = await deploy(context);
+    result = await MODES[settings.mode ?? 'deploy'](context);
   } catch (error) {
     result = failedRun(error, base);
   } finally {
     await context?.close();
   }
   return publishRun(base, result, context?.api.requestCount ?? 0);
+}
+
+/** Each mode's function. */
+const MODES: Record<Mode, (ctx: RunContext) => Promise<StepResult>> = {
+  deploy,
+  preview,
+  sweep: (ctx) => ctx.log.group('Sweep', () => sweepPreviews(ctx)),
+};
+
+/**
+ * The preview mode: on opened, synchronize or reopened, the pull request's preview is created or
+ * updated and waited for, then smoke-tested and benchmarked beside production if asked; on
+ * closed, it is deleted and waited for until Northflank no longer shows it.
+ */
+async function preview(ctx: RunContext): Promise<StepResult> {
+  if (ctx.settings.preview?.pullRequest?.event === 'close') return closePreview(ctx);
+  let result = await openPreview(ctx);
+  if (ctx.settings.smoke && serves(result)) {
+    const rolled = result;
+    result = await ctx.log.group('Smoke test of the preview', () => smokeStep(ctx, rolled));
+  }
+  if (ctx.settings.benchmark && serves(result)) {
+    const rolled = result;
+    result = await ctx.log.group('Benchmark: preview beside production', () =>
+      comparePreviewStep(ctx, rolled),
+    );
+  }
+  return result;
 }
 
 /**

@@ -47,6 +47,7 @@ describe("GitHub's parser", () => {
       'environment.yml',
       'matrix.yml',
       'plan-on-pull-request.yml',
+      'preview.yml',
       'protect-serving.yml',
       'spec-file.yml',
     ]);

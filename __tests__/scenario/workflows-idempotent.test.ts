@@ -79,7 +79,8 @@ async function push(recipe: Recipe, world: World, n: number): Promise<Push> {
   };
 }
 
-const all = recipes();
+// The deploy recipes; a preview's (mode preview or sweep) are run in preview.scenario.test.ts.
+const all = recipes().filter((r) => (r.with.mode ?? 'deploy') === 'deploy');
 
 describe('every README and example workflow, run twice', () => {
   it('finds the recipes (README blocks, every example, each matrix row)', () => {

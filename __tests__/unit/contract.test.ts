@@ -6,9 +6,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type {
+  CreateLlmmodeldeploymentData,
   GetLlmmodeldeploymentResult,
+  ListLlmmodeldeploymentsResult,
   UpdateLlmmodeldeploymentData,
 } from '@northflank/js-client';
+import type { CreateBody } from '../../src/northflank/preview-api.js';
 import type * as z from 'zod/mini';
 import { startEmulator, toApi } from '../../emulator/server.js';
 import {
@@ -45,6 +48,16 @@ export type ContractChecks = [
   Assert<Extends<GetLlmmodeldeploymentResult, z.input<ReturnType<typeof deploymentSchema>>>>,
   // The emulator answers in Northflank's published shape.
   Assert<Extends<ReturnType<typeof toApi>, GetLlmmodeldeploymentResult>>,
+  // A preview's create body, but for the spec copied from production's reading (kept as read).
+  Assert<Extends<Omit<CreateBody, 'spec'>, Omit<CreateLlmmodeldeploymentData, 'spec'>>>,
+  Assert<Extends<CreateBody['spec']['type'], CreateLlmmodeldeploymentData['spec']['type']>>,
+  // Every deployment of a listing, the action's schema accepts.
+  Assert<
+    Extends<
+      ListLlmmodeldeploymentsResult['llmModelDeployments'][number],
+      z.input<ReturnType<typeof deploymentSchema>>
+    >
+  >,
 ];
 
 describe('contract', () => {

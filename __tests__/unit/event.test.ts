@@ -31,7 +31,7 @@ describe('readGitHubRun', () => {
     expect(run).toEqual({
       eventName: 'pull_request',
       isPullRequestEvent: true,
-      pullRequest: { number: 12, headSha: HEAD, fromFork: false },
+      pullRequest: { number: 12, headSha: HEAD, fromFork: false, action: 'synchronize' },
       problem: undefined,
       repository: { owner: 'acme', repo: 'models' },
       apiUrl: 'https://api.github.com',

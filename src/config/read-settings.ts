@@ -4,6 +4,8 @@ import type { InputSources } from '../runner/deps.js';
 import { parseBenchmark } from './benchmark-input.js';
 import { input } from './input.js';
 import { parseModelEndpoint } from './model-endpoint.js';
+import { parseMode, parsePreviewSettings } from './preview-settings.js';
+import type { GitHubRun } from '../runner/event.js';
 import { quote } from './quoting.js';
 import {
   parseApiUrl,
@@ -70,6 +72,8 @@ export interface ParseOptions {
    * fork's run gets no secrets, the run is skipped rather than failed.
    */
   tokenMayBeEmpty?: boolean;
+  /** The workflow run (its event and pull request), which a preview is made for. */
+  githubRun?: GitHubRun;
 }
 
 /**
@@ -98,7 +102,62 @@ export function parseSettings(sources: InputSources, options: ParseOptions = {})
     warnings,
   };
   warnings.push(...ignoredWithoutWaiting(settings));
+  const mode = parseMode(sources);
+  if (mode === 'deploy') return settings;
+  settings.mode = mode;
+  if (mode === 'preview' && settings.dryRun) {
+    throw new InputError(
+      'dry-run',
+      'does not apply to mode: preview, which creates a deployment; for a plan on the pull request use mode: deploy with dry-run: true',
+    );
+  }
+  settings.githubToken = input(sources, 'github-token') || undefined;
+  settings.preview = parsePreviewSettings(
+    sources,
+    mode,
+    options.githubRun,
+    settings.target.deploymentId,
+    settings.update,
+  );
+  warnings.push(...ignoredInPreviewModes(settings, mode));
   return settings;
+}
+
+/** Inputs that a preview run or a sweep does not use, for warnings. */
+function ignoredInPreviewModes(settings: Settings, mode: 'preview' | 'sweep'): string[] {
+  const ignored: [given: boolean, input: string, why: string][] =
+    mode === 'preview'
+      ? [
+          [settings.update.name !== undefined, 'name', 'a preview is named <deployment>-pr-<n>'],
+          [settings.update.tags !== undefined, 'tags', 'a preview carries the preview-tag'],
+          [
+            settings.update.description !== undefined,
+            'description',
+            "a preview's description holds its marker",
+          ],
+          [
+            settings.github !== undefined,
+            'environment',
+            'a preview is not recorded as a GitHub deployment',
+          ],
+          [
+            settings.revert !== undefined,
+            'revert-on-failure',
+            'a failed preview is left as it is for the pull request to fix',
+          ],
+        ]
+      : [
+          [
+            Object.keys(settings.update).length > 0,
+            'the fields to change',
+            'a sweep only deletes previews',
+          ],
+          [settings.benchmark !== undefined, 'benchmark', 'a sweep measures nothing'],
+          [settings.smoke !== undefined, 'smoke-test', 'a sweep tests nothing'],
+        ];
+  return ignored
+    .filter(([given]) => given)
+    .map(([, name, why]) => `Input "${name}" is ignored with "mode: ${mode}": ${why}.`);
 }
 
 /** api-token, masked before anything else happens; never quoted in a message. */

@@ -3,6 +3,7 @@ import type { DeploymentRef } from '../northflank/client.js';
 import type { UpdateBody } from '../northflank/schema.js';
 import type { PhaseLimits } from '../rollout/phases.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
+import type { Mode, PreviewSettings } from './preview-settings.js';
 
 export const DEFAULT_API_URL = 'https://api.northflank.com';
 export const DEFAULT_TIMEOUT = '30m';
@@ -52,6 +53,12 @@ export interface Settings {
   benchmark: BenchmarkSettings | undefined;
   /** Inputs that were accepted but will not do what the user may think; logged as warnings. */
   warnings: string[];
+  /** `mode`: deploy (the default), preview or sweep. */
+  mode?: Mode;
+  /** github-token, for the sweep's questions about pull requests. */
+  githubToken?: string | undefined;
+  /** With mode preview or sweep: the preview inputs. */
+  preview?: PreviewSettings | undefined;
 }
 
 /** The model's OpenAI-compatible endpoint. */

@@ -52,6 +52,8 @@ export interface BenchmarkRun {
   firstError: string | undefined;
   /** The first two different error messages, to quote. */
   errorQuotes: string[];
+  /** Each measured request as it went (the warm-up left out), for a gate that uses samples. */
+  records: readonly RequestRecord[];
 }
 
 /** The measurement and samples of a run's measured requests (and, cut short, its cut). */
@@ -153,6 +155,7 @@ export async function runBenchmark(o: BenchmarkOptions): Promise<BenchmarkRun> {
       warmup: { requests: warm.records.length, errors: warmErrors.length },
       firstError: errors[0]?.error,
       errorQuotes: distinct(errors.map((r) => r.error ?? '')).slice(0, 2),
+      records,
     };
   } finally {
     stop.dispose();

@@ -28,6 +28,7 @@ import {
   type BackoffPolicy,
 } from '../http/retry.js';
 import { RequestBudget } from '../http/budget.js';
+import { collectionPath, parseListing, type CreateBody } from './preview-api.js';
 import {
   apiErrorBodySchema,
   getDeploymentResponseSchema,
@@ -48,7 +49,9 @@ const MAX_ERROR_BODY_BYTES = 16 * 1024;
 const PERMISSION = {
   GET: 'Project > AiModels > General > Read',
   POST: 'Project > AiModels > General > Update',
+  DELETE: 'Project > AiModels > General > Delete',
 } as const;
+const CREATE_PERMISSION = 'Project > AiModels > General > Create';
 
 export interface DeploymentRef {
   projectId: string;
@@ -73,6 +76,8 @@ export interface ClientOptions {
   log: Logger;
   /** The run's request budget; every attempt counts against it and waits for room in it. */
   budget?: RequestBudget;
+  /** Shared by the clients of one run (production's and a preview's), for the report. */
+  counter?: { requests: number };
 }
 
 /** The path of the deployment: team-scoped when a team is given, each id one encoded segment. */
@@ -83,7 +88,14 @@ export function deploymentPath(target: DeploymentRef): string {
     : `/v1/teams/${encodeURIComponent(target.teamId)}/${project}`;
 }
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'DELETE';
+
+/** A request to the collection (list, create) rather than to the deployment itself. */
+interface Call {
+  path: string;
+  /** The permission the request needs, for a 403. */
+  permission: string;
+}
 
 /** How one attempt ended, before deciding whether to try again. */
 type Attempt =
@@ -126,14 +138,37 @@ export class NorthflankClient {
   private lowBudgetWarned = false;
   /** The last rate-limit headers seen, for the report. */
   rateLimitRemaining: number | undefined;
-  requestCount = 0;
   private readonly budget: RequestBudget;
+  private readonly counter: { requests: number };
 
   private deadlineMs: number;
 
   constructor(private readonly options: ClientOptions) {
     this.budget = options.budget ?? new RequestBudget();
+    this.counter = options.counter ?? { requests: 0 };
     this.deadlineMs = options.deadlineMs;
+  }
+
+  /** The requests made so far, by this client and every client made from it. */
+  get requestCount(): number {
+    return this.counter.requests;
+  }
+
+  /** A client for another deployment of the project, sharing the budget, the pool and the count. */
+  forDeployment(deploymentId: string): NorthflankClient {
+    const client = new NorthflankClient({
+      ...this.options,
+      target: { ...this.options.target, deploymentId },
+      budget: this.budget,
+      counter: this.counter,
+    });
+    client.deadlineMs = this.deadlineMs;
+    return client;
+  }
+
+  /** The deployment this client reads and writes. */
+  get target(): DeploymentRef {
+    return this.options.target;
   }
 
   /** Moves the time after which no request may start (a revert gets its own deadline). */
@@ -177,18 +212,69 @@ export class NorthflankClient {
     await this.withRetries('POST', JSON.stringify(body), UPDATE_RETRYABLE_STATUSES);
   }
 
+  /**
+   * POST a new deployment to the project (the id Northflank derives from its name). Sent again
+   * only where Northflank cannot have acted on it, as an update; a lost answer throws
+   * UpdateUnconfirmedError (read the deployment to learn whether it was created); a name taken
+   * throws the 409.
+   */
+  async createDeployment(body: CreateBody): Promise<void> {
+    await this.withRetries(
+      'POST',
+      JSON.stringify(body),
+      UPDATE_RETRYABLE_STATUSES,
+      this.options.backoff.maxAttempts,
+      { path: collectionPath(this.options.target), permission: CREATE_PERMISSION },
+    );
+  }
+
+  /** GET every deployment of the project, page after page (the cursor), up to `maxPages`. */
+  async listDeployments(maxPages = 50): Promise<Deployment[]> {
+    const all: Deployment[] = [];
+    let cursor: string | undefined;
+    const base = collectionPath(this.options.target);
+    for (let page = 0; page < maxPages; page++) {
+      const query = `?per_page=100${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+      const call = { path: `${base}${query}`, permission: PERMISSION.GET };
+      const answer = await this.withRetries('GET', undefined, RETRYABLE_STATUSES, undefined, call);
+      const listed = parseListing(answer.text, call.path);
+      all.push(...listed.deployments);
+      if (!listed.next) return all;
+      cursor = listed.next;
+    }
+    throw new ResponseFormatError(
+      `Northflank API GET ${base} still had more pages after ${maxPages} of 100 deployments; the action stops there rather than page for ever`,
+    );
+  }
+
+  /**
+   * DELETE the deployment (retried like a read: deleting twice is deleting once). Resolves to
+   * `gone` when Northflank already knows no such deployment (404), else `accepted`.
+   */
+  async deleteDeployment(): Promise<'accepted' | 'gone'> {
+    try {
+      await this.withRetries('DELETE', undefined, RETRYABLE_STATUSES);
+      return 'accepted';
+    } catch (error) {
+      if (error instanceof NorthflankApiError && error.info.status === 404) return 'gone';
+      throw error;
+    }
+  }
+
   private async withRetries(
     method: Method,
     body: string | undefined,
     retryable: ReadonlySet<number>,
     maxAttempts = this.options.backoff.maxAttempts,
+    call?: Call,
   ): Promise<Extract<Attempt, { kind: 'response' }>> {
+    const path = call?.path ?? this.path;
     const { clock, backoff, log } = this.options;
     // Whether any attempt ran out of request-timeout: the last one may only have been cut short
     // by the run's deadline, and the advice is about request-timeout all the same.
     let requestTimedOut = false;
     for (let attempt = 0; ; attempt++) {
-      const result = await this.attempt(method, body);
+      const result = await this.attempt(method, body, path);
       if (result.kind === 'response' && result.status >= 200 && result.status < 300) return result;
       if (result.kind === 'network' && result.timedOut) requestTimedOut = true;
 
@@ -203,7 +289,7 @@ export class NorthflankClient {
       const retryAllowed =
         result.kind === 'response'
           ? retryable.has(result.status)
-          : !result.tls && (method === 'GET' || !result.sent);
+          : !result.tls && (method !== 'POST' || !result.sent);
       const asked =
         result.kind === 'response' && result.status === 429
           ? rateLimitDelayMs(result.headers, clock.now())
@@ -216,11 +302,11 @@ export class NorthflankClient {
           : outOfTime
             ? `gave up after ${attempt + 1} attempt(s): ${asked === undefined ? 'the next retry' : `the rate limit, which resets in ${formatDuration(waitMs)},`} would end after the deadline set by the "timeout" input`
             : `gave up after ${attempt + 1} attempts`;
-        throw this.finalError(method, result, why, requestTimedOut);
+        throw this.finalError(method, result, why, requestTimedOut, call);
       }
       const reason = result.kind === 'response' ? `HTTP ${result.status}` : result.reason;
       log.warning(
-        `${method} ${this.path} failed (${reason}); retrying in ${formatDuration(waitMs)} (attempt ${attempt + 2} of ${maxAttempts})`,
+        `${method} ${path} failed (${reason}); retrying in ${formatDuration(waitMs)} (attempt ${attempt + 2} of ${maxAttempts})`,
       );
       await this.sleep(waitMs);
     }
@@ -232,9 +318,11 @@ export class NorthflankClient {
     result: Attempt,
     why: string | undefined,
     requestTimedOut = false,
+    call?: Call,
   ): Error {
+    const path = call?.path ?? this.path;
     if (result.kind === 'response') {
-      const error = this.apiError(method, result);
+      const error = this.apiError(method, result, call);
       return why
         ? new NorthflankApiError({
             ...error.info,
@@ -245,7 +333,7 @@ export class NorthflankClient {
     const origin = this.options.apiUrl.origin;
     if (result.tls) {
       return new NetworkError(
-        `Could not set up a secure (TLS) connection to ${origin} (${method} ${this.path}): ${result.reason}. This is not retried: the URL may be wrong (an https:// api-url pointing at a plain-HTTP port, or at a host whose certificate does not match), or a proxy intercepts TLS. Check api-url`,
+        `Could not set up a secure (TLS) connection to ${origin} (${method} ${path}): ${result.reason}. This is not retried: the URL may be wrong (an https:// api-url pointing at a plain-HTTP port, or at a host whose certificate does not match), or a proxy intercepts TLS. Check api-url`,
       );
     }
     const timedOut = result.timedOut === true || requestTimedOut;
@@ -253,7 +341,7 @@ export class NorthflankClient {
       ? `The API did not answer within "request-timeout"; raise request-timeout if the API is slow from this runner, and check api-url and any HTTPS_PROXY setting`
       : `Check api-url, the runner's network and any HTTPS_PROXY setting; Northflank's status page says whether the API is down`;
     return new NetworkError(
-      `Could not reach the Northflank API at ${origin} (${method} ${this.path}): ${result.reason}${why ? `; ${why}` : ''}. ${hint}`,
+      `Could not reach the Northflank API at ${origin} (${method} ${path}): ${result.reason}${why ? `; ${why}` : ''}. ${hint}`,
       result.reason,
       timedOut,
     );
@@ -263,21 +351,21 @@ export class NorthflankClient {
     await this.options.clock.sleep(ms, this.options.signal);
   }
 
-  private async attempt(method: Method, body: string | undefined): Promise<Attempt> {
+  private async attempt(method: Method, body: string | undefined, path: string): Promise<Attempt> {
     const { clock, signal, requestTimeoutMs } = this.options;
     const { deadlineMs } = this;
     signal.throwIfAborted();
     await this.waitForBudget(method);
     const remainingMs = deadlineMs - clock.now();
     if (remainingMs <= 0)
-      throw new DeadlineError(`the deadline set by "timeout" passed before ${method} ${this.path}`);
+      throw new DeadlineError(`the deadline set by "timeout" passed before ${method} ${path}`);
     this.budget.record(clock.now());
     const timeout = AbortSignal.timeout(Math.min(requestTimeoutMs, remainingMs));
     // Concatenated, not resolved: `new URL('//v1/...', base)` would take "v1" for a host.
     const url = new URL(
-      `${this.options.apiUrl.origin}${this.options.apiUrl.pathname.replace(/\/+$/, '')}${this.path}`,
+      `${this.options.apiUrl.origin}${this.options.apiUrl.pathname.replace(/\/+$/, '')}${path}`,
     );
-    this.requestCount++;
+    this.counter.requests++;
     const startedMs = performance.now();
     try {
       const response = await httpRequest(this.options.dispatcher, url, {
@@ -295,7 +383,7 @@ export class NorthflankClient {
       const read = await readPrefix(response.body, ok ? MAX_RESPONSE_BYTES : MAX_ERROR_BODY_BYTES);
       if (ok && read.truncated) {
         throw new ResponseFormatError(
-          `Northflank API ${method} ${this.path} answered HTTP ${response.statusCode} with a body over ${MAX_RESPONSE_BYTES} bytes; a deployment is a few KB. Check api-url: it should point at the Northflank API`,
+          `Northflank API ${method} ${path} answered HTTP ${response.statusCode} with a body over ${MAX_RESPONSE_BYTES} bytes; a deployment is a few KB. Check api-url: it should point at the Northflank API`,
         );
       }
       const text = read.truncated
@@ -303,7 +391,7 @@ export class NorthflankClient {
         : read.text;
       this.trackRateLimit(response.headers);
       this.options.log.debug(
-        `${method} ${this.path} -> HTTP ${response.statusCode} in ${Math.round(performance.now() - startedMs)}ms (rate limit remaining: ${this.rateLimitRemaining ?? 'unknown'})`,
+        `${method} ${path} -> HTTP ${response.statusCode} in ${Math.round(performance.now() - startedMs)}ms (rate limit remaining: ${this.rateLimitRemaining ?? 'unknown'})`,
       );
       return { kind: 'response', status: response.statusCode, headers: response.headers, text };
     } catch (error) {
@@ -367,9 +455,10 @@ export class NorthflankClient {
   private apiError(
     method: Method,
     result: Extract<Attempt, { kind: 'response' }>,
+    call?: Call,
   ): NorthflankApiError {
     const { status } = result;
-    const info: ApiErrorInfo = { method, path: this.path, status };
+    const info: ApiErrorInfo = { method, path: call?.path ?? this.path, status };
     const header = result.headers['x-request-id'];
     if (typeof header === 'string') info.requestId = neutralise(header, 100);
     const body = apiErrorBodySchema().safeParse(parseJsonOrUndefined(result.text));
@@ -381,7 +470,7 @@ export class NorthflankClient {
     } else if (result.text.trim() !== '') {
       info.apiMessage = `(not a Northflank error body) "${neutralise(result.text.trim(), 200)}"`;
     }
-    const hint = this.hintFor(method, status);
+    const hint = this.hintFor(method, status, call);
     if (hint) info.hint = hint;
     // A 429 says when the rate-limit window resets; a 503 may say when to come back, but its
     // `x-ratelimit-reset` is only the window's, not an instruction.
@@ -394,7 +483,7 @@ export class NorthflankClient {
     return new NorthflankApiError(info);
   }
 
-  private hintFor(method: Method, status: number): string | undefined {
+  private hintFor(method: Method, status: number, call?: Call): string | undefined {
     const { projectId, deploymentId, teamId } = this.options.target;
     if (status >= 300 && status < 400) {
       return 'The API answered with a redirect, which the action does not follow with your token; check api-url';
@@ -403,15 +492,18 @@ export class NorthflankClient {
       case 401:
         return 'The API token was refused: check that the api-token secret holds a current Northflank API token';
       case 403:
-        return `The token lacks the permission "${PERMISSION[method]}" on this project${teamId === undefined ? ', or it is an organisation token: set team-id' : ''}`;
+        return `The token lacks the permission "${call?.permission ?? PERMISSION[method]}" on this project${teamId === undefined ? ', or it is an organisation token: set team-id' : ''}`;
       case 404:
+        if (call)
+          return `Check that project "${projectId}"${teamId === undefined ? '' : ` in team "${teamId}"`} exists and that the token can see it`;
         return `Check that project "${projectId}"${teamId === undefined ? '' : ` in team "${teamId}"`} has an LLM model deployment "${deploymentId}" and that the token can see it`;
       case 400:
       case 409:
       case 422:
-        return method === 'POST'
-          ? 'Northflank rejected the update; fix the inputs named in the message'
-          : undefined;
+        if (method !== 'POST') return undefined;
+        return call
+          ? 'Northflank rejected the new deployment; the message says which field'
+          : 'Northflank rejected the update; fix the inputs named in the message';
       case 429:
         return `The token's rate limit (${HOURLY_REQUEST_BUDGET} requests an hour) is used up; raise "poll-interval" or try again later`;
       default:

@@ -62,7 +62,8 @@ export function changeCell(
   return `${formatRatio(c.change ?? 0)} ${better ? 'better' : 'worse'} (${range})`;
 }
 
-function verdictCell(v: LimitVerdict | undefined): string {
+/** A limit's verdict as a table cell: held, exceeded (interval), inconclusive, not judged. */
+export function verdictCell(v: LimitVerdict | undefined): string {
   if (!v) return '';
   const limit = escapeCell(v.limit);
   const range =

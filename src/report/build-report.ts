@@ -47,6 +47,8 @@ export function buildReport(
     ...(result.reply === undefined ? {} : { reply: result.reply }),
     ...(record.benchmark ? { benchmark: record.benchmark } : {}),
     ...(record.replanned ? { replanned: record.replanned } : {}),
+    ...(record.preview ? { preview: record.preview } : {}),
+    ...(record.sweep ? { sweep: record.sweep } : {}),
   };
 }
 

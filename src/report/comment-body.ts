@@ -2,6 +2,7 @@
  * The pull-request comment: what merging changes (a dry run) or how the deploy went, for a
  * reviewer. Pure. Everything from the API or the inputs goes through the job summary's escaping.
  */
+import { previewMarkdown } from './preview-summary.js';
 import { boundedJson } from '../json.js';
 import { shorten } from '../shorten.js';
 import type { FieldChange } from '../rollout/plan.js';
@@ -93,6 +94,13 @@ export function commentMarkdown(report: RunReport, context: CommentContext): str
     timeline = timelineMarkdown(report, '#### Rollout timeline', MAX_TIMELINE_ROWS).map(
       BREAK_REFERENCES,
     );
+  }
+  if (report.preview) {
+    // The preview's URL, status and cost, and the table beside production, stay whatever is cut.
+    benchmark = [
+      ...previewMarkdown(report.preview, '#### Preview').map(BREAK_REFERENCES),
+      ...benchmark,
+    ];
   }
   const foot = footer(report, context, planned);
   const fixed = [...head, ...benchmark, ...foot].reduce((n, line) => n + line.length + 1, 0);

@@ -29,3 +29,8 @@ export function skippedMessage(run: Pick<GitHubRun, 'eventName' | 'pullRequest'>
     which,
   ].join(' ');
 }
+
+/** Why a fork's pull request gets no preview, even where the workflow has secrets. */
+export function forkPreviewMessage(pullRequest: number): string {
+  return `Skipped: pull request #${pullRequest} comes from a fork, and a fork's pull request gets no preview (nothing was read from Northflank or created): a preview would run the fork's configuration on your GPUs with your token. A maintainer can push the branch to this repository to get one.`;
+}

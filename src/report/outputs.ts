@@ -103,6 +103,9 @@ export function outputsFor(report: RunReport): Record<string, string> {
     'previous-configuration-id': report.previousConfigurationId ?? '',
     benchmark: report.benchmark ? benchmarkOutput(report.benchmark) : '',
     reason: report.reason ?? '',
+    'preview-id': report.preview?.id ?? '',
+    'preview-url': report.preview?.action === 'deleted' ? '' : (report.preview?.url ?? ''),
+    'preview-outcome': report.preview?.action ?? '',
   };
 }
 

@@ -11,6 +11,7 @@ import type { Outcome } from '../rollout/outcome.js';
 import type { BenchmarkSettings } from '../model/benchmark-settings.js';
 import type { Breach, LimitVerdict, MetricChange } from '../model/gate.js';
 import type { Measurement } from '../model/stats.js';
+import type { GpuUse, SweepDecision } from '../rollout/preview-identity.js';
 
 /**
  * What a run learnt on its way, whichever step ends it: the steps record it as they go, so that a
@@ -33,6 +34,51 @@ export interface RunRecord {
   replanned?: string;
   /** Why the run failed, kept across a revert (which changes the outcome). */
   reason?: string;
+  /** With mode preview: the pull request's preview, as far as the run got. */
+  preview?: PreviewRecord;
+  /** With mode sweep: what it found, deleted and kept. */
+  sweep?: SweepRecord;
+}
+
+/** A pull request's preview, for the outputs, the summary and the comment. */
+export interface PreviewRecord {
+  id: string;
+  name: string;
+  pullRequest: number | undefined;
+  /** The production deployment it previews (read only). */
+  production: string;
+  /** What the run did to it. */
+  action?: 'created' | 'updated' | 'deleted' | 'already-gone';
+  /** Its public URL, once a reading showed one. */
+  url?: string;
+  status?: string;
+  expiresAt?: string;
+  gpu?: GpuUse;
+  /** GPU-hours since it was created, when Northflank gives the GPU type. */
+  gpuHours?: number;
+  /** With `benchmark`: preview and production measured side by side. */
+  comparison?: PreviewComparison;
+}
+
+/** The side-by-side benchmark of a preview and production. */
+export interface PreviewComparison {
+  preview: Measurement;
+  production: Measurement;
+  /** The limits' verdicts, the preview judged against production as baseline. */
+  verdicts: LimitVerdict[];
+  /** Every metric's change, production → preview, with its interval. */
+  changes: MetricChange[];
+  failed: Breach[];
+  /** The confidence of each interval (after the correction for repeated looks). */
+  confidence: number;
+  /** Requests per side (sent to both at once). */
+  requests: number;
+  concurrency: number;
+}
+
+/** What a sweep found in the project, and what became of it. */
+export interface SweepRecord {
+  decisions: (SweepDecision & { result?: string })[];
 }
 
 /** Everything the end of a run reports, success or failure. */
@@ -80,6 +126,10 @@ export interface RunReport {
   prComment?: PullRequestCommentNote;
   /** The deployment moved during the baseline, and the update was planned again (the warning). */
   replanned?: string;
+  /** With mode preview: the pull request's preview. */
+  preview?: PreviewRecord;
+  /** With mode sweep: what it found, deleted and kept. */
+  sweep?: SweepRecord;
 }
 
 /** What became of the pull request comment, for the job summary. */

@@ -1,4 +1,5 @@
 /** The job summary as Markdown, pure, and the parts of it the pull request comment shares. */
+import { previewMarkdown, sweepMarkdown } from './preview-summary.js';
 import { describeChange } from '../rollout/plan.js';
 import { verdictLine } from '../rollout/plan-verdict.js';
 import { formatDuration } from '../duration.js';
@@ -36,6 +37,8 @@ const OUTCOME_HEADLINE: Record<Outcome, string> = {
   'revert-failed': '❌ The rollout failed, and so did the revert',
   error: '❌ Failed',
   skipped: '⏭️ Skipped: no api-token on a pull request event (a fork gets no secrets)',
+  'preview-deleted': '🧹 Preview deleted: Northflank no longer shows it',
+  swept: '🧹 Sweep done: expired and closed previews deleted',
 };
 
 /** The one line that says how the step ended, for the summary and the pull request comment. */
@@ -60,6 +63,8 @@ export function summaryMarkdown(report: RunReport): string {
   }
   lines.push(...table([...targetRows(report), ...deploymentRows(report)]));
   if (report.replanned) lines.push(`> ⚠️ ${escapeCell(report.replanned)}`, '');
+  if (report.preview) lines.push(...previewMarkdown(report.preview));
+  if (report.sweep) lines.push(...sweepMarkdown(report.sweep));
   if (report.changes) {
     lines.push(
       report.outcome === 'dry-run' ? '### Changes the update would make' : '### Changes',

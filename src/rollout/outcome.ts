@@ -24,7 +24,11 @@ export type Outcome =
   | 'regressed'
   | 'reverted'
   | 'revert-failed'
-  | 'error';
+  | 'error'
+  /** Mode preview, on `closed`: the preview is gone (or there was none). */
+  | 'preview-deleted'
+  /** Mode sweep: the previews it had to delete are gone. */
+  | 'swept';
 
 export const SUCCESSFUL_OUTCOMES: ReadonlySet<Outcome> = new Set([
   'running',
@@ -34,6 +38,8 @@ export const SUCCESSFUL_OUTCOMES: ReadonlySet<Outcome> = new Set([
   'not-waited',
   'dry-run',
   'skipped',
+  'preview-deleted',
+  'swept',
 ]);
 
 /**

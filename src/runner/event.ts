@@ -25,6 +25,8 @@ export interface PullRequestRef {
   headSha: string | undefined;
   /** Whether the head branch lives in another repository (a fork). */
   fromFork: boolean;
+  /** The event's activity type: `opened`, `synchronize`, `reopened`, `closed`, … */
+  action?: string | undefined;
 }
 
 /** The run as GitHub describes it. */
@@ -45,6 +47,7 @@ export interface GitHubRun {
 
 const payloadSchema = once(() =>
   z.object({
+    action: z.optional(z.string()),
     pull_request: z.optional(
       z.object({
         number: z.number().check(z.int(), z.gte(1)),
@@ -122,6 +125,7 @@ function readPullRequest(
       headSha: sha !== undefined && SHA_PATTERN.test(sha) ? sha.toLowerCase() : undefined,
       // A deleted fork shows as a null head repository: still not this repository.
       fromFork: base !== undefined && head !== base,
+      action: parsed.data?.action,
     },
     problem: undefined,
   };

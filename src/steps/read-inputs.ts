@@ -16,6 +16,7 @@ export async function readInputs(run: RunBase): Promise<Settings> {
   const { log } = run;
   const settings = await readSettings(run.inputs, {
     tokenMayBeEmpty: run.githubRun.isPullRequestEvent,
+    githubRun: run.githubRun,
   });
   run.settings = settings;
   run.record.target = settings.target;
