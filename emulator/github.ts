@@ -125,10 +125,18 @@ export interface FakeCommentsOptions {
   now?: () => number;
 }
 
+/** A GitHub deployment the fake recorded: what created it, and its statuses in order. */
+export interface FakeDeployment {
+  id: number;
+  request: Record<string, unknown>;
+  statuses: Record<string, unknown>[];
+}
+
 export interface FakeGitHubComments {
   url: string;
   calls: GitHubCall[];
   comments: FakeComment[];
+  deployments: FakeDeployment[];
   close(): Promise<void>;
 }
 
@@ -153,6 +161,7 @@ export async function startFakeGitHubComments(
   let failures = options.failFirst ?? 0;
   const limits = (options.rateLimits ?? []).map((l) => ({ ...l }));
   const waitingLists: (() => void)[] = [];
+  const deployments: FakeDeployment[] = [];
   let listings = 0;
   const server = createServer((req, res) => {
     let text = '';
@@ -200,6 +209,7 @@ export async function startFakeGitHubComments(
       }
       const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
       const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
+      const statuses = /^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/.exec(url.pathname);
       const shown = (c: FakeComment): Record<string, unknown> => ({
         id: c.id,
         body: c.body,
@@ -263,13 +273,25 @@ export async function startFakeGitHubComments(
           comment.updated_at = stamp();
           send(200, shown(comment));
         }
+      } else if (/^\/repos\/[^/]+\/[^/]+\/deployments$/.test(url.pathname) && method === 'POST') {
+        // GitHub deployments, for the `environment` input (a local workflow run records them here).
+        const id = 4242 + deployments.length;
+        deployments.push({ id, request: body, statuses: [] });
+        send(201, { id, environment: body.environment });
+      } else if (statuses && method === 'POST') {
+        const deployment = deployments.find((d) => d.id === Number(statuses[1]));
+        if (!deployment) send(404, { message: 'Not Found' });
+        else {
+          deployment.statuses.push(body);
+          send(201, { id: deployment.statuses.length, state: body.state });
+        }
       } else {
         send(404, { message: 'Not Found' });
       }
     });
   });
   await listen(server);
-  return { url: address(server), calls, comments, close: () => close(server) };
+  return { url: address(server), calls, comments, deployments, close: () => close(server) };
 }
 
 /** GitHub's answer to a rate-limited request, with the headers it sends. */
