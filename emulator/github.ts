@@ -134,12 +134,20 @@ export interface FakeCommentsOptions {
   pullRequests?: Record<number, 'open' | 'closed'>;
 }
 
+/** A GitHub deployment the fake recorded: what created it, and its statuses in order. */
+export interface FakeDeployment {
+  id: number;
+  request: Record<string, unknown>;
+  statuses: Record<string, unknown>[];
+}
+
 export interface FakeGitHubComments {
   url: string;
   calls: GitHubCall[];
   comments: FakeComment[];
   /** Each pull request's head commit: set one to play a push. */
   heads: Record<number, string>;
+  deployments: FakeDeployment[];
   close(): Promise<void>;
 }
 
@@ -164,6 +172,7 @@ export async function startFakeGitHubComments(
   let failures = options.failFirst ?? 0;
   const limits = (options.rateLimits ?? []).map((l) => ({ ...l }));
   const waitingLists: (() => void)[] = [];
+  const deployments: FakeDeployment[] = [];
   let listings = 0;
   const heads: Record<number, string> = { ...options.heads };
   const server = createServer((req, res) => {
@@ -227,6 +236,7 @@ export async function startFakeGitHubComments(
       }
       const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
       const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
+      const statuses = /^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/.exec(url.pathname);
       const shown = (c: FakeComment): Record<string, unknown> => ({
         id: c.id,
         body: c.body,
@@ -290,13 +300,25 @@ export async function startFakeGitHubComments(
           comment.updated_at = stamp();
           send(200, shown(comment));
         }
+      } else if (/^\/repos\/[^/]+\/[^/]+\/deployments$/.test(url.pathname) && method === 'POST') {
+        // GitHub deployments, for the `environment` input (a local workflow run records them here).
+        const id = 4242 + deployments.length;
+        deployments.push({ id, request: body, statuses: [] });
+        send(201, { id, environment: body.environment });
+      } else if (statuses && method === 'POST') {
+        const deployment = deployments.find((d) => d.id === Number(statuses[1]));
+        if (!deployment) send(404, { message: 'Not Found' });
+        else {
+          deployment.statuses.push(body);
+          send(201, { id: deployment.statuses.length, state: body.state });
+        }
       } else {
         send(404, { message: 'Not Found' });
       }
     });
   });
   await listen(server);
-  return { url: address(server), calls, comments, heads, close: () => close(server) };
+  return { url: address(server), calls, comments, heads, deployments, close: () => close(server) };
 }
 
 /** GitHub's answer to a rate-limited request, with the headers it sends. */

@@ -58,6 +58,11 @@ export interface RunOptions {
   echo?: NodeJS.WritableStream;
   /** The Node executable to run the bundle on (default: Node 24 when available, see action-node.ts). */
   node?: string;
+  /**
+   * GITHUB_WORKSPACE (and the working directory): a repository of the user's, left as it is
+   * (the output and summary files go to a folder of their own). Default: a new empty folder.
+   */
+  workspace?: string;
 }
 
 /** Parses the GITHUB_OUTPUT file format (`name<<DELIMITER\nvalue\nDELIMITER`). */
@@ -80,9 +85,10 @@ export function parseOutputFile(text: string): Record<string, string> {
  * variables with action.yml's defaults applied, outputs and summary in files.
  */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
-  const workspace = mkdtempSync(path.join(tmpdir(), 'nf-action-'));
-  const outputFile = path.join(workspace, 'github_output');
-  const summaryFile = path.join(workspace, 'step_summary');
+  const scratch = mkdtempSync(path.join(tmpdir(), 'nf-action-'));
+  const workspace = options.workspace ?? scratch;
+  const outputFile = path.join(scratch, 'github_output');
+  const summaryFile = path.join(scratch, 'step_summary');
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
   for (const [name, content] of Object.entries(options.files ?? {})) {
@@ -97,7 +103,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     GITHUB_WORKSPACE: workspace,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
-    RUNNER_TEMP: workspace,
+    RUNNER_TEMP: scratch,
     ...options.env,
   };
   const inputs = actionYml().inputs;
@@ -132,6 +138,11 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.on('close', (c, s) => {
       resolve([c, s]);
+    });
+    // A spawn that fails (no such working directory) emits no close: report it as a failed run.
+    child.on('error', (error) => {
+      stderr += `${error.message}\n`;
+      resolve([127, null]);
     });
   });
   return {

@@ -89,7 +89,7 @@ describe('the bundled action against the emulator', () => {
     expect(missing.code).toBe(1);
     expect(emu.requests).toHaveLength(0);
     expect(missing.stdout).toMatch(
-      /Input "spec-file" is invalid: "model\/spec.yaml" does not exist; did the workflow run actions\/checkout first\?/,
+      /Input "spec-file" is invalid: "model\/spec.yaml" does not exist: looked for \/\S+\/model\/spec.yaml \(spec-file is relative to the workspace, GITHUB_WORKSPACE \/\S+\); did the workflow run actions\/checkout first\?/,
     );
 
     const ok = await world.run({ 'spec-file': 'spec.yaml' }, { files: { 'spec.yaml': yaml } });

@@ -140,6 +140,23 @@ function unknownKeyHint(issue: z.core.$ZodIssue): string {
   ].join('; ');
 }
 
+/** Where a missing spec file was looked for, what is near it, and the usual cause. */
+function missingSpecFile(
+  file: string,
+  absolute: string,
+  workspace: string,
+  nearby: readonly string[],
+): string {
+  const guesses = nearby.map(
+    (near) => `"${path.relative(workspace, near).split(path.sep).join('/')}"`,
+  );
+  return [
+    `"${shorten(file)}" does not exist: looked for ${shorten(absolute)} (spec-file is relative to the workspace, GITHUB_WORKSPACE ${shorten(workspace)})`,
+    ...(guesses.length > 0 ? [`did you mean ${guesses.join(' or ')}?`] : []),
+    'did the workflow run actions/checkout first?',
+  ].join('; ');
+}
+
 function readSpecFile(sources: InputSources, file: string): string {
   const workspace = path.resolve(sources.workspace);
   const absolute = path.resolve(workspace, file);
@@ -162,9 +179,10 @@ function readSpecFile(sources: InputSources, file: string): string {
           : code === 'EISDIR'
             ? 'is a directory, not a file'
             : `cannot be read (${code ?? 'unknown error'})`;
+    const nearby = error instanceof FileRefusal ? error.nearby : [];
     throw new InputError(
       'spec-file',
-      `"${shorten(file)}" ${reason}${missing ? '; did the workflow run actions/checkout first?' : ''}`,
+      missing ? missingSpecFile(file, absolute, workspace, nearby) : `"${shorten(file)}" ${reason}`,
     );
   }
 }

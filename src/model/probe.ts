@@ -108,10 +108,13 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
         ok: false,
         models,
         timedOut: true,
-        message: `The model did not answer at ${base}/v1/models within ${formatDuration(o.timeoutMs)} (last: ${state}). The deployment runs but does not serve: check its logs in Northflank, the port's public setting, or raise "smoke-timeout".`,
+        message: `The model did not answer at ${base}/v1/models within ${formatDuration(o.timeoutMs)} (last: ${state}). ${probeAdvice(answer, base)}`,
       };
     }
-    await o.clock.sleep(pause, o.signal);
+    // A 429 says when to come back: not sooner (the pause grows from there as before).
+    const retryAfterMs = answer.status === 429 ? retryAfter(answer.retryAfter) : undefined;
+    if (retryAfterMs !== undefined) pause = Math.max(pause, retryAfterMs);
+    await o.clock.sleep(Math.min(pause, Math.max(0, deadline - o.clock.now())), o.signal);
     pause = Math.min(LONGEST_PAUSE_MS, Math.round(pause * 1.5));
   }
 }
@@ -160,9 +163,49 @@ function firstLine(text: string | null | undefined): string {
   return (text ?? '').trim().split('\n')[0] ?? '';
 }
 
+/** The Retry-After header (seconds, or an HTTP date) in milliseconds, at most a minute. Pure. */
+export function retryAfter(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - nowMs;
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 60_000) : undefined;
+}
+
+/**
+ * What to check after the model never answered, from the last attempt's failure: the input that
+ * decides it (smoke-url, smoke-api-key) and what failed (DNS, refused, TLS, the key, the path),
+ * or, when the server answered but did not serve yet, the deployment itself. Pure.
+ */
+export function probeAdvice(answer: Pick<Answer, 'status' | 'code'>, base: string): string {
+  const host = new URL(base).host;
+  const v1 = /\/v1$/.test(base) ? ' (it ends in /v1: give the base URL without it)' : '';
+  switch (answer.code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `DNS: ${new URL(base).hostname} does not resolve (${answer.code}); check "smoke-url" (empty takes the deployment's public URL, which needs a public HTTP port).`;
+    case 'ECONNREFUSED':
+      return `Connection refused at ${host}: nothing listens there; check the port in "smoke-url" and the deployment's port.`;
+    case 'ECONNRESET':
+      return `The connection to ${host} was reset; check "smoke-url" (a proxy or a port that is not HTTP).`;
+    default:
+      break;
+  }
+  if (answer.status === 401 || answer.status === 403) {
+    return `HTTP ${String(answer.status)}: the model server refuses the key; check "smoke-api-key" (the server's --api-key).`;
+  }
+  if (answer.status === 404) {
+    return `HTTP 404: nothing at ${base}/v1/models; check the path in "smoke-url"${v1}.`;
+  }
+  return `The deployment runs but does not serve yet: check its logs in Northflank, the port's public setting, or raise "smoke-timeout".`;
+}
+
 interface Answer {
   status: number;
   text: string;
+  /** The connection's error code (ENOTFOUND, ECONNREFUSED, …) when there was no HTTP answer. */
+  code?: string | undefined;
+  /** A 429's Retry-After header. */
+  retryAfter?: string | undefined;
   /** Why there was no HTTP answer. */
   error?: string;
   /** The TLS handshake failed, which waiting does not fix. */
@@ -191,7 +234,12 @@ async function call(
       },
       body,
     });
-    return { status: response.statusCode, text: await readCapped(response.body, MAX_ANSWER_BYTES) };
+    const header = response.headers['retry-after'];
+    return {
+      status: response.statusCode,
+      text: await readCapped(response.body, MAX_ANSWER_BYTES),
+      retryAfter: Array.isArray(header) ? header[0] : header,
+    };
   } catch (error) {
     o.signal.throwIfAborted();
     const reason = timeout.aborted
@@ -205,6 +253,6 @@ async function call(
         ? error.code
         : undefined;
     const tls = !timeout.aborted && isTlsFailure(code, reason);
-    return { status: 0, text: '', error: neutralise(reason, 200), tls };
+    return { status: 0, text: '', error: neutralise(reason, 200), tls, code };
   }
 }

@@ -1,4 +1,12 @@
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+} from 'node:fs';
 import * as path from 'node:path';
 
 /** The most an input file or inline structured input may hold: a spec is a few KB. */
@@ -11,6 +19,8 @@ export class FileRefusal extends Error {
     readonly reason: string,
     /** Whether the file may simply not be checked out yet. */
     readonly missing = false,
+    /** Files beside a missing one that it may have meant (paths as `file` gives them). */
+    readonly nearby: readonly string[] = [],
   ) {
     super(reason);
   }
@@ -26,6 +36,32 @@ export function isInside(root: string, file: string): boolean {
 }
 
 /**
+ * Names in `names` that `missing` (a file name) may have meant: the same name in another case, or
+ * with `.yml` for `.yaml` (and back) or `.json`. Pure.
+ */
+export function nearNames(missing: string, names: readonly string[]): string[] {
+  const stem = (name: string): string => name.toLowerCase().replace(/\.(ya?ml|json)$/, '');
+  const wanted = missing.toLowerCase();
+  const spec = /\.(ya?ml|json)$/.test(wanted);
+  return names.filter(
+    (name) =>
+      name !== missing &&
+      (name.toLowerCase() === wanted ||
+        (spec && /\.(ya?ml|json)$/i.test(name) && stem(name) === stem(missing))),
+  );
+}
+
+/** Best effort: the files beside `file` that it may have meant, as full paths. */
+function nearbyFiles(file: string): string[] {
+  try {
+    const dir = path.dirname(file);
+    return nearNames(path.basename(file), readdirSync(dir)).map((name) => path.join(dir, name));
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Reads a regular file inside `workspace`, at most `maxBytes`: the real path (symlinks resolved)
  * must stay inside the workspace, and FIFOs, devices and directories are refused before any
  * read, because a pull request's author controls `spec-file`.
@@ -36,7 +72,9 @@ export function readWorkspaceFile(workspace: string, file: string, maxBytes: num
     real = realpathSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FileRefusal('does not exist', true);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new FileRefusal('does not exist', true, nearbyFiles(file));
+    }
     throw new FileRefusal(`cannot be read (${code ?? 'unknown error'})`);
   }
   const root = realpathSync(workspace);

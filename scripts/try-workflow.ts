@@ -1,0 +1,330 @@
+/**
+ * The pure half of `npm run try`: reads a user's workflow, finds the job and the step that use this
+ * action, picks the event, and evaluates the `${{ }}` expressions users write in `with:` (secrets,
+ * github.*, env.*, vars.*, matrix.*, literals and `||`). What it cannot evaluate is named, with the
+ * option that supplies it, never dropped. No I/O: scripts/try.ts runs the result.
+ */
+import { parse } from 'yaml';
+
+/** A step of a workflow job, as far as `try` reads it. */
+export interface WorkflowStep {
+  id?: string;
+  name?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+}
+
+interface WorkflowJob {
+  if?: unknown;
+  env?: Record<string, unknown>;
+  strategy?: { matrix?: Record<string, unknown> };
+  steps?: WorkflowStep[];
+}
+
+interface WorkflowFile {
+  on?: unknown;
+  env?: Record<string, unknown>;
+  jobs?: Record<string, WorkflowJob>;
+}
+
+/** What the command line asks `try` to pick and supply. */
+export interface TrySelection {
+  job?: string | undefined;
+  /** A step's id or name, or its 1-based position in the job's steps. */
+  step?: string | undefined;
+  event?: string | undefined;
+  matrix?: Record<string, string>;
+  /** Values for `vars.NAME`. */
+  vars?: Record<string, string>;
+  /** Values for `secrets.NAME`, other than the ones `try` supplies. */
+  secrets?: Record<string, string>;
+  /** Input values that replace what the workflow gives (also for what cannot be evaluated). */
+  set?: Record<string, string>;
+}
+
+/** The values the environment `try` runs in gives to expressions. */
+export interface TryContext {
+  /** `secrets.NAME` for input `input`: the emulator's token for api-token, a placeholder else. */
+  secret(name: string, input: string): string;
+  /** `github.*`, flattened: `event_name`, `sha`, `event.pull_request.number`, … */
+  github: Record<string, string>;
+}
+
+/** An expression `try` could not evaluate, and where it is. */
+export interface Unresolved {
+  input: string;
+  expression: string;
+  reason: string;
+}
+
+/** The step `try` runs, with its inputs evaluated. */
+export interface TryPlan {
+  job: string;
+  /** How the step is named in messages: `step 2 (id deploy)`. */
+  step: string;
+  uses: string;
+  event: string;
+  /** Why that event: `--event`, the job's `if:`, or the workflow's `on:`. */
+  eventFrom: string;
+  matrix: Record<string, string>;
+  /** The `with:` inputs, evaluated (the ones in `unresolved` are left out). */
+  inputs: Record<string, string>;
+  /** Where an input's value came from, when not written as is: `secrets.X (the emulator's token)`. */
+  notes: string[];
+  unresolved: Unresolved[];
+}
+
+/** A workflow `try` cannot run; the message says what to change or which option to give. */
+export class TryError extends Error {}
+
+const ACTION_NAME = /(^|\/)northflank-llm-deploy-action(@|\/|$)/i;
+
+/** Whether a step uses this action: by its repository name at any ref, `./`, or (a fork with another name) its required inputs. */
+export function usesThisAction(step: WorkflowStep): boolean {
+  const uses = step.uses?.trim() ?? '';
+  if (uses === '') return false;
+  if (ACTION_NAME.test(uses) || uses === './' || uses === '.') return true;
+  const given = Object.keys(step.with ?? {});
+  return ['api-token', 'project-id', 'deployment-id'].every((name) => given.includes(name));
+}
+
+/** The events a workflow's `on:` lists, in order. */
+export function eventsOf(on: unknown): string[] {
+  if (typeof on === 'string') return [on];
+  if (Array.isArray(on)) return on.map(String);
+  if (on !== null && typeof on === 'object') return Object.keys(on);
+  return [];
+}
+
+function label(step: WorkflowStep, index: number): string {
+  const named = step.id ? ` (id ${step.id})` : step.name ? ` ("${step.name}")` : '';
+  return `step ${String(index + 1)}${named}`;
+}
+
+function pickJob(jobs: Record<string, WorkflowJob>, wanted: string | undefined): string {
+  const names = Object.keys(jobs);
+  if (wanted !== undefined) {
+    if (!(wanted in jobs)) {
+      throw new TryError(`The workflow has no job "${wanted}"; its jobs: ${names.join(', ')}.`);
+    }
+    return wanted;
+  }
+  const ours = names.filter((n) => (jobs[n]?.steps ?? []).some((s) => usesThisAction(s)));
+  if (ours.length === 1 && ours[0] !== undefined) return ours[0];
+  if (ours.length === 0) {
+    throw new TryError(
+      `No job of the workflow uses northflank-llm-deploy-action (jobs: ${names.join(', ') || 'none'}).`,
+    );
+  }
+  throw new TryError(`Several jobs use the action (${ours.join(', ')}): pick one with --job.`);
+}
+
+function pickStep(
+  job: string,
+  steps: WorkflowStep[],
+  wanted: string | undefined,
+): { step: WorkflowStep; index: number } {
+  const list = steps.map((s, i) => `${label(s, i)}: ${s.uses ?? 'run'}`).join('; ');
+  if (wanted !== undefined) {
+    const position = /^\d+$/.test(wanted) ? Number(wanted) - 1 : -1;
+    const index =
+      position >= 0 && position < steps.length
+        ? position
+        : steps.findIndex((s) => s.id === wanted || s.name === wanted);
+    const step = steps[index];
+    if (!step) throw new TryError(`Job "${job}" has no step "${wanted}" (${list}).`);
+    if (!step.uses)
+      throw new TryError(`${label(step, index)} of job "${job}" runs a script, not an action.`);
+    return { step, index };
+  }
+  const ours = steps.flatMap((s, i) => (usesThisAction(s) ? [{ step: s, index: i }] : []));
+  if (ours.length === 1 && ours[0]) return ours[0];
+  if (ours.length === 0) {
+    throw new TryError(`No step of job "${job}" uses northflank-llm-deploy-action (${list}).`);
+  }
+  throw new TryError(
+    `Job "${job}" uses the action in several steps (${ours.map((o) => label(o.step, o.index)).join(', ')}): pick one with --step <id, name or position>.`,
+  );
+}
+
+function pickEvent(
+  workflow: WorkflowFile,
+  job: WorkflowJob,
+  wanted: string | undefined,
+): { event: string; from: string } {
+  if (wanted !== undefined) return { event: wanted, from: '--event' };
+  const condition = typeof job.if === 'string' ? job.if : '';
+  const named = /github\.event_name\s*==\s*'([a-z_]+)'/.exec(condition)?.[1];
+  if (named) return { event: named, from: "the job's if:" };
+  const events = eventsOf(workflow.on);
+  const first = events.find((e) => e === 'push' || e === 'pull_request') ?? events[0];
+  if (first === undefined)
+    return { event: 'push', from: 'a default (the workflow lists no event)' };
+  return { event: first, from: "the workflow's on:" };
+}
+
+/** The first row of the job's matrix (an `include` entry, or each key's first value), with `wanted` on top. */
+function pickMatrix(job: WorkflowJob, wanted: Record<string, string>): Record<string, string> {
+  const matrix = job.strategy?.matrix ?? {};
+  const row: Record<string, string> = {};
+  for (const [key, value] of Object.entries(matrix)) {
+    if (key === 'include' || key === 'exclude') continue;
+    if (Array.isArray(value) && value.length > 0) row[key] = scalar(value[0]);
+  }
+  const include = matrix.include;
+  if (Array.isArray(include) && include[0] !== null && typeof include[0] === 'object') {
+    for (const [key, value] of Object.entries(include[0] as Record<string, unknown>)) {
+      row[key] = scalar(value);
+    }
+  }
+  return { ...row, ...wanted };
+}
+
+function scalar(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+interface Scope {
+  context: TryContext;
+  env: Record<string, string>;
+  matrix: Record<string, string>;
+  vars: Record<string, string>;
+  secrets: Record<string, string>;
+}
+
+type Evaluated = { value: string; note?: string } | { missing: string };
+
+/** One operand: a literal or a context property. */
+function operand(text: string, input: string, scope: Scope): Evaluated {
+  const literal = /^'((?:[^']|'')*)'$/.exec(text);
+  if (literal) return { value: (literal[1] ?? '').replace(/''/g, "'") };
+  if (/^-?\d+(\.\d+)?$/.test(text) || text === 'true' || text === 'false') return { value: text };
+  if (text === 'null') return { value: '' };
+  const property = /^([a-z_]+)\.([A-Za-z0-9_.-]+)$/.exec(text);
+  if (!property) return { missing: 'only literals, context properties and || are evaluated here' };
+  const [, context = '', name = ''] = property;
+  const found = (value: string | undefined, what: string): Evaluated =>
+    value === undefined ? { missing: what } : { value };
+  switch (context) {
+    case 'secrets':
+      if (name in scope.secrets) return { value: scope.secrets[name] ?? '', note: '--secret' };
+      return { value: scope.context.secret(name, input), note: 'secret' };
+    case 'github':
+      return found(scope.context.github[name], `github.${name} is not known locally`);
+    case 'env':
+      return found(scope.env[name], `no env: entry ${name} in the workflow, job or step`);
+    case 'matrix':
+      return found(scope.matrix[name], `the job's matrix has no ${name} (give --matrix ${name}=…)`);
+    case 'vars':
+      return found(scope.vars[name], `a repository variable (give --var ${name}=…)`);
+    default:
+      return { missing: `${context}.* is not known outside a workflow run` };
+  }
+}
+
+/** An expression: operands joined by `||` (the first that is not empty), as users write defaults. */
+function expression(text: string, input: string, scope: Scope): Evaluated {
+  const parts = text.split('||').map((p) => p.trim());
+  let last: Evaluated = { value: '' };
+  for (const [index, part] of parts.entries()) {
+    last = operand(part, input, scope);
+    // An unset repository variable is '' on GitHub too: `vars.X || 'default'` takes the default.
+    if ('missing' in last && part.startsWith('vars.') && index < parts.length - 1) continue;
+    if ('missing' in last || last.value !== '') return last;
+  }
+  return last;
+}
+
+/** `text` with each `${{ }}` evaluated; the first that cannot be is returned as missing. */
+function evaluate(
+  text: string,
+  input: string,
+  scope: Scope,
+): { value: string; notes: string[] } | { expression: string; reason: string } {
+  const notes: string[] = [];
+  let failure: { expression: string; reason: string } | undefined;
+  const value = text.replace(/\$\{\{\s*([\s\S]*?)\s*\}\}/g, (whole, inner: string) => {
+    const result = expression(inner, input, scope);
+    if ('missing' in result) {
+      failure ??= { expression: whole, reason: result.missing };
+      return '';
+    }
+    if (result.note) notes.push(inner);
+    return result.value;
+  });
+  return failure ?? { value, notes };
+}
+
+function envOf(
+  levels: (Record<string, unknown> | undefined)[],
+  scope: Omit<Scope, 'env'>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const level of levels) {
+    for (const [name, raw] of Object.entries(level ?? {})) {
+      const result = evaluate(scalar(raw), `env ${name}`, { ...scope, env });
+      if ('value' in result) env[name] = result.value;
+    }
+  }
+  return env;
+}
+
+/** Reads the workflow and evaluates the chosen step's inputs. Throws TryError on what it cannot pick. */
+export function planTry(text: string, selection: TrySelection, context: TryContext): TryPlan {
+  let workflow: WorkflowFile | null;
+  try {
+    workflow = parse(text) as WorkflowFile | null;
+  } catch (error) {
+    throw new TryError(
+      `The workflow is not valid YAML: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (workflow === null || typeof workflow !== 'object' || !workflow.jobs) {
+    throw new TryError('The file has no jobs: is it a workflow (.github/workflows/*.yml)?');
+  }
+  const jobName = pickJob(workflow.jobs, selection.job);
+  const job = workflow.jobs[jobName] ?? {};
+  const { step, index } = pickStep(jobName, job.steps ?? [], selection.step);
+  const { event, from } = pickEvent(workflow, job, selection.event);
+  const matrix = pickMatrix(job, selection.matrix ?? {});
+  const github = { ...context.github, event_name: event };
+  const base = {
+    context: { ...context, github },
+    matrix,
+    vars: selection.vars ?? {},
+    secrets: selection.secrets ?? {},
+  };
+  const scope: Scope = { ...base, env: envOf([workflow.env, job.env, step.env], base) };
+  const inputs: Record<string, string> = {};
+  const notes: string[] = [];
+  const unresolved: Unresolved[] = [];
+  for (const [input, raw] of Object.entries(step.with ?? {})) {
+    if (selection.set && input in selection.set) continue;
+    const result = evaluate(scalar(raw), input, scope);
+    if ('reason' in result) {
+      unresolved.push({ input, ...result });
+      continue;
+    }
+    inputs[input] = result.value;
+    if (result.notes.length > 0) notes.push(`${input}: ${result.notes.join(', ')}`);
+  }
+  for (const [input, value] of Object.entries(selection.set ?? {})) {
+    inputs[input] = value;
+    notes.push(`${input}: --set`);
+  }
+  return {
+    job: jobName,
+    step: label(step, index),
+    uses: step.uses ?? '',
+    event,
+    eventFrom: from,
+    matrix,
+    inputs,
+    notes,
+    unresolved,
+  };
+}

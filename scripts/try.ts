@@ -1,0 +1,440 @@
+/**
+ * `npm run try -- <workflow.yml> [--job <id>] [--step <id, name or position>] [--event <name>] …`:
+ * runs one step of a user's own workflow that uses this action, with the inputs its `with:`
+ * gives (action.yml's defaults applied, expressions evaluated as a runner would), against the
+ * local Northflank API emulator (seeded with the workflow's own project, deployment and team
+ * ids), its model server and a local GitHub stand-in, with the user's repository as the
+ * workspace. Prints the inputs it used, the action's log, the pull request comment, the GitHub
+ * deployment, the job summary and the outputs; exits with the action's exit code.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { startFakeGitHubComments } from '../emulator/github.js';
+import { latencyOf } from '../emulator/latency.js';
+import { startModelServer } from '../emulator/model-server.js';
+import type { RolloutEnding } from '../emulator/model.js';
+import { DEMO_DEPLOYMENT, EMULATOR_TOKEN, startEmulator } from '../emulator/server.js';
+import { actionYml, runAction } from './local-runner.js';
+import { planTry, TryError, type TryPlan } from './try-workflow.js';
+
+export const USAGE = `Usage: npm run try -- <workflow.yml> [options]
+
+Runs the step of your workflow that uses this action against a local Northflank API emulator,
+a model server and a GitHub stand-in: your inputs, action.yml's defaults, your repository as
+the workspace (GITHUB_WORKSPACE: spec-file is read relative to it). Nothing leaves this machine.
+
+  --job <id>            the job (needed when several jobs use the action)
+  --step <id|name|n>    the step: its id, its name or its position in the job (1 is the first)
+  --event <name>        push, pull_request, … (default: from the job's if:, else the first of on:)
+  --workspace <dir>     the repository root (default: the folder holding .github/workflows/,
+                        else the current folder)
+  --matrix <key=value>  a matrix value (default: the matrix's first row); repeatable
+  --var <NAME=value>    a value for \${{ vars.NAME }}; repeatable
+  --secret <NAME=value> a value for \${{ secrets.NAME }} (api-token always gets the emulator's
+                        token; other secrets a placeholder); repeatable
+  --set <input=value>   an input's value instead of the workflow's (also for what cannot be
+                        evaluated locally, such as \${{ steps.x.outputs.y }}); repeatable
+  --crash               the emulator crashes the new rollout (see revert-on-failure at work)
+  --ending <status>     how the rollout ends: running (default), crashed, paused or deleted
+  --help                this text
+`;
+
+const ENDINGS: readonly RolloutEnding[] = ['running', 'crashed', 'paused', 'deleted'];
+const GITHUB_TOKEN = 'ghs_local_try_token';
+const HEAD_SHA = '0000000000000000000000000000000000000001';
+
+/** What the command line asks for. */
+export interface TryOptions {
+  file: string;
+  job: string | undefined;
+  step: string | undefined;
+  event: string | undefined;
+  workspace: string | undefined;
+  matrix: Record<string, string>;
+  vars: Record<string, string>;
+  secrets: Record<string, string>;
+  set: Record<string, string>;
+  ending: RolloutEnding;
+  help: boolean;
+}
+
+/** A command line `try` cannot run with. */
+export class TryUsageError extends Error {}
+
+function pairs(option: string, values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const text of values ?? []) {
+    const at = text.indexOf('=');
+    if (at <= 0) throw new TryUsageError(`${option} takes NAME=value, got "${text}".`);
+    out[text.slice(0, at)] = text.slice(at + 1);
+  }
+  return out;
+}
+
+/** Reads the command line; relative paths are taken from `cwd` (npm's INIT_CWD: where you typed it). Pure. */
+export function parseTryOptions(argv: string[], cwd: string): TryOptions {
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>
+  >;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new TryUsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { ...EMPTY, help: true };
+  if (positionals.length !== 1 || positionals[0] === undefined) {
+    throw new TryUsageError(
+      'Give one workflow file, e.g. ../my-repo/.github/workflows/deploy.yml.',
+    );
+  }
+  const ending = values.crash ? 'crashed' : (values.ending ?? 'running');
+  if (!(ENDINGS as readonly string[]).includes(ending)) {
+    throw new TryUsageError(`--ending takes one of ${ENDINGS.join(', ')}, got "${ending}".`);
+  }
+  return {
+    file: path.resolve(cwd, positionals[0]),
+    job: values.job,
+    step: values.step,
+    event: values.event,
+    workspace: values.workspace === undefined ? undefined : path.resolve(cwd, values.workspace),
+    matrix: pairs('--matrix', values.matrix),
+    vars: pairs('--var', values.var),
+    secrets: pairs('--secret', values.secret),
+    set: pairs('--set', values.set),
+    ending: ending as RolloutEnding,
+    help: false,
+  };
+}
+
+const OPTIONS = {
+  job: { type: 'string' },
+  step: { type: 'string' },
+  event: { type: 'string' },
+  workspace: { type: 'string' },
+  matrix: { type: 'string', multiple: true },
+  var: { type: 'string', multiple: true },
+  secret: { type: 'string', multiple: true },
+  set: { type: 'string', multiple: true },
+  crash: { type: 'boolean' },
+  ending: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const EMPTY: TryOptions = {
+  file: '',
+  job: undefined,
+  step: undefined,
+  event: undefined,
+  workspace: undefined,
+  matrix: {},
+  vars: {},
+  secrets: {},
+  set: {},
+  ending: 'running',
+  help: false,
+};
+
+/** The repository a workflow file belongs to: the folder above `.github/workflows/`, else `fallback`. */
+export function workspaceOf(file: string, fallback: string): string {
+  const dir = path.dirname(file);
+  if (path.basename(dir) === 'workflows' && path.basename(path.dirname(dir)) === '.github') {
+    return path.dirname(path.dirname(dir));
+  }
+  return fallback;
+}
+
+function gitHead(workspace: string): string {
+  try {
+    const sha = execFileSync('git', ['-C', workspace, 'rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return /^[0-9a-f]{40}$/.test(sha) ? sha : HEAD_SHA;
+  } catch {
+    return HEAD_SHA;
+  }
+}
+
+function enabled(value: string | undefined): boolean {
+  const text = (value ?? '').trim().toLowerCase();
+  return text !== '' && text !== 'false';
+}
+
+/** What `try` changes so the step runs locally, each change with its reason. */
+export function pointAtEmulator(
+  plan: TryPlan,
+  targets: { apiUrl: string; modelUrl: string },
+): { inputs: Record<string, string>; changes: string[] } {
+  const inputs = { ...plan.inputs };
+  const changes: string[] = [];
+  if (inputs['api-url'] !== undefined) changes.push(`api-url ${inputs['api-url']} -> the emulator`);
+  inputs['api-url'] = targets.apiUrl;
+  const token = inputs['api-token'];
+  if (token !== undefined && token !== '' && token !== EMULATOR_TOKEN) {
+    changes.push("api-token -> the emulator's token");
+    inputs['api-token'] = EMULATOR_TOKEN;
+  }
+  const defaults = actionYml().inputs;
+  const valueOf = (name: string): string | undefined => inputs[name] ?? defaults[name]?.default;
+  if (enabled(valueOf('smoke-test')) || enabled(valueOf('benchmark'))) {
+    changes.push(
+      `smoke-url ${inputs['smoke-url'] ?? "(the deployment's public URL)"} -> the local model server`,
+    );
+    inputs['smoke-url'] = targets.modelUrl;
+  }
+  // The emulator's rollouts take seconds: a poll-interval of 30s would only make the run wait.
+  const waits = enabled(valueOf('wait')) && !enabled(valueOf('dry-run'));
+  if (waits && inputs['poll-interval'] !== '1s') {
+    changes.push(
+      `poll-interval ${inputs['poll-interval'] ?? `${defaults['poll-interval']?.default ?? ''} (default)`} -> 1s (the emulator's rollout takes about 5 s)`,
+    );
+    inputs['poll-interval'] = '1s';
+  }
+  return { inputs, changes };
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`try: ${message}\n`);
+  process.exit(code);
+}
+
+/** Where `runTry` writes, and (for tests) how long the emulator's rollout phases take. */
+export interface TryIo {
+  print: (text: string) => void;
+  /** The action's log, as it comes. */
+  echo: NodeJS.WritableStream;
+  rollout?: { pendingMs: number; provisioningMs: number; startingMs: number };
+}
+
+/** What a run did, for the caller's exit code (and a test's checks). */
+export interface TryResult {
+  code: number;
+  outputs: Record<string, string>;
+  summary: string;
+  comments: string[];
+  /** The states of each GitHub deployment the action recorded, in order. */
+  deployments: string[][];
+  updates: number;
+}
+
+/** Runs the command. */
+export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult> {
+  const { print } = io;
+  if (!existsSync(options.file) || !statSync(options.file).isFile()) {
+    throw new TryUsageError(`No workflow file at ${options.file}.`);
+  }
+  const workspace = options.workspace ?? workspaceOf(options.file, process.cwd());
+  if (!existsSync(workspace) || !statSync(workspace).isDirectory()) {
+    throw new TryUsageError(`The workspace ${workspace} is not a folder (--workspace).`);
+  }
+  const github = await startFakeGitHubComments();
+  const repository = `local/${path.basename(workspace) || 'repository'}`;
+  const sha = gitHead(workspace);
+  let plan: TryPlan;
+  try {
+    plan = planTry(
+      readFileSync(options.file, 'utf8'),
+      {
+        job: options.job,
+        step: options.step,
+        event: options.event,
+        matrix: options.matrix,
+        vars: options.vars,
+        secrets: options.secrets,
+        set: options.set,
+      },
+      {
+        secret: (name, input) =>
+          input === 'api-token'
+            ? EMULATOR_TOKEN
+            : input === 'github-token'
+              ? GITHUB_TOKEN
+              : `local-placeholder-for-${name}`,
+        github: {
+          token: GITHUB_TOKEN,
+          sha,
+          ref: 'refs/heads/main',
+          ref_name: 'main',
+          repository,
+          repository_owner: 'local',
+          actor: 'you',
+          run_id: '1',
+          run_number: '1',
+          run_attempt: '1',
+          workspace,
+          job: options.job ?? '',
+          server_url: 'https://github.com',
+          api_url: github.url,
+          head_ref: 'your-branch',
+          base_ref: 'main',
+          'event.pull_request.number': '1',
+          'event.pull_request.head.sha': sha,
+          'event.number': '1',
+        },
+      },
+    );
+  } catch (error) {
+    await github.close();
+    throw error;
+  }
+  if (plan.unresolved.length > 0) {
+    await github.close();
+    throw new TryUsageError(
+      [
+        `These inputs of ${plan.step} cannot be evaluated outside a workflow run:`,
+        ...plan.unresolved.map(
+          (u) =>
+            `  ${u.input}: ${u.expression} (${u.reason}); give it with --set ${u.input}=<value>`,
+        ),
+      ].join('\n'),
+    );
+  }
+  const declared = actionYml().inputs;
+  const unexpected = Object.keys(plan.inputs).filter((name) => !(name in declared));
+  plan.inputs = Object.fromEntries(
+    Object.entries(plan.inputs).filter(([name]) => name in declared),
+  );
+
+  const tags = (plan.inputs.tags ?? '').split(/[\s,[\]"']+/).filter((t) => t !== '');
+  const projectId = plan.inputs['project-id'] ?? '';
+  const deploymentId = plan.inputs['deployment-id'] ?? '';
+  const teamId = plan.inputs['team-id'] || DEMO_DEPLOYMENT.teamId;
+  const rollout = io.rollout ?? { pendingMs: 1000, provisioningMs: 2000, startingMs: 2000 };
+  const emulator = await startEmulator({
+    plan: rollout,
+    // Only the update's rollout ends otherwise: a revert's runs, so revert-on-failure can be seen.
+    plans: options.ending === 'running' ? [] : [{ ...rollout, ending: options.ending }],
+    staleReadMs: 500,
+    existingTags: ['llm', 'production', 'staging', 'gpu', ...tags],
+    deployments: [
+      projectId !== '' && deploymentId !== '' ? { teamId, projectId, id: deploymentId } : {},
+    ],
+  });
+  const servedId = deploymentId !== '' && projectId !== '' ? deploymentId : DEMO_DEPLOYMENT.id;
+  const apiKey = plan.inputs['smoke-api-key'];
+  const model = await startModelServer({
+    model: () => emulator.deployment(servedId).configuration.name ?? '',
+    latency: () => latencyOf(emulator.deployment(servedId).configuration),
+    // The key the step gives (a placeholder for a secret) is the one the model server wants.
+    ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
+  });
+  const { inputs, changes } = pointAtEmulator(plan, { apiUrl: emulator.url, modelUrl: model.url });
+
+  print(`Workflow ${options.file}`);
+  print(
+    `Job ${plan.job}, ${plan.step} (uses: ${plan.uses}), event ${plan.event} (from ${plan.eventFrom}; --event to change)`,
+  );
+  if (Object.keys(plan.matrix).length > 0) {
+    print(
+      `Matrix: ${Object.entries(plan.matrix)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')} (--matrix to change)`,
+    );
+  }
+  print(`Workspace (GITHUB_WORKSPACE, where spec-file is read): ${workspace}`);
+  for (const name of unexpected) {
+    print(
+      `Warning: Unexpected input '${name}': action.yml declares no such input (the runner warns too, and ignores it).`,
+    );
+  }
+  print(
+    `Emulator ${emulator.url} holds ${projectId || '?'}/${deploymentId || '?'}${plan.inputs['team-id'] ? ` (team ${teamId})` : ''}; model server ${model.url}; GitHub stand-in ${github.url}`,
+  );
+  print('\nwith: (as evaluated; action.yml gives the rest its default)');
+  print(indent(stringify(plan.inputs, { lineWidth: 0 }).trimEnd()));
+  for (const note of plan.notes) print(`  # ${note}`);
+  print('Changed to run locally:');
+  for (const change of changes) print(`  ${change}`);
+  print("\n--- the action's log ---");
+
+  const scratch = mkdtempSync(path.join(tmpdir(), 'nf-try-'));
+  const env: Record<string, string> = {
+    GITHUB_EVENT_NAME: plan.event,
+    GITHUB_REPOSITORY: repository,
+    GITHUB_API_URL: github.url,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_SHA: sha,
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_RUN_ID: '1',
+    GITHUB_JOB: plan.job,
+    GITHUB_TOKEN,
+  };
+  const relative = path.relative(workspace, options.file).split(path.sep).join('/');
+  if (!relative.startsWith('..')) {
+    env.GITHUB_WORKFLOW_REF = `${repository}/${relative}@refs/heads/main`;
+  }
+  if (plan.event === 'pull_request' || plan.event === 'pull_request_target') {
+    const eventFile = path.join(scratch, 'event.json');
+    const repo = { full_name: repository };
+    writeFileSync(
+      eventFile,
+      JSON.stringify({ pull_request: { number: 1, head: { sha, repo }, base: { repo } } }),
+    );
+    env.GITHUB_EVENT_PATH = eventFile;
+  }
+  const run = await runAction({ inputs, env, workspace, echo: io.echo });
+  await model.close();
+  await emulator.close();
+  await github.close();
+
+  if (env.GITHUB_EVENT_PATH !== undefined || github.comments.length > 0) {
+    print('\n--- pull request comment (on the GitHub stand-in, pull request #1) ---');
+    print(
+      github.comments.length === 0 ? '(none)' : github.comments.map((c) => c.body).join('\n---\n'),
+    );
+  }
+  if (github.deployments.length > 0) {
+    print('\n--- GitHub deployment ---');
+    for (const d of github.deployments) {
+      print(
+        `environment ${String(d.request.environment)}: ${d.statuses.map((s) => String(s.state)).join(' -> ')}`,
+      );
+    }
+  }
+  print('\n--- job summary (Markdown) ---');
+  print(run.summary.trimEnd() || '(empty)');
+  print(`\n--- exit code ${String(run.code)}; outputs ---`);
+  for (const [name, value] of Object.entries(run.outputs)) {
+    print(`${name} = ${value.length > 160 ? `${value.slice(0, 160)}…` : value}`);
+  }
+  print(
+    `\nThe emulator received ${String(emulator.requests.length)} requests (${String(emulator.requests.filter((r) => r.method === 'POST').length)} updates); the model server ${String(model.requests.length)}.`,
+  );
+  return {
+    code: run.code ?? 1,
+    outputs: run.outputs,
+    summary: run.summary,
+    comments: github.comments.map((c) => c.body),
+    deployments: github.deployments.map((d) => d.statuses.map((st) => String(st.state))),
+    updates: emulator.requests.filter((r) => r.method === 'POST').length,
+  };
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+const isMain =
+  process.argv[1] !== undefined && import.meta.filename === path.resolve(process.argv[1]);
+if (isMain) {
+  const print = (text: string): void => {
+    process.stdout.write(`${text}\n`);
+  };
+  try {
+    const options = parseTryOptions(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd());
+    if (options.help) print(USAGE);
+    else process.exitCode = (await runTry(options, { print, echo: process.stdout })).code;
+  } catch (error) {
+    if (error instanceof TryUsageError || error instanceof TryError)
+      fail(`${error.message}\n\n${error instanceof TryUsageError ? USAGE : ''}`.trimEnd(), 2);
+    throw error;
+  }
+}
