@@ -106,7 +106,7 @@ async function deployDemo(): Promise<void> {
     '  ttft-p50: +25%',
     '  itl-p50: +20%',
     '  tokens-per-second: -15%',
-    '  error-rate: 5%',
+    '  error-rate: 10%',
   ].join('\n');
   const run = await runAction({
     inputs: {

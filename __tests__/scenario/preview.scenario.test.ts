@@ -81,6 +81,9 @@ describe('mode: preview', () => {
       pullRequest('opened', 7),
     );
     expect(ran.report.outcome).toBe('running');
+    expect(ran.report.message).toMatch(
+      /^Preview "llama-chat-pr-7" created: its first rollout is running\./,
+    );
     const preview = w.emu.deployment('llama-chat-pr-7');
     expect(preview.name).toBe('llama-chat-pr-7');
     expect(preview.tags).toEqual(['preview']);
@@ -149,6 +152,11 @@ describe('mode: preview', () => {
     );
     expect(gets.at(-1)?.status).toBe(404);
     expect(ran.outputs['preview-outcome']).toBe('deleted');
+    // A success: said as done, never as an error annotation.
+    expect(ran.stdout).not.toMatch(/^::error/m);
+    expect(ran.stdout).toMatch(
+      /^Done in .*: Preview "llama-chat-pr-7" deleted: Northflank no longer shows it/m,
+    );
   });
 
   it('closed with no preview (or two closes at once) is not an error', async () => {

@@ -21,6 +21,7 @@ import {
 } from '../model/preview-comparison.js';
 import type { RequestRecord } from '../model/stream-request.js';
 import { smokeTest } from '../model/probe.js';
+import type { Logger } from '../log.js';
 import type { Deployment } from '../northflank/schema.js';
 import type { StepResult } from '../rollout/outcome.js';
 import type { RunContext } from './context.js';
@@ -52,8 +53,8 @@ export async function comparePreviewStep(ctx: RunContext, rolled: StepResult): P
     // Warm-up once: the later looks continue on models already warm.
     const round = { ...settings, requests: batch, warmup: look === 0 ? settings.warmup : 0 };
     const [preview, prod] = await Promise.all([
-      measureOne(ctx, previewUrl, rolled.deployment, round),
-      measureOne(ctx, productionUrl, production, round),
+      measureOne(ctx, previewUrl, rolled.deployment, round, 'Preview'),
+      measureOne(ctx, productionUrl, production, round, 'Production'),
     ]);
     if (typeof preview === 'string' || typeof prod === 'string') {
       const failure =
@@ -168,6 +169,7 @@ async function measureOne(
   url: URL,
   deployment: Deployment | undefined,
   settings: BenchmarkSettings,
+  side: string,
 ): Promise<BenchmarkRun | string> {
   const session = ctx.benchmark;
   if (!session) return 'no benchmark';
@@ -177,7 +179,8 @@ async function measureOne(
     requestTimeoutMs: ctx.settings.requestTimeoutMs,
     clock: ctx.clock,
     signal: ctx.signal,
-    log: ctx.log,
+    // Both sides log at once: each line says whose it is.
+    log: labelled(ctx.log, side),
   };
   const model = deployment?.spec?.configuration?.name;
   const listed = await smokeTest({
@@ -199,4 +202,27 @@ async function measureOne(
   });
   if (run.stopped === 'cancelled') ctx.signal.throwIfAborted();
   return run;
+}
+
+/** A logger whose lines start with `label: `, for two runs that log side by side. */
+function labelled(log: Logger, label: string): Logger {
+  const said = (message: string): string => `${label}: ${message}`;
+  return {
+    info: (m) => {
+      log.info(said(m));
+    },
+    debug: (m) => {
+      log.debug(said(m));
+    },
+    warning: (m, o) => {
+      log.warning(said(m), o);
+    },
+    error: (m, o) => {
+      log.error(said(m), o);
+    },
+    notice: (m, o) => {
+      log.notice(said(m), o);
+    },
+    group: (name, fn) => log.group(name, fn),
+  };
 }

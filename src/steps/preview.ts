@@ -332,9 +332,14 @@ function describe(ctx: RunContext, result: StepResult): StepResult {
   const hours = gpuHours(record.gpu, d.createdAt, ctx.clock.now());
   if (hours !== undefined) record.gpuHours = hours;
   const verb = record.action === 'created' ? 'created' : 'updated';
+  // A create sends no update, so the wait's own words ("no update was sent") would mislead.
+  const said =
+    record.action === 'created' && result.outcome === 'running'
+      ? 'its first rollout is running.'
+      : result.message;
   return {
     ...result,
-    message: `Preview "${record.id}" ${verb}: ${result.message}${url ? ` It serves at ${url}.` : ''}`,
+    message: `Preview "${record.id}" ${verb}: ${said}${url ? ` It serves at ${url}.` : ''}`,
   };
 }
 

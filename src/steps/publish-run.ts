@@ -50,7 +50,11 @@ function publish(run: RunBase, report: RunReport): void {
     log.warning(`Some outputs could not be set: ${errorMessage(error)}`);
   }
   const took = formatDuration(report.elapsedMs);
-  if (report.outcome === 'running') {
+  if (
+    report.outcome === 'running' ||
+    report.outcome === 'preview-deleted' ||
+    report.outcome === 'swept'
+  ) {
     log.info(`Done in ${took}: ${report.message}`);
   } else if (report.outcome === 'skipped') {
     log.notice(report.message, { title: report.title });
