@@ -57,9 +57,12 @@ async function deploy(ctx: RunContext): Promise<StepResult> {
   const { settings, log } = ctx;
   // 2. Plan: read the deployment and work out which of the given fields would change.
   const planned = await log.group(settings.dryRun ? 'Dry run' : 'Plan', () => planStep(ctx));
-  if (settings.dryRun) return dryRunResult(ctx, planned);
   // A spec that failed its benchmark gate earlier, and that this run would leave as it is, fails.
   const held = guardFailedGate(ctx, planned);
+  if (settings.dryRun) {
+    if (held) log.warning(`A run would fail: ${held.message}`, { title: held.title });
+    return dryRunResult(ctx, planned);
+  }
   if (held) return held;
   // 3. The baseline takes minutes: read again before the update, and re-plan if it moved.
   const outOfTime =

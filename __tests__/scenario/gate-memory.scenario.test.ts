@@ -100,6 +100,13 @@ describe('a re-run cannot turn a failed gate green', () => {
     expect(rerun.stdout).toMatch(/::error title=Failed its benchmark gate earlier::/);
     expect(w.posts()).toHaveLength(postsBefore);
     expect(w.streams()).toBe(streamsBefore);
+    // A dry run (a pull request's plan) says a run would fail, and succeeds as a plan.
+    const plan = await w.deploy({ spec: spec({ enforceEager: true }), 'dry-run': 'true' });
+    expect(plan.outputs.outcome).toBe('dry-run');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(
+      /::warning title=Failed its benchmark gate earlier::A run would fail: The spec that serves failed its benchmark gate in run /,
+    );
     // A description-only change of the same spec is no way past it either, and is not sent.
     const described = await w.deploy({
       spec: spec({ enforceEager: true }),

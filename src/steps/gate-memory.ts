@@ -41,7 +41,6 @@ export function guardFailedGate(ctx: RunContext, planned: PlannedUpdate): StepRe
     );
     return undefined;
   }
-  ctx.record.reason = 'regressed';
   const fields = Object.keys(plan.body);
   const unsent =
     fields.length > 0 ? ` The update of ${fields.join(', ')} was not sent either.` : '';
