@@ -35,7 +35,9 @@ export const USAGE = `Usage: npm run emulator -- [options]
                     thinking, then the answer), reasoning-only (every token thinking), null-deltas,
                     error-event, error-object, error-field (an error inside the stream after 2
                     tokens), ping-stall (2 tokens, then only ": ping" comments), not-streaming (one
-                    JSON completion)                                      env EMULATOR_MODEL_STREAM
+                    JSON completion), finish-abort, finish-error (vLLM's finish reasons),
+                    usage-negative, usage-huge, usage-zero, usage-phantom-reasoning (a usage count
+                    that cannot be right), huge-line (a 2 MiB first token), gzip (a gzip body)                                      env EMULATOR_MODEL_STREAM
   --model-jitter <sigma>  noise on each reply: TTFT and ITL each times a lognormal draw of this
                     sigma (such as 0.15); with --model-slow <p>:<factor> (such as 0.02:3) a
                     request is that many times slower with chance p; --model-seed <n> seeds them

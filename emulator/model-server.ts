@@ -10,6 +10,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import {
   DEFAULT_LATENCY,
   jittered,
@@ -80,6 +81,15 @@ export interface ModelServerOptions {
   pingEveryMs?: number;
   /** Ignores `stream: true`: answers one JSON chat completion, like a buffering proxy. */
   notStreaming?: boolean;
+  /** The finish chunk's `finish_reason` (vLLM's `abort`, `error`), in place of stop/length. */
+  finishReason?: string;
+  /** The usage chunk's `completion_tokens` (and `reasoning_tokens`), whatever was streamed. */
+  usageTokens?: number;
+  usageReasoningTokens?: number;
+  /** The first token's chunk carries this many characters (one huge SSE line). */
+  hugeTokenChars?: number;
+  /** Streams compressed, with `content-encoding: gzip`, though no request asks for it. */
+  gzip?: boolean;
   /** Called with each request as it arrives, before it is handled (a test acts at an exact point). */
   onRequest?: (request: { method: string; path: string; body: unknown }) => void;
   /** Its clock (a test's fake one, shared with the run); the wall clock by default. */
@@ -247,6 +257,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         });
         return;
       }
+      if (options.gzip) {
+        const body = `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'length' }] })}\n\ndata: [DONE]\n\n`;
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        res.end(gzipSync(body));
+        return;
+      }
       const steady = typeof o.latency === 'function' ? o.latency() : (o.latency ?? DEFAULT_LATENCY);
       const profile = options.jitter ? jittered(steady, options.jitter, jitterRandom) : steady;
       const served: ServedStream = {
@@ -315,6 +331,14 @@ export const STREAM_KINDS = {
   'error-field': { streamError: { afterTokens: 2, kind: 'field' } },
   'ping-stall': { stallAfterTokens: 2, pingEveryMs: 1000 },
   'not-streaming': { notStreaming: true },
+  'finish-abort': { finishReason: 'abort' },
+  'finish-error': { finishReason: 'error' },
+  'usage-negative': { usageTokens: -5 },
+  'usage-huge': { usageTokens: 1e9 },
+  'usage-zero': { usageTokens: 0 },
+  'usage-phantom-reasoning': { usageReasoningTokens: 50 },
+  'huge-line': { hugeTokenChars: 2 * 1024 * 1024 },
+  gzip: { gzip: true },
 } as const satisfies Record<string, Partial<ModelServerOptions>>;
 export type StreamKind = keyof typeof STREAM_KINDS;
 
@@ -335,7 +359,7 @@ function stream(
     chat.ignore_eos === true || options.eosAfterTokens === undefined
       ? maxTokens
       : Math.min(maxTokens, options.eosAfterTokens);
-  const finishReason = length < maxTokens ? 'stop' : 'length';
+  const finishReason = options.finishReason ?? (length < maxTokens ? 'stop' : 'length');
   const promptTokens = Math.ceil(
     (chat.messages ?? []).reduce((n, m) => n + (m.content?.length ?? 0), 0) / 4,
   );
@@ -367,7 +391,10 @@ function stream(
     : 0;
   /** One token's chunk: thinking (with `content: null`, as vLLM's parser sends it) or answer. */
   const tokenChunk = (token: number): string => {
-    const text = WORDS[token % WORDS.length] ?? ' x';
+    const text =
+      token === 0 && options.hugeTokenChars !== undefined
+        ? 'x'.repeat(options.hugeTokenChars)
+        : (WORDS[token % WORDS.length] ?? ' x');
     return thinking(token)
       ? chunk({ [reasoning?.field ?? 'reasoning_content']: text, content: null })
       : chunk({ content: text });
@@ -448,10 +475,14 @@ function stream(
         choices: options.nullDeltas ? null : [],
         usage: {
           prompt_tokens: promptTokens,
-          completion_tokens: served.tokens,
-          total_tokens: promptTokens + served.tokens,
-          ...(reasoning?.reportTokens
-            ? { completion_tokens_details: { reasoning_tokens: reasoningTokens } }
+          completion_tokens: options.usageTokens ?? served.tokens,
+          total_tokens: promptTokens + (options.usageTokens ?? served.tokens),
+          ...(reasoning?.reportTokens || options.usageReasoningTokens !== undefined
+            ? {
+                completion_tokens_details: {
+                  reasoning_tokens: options.usageReasoningTokens ?? reasoningTokens,
+                },
+              }
             : {}),
         },
       });

@@ -16,6 +16,7 @@ import { benchmarkStep, measureBaseline } from './steps/benchmark-model.js';
 import { createRunContext, startRun, type RunContext } from './steps/context.js';
 import { failedRun } from './steps/failed-run.js';
 import { followRollout } from './steps/follow-rollout.js';
+import { clearGateNoteWithUpdate, guardFailedGate, keepGateVerdict } from './steps/gate-memory.js';
 import { recordGitHubDeployment } from './steps/github-deployment.js';
 import { dryRunResult, planStep } from './steps/plan-update.js';
 import { publishRun } from './steps/publish-run.js';
@@ -93,7 +94,13 @@ async function deploy(ctx: RunContext): Promise<StepResult> {
   const { settings, log } = ctx;
   // 2. Plan: read the deployment and work out which of the given fields would change.
   const planned = await log.group(settings.dryRun ? 'Dry run' : 'Plan', () => planStep(ctx));
-  if (settings.dryRun) return dryRunResult(ctx, planned);
+  // A spec that failed its benchmark gate earlier, and that this run would leave as it is, fails.
+  const held = guardFailedGate(ctx, planned);
+  if (settings.dryRun) {
+    if (held) log.warning(`A run would fail: ${held.message}`, { title: held.title });
+    return dryRunResult(ctx, planned);
+  }
+  if (held) return held;
   // 3. The baseline takes minutes: read again before the update, and re-plan if it moved.
   const outOfTime =
     (await measureBaseline(ctx, planned)) ?? (await replanAfterBaseline(ctx, planned));
@@ -104,6 +111,7 @@ async function deploy(ctx: RunContext): Promise<StepResult> {
 async function rollOut(ctx: RunContext, planned: PlannedUpdate): Promise<StepResult> {
   const { settings, log } = ctx;
   // 4. Update: only what would change; nothing at all when everything is in place.
+  clearGateNoteWithUpdate(ctx, planned);
   const update = await updateStep(ctx, planned);
   await recordGitHubDeployment(ctx);
   // 5. Wait for the rollout the update started (or for the one under way).
@@ -128,6 +136,8 @@ async function rollOut(ctx: RunContext, planned: PlannedUpdate): Promise<StepRes
       revertStep(ctx, { failed, update }),
     );
   } else result = withNoRevertReason(ctx, result, update);
+  // A regression left serving is noted on the deployment, so that a re-run cannot pass it.
+  await keepGateVerdict(ctx, result);
   return result;
 }
 

@@ -102,8 +102,10 @@ describe('the benchmark gate', () => {
       /\| ITL p50 \| .* worse \(\+[\d.]+% to \+[\d.]+%\) \| ❌ \+20% exceeded \(\+[\d.]+% to \+[\d.]+%\) \|/,
     );
     expect(run.summary).toMatch(/\| TTFT p50 \| .* \| ✅ \+300% held \|/);
-    // No revert without revert-on-failure: one update only.
-    expect(emu.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    // No revert without revert-on-failure: the update, then only the gate's note on the description.
+    const posts = emu.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.body).toEqual({ description: expect.stringMatching(/\[benchmark gate\] /) });
   });
 
   it('with revert-on-failure, reverts a regression like a crash, and says the revert followed it', async () => {

@@ -51,7 +51,7 @@ describe('the emulator command line', () => {
       parseCliOptions(['--model-server'], { EMULATOR_MODEL_STREAM: 'ping-stall' }).modelStream,
     ).toBe('ping-stall');
     expect(() => parseCliOptions(['--model-server', '--model-stream', 'vlm'], {})).toThrow(
-      /--model-stream takes one of vllm, reasoning, reasoning-only, null-deltas, error-event, error-object, error-field, ping-stall, not-streaming, got "vlm"/,
+      /--model-stream takes one of vllm, reasoning, reasoning-only, null-deltas, error-event, error-object, error-field, ping-stall, not-streaming, finish-abort, finish-error, usage-negative, usage-huge, usage-zero, usage-phantom-reasoning, huge-line, gzip, got "vlm"/,
     );
     expect(() => parseCliOptions(['--model-stream', 'reasoning'], {})).toThrow(
       /add --model-server/,

@@ -11,6 +11,7 @@ import {
 } from '../http/request.js';
 import type { Logger } from '../log.js';
 import { neutralise } from '../log.js';
+import { bodyEncoding, quoteBody } from '../http/body-text.js';
 import { once } from '../lazy-schema.js';
 
 /** `GET /v1/models` of an OpenAI-compatible server (vLLM serves one). */
@@ -99,7 +100,7 @@ export async function smokeTest(o: SmokeOptions): Promise<SmokeResult> {
       answer.status === 200
         ? parsed?.success
           ? `it lists ${models.length ? models.join(', ') : 'no model'}${o.expectedModel ? `, not ${o.expectedModel}` : ''}`
-          : `its answer is not a model list: ${neutralise(answer.text.trim(), 120)}`
+          : `its answer is not a model list: ${quoteBody(answer.text, answer.encoding, 120)}`
         : (answer.error ?? `HTTP ${answer.status}`);
     if (state !== last) o.log.info(`Waiting for the model at ${base}/v1/models: ${state}`);
     last = state;
@@ -137,7 +138,8 @@ async function prompt(
       ? chatCompletionSchema().safeParse(parseJsonOrUndefined(answer.text))
       : undefined;
   if (!parsed?.success) {
-    const what = answer.error ?? `HTTP ${answer.status}: ${neutralise(answer.text.trim(), 200)}`;
+    const what =
+      answer.error ?? `HTTP ${answer.status}: ${quoteBody(answer.text, answer.encoding, 200)}`;
     return {
       ok: false,
       models,
@@ -206,6 +208,8 @@ interface Answer {
   code?: string | undefined;
   /** A 429's Retry-After header. */
   retryAfter?: string | undefined;
+  /** The body's content-encoding, when the server encoded it (then it is never quoted). */
+  encoding?: string | undefined;
   /** Why there was no HTTP answer. */
   error?: string;
   /** The TLS handshake failed, which waiting does not fix. */
@@ -229,6 +233,7 @@ async function call(
       signal: AbortSignal.any([o.signal, timeout]),
       headers: {
         accept: 'application/json',
+        'accept-encoding': 'identity',
         ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
@@ -239,6 +244,7 @@ async function call(
       status: response.statusCode,
       text: await readCapped(response.body, MAX_ANSWER_BYTES),
       retryAfter: Array.isArray(header) ? header[0] : header,
+      encoding: bodyEncoding(response.headers['content-encoding']),
     };
   } catch (error) {
     o.signal.throwIfAborted();

@@ -4,6 +4,18 @@
  * WHATWG event-stream rules for the fields a chat completion stream uses.
  */
 
+/** The most one line or one event may hold (1 MiB of characters): a stream cannot fill memory. */
+export const MAX_SSE_EVENT_CHARS = 1024 * 1024;
+
+/** A line or event passed the cap: the stream is not read further. */
+export class SseTooLargeError extends Error {
+  constructor(readonly maxChars: number) {
+    super(
+      `a server-sent event passed ${maxChars === MAX_SSE_EVENT_CHARS ? '1 MiB' : `${String(maxChars)} characters`}, the most the action reads of one line or event (so that a stream cannot fill the runner's memory); the stream was stopped there`,
+    );
+  }
+}
+
 /** One dispatched event: its `data` lines joined by LF, and its `event` name if one was given. */
 export interface SseEvent {
   data: string;
@@ -18,6 +30,10 @@ export class SseParser {
   private afterCr = false;
   private data: string[] = [];
   private event: string | undefined;
+  private dataChars = 0;
+
+  /** `maxChars`: the most one line or event may hold; past it, `push` throws SseTooLargeError. */
+  constructor(private readonly maxChars = MAX_SSE_EVENT_CHARS) {}
 
   /** Feeds the next piece of the stream. */
   push(text: string): SseEvent[] {
@@ -37,6 +53,7 @@ export class SseParser {
       start = i + 1;
     }
     this.partial += text.slice(start);
+    if (this.partial.length > this.maxChars) throw new SseTooLargeError(this.maxChars);
     return events;
   }
 
@@ -55,6 +72,7 @@ export class SseParser {
   }
 
   private line(line: string, events: SseEvent[]): void {
+    if (line.length > this.maxChars) throw new SseTooLargeError(this.maxChars);
     if (line === '') {
       this.dispatch(events);
       return;
@@ -65,8 +83,11 @@ export class SseParser {
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
+    if (field === 'data') {
+      this.dataChars += value.length + 1;
+      if (this.dataChars > this.maxChars) throw new SseTooLargeError(this.maxChars);
+      this.data.push(value);
+    } else if (field === 'event') this.event = value;
     // `id` and `retry` matter to reconnecting clients only; unknown fields are ignored.
   }
 
@@ -78,6 +99,7 @@ export class SseParser {
       });
     }
     this.data = [];
+    this.dataChars = 0;
     this.event = undefined;
   }
 }

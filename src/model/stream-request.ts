@@ -16,7 +16,8 @@ import {
   type ChatStreamState,
   type StreamTokens,
 } from './chat-stream.js';
-import { SseParser } from './sse.js';
+import { SseParser, SseTooLargeError } from './sse.js';
+import { bodyEncoding, quoteBody, unquotableBody } from '../http/body-text.js';
 
 export interface StreamRequestOptions {
   dispatcher: Dispatcher;
@@ -104,22 +105,30 @@ export async function streamChatCompletion(o: StreamRequestOptions): Promise<Req
       signal: AbortSignal.any([o.signal, silence.signal]),
       headers: {
         accept: 'text/event-stream',
+        'accept-encoding': 'identity',
         'content-type': 'application/json',
         ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}),
       },
       body: chatRequestBody(o),
     });
+    const encoding = bodyEncoding(response.headers['content-encoding']);
+    const type = headerText(response.headers['content-type']).toLowerCase();
     if (response.statusCode < 200 || response.statusCode > 299) {
       const { text } = await readPrefix(response.body, MAX_ERROR_BYTES);
       const refused =
         (response.statusCode === 400 || response.statusCode === 422) &&
         o.ignoreEos &&
+        encoding === undefined &&
         text.includes('ignore_eos');
-      return record(`HTTP ${response.statusCode}: ${apiMessage(text)}`, {
+      return record(`HTTP ${response.statusCode}: ${apiMessage(text, encoding)}`, {
         ignoreEosRefused: refused,
       });
     }
-    const type = headerText(response.headers['content-type']).toLowerCase();
+    if (encoding !== undefined) {
+      return record(
+        `the endpoint answered HTTP 200 with ${type || 'no content-type'} in ${unquotableBody('', encoding) ?? ''}: no token can be read from it. A proxy in front of the model compresses its answers; turn compression off for text/event-stream (nginx "gzip off" for that location), or point smoke-url at the model server itself.`,
+      );
+    }
     if (type.includes('json') && !type.includes('event-stream')) {
       const { text } = await readPrefix(response.body, MAX_JSON_BYTES);
       return record(notAStream(text, type));
@@ -176,6 +185,7 @@ async function readEvents(
     const before = tokenChunks(state);
     const parsed = last ? [...parser.push(text), ...parser.end()] : parser.push(text);
     if (events === 0 && raw.length < MAX_RAW_CHARS) raw += text.slice(0, MAX_RAW_CHARS);
+    if (events === 0 && parsed.length === 0 && looksBinaryStart(raw)) throw new NotTextError();
     for (const [i, event] of parsed.entries()) {
       applyEvent(state, event, atMs, last && i === parsed.length - 1);
     }
@@ -187,15 +197,30 @@ async function readEvents(
       silence.sinceToken += text.length;
     }
   };
-  for await (const piece of body) {
-    fold(decoder.decode(piece, { stream: true }), now());
-    // Done once `[DONE]`, or the finish and usage chunks, came: a server that keeps the
-    // connection open after them has answered, and waiting would count it as an error.
-    if (state.error !== undefined || streamComplete(state)) break;
+  try {
+    for await (const piece of body) {
+      fold(decoder.decode(piece, { stream: true }), now());
+      // Done once `[DONE]`, or the finish and usage chunks, came: a server that keeps the
+      // connection open after them has answered, and waiting would count it as an error.
+      if (state.error !== undefined || streamComplete(state)) break;
+    }
+    fold(decoder.decode(), now(), true);
+  } catch (error) {
+    // Leaving the loop drops the connection: nothing more of the stream is read.
+    if (error instanceof SseTooLargeError) return error.message;
+    if (error instanceof NotTextError) return noEvents(raw, type);
+    throw error;
   }
-  fold(decoder.decode(), now(), true);
   if (events === 0) return noEvents(raw, type);
   return incompleteReason(state);
+}
+
+/** The first bytes of a stream are not text: no event can come of it. */
+class NotTextError extends Error {}
+
+/** Whether the start of a stream is binary (judged on its first few hundred characters). */
+function looksBinaryStart(text: string): boolean {
+  return text.length >= 64 && unquotableBody(text.slice(0, MAX_RAW_CHARS), undefined) !== undefined;
 }
 
 /** Why a request that threw is an error: no token in time (request-timeout), or a broken stream. */
@@ -242,7 +267,7 @@ function notAStream(text: string, type: string): string {
       return `the endpoint does not stream: it answered one whole chat completion (${type || 'no content-type'}) instead of an event stream, so no token can be timed. ${NOT_STREAMING_HINT}`;
     }
   }
-  return `the endpoint answered HTTP 200 with ${type || 'no content-type'}, not an event stream: ${neutralise(text.trim() || '(empty body)', 120)}. ${NOT_STREAMING_HINT}`;
+  return `the endpoint answered HTTP 200 with ${type || 'no content-type'}, not an event stream: ${quoteBody(text, undefined, 120)}. ${NOT_STREAMING_HINT}`;
 }
 
 /** Why a 200 answer that held no event at all is an error: what it held instead. */
@@ -250,12 +275,12 @@ function noEvents(raw: string, type: string): string {
   const text = raw.trim();
   if (text.startsWith('{')) return notAStream(text, type || 'no content-type');
   if (text === '') return 'the stream ended without any event (an empty answer)';
-  return `the endpoint answered HTTP 200 with ${type || 'no content-type'} and no server-sent event: ${neutralise(text, 120)}`;
+  return `the endpoint answered HTTP 200 with ${type || 'no content-type'} and no server-sent event: ${quoteBody(text, undefined, 120)}`;
 }
 
 /** The `error.message` of an OpenAI-style error body, or the body itself; bounded, safe to log. */
-function apiMessage(text: string): string {
-  const json = parseJsonOrUndefined(text);
+function apiMessage(text: string, encoding: string | undefined): string {
+  const json = encoding === undefined ? parseJsonOrUndefined(text) : undefined;
   if (typeof json === 'object' && json !== null) return errorText(json);
-  return neutralise(text.trim() || '(empty body)', 200);
+  return quoteBody(text, encoding, 200);
 }

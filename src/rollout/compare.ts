@@ -9,6 +9,7 @@
  * - A field GET never reports (a port's `domains`) is not compared at all: GET saying nothing
  *   about it is not GET saying "none". Such a field can be sent, but never confirmed by reading.
  */
+import { withoutGateNote } from './gate-note.js';
 import type { Deployment, UpdateBody } from '../northflank/schema.js';
 
 /** One leaf the update changes, with its current and new values (undefined: not set). */
@@ -137,7 +138,11 @@ export function fieldChanges(
         : [{ path: 'name', from: orUnset(current.name), to: orUnset(given.name) }];
     case 'description':
       // An empty description is how an update clears one (a revert sends it): not set either way.
-      return sameValue(noEmpty(given.description ?? undefined), noEmpty(current.description))
+      // The benchmark gate's note is the action's, not the user's: compared without it.
+      return sameValue(
+        noEmpty(given.description ?? undefined),
+        noEmpty(withoutGateNote(current.description)),
+      )
         ? []
         : [
             {

@@ -38,6 +38,8 @@ export class BenchmarkSession {
   readonly ignoreEos = { send: true };
   /** Whether the last call of measureBaseline measured (or tried to) the serving model. */
   baselineMeasured = false;
+  /** Forced past the gate's note: the spec is measured even if nothing rolls out. */
+  judgeAfresh = false;
   readonly report: BenchmarkReport;
   /** The looks and the error each may spend. */
   readonly plan: GatePlan;
@@ -502,7 +504,8 @@ export async function benchmarkStep(ctx: RunContext, rolled: StepResult): Promis
   if (
     report.skipped === undefined &&
     NO_ROLLOUT.has(rolled.outcome) &&
-    session.settings.onNoRollout === 'skip'
+    session.settings.onNoRollout === 'skip' &&
+    !session.judgeAfresh
   ) {
     report.skipped = `the run rolled nothing out (outcome ${rolled.outcome}), so there is nothing to compare`;
   }
