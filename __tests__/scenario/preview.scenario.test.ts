@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as path from 'node:path';
 import { startFakeGitHubComments } from '../../emulator/github.js';
 import type { StoredDeployment } from '../../emulator/server.js';
-import { previewDescription } from '../../src/rollout/preview-identity.js';
+import { markerLine, previewDescription } from '../../src/rollout/preview-identity.js';
 import { closeAfter, startWorld, type RunExtras } from '../helpers/harness.js';
 
 const REPO = 'acme/models';
@@ -229,6 +229,24 @@ describe('mode: preview', () => {
       pullRequest('opened', 7),
     );
     expect(more.report.message).toContain('Input "preview-gpu-count"');
+    // Replicas each take their GPUs: 8 replicas of 1 GPU are 8 GPUs.
+    const replicas = await w.run(
+      {
+        mode: 'preview',
+        'preview-max-gpus': '1',
+        spec: '{"configuration":{"architecture":{"workerConfig":{"replicas":8}}}}',
+      },
+      pullRequest('opened', 7),
+    );
+    expect(replicas.code).toBe(1);
+    expect(replicas.report.message).toContain(
+      'uses 8 GPUs (1 per replica × 8 replicas), more than preview-max-gpus (1)',
+    );
+    const none = await w.run(
+      { mode: 'preview', 'preview-max-gpus': '0' },
+      pullRequest('opened', 7),
+    );
+    expect(none.report.message).toContain('turn the GPU off for previews');
     expect(w.emu.requests.some((r) => r.method === 'POST')).toBe(false);
   });
 
@@ -409,6 +427,33 @@ describe('mode: sweep', () => {
       description: 'made by hand',
     }); // tag, no marker
     w.emu.add({ ...previewOf(REPO, 8, now - 1000), id: 'handmade', name: 'handmade' }); // marker, wrong name
+    // A person added a line after the marker (closed pull request): the marker is no longer last.
+    const edited = previewOf(REPO, 1, now - 1000);
+    w.emu.add({
+      ...edited,
+      id: 'llama-chat-pr-10',
+      name: 'llama-chat-pr-10',
+      description: `${String(edited.description).replace('pr=1 ', 'pr=10 ')}\nKEEP: taken over by alice`,
+    });
+    // A marker pasted into the middle of a person's notes.
+    w.emu.add({
+      id: 'llama-chat-pr-11',
+      name: 'llama-chat-pr-11',
+      tags: ['preview'],
+      description: `my notes\n${markerLine({ of: 'llama-chat', repository: REPO, pullRequest: 11, expiresMs: now - 1000 })}\nmore notes`,
+    });
+    // Another production deployment's preview in this repository: its own sweep's to delete.
+    w.emu.add({
+      id: 'other-model-pr-12',
+      name: 'other-model-pr-12',
+      tags: ['preview'],
+      description: previewDescription({
+        of: 'other-model',
+        repository: REPO,
+        pullRequest: 12,
+        expiresMs: now - 1000,
+      }),
+    });
     const ran = await w.run(
       { mode: 'sweep', 'github-token': 'gh-token' },
       {
@@ -427,6 +472,9 @@ describe('mode: sweep', () => {
       'llama-chat-pr-5',
       'llama-chat-pr-6',
       'handmade',
+      'llama-chat-pr-10',
+      'llama-chat-pr-11',
+      'other-model-pr-12',
     ]) {
       expect(w.emu.deployment(id).deletedAtMs).toBeUndefined();
     }

@@ -28,8 +28,10 @@ export interface PreviewMarker {
 export const MAX_DESCRIPTION_CHARS = 1024;
 
 const MARKER_PREFIX = 'northflank-llm-deploy-action preview:';
+// The last line only (no `m` flag): a description a person edited after the action wrote it, or
+// a marker pasted into the middle of one, does not make a deployment the sweep's to delete.
 const MARKER_LINE =
-  /^northflank-llm-deploy-action preview: of=(\S+) repo=([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+) pr=([1-9][0-9]{0,9}) expires=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?Z)$/m;
+  /(?:^|\n)northflank-llm-deploy-action preview: of=(\S+) repo=([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+) pr=([1-9][0-9]{0,9}) expires=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?Z)$/;
 
 /** The preview's name: `<deployment>-pr-<n>`; its id is the one Northflank derives from it. */
 export function previewName(deploymentId: string, pullRequest: number): string {
@@ -80,6 +82,8 @@ export function claimPreview(
   deployment: Pick<Deployment, 'id' | 'name' | 'tags' | 'description'>,
   repository: RepositoryRef,
   tag: string,
+  /** The production deployment whose previews are claimed; undefined: any of this repository. */
+  production?: string,
 ): PreviewClaim {
   if (!(deployment.tags ?? []).includes(tag)) {
     return { ours: false, reason: `it does not carry the tag "${tag}"` };
@@ -88,6 +92,9 @@ export function claimPreview(
   if (!marker) return { ours: false, reason: 'its description has no preview marker' };
   if (marker.repository.toLowerCase() !== repositoryName(repository).toLowerCase()) {
     return { ours: false, reason: `it is a preview of another repository (${marker.repository})` };
+  }
+  if (production !== undefined && marker.of !== production) {
+    return { ours: false, reason: `it is a preview of another deployment (${marker.of})` };
   }
   const expected = previewName(marker.of, marker.pullRequest);
   if (deployment.name !== expected || deployment.id !== deploymentIdFromName(expected)) {
@@ -173,7 +180,10 @@ export function sweepDecision(
 /** The GPU type and count of a configuration, as a reading shows it. */
 export interface GpuUse {
   type: string | undefined;
+  /** GPUs in all: per replica × replicas. */
   count: number;
+  /** Replicas (`architecture.workerConfig.replicas`), each with its own GPUs; 1 when not set. */
+  replicas?: number;
 }
 
 /** The GPUs a deployment's configuration asks for (none when GPUs are not enabled). */
@@ -183,9 +193,13 @@ export function gpuUse(configuration: unknown): GpuUse {
   const type = at(gpu, ['configuration', 'gpuType']);
   const count = at(gpu, ['configuration', 'gpuCount']);
   if (enabled === false) return { type: undefined, count: 0 };
+  const perReplica = typeof count === 'number' ? count : typeof type === 'string' ? 1 : 0;
+  const set = at(configuration, ['architecture', 'workerConfig', 'replicas']);
+  const replicas = typeof set === 'number' && Number.isInteger(set) && set > 1 ? set : 1;
   return {
     type: typeof type === 'string' ? type : undefined,
-    count: typeof count === 'number' ? count : typeof type === 'string' ? 1 : 0,
+    count: perReplica * replicas,
+    ...(replicas > 1 ? { replicas } : {}),
   };
 }
 
@@ -221,7 +235,14 @@ export function limitBreach(
     }
   }
   if (limits.maxGpus !== undefined && use.count > limits.maxGpus) {
-    return `${source} uses ${use.count} GPUs, more than preview-max-gpus (${limits.maxGpus}): set preview-gpu-count to at most ${limits.maxGpus} (with a tensor parallelism that fits), or raise preview-max-gpus`;
+    const split = use.replicas
+      ? ` (${use.count / use.replicas} per replica × ${use.replicas} replicas)`
+      : '';
+    const fix =
+      limits.maxGpus === 0
+        ? 'turn the GPU off for previews (spec nodeConfiguration.gpu.enabled: false), or raise preview-max-gpus'
+        : `set preview-gpu-count to at most ${limits.maxGpus}${use.replicas ? ' per replica and fewer replicas (architecture.workerConfig.replicas)' : ' (with a tensor parallelism that fits)'}, or raise preview-max-gpus`;
+    return `${source} uses ${use.count} GPUs${split}, more than preview-max-gpus (${limits.maxGpus}): ${fix}`;
   }
   return undefined;
 }

@@ -27,7 +27,7 @@ export async function sweepPreviews(ctx: RunContext): Promise<StepResult> {
   const states = new Map<number, PullRequestState>();
   const decisions: (SweepDecision & { result?: string })[] = [];
   for (const d of listed) {
-    const claim = claimPreview(d, p.repository, p.tag);
+    const claim = claimPreview(d, p.repository, p.tag, ctx.target.deploymentId);
     let state: PullRequestState | undefined;
     if (claim.ours && ctx.clock.now() < claim.marker.expiresMs && d.status !== 'deleting') {
       state =
