@@ -129,9 +129,17 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   });
   let stdout = '';
   let stderr = '';
+  let pending = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
-    options.echo?.write(chunk);
+    if (!options.echo) return;
+    // Whole lines only, each shown as the runner's log shows it.
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) options.echo.write(`${asRunnerShows(line)}\n`);
+  });
+  child.stdout.on('end', () => {
+    if (pending !== '') options.echo?.write(asRunnerShows(pending));
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   options.onSpawn?.(child, () => stdout);
@@ -155,4 +163,23 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     durationMs: performance.now() - started,
     workspace,
   };
+}
+
+/**
+ * A line of the action's stdout as the runner's log shows it: a workflow command's message and
+ * properties unescaped (`%25` is `%`, `%0A` a new line), so a local run reads like GitHub's log
+ * rather than showing the escapes only a runner undoes.
+ */
+export function asRunnerShows(line: string): string {
+  const command = /^(::[a-z-]+)( [^:]*)?::(.*)$/.exec(line);
+  if (!command) return line;
+  const unescape = (text: string): string =>
+    text
+      .replace(/%0D/g, '\r')
+      .replace(/%0A/g, '\n')
+      .replace(/%3A/g, ':')
+      .replace(/%2C/g, ',')
+      .replace(/%25/g, '%');
+  const [, name = '', props = '', message = ''] = command;
+  return `${name}${unescape(props)}::${unescape(message)}`;
 }
