@@ -1,6 +1,6 @@
 /**
- * `npm run docs`: writes README's inputs and outputs tables from action.yml, and
- * docs/spec-reference.md from the spec schema. `npm run docs -- --check` fails when either
+ * `npm run docs`: writes README's inputs and outputs tables and docs/inputs.md from action.yml,
+ * and docs/spec-reference.md from the spec schema. `npm run docs -- --check` fails when any
  * differs, so the docs cannot drift (CI runs it).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,41 +9,17 @@ import * as prettier from 'prettier';
 import { parse } from 'yaml';
 import { ROOT } from './local-runner.js';
 import {
+  overBudget,
+  renderInputsPage,
+  renderTables,
+  README_MAX_LINE,
+  type ActionDoc,
+} from './action-docs.js';
+import {
   jsClientTypes,
   northflankSpecDescriptions,
   renderSpecReference,
 } from './spec-reference.js';
-
-interface ActionDoc {
-  inputs: Record<string, { description: string; required?: boolean; default?: string }>;
-  outputs: Record<string, { description: string }>;
-}
-
-const cell = (text: string): string =>
-  text
-    .replace(/\|/g, '\\|')
-    .replace(/\s*\n\s*/g, ' ')
-    .trim();
-
-/** The two Markdown tables for an action.yml. */
-export function renderTables(action: ActionDoc): { inputs: string; outputs: string } {
-  const inputs = [
-    '| Input | Required | Default | Description |',
-    '| --- | --- | --- | --- |',
-    ...Object.entries(action.inputs).map(
-      ([name, i]) =>
-        `| \`${name}\` | ${i.required ? 'yes' : 'no'} | ${i.default === undefined ? '' : `\`${cell(i.default)}\``} | ${cell(i.description)} |`,
-    ),
-  ].join('\n');
-  const outputs = [
-    '| Output | Description |',
-    '| --- | --- |',
-    ...Object.entries(action.outputs).map(
-      ([name, o]) => `| \`${name}\` | ${cell(o.description)} |`,
-    ),
-  ].join('\n');
-  return { inputs, outputs };
-}
 
 function replaceBetween(text: string, marker: string, content: string): string {
   const start = `<!-- ${marker}:start -->`;
@@ -56,9 +32,14 @@ function replaceBetween(text: string, marker: string, content: string): string {
 
 const readmePath = path.join(ROOT, 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
-const tables = renderTables(
-  parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as ActionDoc,
-);
+const action = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as ActionDoc;
+// A first sentence too long for README's table is action.yml's to fix, not the table's to cut.
+const tooLong = overBudget(action);
+if (tooLong.length > 0) {
+  for (const message of tooLong) console.error(message);
+  process.exit(1);
+}
+const tables = renderTables(action);
 const generated = replaceBetween(
   replaceBetween(readme, 'inputs', tables.inputs),
   'outputs',
@@ -70,12 +51,19 @@ async function formatted(text: string, file: string): Promise<string> {
 }
 
 const referencePath = path.join(ROOT, 'docs', 'spec-reference.md');
+const inputsPath = path.join(ROOT, 'docs', 'inputs.md');
 const files: { file: string; now: string; next: string; fix: string }[] = [
   {
     file: readmePath,
     now: readme,
     next: await formatted(generated, readmePath),
     fix: 'README.md inputs/outputs tables differ from action.yml',
+  },
+  {
+    file: inputsPath,
+    now: existsSync(inputsPath) ? readFileSync(inputsPath, 'utf8') : '',
+    next: await formatted(renderInputsPage(action), inputsPath),
+    fix: 'docs/inputs.md differs from action.yml',
   },
   {
     file: referencePath,
@@ -91,9 +79,19 @@ if (process.argv.includes('--check')) {
   const stale = files.filter((f) => f.next !== f.now);
   for (const f of stale) console.error(`${f.fix}: run \`npm run docs\` and commit it.`);
   if (stale.length > 0) process.exit(1);
-  console.log('README.md tables match action.yml; docs/spec-reference.md matches the schema.');
+  console.log(
+    'README.md tables and docs/inputs.md match action.yml; docs/spec-reference.md matches the schema.',
+  );
 } else {
   mkdirSync(path.dirname(referencePath), { recursive: true });
   for (const f of files) writeFileSync(f.file, f.next);
-  console.log('README.md tables written from action.yml; docs/spec-reference.md from the schema.');
+  const long = files[0]?.next.split('\n').filter((line) => line.length > README_MAX_LINE) ?? [];
+  if (long.length > 0) {
+    console.error(
+      `README.md has ${String(long.length)} line(s) over ${String(README_MAX_LINE)} characters.`,
+    );
+  }
+  console.log(
+    'README.md tables and docs/inputs.md written from action.yml; docs/spec-reference.md from the schema.',
+  );
 }
