@@ -232,9 +232,10 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
   if (!existsSync(workspace) || !statSync(workspace).isDirectory()) {
     throw new TryUsageError(`The workspace ${workspace} is not a folder (--workspace).`);
   }
-  const github = await startFakeGitHubComments();
   const repository = `local/${path.basename(workspace) || 'repository'}`;
   const sha = gitHead(workspace);
+  // Pull request #1, open, at this commit: the one a pull_request event's payload names.
+  const github = await startFakeGitHubComments({ heads: { 1: sha }, pullRequests: { 1: 'open' } });
   let plan: TryPlan;
   try {
     plan = planTry(

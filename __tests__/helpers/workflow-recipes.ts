@@ -42,12 +42,48 @@ export interface Recipe {
 
 const ACTION = /northflank-llm-deploy-action@/;
 
-/** README's YAML blocks that are workflows, and the example workflows. */
+/** One of README's YAML blocks, with the example file the text just before it links. */
+export interface ReadmeBlock {
+  /** `README.md yaml block N`, counting every YAML block from 1. */
+  source: string;
+  text: string;
+  /** The `examples/workflows/*.yml` the text since the previous block links last, if any. */
+  linked?: string;
+}
+
+/** README's YAML blocks, in order, each with the example file its text links. */
+export function readmeBlocks(
+  readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8'),
+): ReadmeBlock[] {
+  const blocks: ReadmeBlock[] = [];
+  let from = 0;
+  for (const m of readme.matchAll(/```ya?ml\n([\s\S]*?)```/g)) {
+    const before = readme.slice(from, m.index);
+    const links = [...before.matchAll(/\]\((examples\/workflows\/[\w.-]+\.yml)\)/g)];
+    const linked = links[links.length - 1]?.[1];
+    blocks.push({
+      source: `README.md yaml block ${String(blocks.length + 1)}`,
+      text: m[1] ?? '',
+      ...(linked ? { linked } : {}),
+    });
+    from = m.index + m[0].length;
+  }
+  return blocks;
+}
+
+/** An example file as README shows it: without the comment lines that open the file. */
+export function withoutHeader(text: string): string {
+  const lines = text.split('\n');
+  let first = 0;
+  while (first < lines.length && (lines[first] ?? '').startsWith('#')) first += 1;
+  return lines.slice(first).join('\n');
+}
+
+/**
+ * The example workflows, and README's YAML blocks that are workflows and not one of those files
+ * (README's recipes are the files, a test keeps them so, so each is run once, from its file).
+ */
 export function userWorkflows(): Workflow[] {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```ya?ml\n([\s\S]*?)```/g)]
-    .map((m, i) => ({ source: `README.md yaml block ${String(i + 1)}`, text: m[1] ?? '' }))
-    .filter((b) => /^jobs:/m.test(b.text));
   const dir = path.join(ROOT, 'examples', 'workflows');
   const examples = readdirSync(dir)
     .filter((f) => f.endsWith('.yml'))
@@ -55,6 +91,8 @@ export function userWorkflows(): Workflow[] {
       source: `examples/workflows/${f}`,
       text: readFileSync(path.join(dir, f), 'utf8'),
     }));
+  const bodies = new Set(examples.map((e) => withoutHeader(e.text)));
+  const blocks = readmeBlocks().filter((b) => /^jobs:/m.test(b.text) && !bodies.has(b.text));
   return [...blocks, ...examples].map((w) => ({
     ...w,
     ...(parse(w.text) as { concurrency?: unknown; jobs: Record<string, Job> }),

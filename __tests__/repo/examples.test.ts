@@ -42,6 +42,7 @@ describe("GitHub's parser", () => {
 
   it('there are examples for each use the README promises', () => {
     expect(files.sort()).toEqual([
+      'benchmark-gate.yml',
       'chain-outputs.yml',
       'deploy-on-push.yml',
       'environment.yml',
