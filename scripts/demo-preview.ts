@@ -78,7 +78,7 @@ export async function previewDemo(): Promise<number> {
       {
         spec: '{"configuration": {"architecture": {"workerConfig": {"quantization": "fp8"}}}}',
         benchmark:
-          'requests: 12\nconcurrency: 3\nmax-tokens: 48\nfail-if:\n  itl-p50: +20%\n  error-rate: 10%',
+          'requests: 16\nconcurrency: 8\nmax-tokens: 24\nfail-if:\n  itl-p50: +20%\n  error-rate: 10%',
       },
       'opened',
     ],
