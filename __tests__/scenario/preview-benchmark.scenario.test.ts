@@ -71,12 +71,15 @@ describe('the preview benchmarked beside production', () => {
     expect(ran.report.outcome).toBe('regressed');
     expect(ran.report.message).toContain('Beside production');
     const comparison = ran.report.preview?.comparison;
-    expect(comparison?.preview.requests).toBe(6);
-    expect(comparison?.production.requests).toBe(6);
+    // Decided at a look (6 requests on a quiet machine; a busy one's timer jitter can take a
+    // second look), with the same number of requests on both sides.
+    const requests = comparison?.preview.requests ?? 0;
+    expect([6, 12, 24]).toContain(requests);
+    expect(comparison?.production.requests).toBe(requests);
     expect(comparison?.failed.map((f) => f.metric)).toEqual(['itl-p50']);
     // Both sides got the same load, at the same time.
     const streams = w.model?.streams ?? [];
-    expect(streams).toHaveLength(12);
+    expect(streams).toHaveLength(2 * requests);
     expect(ran.summary).toContain('Benchmark: preview beside production');
     expect(ran.summary).toContain('| itl-p50 |');
     // Production is only read.
