@@ -20,6 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cache = path.join(root, 'node_modules', '.cache');
 const checks = [
   {
+    id: 'prettier',
     name: 'format:check (prettier)',
     args: [
       'node_modules/prettier/bin/prettier.cjs',
@@ -35,8 +36,14 @@ const checks = [
     ],
     fix: 'npm run format',
   },
-  { name: 'lint (eslint)', args: ['node_modules/eslint/bin/eslint.js', '.'], fix: 'npm run lint' },
   {
+    id: 'eslint',
+    name: 'lint (eslint)',
+    args: ['node_modules/eslint/bin/eslint.js', '.'],
+    fix: 'npm run lint',
+  },
+  {
+    id: 'tsc',
     name: 'typecheck (tsc)',
     args: [
       'node_modules/typescript/bin/tsc',
@@ -82,12 +89,12 @@ function run(check, niceness) {
 }
 
 /**
- * Runs the three checks side by side, at `niceness` (0: the usual priority), and resolves with
- * their report: one line per check with its time, the check's output when it has any, and the
- * names of those that failed.
+ * Runs the three checks side by side, each at `niceness[id]` (by default the usual priority), and
+ * resolves with their report: one line per check with its time, the check's output when it has
+ * any, and the names of those that failed.
  */
-export async function runStaticChecks(niceness = 0) {
-  const results = await Promise.all(checks.map((check) => run(check, niceness)));
+export async function runStaticChecks(niceness = {}) {
+  const results = await Promise.all(checks.map((check) => run(check, niceness[check.id] ?? 0)));
   let text = '';
   const failed = [];
   for (const { check, code, output, ms } of results) {
