@@ -289,19 +289,22 @@ describe('the benchmark gate', () => {
   });
 
   it('does not gate a limit still inconclusive at max-requests, and warns with the interval and the requests that would settle it', async () => {
-    // Very noisy replies (sigma 1) and 6 requests per side: the interval spans the limit.
+    // Very noisy replies (sigma 1) and 6 requests per side: the interval spans the limit. The
+    // seeded replies make the change about -22%, its interval about -50% to +30%; the limit sits
+    // well inside (+5%), where the real-time noise of a busy machine cannot move an end past it
+    // (at +20% the interval's upper end came to +18% when the cores were contended).
     const { run: deploy } = await setup({}, { jitter: { sigma: 1, seed: 3 } });
     const run = await deploy({
       spec: spec({ kvCacheDataType: 'fp8' }),
-      benchmark: `${LOAD}\nfail-if:\n  itl-p50: +20%`,
+      benchmark: `${LOAD}\nfail-if:\n  itl-p50: +5%`,
     });
     expect(run.outputs.outcome).toBe('running');
     expect(run.benchmark!.limits).toEqual([
       expect.objectContaining({ metric: 'itl-p50', verdict: 'inconclusive' }),
     ]);
     expect(run.stdout).toMatch(
-      /::warning title=Benchmark inconclusive::Not gated: a fail-if limit is still inconclusive after 6 measured requests \(max-requests 6\): itl-p50 \+20%25: change -?[\d.]+%25 to \+[\d.]+%25 at 95%25 \((about \d+ requests per side would settle it|the change sits on the limit.*)\)/,
+      /::warning title=Benchmark inconclusive::Not gated: a fail-if limit is still inconclusive after 6 measured requests \(max-requests 6\): itl-p50 \+5%25: change -?[\d.]+%25 to \+[\d.]+%25 at 95%25 \((about \d+ requests per side would settle it|the change sits on the limit.*)\)/,
     );
-    expect(run.summary).toMatch(/❔ \+20% inconclusive, not gated/);
+    expect(run.summary).toMatch(/❔ \+5% inconclusive, not gated/);
   });
 });
