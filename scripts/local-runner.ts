@@ -56,6 +56,8 @@ export interface RunOptions {
   onSpawn?: (child: ChildProcess, output: () => string) => void;
   /** Also copy the action's stdout here as it comes (the demo shows the log live). */
   echo?: NodeJS.WritableStream;
+  /** Pass inputs action.yml does not declare, as the runner does (a misspelt `with:` key), not throw. */
+  undeclaredInputs?: boolean;
   /** The Node executable to run the bundle on (default: Node 24 when available, see action-node.ts). */
   node?: string;
   /**
@@ -116,9 +118,13 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     const value = options.inputs[name] ?? fallback;
     if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
-  for (const name of Object.keys(options.inputs)) {
-    if (!(name in inputs))
+  for (const [name, value] of Object.entries(options.inputs)) {
+    if (name in inputs) continue;
+    if (!options.undeclaredInputs) {
       throw new Error(`test uses input "${name}" that action.yml does not declare`);
+    }
+    // As the runner does: it warns about the name, and passes it on all the same.
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
 
   const started = performance.now();

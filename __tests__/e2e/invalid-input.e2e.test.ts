@@ -22,6 +22,22 @@ describe('invalid input fails the step before any request', () => {
   );
 });
 
+describe('a misspelt input name, which the runner only warns about and passes on', () => {
+  it('fails the step before any request, naming the inputs it likely means', async () => {
+    const before = world.emu.requests.length;
+    // The runner's variables for `spec_file:` and `timout:` in a step's with:.
+    const run = await world.run(
+      {},
+      { env: { INPUT_SPEC_FILE: 'model/spec.yaml', INPUT_TIMOUT: '40m' } },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^::error title=Invalid input::Input "spec_file" is invalid: this action has no such input \(did you mean spec-file\?\)\..* Also not inputs of this action: "timout" \(did you mean timeout\?\)/m,
+    );
+    expect(world.emu.requests.length).toBe(before);
+  });
+});
+
 describe('the bundled action, for random invalid input', () => {
   it('sends nothing when it rejects an input', async () => {
     const samples = fc.sample(

@@ -73,6 +73,8 @@ export function closeAfter<T extends { close(): Promise<void> | void }>(
 /** How `run()` runs in this process. */
 export interface InProcessOptions {
   inputs: Record<string, string>;
+  /** The test passes inputs action.yml does not declare, on purpose (as a misspelt `with:` key). */
+  undeclaredInputs?: boolean;
   /** The clock the run sees; give the servers the same one (`now: () => clock.now()`). */
   clock: Clock;
   /**
@@ -128,10 +130,11 @@ function workspaceWith(
 export function withDefaults(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
+  undeclared = false,
 ): Record<string, string> {
   const declared = actionYml().inputs;
   for (const name of Object.keys(inputs)) {
-    if (!(name in declared))
+    if (!(name in declared) && !undeclared)
       throw new Error(`test uses input "${name}" that action.yml does not declare`);
   }
   const values: Record<string, string> = {};
@@ -141,6 +144,8 @@ export function withDefaults(
     const value = inputs[name] ?? fallback;
     if (value !== undefined) values[name] = value;
   }
+  // As the runner does: an undeclared name is passed on too (it only warns about it).
+  for (const [name, value] of Object.entries(inputs)) if (!(name in declared)) values[name] = value;
   return values;
 }
 
@@ -211,7 +216,7 @@ function withEnv(env: Record<string, string>): () => void {
 export async function runInProcess(options: InProcessOptions): Promise<InProcessRun> {
   const workspace = workspaceWith(options.files, options.prepare);
   const env = typeof options.env === 'function' ? options.env(workspace) : (options.env ?? {});
-  const values = withDefaults(options.inputs, env);
+  const values = withDefaults(options.inputs, env, options.undeclaredInputs);
   const stdout: string[] = [];
   const lines: string[] = [];
   const masked: string[] = [];
@@ -232,6 +237,8 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
         },
         readFile: (file) => readWorkspaceFile(workspace, file, MAX_INPUT_BYTES),
         workspace,
+        // As the runner passes them: one INPUT_* variable per input given, declared or not.
+        variableNames: () => Object.keys(values).map((name) => `INPUT_${name.toUpperCase()}`),
       },
       clock: options.clock,
       random: options.random ?? seededRandom(0x5eed),
@@ -286,6 +293,8 @@ export type RunOf<R extends Runner> = R extends 'bundle' ? ActionRun : InProcess
 /** What one run adds to the world's defaults. */
 export interface RunExtras {
   env?: Record<string, string> | ((workspace: string) => Record<string, string>);
+  /** In-process: the inputs include names action.yml does not declare, on purpose. */
+  undeclaredInputs?: boolean;
   files?: Record<string, string>;
   prepare?: (workspace: string) => void;
   /** In-process: cancels the run when it aborts. */
@@ -378,6 +387,7 @@ async function runOnce<R extends Runner>(
       ...(extras.files ? { files: extras.files } : {}),
       ...(extras.prepare ? { prepare: extras.prepare } : {}),
       ...(extras.signal ? { signal: extras.signal } : {}),
+      ...(extras.undeclaredInputs ? { undeclaredInputs: true } : {}),
       ...((extras.random ?? options.random) ? { random: extras.random ?? options.random } : {}),
     });
   }

@@ -2,7 +2,7 @@
  * Invalid inputs, `run()` in-process: each fails the step before any request, naming the input.
  * invalid-input.e2e.test.ts proves the same through the bundle.
  */
-import { beforeAll, describe, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { startWorld, type World } from '../helpers/harness.js';
 import { expectInvalidInput } from '../helpers/twins.js';
 
@@ -66,5 +66,17 @@ describe('invalid input fails the step before any request', () => {
     ],
   ])('%s', async (_case, inputs, message) => {
     await expectInvalidInput(world, inputs, message);
+  });
+});
+
+describe('an input the action does not have', () => {
+  it('fails the step before any request, with the input it likely means', async () => {
+    const world = await startWorld();
+    const run = await world.run({ smoke_tset: 'true' }, { undeclaredInputs: true });
+    expect(run.report.outcome).toBe('error');
+    expect(run.report.message).toMatch(
+      /^Input "smoke_tset" is invalid: this action has no such input \(did you mean smoke-test\?\)/,
+    );
+    expect(world.emu.requests).toEqual([]);
   });
 });

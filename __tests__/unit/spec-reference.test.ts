@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { specLeaves, specObjectPaths } from '../../src/northflank/spec-leaves.js';
-import { didYouMean, editDistance, suggestSpecPath } from '../../src/northflank/spec-suggest.js';
+import { editDistance } from '../../src/closest.js';
+import { didYouMean, suggestSpecPath } from '../../src/northflank/spec-suggest.js';
 import {
   splitUnknownSpecFields,
   withUnknownSpecFields,

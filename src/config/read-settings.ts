@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import type { InputSources } from '../runner/deps.js';
 import { parseBenchmark } from './benchmark-input.js';
 import { input } from './input.js';
+import { checkInputNames } from './input-names.js';
 import { parseModelEndpoint } from './model-endpoint.js';
 import { parseMode, parsePreviewSettings } from './preview-settings.js';
 import type { GitHubRun } from '../runner/event.js';
@@ -83,6 +84,7 @@ export interface ParseOptions {
  */
 export function parseSettings(sources: InputSources, options: ParseOptions = {}): Settings {
   const apiToken = parseApiToken(sources, options);
+  if (sources.variableNames) checkInputNames(sources.variableNames());
   const warnings: string[] = [];
   const specNotes: SpecNotes = { unvalidated: [], nulls: [] };
   const settings: Settings = {

@@ -3,6 +3,7 @@
  * the same name in another case or style, or by a small typo; anywhere in the spec, since a key
  * is as often in the wrong object as misspelt. Pure.
  */
+import { editDistance } from '../closest.js';
 import { specLeaves, specObjectPaths } from './spec-leaves.js';
 import { normaliseKey, pathForVllmName } from './vllm-names.js';
 
@@ -12,24 +13,6 @@ export interface Suggestion {
   path: string;
   /** The vLLM flag the key is vLLM's name for, when that is how it matched. */
   vllmFlag?: string;
-}
-
-/** Levenshtein distance, for short keys. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + cost,
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 const lastSegment = (path: string): string => path.slice(path.lastIndexOf('.') + 1);

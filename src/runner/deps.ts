@@ -16,6 +16,8 @@ export interface InputSources {
   readFile(absolutePath: string): string;
   /** The workspace that `spec-file` is relative to. */
   workspace: string;
+  /** The environment's variable names, to find `INPUT_*` of inputs the action does not have. */
+  variableNames?: () => string[];
 }
 
 /** Where outputs go: `setOutput` of protocol.ts in the action. */
@@ -53,6 +55,7 @@ export function defaultDeps(signal: AbortSignal = new AbortController().signal):
       },
       readFile: (file) => readWorkspaceFile(workspace, file, MAX_INPUT_BYTES),
       workspace,
+      variableNames: () => Object.keys(process.env),
     },
     clock: systemClock,
     random: Math.random,

@@ -93,6 +93,7 @@ export function startRun(given: RunDeps): RunBase {
       },
       readFile: (file) => inputs.readFile(file),
       workspace: inputs.workspace,
+      ...(inputs.variableNames ? { variableNames: inputs.variableNames } : {}),
     },
     clock: given.clock,
     random: given.random,
