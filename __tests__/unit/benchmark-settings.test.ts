@@ -113,11 +113,15 @@ describe('parseBenchmarkSettings', () => {
     [{ prompt: '' }, 'at prompt: must not be empty'],
     [
       { request: 5 },
-      'unknown key "request"; the keys are requests, max-requests, concurrency, warmup, max-tokens, prompt, baseline, require-baseline, confidence, on-no-rollout, fail-if',
+      'unknown key "request" (did you mean requests?); the keys are requests, max-requests, concurrency, warmup, max-tokens, prompt, baseline, require-baseline, confidence, on-no-rollout, fail-if',
     ],
     [
       { 'fail-if': { 'ttft-p95': '1s' } },
-      'at fail-if: unknown key "ttft-p95"; the keys are ttft-p50',
+      'at fail-if: unknown key "ttft-p95" (did you mean ttft-p90 or ttft-p99?); the keys are ttft-p50',
+    ],
+    [
+      { concurency: 4, 'fail-if': { itl: '+20%', 'ttft-p95': '1s' } },
+      'unknown key "concurency" (did you mean concurrency?); the keys are requests, max-requests, concurrency, warmup, max-tokens, prompt, baseline, require-baseline, confidence, on-no-rollout, fail-if. And at fail-if: unknown key "itl" (did you mean itl-p50, itl-p90 or itl-p99?), "ttft-p95" (did you mean ttft-p90 or ttft-p99?); the keys are ttft-p50',
     ],
     [
       { 'fail-if': { 'ttft-p50': '-10%' } },

@@ -3,6 +3,7 @@
  * `fail-if` limits. Every rule broken is an InputError naming the key, the rule and the value.
  */
 import * as z from 'zod/mini';
+import { didYouMeanName } from '../closest.js';
 import { compactJson, InputError } from '../errors.js';
 import { once } from '../lazy-schema.js';
 import { DEFAULT_BENCHMARK_PROMPT } from './default-prompt.js';
@@ -148,6 +149,8 @@ export function parseBenchmarkSettings(value: unknown): BenchmarkSettings | unde
     );
   }
   if (value === true) value = {};
+  const unknown = unknownKeys(value);
+  if (unknown) throw new InputError(INPUT, unknown.rule, unknown.at);
   const result = benchmarkSchema().safeParse(value);
   if (!result.success) {
     const [issue] = result.error.issues;
@@ -200,6 +203,29 @@ export function parseBenchmarkSettings(value: unknown): BenchmarkSettings | unde
     baseline: data.baseline ?? BENCHMARK_DEFAULTS.baseline,
     failIf,
   };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Every key the benchmark and its fail-if do not have, each with the one it likely means, in one
+ * message: a user fixing them one push at a time would wait for a run per typo.
+ */
+function unknownKeys(value: unknown): { rule: string; at?: string } | undefined {
+  if (!isRecord(value)) return undefined;
+  const failIf = value['fail-if'];
+  const top = Object.keys(value).filter((key) => !KEYS.includes(key));
+  const inFailIf = isRecord(failIf)
+    ? Object.keys(failIf).filter((key) => !(METRICS as readonly string[]).includes(key))
+    : [];
+  const named = (keys: string[], known: readonly string[]): string =>
+    `unknown key ${keys.map((k) => `"${k}"${didYouMeanName(k, known)}`).join(', ')}; the keys are ${known.join(', ')}`;
+  if (top.length === 0) {
+    return inFailIf.length === 0 ? undefined : { rule: named(inFailIf, METRICS), at: 'fail-if' };
+  }
+  const andFailIf = inFailIf.length > 0 ? `. And at fail-if: ${named(inFailIf, METRICS)}` : '';
+  return { rule: `${named(top, KEYS)}${andFailIf}` };
 }
 
 /** `95%`, `95`, or 0.95: the gate's confidence as a fraction. */
