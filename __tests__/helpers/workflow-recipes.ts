@@ -71,14 +71,6 @@ export function readmeBlocks(
   return blocks;
 }
 
-/** An example file as README shows it: without the comment lines that open the file. */
-export function withoutHeader(text: string): string {
-  const lines = text.split('\n');
-  let first = 0;
-  while (first < lines.length && (lines[first] ?? '').startsWith('#')) first += 1;
-  return lines.slice(first).join('\n');
-}
-
 /**
  * The example workflows, and README's YAML blocks that are workflows and not one of those files
  * (README's recipes are the files, a test keeps them so, so each is run once, from its file).
@@ -91,7 +83,7 @@ export function userWorkflows(): Workflow[] {
       source: `examples/workflows/${f}`,
       text: readFileSync(path.join(dir, f), 'utf8'),
     }));
-  const bodies = new Set(examples.map((e) => withoutHeader(e.text)));
+  const bodies = new Set(examples.map((e) => e.text));
   const blocks = readmeBlocks().filter((b) => /^jobs:/m.test(b.text) && !bodies.has(b.text));
   return [...blocks, ...examples].map((w) => ({
     ...w,

@@ -1,13 +1,13 @@
 /**
  * README's recipes are the example files: each workflow README shows is the file its text links,
- * as it is in examples/workflows/ (without the comment lines that open the file), so a user who
- * copies either gets the same workflow, and the tests that run the files cover README's too.
+ * as it is in examples/workflows/, its opening comments too, so a user who copies either gets the
+ * same workflow, and the tests that run the files cover README's too.
  */
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../../scripts/local-runner.js';
-import { readmeBlocks, withoutHeader, type ReadmeBlock } from '../helpers/workflow-recipes.js';
+import { readmeBlocks, type ReadmeBlock } from '../helpers/workflow-recipes.js';
 
 /** Why a README block is not its file: empty when it is. */
 function mismatch(block: ReadmeBlock): string {
@@ -20,7 +20,7 @@ function mismatch(block: ReadmeBlock): string {
   }
   const file = path.join(ROOT, block.linked);
   if (!existsSync(file)) return `${block.source} links ${block.linked}, which does not exist`;
-  const want = withoutHeader(readFileSync(file, 'utf8')).split('\n');
+  const want = readFileSync(file, 'utf8').split('\n');
   const got = block.text.split('\n');
   const at = want.findIndex((line, i) => got[i] !== line);
   if (at < 0 && got.length === want.length) return '';
