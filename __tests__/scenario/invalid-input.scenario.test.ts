@@ -80,3 +80,14 @@ describe('an input the action does not have', () => {
     expect(world.emu.requests).toEqual([]);
   });
 });
+
+describe('the summary of a run whose inputs failed', () => {
+  it('names the deployment from the ids that were valid', async () => {
+    const world = await startWorld();
+    const run = await world.run({ 'spec-file': 'model/missing.yaml', 'team-id': 'a/b' });
+    expect(run.report.outcome).toBe('error');
+    expect(run.summary).toContain('| Deployment | <code>llama-chat</code> |');
+    expect(run.summary).toContain('| Project | <code>demo-project</code> |');
+    expect(run.summary).not.toContain('| Team |');
+  });
+});

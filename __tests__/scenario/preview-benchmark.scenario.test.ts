@@ -82,6 +82,8 @@ describe('the preview benchmarked beside production', () => {
     expect(streams).toHaveLength(2 * requests);
     expect(ran.summary).toContain('Benchmark: preview beside production');
     expect(ran.summary).toContain('| itl-p50 |');
+    // No errors and no limit on them: no error-rate row.
+    expect(ran.summary).not.toContain('| error-rate |');
     // Production is only read.
     expect(
       w.emu.requests.filter((r) => r.method !== 'GET' && r.path.endsWith('/llama-chat')),
@@ -98,11 +100,13 @@ describe('the preview benchmarked beside production', () => {
         'smoke-url': base,
         'preview-smoke-url': `${base}/deployments/llama-chat-pr-4`,
         benchmark:
-          'requests: 6\nconcurrency: 2\nwarmup: 0\nmax-tokens: 8\nfail-if:\n  itl-p50: "+200%"',
+          'requests: 6\nconcurrency: 2\nwarmup: 0\nmax-tokens: 8\nfail-if:\n  itl-p50: "+200%"\n  error-rate: 50%',
       },
       opened(4),
     );
     expect(ran.report.outcome).toBe('running');
     expect(ran.report.message).toContain('every limit held');
+    // A limit on the error rate shows its row, with no errors too.
+    expect(ran.summary).toMatch(/\| error-rate \| 0\.0% .*\| ✅ 50% held \|/);
   }, 30_000);
 });

@@ -100,6 +100,8 @@ describe('mode: preview', () => {
     expect(ran.outputs['preview-outcome']).toBe('created');
     expect(ran.outputs['preview-url']).toContain('llama-chat-pr-7');
     expect(ran.summary).toContain('llama-chat-pr-7');
+    expect(ran.summary).toContain("| Created | from <code>llama-chat</code>'s configuration |");
+    expect(ran.summary).not.toContain('| Fields updated | none |');
   });
 
   it('a later push updates the same preview through the plan and the wait: never a second one', async () => {

@@ -125,6 +125,28 @@ export function parseSettings(sources: InputSources, options: ParseOptions = {})
   return settings;
 }
 
+/**
+ * The deployment's ids as given, each one that is valid on its own: what the report names when
+ * another input failed (the summary then says which deployment the failed step was for).
+ */
+export function targetAsGiven(sources: InputSources): Partial<Settings['target']> {
+  const valid = (name: string): string | undefined => {
+    try {
+      return parseId(name, input(sources, name), false);
+    } catch {
+      return undefined;
+    }
+  };
+  const target: Partial<Settings['target']> = {};
+  const projectId = valid('project-id');
+  const deploymentId = valid('deployment-id');
+  const teamId = valid('team-id');
+  if (projectId) target.projectId = projectId;
+  if (deploymentId) target.deploymentId = deploymentId;
+  if (teamId) target.teamId = teamId;
+  return target;
+}
+
 /** Inputs that a preview run or a sweep does not use, for warnings. */
 function ignoredInPreviewModes(settings: Settings, mode: 'preview' | 'sweep'): string[] {
   const ignored: [given: boolean, input: string, why: string][] =

@@ -37,10 +37,12 @@ export function previewMarkdown(preview: PreviewRecord, heading = '### Preview')
 
 /** The benchmark table, preview against production, with each limit's verdict. */
 export function comparisonMarkdown(c: PreviewComparison, heading: string): string[] {
-  const shown = METRICS.filter(
-    (m) => m !== 'error-rate' || c.preview.errors + c.production.errors > 0,
-  );
   const verdict = new Map(c.verdicts.map((v) => [v.metric, v]));
+  // The error rate when there were errors, or when a limit holds it (it may be why more was measured).
+  const shown = METRICS.filter(
+    (m) =>
+      m !== 'error-rate' || c.preview.errors + c.production.errors > 0 || verdict.has('error-rate'),
+  );
   const change = new Map(c.changes.map((x) => [x.metric, x]));
   return [
     `${heading} Benchmark: preview beside production`,

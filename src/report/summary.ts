@@ -147,7 +147,10 @@ function deploymentRows(report: RunReport): [string, string][] {
   }
   const resent = report.resent ?? [];
   const updated = report.updatedFields.filter((field) => !resent.includes(field));
-  rows.push(['Fields updated', updated.length ? updated.join(', ') : 'none']);
+  // A created preview was sent whole (production's configuration with the given fields), not updated.
+  if (report.preview?.action === 'created') {
+    rows.push(['Created', `from ${code(report.preview.production)}'s configuration`]);
+  } else rows.push(['Fields updated', updated.length ? updated.join(', ') : 'none']);
   if (resent.length) rows.push(['Re-sent', `${resent.join(', ')} (${RESENT_WHY})`]);
   if (report.inPlace?.length) rows.push(['Already in place', report.inPlace.join(', ')]);
   if (report.prComment) rows.push(['Pull request comment', commentCell(report.prComment)]);

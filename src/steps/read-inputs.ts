@@ -3,7 +3,7 @@
  * what a user should know of them said once: what is given, what is ignored, what will not be
  * sent, and a job that would record its deployment twice.
  */
-import { readSettings } from '../config/read-settings.js';
+import { readSettings, targetAsGiven } from '../config/read-settings.js';
 import type { Settings } from '../config/settings.js';
 import { parseYaml } from '../config/structured.js';
 import { formatDuration } from '../duration.js';
@@ -14,10 +14,16 @@ import type { RunBase } from './context.js';
 /** Reads the settings, records them on the run and logs what the user should know of them. */
 export async function readInputs(run: RunBase): Promise<Settings> {
   const { log } = run;
-  const settings = await readSettings(run.inputs, {
-    tokenMayBeEmpty: run.githubRun.isPullRequestEvent,
-    githubRun: run.githubRun,
-  });
+  let settings: Settings;
+  try {
+    settings = await readSettings(run.inputs, {
+      tokenMayBeEmpty: run.githubRun.isPullRequestEvent,
+      githubRun: run.githubRun,
+    });
+  } catch (error) {
+    run.record.target = targetAsGiven(run.inputs);
+    throw error;
+  }
   run.settings = settings;
   run.record.target = settings.target;
   run.record.dryRun = settings.dryRun;
