@@ -345,6 +345,9 @@ describe('revert-on-failure', () => {
       /runs them again \(configuration cfg-0003\), except for the settings the update added/,
     );
     expect(run.summary).toContain('### Not reverted');
+    expect(run.summary).toContain(
+      '**↩️ The rollout failed and was reverted to the previous values, except 1 spec setting(s) the update added (see Not reverted)**',
+    );
     // The message keeps its advice at the end, however long it is.
     expect(run.summary).toMatch(
       /^> .*set them in your spec&#41;\. The update carried: .*→ "v2"\.$/m,

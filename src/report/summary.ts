@@ -100,13 +100,20 @@ export function summaryMarkdown(report: RunReport): string {
   return lines.join('\n');
 }
 
+/** After a revert that could not remove what the update added: the headline says so. */
+function revertedExcept(report: RunReport): string {
+  const added = report.notReverted?.length ?? 0;
+  if (report.outcome !== 'reverted' || added === 0) return '';
+  return `, except ${String(added)} spec setting(s) the update added (see Not reverted)`;
+}
+
 /** The heading, the outcome's headline, the plan's verdict (a dry run) and the message. */
 function summaryHead(report: RunReport): string[] {
   const title = report.deployment?.name ?? report.target.deploymentId ?? 'LLM model deployment';
   const lines = [
     `## Northflank: ${escapeCell(title)}`,
     '',
-    `**${OUTCOME_HEADLINE[report.outcome]}**`,
+    `**${OUTCOME_HEADLINE[report.outcome]}${revertedExcept(report)}**`,
     '',
   ];
   if (report.outcome === 'dry-run' && report.verdict) {
