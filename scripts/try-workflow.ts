@@ -34,6 +34,8 @@ export interface TrySelection {
   /** A step's id or name, or its 1-based position in the job's steps. */
   step?: string | undefined;
   event?: string | undefined;
+  /** A pull request event's type (the payload's `action`): opened, synchronize, closed, … */
+  type?: string | undefined;
   matrix?: Record<string, string>;
   /** Values for `vars.NAME`. */
   vars?: Record<string, string>;
@@ -67,11 +69,19 @@ export interface TryPlan {
   event: string;
   /** Why that event: `--event`, the job's `if:`, or the workflow's `on:`. */
   eventFrom: string;
+  /** A pull_request or pull_request_target event's type (its payload's `action`); undefined for others. */
+  type: string | undefined;
+  /** Why that type: `--type`, the workflow's `on.<event>.types`, or GitHub's first default. */
+  typeFrom: string;
   matrix: Record<string, string>;
   /** The `with:` inputs, evaluated (the ones in `unresolved` are left out). */
   inputs: Record<string, string>;
   /** Where an input's value came from, when not written as is: `secrets.X (the emulator's token)`. */
   notes: string[];
+  /** What the user should know about the choices (a --type the workflow's on: does not list). */
+  warnings: string[];
+  /** The inputs whose value the command line gave (`--set`, or a `--secret` the expression reads). */
+  given: string[];
   unresolved: Unresolved[];
 }
 
@@ -148,20 +158,78 @@ function pickStep(
   );
 }
 
+/** Event names are words (`pull_request`); a type (`opened`) is given apart, with --type. */
+const EVENT_NAME = /^[a-z][a-z_]*$/;
+
 function pickEvent(
   workflow: WorkflowFile,
   job: WorkflowJob,
   wanted: string | undefined,
 ): { event: string; from: string } {
-  if (wanted !== undefined) return { event: wanted, from: '--event' };
+  if (wanted !== undefined) {
+    if (!EVENT_NAME.test(wanted)) {
+      const [name = '', type = ''] = wanted.split(/[^a-z_]+/i);
+      const hint =
+        EVENT_NAME.test(name) && type !== ''
+          ? `: give --event ${name} --type ${type}`
+          : ' such as push or pull_request';
+      throw new TryError(
+        `--event takes an event's name, a word${hint} (got "${wanted}"); a pull request's type (opened, closed, …) is given with --type.`,
+      );
+    }
+    return { event: wanted, from: '--event' };
+  }
   const condition = typeof job.if === 'string' ? job.if : '';
   const named = /github\.event_name\s*==\s*'([a-z_]+)'/.exec(condition)?.[1];
   if (named) return { event: named, from: "the job's if:" };
-  const events = eventsOf(workflow.on);
-  const first = events.find((e) => e === 'push' || e === 'pull_request') ?? events[0];
+  // The first event the workflow lists, as written: what the header names and --help promises.
+  const first = eventsOf(workflow.on)[0];
   if (first === undefined)
     return { event: 'push', from: 'a default (the workflow lists no event)' };
-  return { event: first, from: "the workflow's on:" };
+  return { event: first, from: "the workflow's first on: event" };
+}
+
+/** The pull request events, whose payload carries the type (`action`) the action reads. */
+export const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+
+/** The types `on.<event>.types` lists, in order (empty when it lists none: GitHub's defaults). */
+export function typesOf(on: unknown, event: string): string[] {
+  if (on === null || typeof on !== 'object' || Array.isArray(on)) return [];
+  const entry = (on as Record<string, unknown>)[event];
+  if (entry === null || typeof entry !== 'object') return [];
+  const types = (entry as Record<string, unknown>).types;
+  if (typeof types === 'string') return [types];
+  return Array.isArray(types) ? types.map(String) : [];
+}
+
+function pickType(
+  workflow: WorkflowFile,
+  event: string,
+  wanted: string | undefined,
+): { type: string | undefined; from: string; warning?: string } {
+  if (!PULL_REQUEST_EVENTS.includes(event)) {
+    if (wanted !== undefined) {
+      throw new TryError(
+        `--type is the type of a pull_request or pull_request_target event; this run's event is ${event} (--event pull_request to change it).`,
+      );
+    }
+    return { type: undefined, from: '' };
+  }
+  const listed = typesOf(workflow.on, event);
+  if (wanted !== undefined) {
+    if (!EVENT_NAME.test(wanted)) {
+      throw new TryError(
+        `--type takes a pull request event's type, a word such as opened, synchronize, reopened or closed (got "${wanted}").`,
+      );
+    }
+    const warning =
+      listed.length > 0 && !listed.includes(wanted)
+        ? `GitHub does not run this workflow on a ${event} event of type ${wanted}: on.${event}.types lists ${listed.join(', ')}. Tried anyway.`
+        : undefined;
+    return { type: wanted, from: '--type', ...(warning === undefined ? {} : { warning }) };
+  }
+  if (listed[0] !== undefined) return { type: listed[0], from: `the first of on.${event}.types` };
+  return { type: 'opened', from: `a default: on.${event} lists no types` };
 }
 
 /** The first row of the job's matrix (an `include` entry, or each key's first value), with `wanted` on top. */
@@ -244,8 +312,9 @@ function evaluate(
   text: string,
   input: string,
   scope: Scope,
-): { value: string; notes: string[] } | { expression: string; reason: string } {
+): { value: string; notes: string[]; given: boolean } | { expression: string; reason: string } {
   const notes: string[] = [];
+  let given = false;
   let failure: { expression: string; reason: string } | undefined;
   const value = text.replace(/\$\{\{\s*([\s\S]*?)\s*\}\}/g, (whole, inner: string) => {
     const result = expression(inner, input, scope);
@@ -254,9 +323,10 @@ function evaluate(
       return '';
     }
     if (result.note) notes.push(inner);
+    if (result.note === '--secret') given = true;
     return result.value;
   });
-  return failure ?? { value, notes };
+  return failure ?? { value, notes, given };
 }
 
 function envOf(
@@ -290,8 +360,13 @@ export function planTry(text: string, selection: TrySelection, context: TryConte
   const job = workflow.jobs[jobName] ?? {};
   const { step, index } = pickStep(jobName, job.steps ?? [], selection.step);
   const { event, from } = pickEvent(workflow, job, selection.event);
+  const type = pickType(workflow, event, selection.type);
   const matrix = pickMatrix(job, selection.matrix ?? {});
-  const github = { ...context.github, event_name: event };
+  const github = {
+    ...context.github,
+    event_name: event,
+    ...(type.type === undefined ? {} : { 'event.action': type.type }),
+  };
   const base = {
     context: { ...context, github },
     matrix,
@@ -302,6 +377,7 @@ export function planTry(text: string, selection: TrySelection, context: TryConte
   const inputs: Record<string, string> = {};
   const notes: string[] = [];
   const unresolved: Unresolved[] = [];
+  const given: string[] = [];
   for (const [input, raw] of Object.entries(step.with ?? {})) {
     if (selection.set && input in selection.set) continue;
     const result = evaluate(scalar(raw), input, scope);
@@ -310,10 +386,12 @@ export function planTry(text: string, selection: TrySelection, context: TryConte
       continue;
     }
     inputs[input] = result.value;
+    if (result.given) given.push(input);
     if (result.notes.length > 0) notes.push(`${input}: ${result.notes.join(', ')}`);
   }
   for (const [input, value] of Object.entries(selection.set ?? {})) {
     inputs[input] = value;
+    given.push(input);
     notes.push(`${input}: --set`);
   }
   return {
@@ -322,9 +400,13 @@ export function planTry(text: string, selection: TrySelection, context: TryConte
     uses: step.uses ?? '',
     event,
     eventFrom: from,
+    type: type.type,
+    typeFrom: type.from,
     matrix,
     inputs,
     notes,
+    given,
+    warnings: type.warning === undefined ? [] : [type.warning],
     unresolved,
   };
 }

@@ -18,8 +18,10 @@ import { latencyOf } from '../emulator/latency.js';
 import { startModelServer } from '../emulator/model-server.js';
 import type { RolloutEnding } from '../emulator/model.js';
 import { DEMO_DEPLOYMENT, EMULATOR_TOKEN, startEmulator } from '../emulator/server.js';
+import { parseHttpUrl } from '../src/config/scalars.js';
+import { previewId } from '../src/rollout/preview-identity.js';
 import { actionYml, runAction } from './local-runner.js';
-import { planTry, TryError, type TryPlan } from './try-workflow.js';
+import { planTry, PULL_REQUEST_EVENTS, TryError, type TryPlan } from './try-workflow.js';
 
 export const USAGE = `Usage: npm run try -- <workflow.yml> [options]
 
@@ -29,15 +31,26 @@ the workspace (GITHUB_WORKSPACE: spec-file is read relative to it). Nothing leav
 
   --job <id>            the job (needed when several jobs use the action)
   --step <id|name|n>    the step: its id, its name or its position in the job (1 is the first)
-  --event <name>        push, pull_request, … (default: from the job's if:, else the first of on:)
+  --event <name>        push, pull_request, schedule, … (default: from the job's if:, else the
+                        first event the workflow's on: lists)
+  --type <type>         a pull_request(_target) event's type, its payload's action: opened,
+                        synchronize, reopened, closed, … (default: the first of the workflow's
+                        on.pull_request.types, else opened). With mode: preview, closed runs the
+                        step twice: first as opened, which creates the preview (one try run starts
+                        with none), then as closed, which deletes it
   --workspace <dir>     the repository root (default: the folder holding .github/workflows/,
                         else the current folder)
   --matrix <key=value>  a matrix value (default: the matrix's first row); repeatable
   --var <NAME=value>    a value for \${{ vars.NAME }}; repeatable
-  --secret <NAME=value> a value for \${{ secrets.NAME }} (api-token always gets the emulator's
-                        token; other secrets a placeholder); repeatable
+  --secret <NAME=value> a value for \${{ secrets.NAME }}; without it, a secret is the emulator's
+                        token where api-token reads it and a placeholder elsewhere; repeatable
   --set <input=value>   an input's value instead of the workflow's (also for what cannot be
-                        evaluated locally, such as \${{ steps.x.outputs.y }}); repeatable
+                        evaluated locally, such as \${{ steps.x.outputs.y }}); repeatable.
+                        api-token from --set (or a --secret it reads) is sent as given: any
+                        other value than the emulator's token gets 401, as a wrong token would;
+                        otherwise api-token gets the emulator's token. A smoke-url or
+                        preview-smoke-url the action accepts is pointed at the local model server
+                        (a trailing /v1 kept); one it rejects is passed as given
   --crash               the emulator crashes the new rollout (see revert-on-failure at work)
   --ending <status>     how the rollout ends: running (default), crashed, paused or deleted
   --help                this text
@@ -46,6 +59,8 @@ the workspace (GITHUB_WORKSPACE: spec-file is read relative to it). Nothing leav
 const ENDINGS: readonly RolloutEnding[] = ['running', 'crashed', 'paused', 'deleted'];
 const GITHUB_TOKEN = 'ghs_local_try_token';
 const HEAD_SHA = '0000000000000000000000000000000000000001';
+/** The pull request a pull_request event's payload names. */
+const PULL_REQUEST = 1;
 
 /** What the command line asks for. */
 export interface TryOptions {
@@ -53,6 +68,7 @@ export interface TryOptions {
   job: string | undefined;
   step: string | undefined;
   event: string | undefined;
+  type: string | undefined;
   workspace: string | undefined;
   matrix: Record<string, string>;
   vars: Record<string, string>;
@@ -101,6 +117,7 @@ export function parseTryOptions(argv: string[], cwd: string): TryOptions {
     job: values.job,
     step: values.step,
     event: values.event,
+    type: values.type,
     workspace: values.workspace === undefined ? undefined : path.resolve(cwd, values.workspace),
     matrix: pairs('--matrix', values.matrix),
     vars: pairs('--var', values.var),
@@ -115,6 +132,7 @@ const OPTIONS = {
   job: { type: 'string' },
   step: { type: 'string' },
   event: { type: 'string' },
+  type: { type: 'string' },
   workspace: { type: 'string' },
   matrix: { type: 'string', multiple: true },
   var: { type: 'string', multiple: true },
@@ -130,6 +148,7 @@ const EMPTY: TryOptions = {
   job: undefined,
   step: undefined,
   event: undefined,
+  type: undefined,
   workspace: undefined,
   matrix: {},
   vars: {},
@@ -165,27 +184,75 @@ function enabled(value: string | undefined): boolean {
   return text !== '' && text !== 'false';
 }
 
+/**
+ * Where a model URL input goes locally: to `local` when the action accepts the value (with its
+ * trailing /v1 kept, so the action meets it as on GitHub), or left as given when the action's own
+ * input check rejects it (so its error shows, as on GitHub). Pure.
+ */
+export function localModelUrl(
+  name: 'smoke-url' | 'preview-smoke-url',
+  given: string | undefined,
+  local: string,
+  fallback: string,
+): { value: string | undefined; change: string } {
+  if (given === undefined || given === '') {
+    return { value: local, change: `${name} (${fallback}) -> the local model server` };
+  }
+  let url: URL;
+  try {
+    url = parseHttpUrl(name, given);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return {
+      value: given,
+      change: `${name} left as given: the action rejects it, as on GitHub (${why})`,
+    };
+  }
+  if (/\/v1$/i.test(url.pathname)) {
+    return {
+      value: `${local}/v1`,
+      change: `${name} ${given} -> the local model server, its /v1 kept (the action adds /v1 itself, so it asks for .../v1/v1/models, as on GitHub)`,
+    };
+  }
+  return { value: local, change: `${name} ${given} -> the local model server` };
+}
+
 /** What `try` changes so the step runs locally, each change with its reason. */
 export function pointAtEmulator(
   plan: TryPlan,
-  targets: { apiUrl: string; modelUrl: string },
+  targets: { apiUrl: string; modelUrl: string; previewUrl?: string },
 ): { inputs: Record<string, string>; changes: string[] } {
   const inputs = { ...plan.inputs };
   const changes: string[] = [];
   if (inputs['api-url'] !== undefined) changes.push(`api-url ${inputs['api-url']} -> the emulator`);
   inputs['api-url'] = targets.apiUrl;
   const token = inputs['api-token'];
-  if (token !== undefined && token !== '' && token !== EMULATOR_TOKEN) {
-    changes.push("api-token -> the emulator's token");
+  if (plan.given.includes('api-token')) {
+    // A token typed on the command line is the one to rehearse: a wrong one gets the 401.
+    if (token !== EMULATOR_TOKEN) {
+      changes.push(
+        `api-token kept as given (not the emulator's token: the emulator answers 401, as Northflank would)`,
+      );
+    }
+  } else if (token !== undefined && token !== '' && token !== EMULATOR_TOKEN) {
+    changes.push("api-token -> the emulator's token (--set api-token=… to send another)");
     inputs['api-token'] = EMULATOR_TOKEN;
   }
   const defaults = actionYml().inputs;
   const valueOf = (name: string): string | undefined => inputs[name] ?? defaults[name]?.default;
-  if (enabled(valueOf('smoke-test')) || enabled(valueOf('benchmark'))) {
-    changes.push(
-      `smoke-url ${inputs['smoke-url'] ?? "(the deployment's public URL)"} -> the local model server`,
-    );
-    inputs['smoke-url'] = targets.modelUrl;
+  const probes = enabled(valueOf('smoke-test')) || enabled(valueOf('benchmark'));
+  const preview = (valueOf('mode') ?? '').trim() === 'preview';
+  const urls: ['smoke-url' | 'preview-smoke-url', string, string][] = [
+    ['smoke-url', targets.modelUrl, "the deployment's public URL"],
+  ];
+  if (preview && targets.previewUrl !== undefined) {
+    urls.push(['preview-smoke-url', targets.previewUrl, "the preview's public URL"]);
+  }
+  // Without a smoke test or a benchmark nothing is probed: the URLs are only checked.
+  for (const [name, local, fallback] of probes ? urls : []) {
+    const { value, change } = localModelUrl(name, inputs[name], local, fallback);
+    changes.push(change);
+    if (value !== undefined) inputs[name] = value;
   }
   // The emulator's rollouts take seconds: a poll-interval of 30s would only make the run wait.
   const waits = enabled(valueOf('wait')) && !enabled(valueOf('dry-run'));
@@ -209,6 +276,8 @@ export interface TryIo {
   /** The action's log, as it comes. */
   echo: NodeJS.WritableStream;
   rollout?: { pendingMs: number; provisioningMs: number; startingMs: number };
+  /** How long a deleted deployment (a closed preview) shows `deleting`: 2 s by default. */
+  deleteMs?: number;
 }
 
 /** What a run did, for the caller's exit code (and a test's checks). */
@@ -219,7 +288,10 @@ export interface TryResult {
   comments: string[];
   /** The states of each GitHub deployment the action recorded, in order. */
   deployments: string[][];
+  /** Requests that create or update (POSTs): a preview's create counts too. */
   updates: number;
+  /** The ids of the deployments the emulator holds at the end (deleted ones left out). */
+  held: string[];
 }
 
 /** Runs the command. */
@@ -235,7 +307,9 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
   const repository = `local/${path.basename(workspace) || 'repository'}`;
   const sha = gitHead(workspace);
   // Pull request #1, open, at this commit: the one a pull_request event's payload names.
-  const github = await startFakeGitHubComments({ heads: { 1: sha }, pullRequests: { 1: 'open' } });
+  // Read live: a closed event's pull request is closed when that run asks.
+  const pullRequests: Record<number, 'open' | 'closed'> = { [PULL_REQUEST]: 'open' };
+  const github = await startFakeGitHubComments({ heads: { [PULL_REQUEST]: sha }, pullRequests });
   let plan: TryPlan;
   try {
     plan = planTry(
@@ -244,6 +318,7 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
         job: options.job,
         step: options.step,
         event: options.event,
+        type: options.type,
         matrix: options.matrix,
         vars: options.vars,
         secrets: options.secrets,
@@ -311,7 +386,9 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
     // Only the update's rollout ends otherwise: a revert's runs, so revert-on-failure can be seen.
     plans: options.ending === 'running' ? [] : [{ ...rollout, ending: options.ending }],
     staleReadMs: 500,
-    existingTags: ['llm', 'production', 'staging', 'gpu', ...tags],
+    // "preview": the tag mode: preview gives its previews (created once in Northflank, README says).
+    existingTags: ['llm', 'production', 'staging', 'gpu', 'preview', ...tags],
+    deleteMs: io.deleteMs ?? 2000,
     deployments: [
       projectId !== '' && deploymentId !== '' ? { teamId, projectId, id: deploymentId } : {},
     ],
@@ -321,15 +398,31 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
   const model = await startModelServer({
     model: () => emulator.deployment(servedId).configuration.name ?? '',
     latency: () => latencyOf(emulator.deployment(servedId).configuration),
+    // A preview beside production, at /deployments/<id>: each served at its own configuration's speed.
+    deployments: (id) => {
+      const found = emulator.all().find((d) => d.id === id && d.deleted !== true);
+      return found
+        ? { model: found.configuration.name ?? '', latency: latencyOf(found.configuration) }
+        : undefined;
+    },
     // The key the step gives (a placeholder for a secret) is the one the model server wants.
     ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
   });
-  const { inputs, changes } = pointAtEmulator(plan, { apiUrl: emulator.url, modelUrl: model.url });
+  const { inputs, changes } = pointAtEmulator(plan, {
+    apiUrl: emulator.url,
+    modelUrl: model.url,
+    previewUrl: `${model.url}/deployments/${previewId(servedId, PULL_REQUEST)}`,
+  });
+  const isPullRequest = PULL_REQUEST_EVENTS.includes(plan.event);
+  const previewMode = (inputs.mode ?? '').trim() === 'preview';
+  // One try run starts with no preview: a close has one to delete only after an open made it.
+  const createFirst = isPullRequest && previewMode && plan.type === 'closed';
 
   print(`Workflow ${options.file}`);
   print(
-    `Job ${plan.job}, ${plan.step} (uses: ${plan.uses}), event ${plan.event} (from ${plan.eventFrom}; --event to change)`,
+    `Job ${plan.job}, ${plan.step} (uses: ${plan.uses}), event ${plan.event} (from ${plan.eventFrom}; --event to change)${plan.type === undefined ? '' : `, type ${plan.type} (from ${plan.typeFrom}; --type to change)`}`,
   );
+  for (const warning of plan.warnings) print(`Warning: ${warning}`);
   if (Object.keys(plan.matrix).length > 0) {
     print(
       `Matrix: ${Object.entries(plan.matrix)
@@ -349,9 +442,10 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
   print('\nwith: (as evaluated; action.yml gives the rest its default)');
   print(indent(stringify(plan.inputs, { lineWidth: 0 }).trimEnd()));
   for (const note of plan.notes) print(`  # ${note}`);
-  print('Changed to run locally:');
-  for (const change of changes) print(`  ${change}`);
-  print("\n--- the action's log ---");
+  if (changes.length > 0) {
+    print('Changed to run locally:');
+    for (const change of changes) print(`  ${change}`);
+  }
 
   const scratch = mkdtempSync(path.join(tmpdir(), 'nf-try-'));
   const env: Record<string, string> = {
@@ -369,21 +463,36 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
   if (!relative.startsWith('..')) {
     env.GITHUB_WORKFLOW_REF = `${repository}/${relative}@refs/heads/main`;
   }
-  if (plan.event === 'pull_request' || plan.event === 'pull_request_target') {
-    const eventFile = path.join(scratch, 'event.json');
+  const eventOf = (type: string | undefined): Record<string, string> => {
+    if (!isPullRequest) return env;
+    const eventFile = path.join(scratch, `event-${type ?? 'none'}.json`);
     const repo = { full_name: repository };
-    writeFileSync(
-      eventFile,
-      JSON.stringify({ pull_request: { number: 1, head: { sha, repo }, base: { repo } } }),
+    const pullRequest = { number: PULL_REQUEST, head: { sha, repo }, base: { repo } };
+    writeFileSync(eventFile, JSON.stringify({ action: type, pull_request: pullRequest }));
+    return { ...env, GITHUB_EVENT_PATH: eventFile };
+  };
+  if (createFirst) {
+    print(
+      `\n--- the action's log, first as ${plan.event} opened: it creates the preview that closed deletes (a try run starts with none) ---`,
     );
-    env.GITHUB_EVENT_PATH = eventFile;
+    const opened = await runAction({ inputs, env: eventOf('opened'), workspace, echo: io.echo });
+    print(
+      `\n--- opened: exit code ${String(opened.code)}, outcome ${opened.outputs.outcome ?? '?'}, preview ${opened.outputs['preview-id'] || '(none)'} ${opened.outputs['preview-outcome'] ?? ''} ---`,
+    );
   }
-  const run = await runAction({ inputs, env, workspace, echo: io.echo });
+  if (isPullRequest && plan.type === 'closed') pullRequests[PULL_REQUEST] = 'closed';
+  print(`\n--- the action's log${createFirst ? `, then as ${plan.event} closed` : ''} ---`);
+  const run = await runAction({
+    inputs,
+    env: eventOf(plan.type),
+    workspace,
+    echo: io.echo,
+  });
   await model.close();
   await emulator.close();
   await github.close();
 
-  if (env.GITHUB_EVENT_PATH !== undefined || github.comments.length > 0) {
+  if (isPullRequest || github.comments.length > 0) {
     print('\n--- pull request comment (on the GitHub stand-in, pull request #1) ---');
     print(
       github.comments.length === 0 ? '(none)' : github.comments.map((c) => c.body).join('\n---\n'),
@@ -403,8 +512,9 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
   for (const [name, value] of Object.entries(run.outputs)) {
     print(`${name} = ${value.length > 160 ? `${value.slice(0, 160)}…` : value}`);
   }
+  const posts = emulator.requests.filter((r) => r.method === 'POST').length;
   print(
-    `\nThe emulator received ${String(emulator.requests.length)} requests (${String(emulator.requests.filter((r) => r.method === 'POST').length)} updates); the model server ${String(model.requests.length)}.`,
+    `\nThe emulator received ${count(emulator.requests.length, 'request')} (${count(posts, 'update')}); the model server ${count(model.requests.length, 'request')}.`,
   );
   return {
     code: run.code ?? 1,
@@ -412,8 +522,17 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
     summary: run.summary,
     comments: github.comments.map((c) => c.body),
     deployments: github.deployments.map((d) => d.statuses.map((st) => String(st.state))),
-    updates: emulator.requests.filter((r) => r.method === 'POST').length,
+    updates: posts,
+    held: emulator
+      .all()
+      .filter((d) => d.deleted !== true)
+      .map((d) => d.id),
   };
+}
+
+/** `1 update`, `2 updates`. */
+export function count(n: number, noun: string): string {
+  return `${String(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function indent(text: string): string {
