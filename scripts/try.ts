@@ -46,9 +46,10 @@ the workspace (GITHUB_WORKSPACE: spec-file is read relative to it). Nothing leav
                         token where api-token reads it and a placeholder elsewhere; repeatable
   --set <input=value>   an input's value instead of the workflow's (also for what cannot be
                         evaluated locally, such as \${{ steps.x.outputs.y }}); repeatable.
-                        api-token from --set (or a --secret it reads) is sent as given: any
-                        other value than the emulator's token gets 401, as a wrong token would;
-                        otherwise api-token gets the emulator's token. A smoke-url or
+                        api-token from --set (or a --secret it reads) is sent as given: the
+                        emulator answers 401 to any other than its own token, as Northflank
+                        would to a wrong one, and the action refuses an empty one; any other
+                        api-token gets the emulator's token. A smoke-url or
                         preview-smoke-url the action accepts is pointed at the local model server
                         (a trailing /v1 kept); one it rejects is passed as given
   --crash               the emulator crashes the new rollout (see revert-on-failure at work)
@@ -229,7 +230,9 @@ export function pointAtEmulator(
   const token = inputs['api-token'];
   if (plan.given.includes('api-token')) {
     // A token typed on the command line is the one to rehearse: a wrong one gets the 401.
-    if (token !== EMULATOR_TOKEN) {
+    if (token === '' || token === undefined) {
+      changes.push('api-token kept as given: empty (the action says what it needs)');
+    } else if (token !== EMULATOR_TOKEN) {
       changes.push(
         `api-token kept as given (not the emulator's token: the emulator answers 401, as Northflank would)`,
       );

@@ -1,7 +1,7 @@
 /** `npm run try`'s reading of a workflow: which job, step and event, and how `with:` is evaluated. */
 import { describe, expect, it } from '@jest/globals';
 import { nearNames } from '../../src/runner/files.js';
-import { count, localModelUrl } from '../../scripts/try.js';
+import { count, localModelUrl, USAGE } from '../../scripts/try.js';
 import { planTry, TryError, usesThisAction, type TryContext } from '../../scripts/try-workflow.js';
 
 const context: TryContext = {
@@ -222,6 +222,16 @@ describe('localModelUrl (try points smoke-url at the local model server)', () =>
         /^preview-smoke-url left as given: the action rejects it, as on GitHub \(Input "preview-smoke-url" is invalid: /,
       );
     }
+  });
+
+  it('--help says what happens to api-token, --type and the event', () => {
+    const help = USAGE.replace(/\s+/g, ' ');
+    expect(help).not.toContain('always gets');
+    expect(help).toContain(
+      'api-token from --set (or a --secret it reads) is sent as given: the emulator answers 401 to any other than its own token',
+    );
+    expect(help).toContain("first event the workflow's on: lists");
+    expect(help).toContain('--type <type>');
   });
 
   it('counts in the singular for one', () => {
