@@ -293,7 +293,7 @@ export interface TryResult {
   deployments: string[][];
   /** Requests that create or update (POSTs): a preview's create counts too. */
   updates: number;
-  /** The ids of the deployments the emulator holds at the end (deleted ones left out). */
+  /** The ids of the deployments the emulator holds at the end (deleted or deleting ones left out). */
   held: string[];
 }
 
@@ -528,7 +528,7 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
     updates: posts,
     held: emulator
       .all()
-      .filter((d) => d.deleted !== true)
+      .filter((d) => d.deleted !== true && d.deletedAtMs === undefined)
       .map((d) => d.id),
   };
 }
