@@ -373,10 +373,11 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
       ].join('\n'),
     );
   }
-  const declared = actionYml().inputs;
-  const unexpected = Object.keys(plan.inputs).filter((name) => !(name in declared));
-  plan.inputs = Object.fromEntries(
-    Object.entries(plan.inputs).filter(([name]) => name in declared),
+  // Passed on as the runner does (INPUT_<NAME>, whatever its case): the action fails the step on
+  // a name it does not have, so a misspelt key fails here as on GitHub.
+  const declared = Object.keys(actionYml().inputs);
+  const unexpected = Object.keys(plan.inputs).filter(
+    (name) => !declared.includes(name.toLowerCase()),
   );
 
   const tags = (plan.inputs.tags ?? '').split(/[\s,[\]"']+/).filter((t) => t !== '');
@@ -436,7 +437,7 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
   print(`Workspace (GITHUB_WORKSPACE, where spec-file is read): ${workspace}`);
   for (const name of unexpected) {
     print(
-      `Warning: Unexpected input '${name}': action.yml declares no such input (the runner warns too, and ignores it).`,
+      `Warning: Unexpected input '${name}': action.yml declares no such input (the runner warns, and passes it on; the action fails the step on it).`,
     );
   }
   print(
@@ -478,7 +479,13 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
     print(
       `\n--- the action's log, first as ${plan.event} opened: it creates the preview that closed deletes (a try run starts with none) ---`,
     );
-    const opened = await runAction({ inputs, env: eventOf('opened'), workspace, echo: io.echo });
+    const opened = await runAction({
+      inputs,
+      env: eventOf('opened'),
+      workspace,
+      echo: io.echo,
+      undeclaredInputs: true,
+    });
     print(
       `\n--- opened: exit code ${String(opened.code)}, outcome ${opened.outputs.outcome ?? '?'}, preview ${opened.outputs['preview-id'] || '(none)'} ${opened.outputs['preview-outcome'] ?? ''} ---`,
     );
@@ -490,6 +497,7 @@ export async function runTry(options: TryOptions, io: TryIo): Promise<TryResult>
     env: eventOf(plan.type),
     workspace,
     echo: io.echo,
+    undeclaredInputs: true,
   });
   await model.close();
   await emulator.close();

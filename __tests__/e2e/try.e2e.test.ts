@@ -262,4 +262,17 @@ describe('npm run try on the examples, each in a repository of its own', () => {
     expect(run.log.replace(/^::add-mask::.*$/gm, '')).not.toContain('nf-wrong-token');
     expect(run.updates).toBe(0);
   });
+
+  it('a with: key the action does not have is passed on, as the runner does: the action fails the step, naming the input it means', async () => {
+    const { file, root } = repository('deploy-on-push.yml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('spec-file:', 'spec_file:'));
+    const run = await tryIt([file], root);
+    expect(run.printed).toContain(
+      "Warning: Unexpected input 'spec_file': action.yml declares no such input (the runner warns, and passes it on; the action fails the step on it).",
+    );
+    expect(run.code).toBe(1);
+    expect(run.outputs.outcome).toBe('error');
+    expect(run.log).toMatch(/spec_file.*did you mean spec-file\?/);
+    expect(run.updates).toBe(0);
+  });
 });
