@@ -11,13 +11,13 @@ import { deployDemo } from './demo-deploy.js';
 
 const USAGE = `Usage: npm run demo [-- --regression | --crash | --preview]
 
-  (no option)    a rollout that runs, benchmarked before and after (about 25 s)
+  (no option)    a rollout that runs, benchmarked before and after (about 20 s)
   --regression   a rollout that serves slower tokens: regressed, then reverted (about 30 s)
-  --crash        a rollout that crashes and is reverted, and the failure's summary (about 25 s)
+  --crash        a rollout that crashes and is reverted, and the failure's summary (about 20 s)
   --preview      a pull request's preview: created beside production, benchmarked against it,
                  updated on a push, deleted on close, with its sticky comment (about 40 s)
 
-Times are npm run's, building the scripts included (about 8 s of them).
+Times are npm run's, building the scripts included (about 5 s of them).
 `;
 
 const args = process.argv.slice(2);
