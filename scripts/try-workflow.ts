@@ -264,16 +264,24 @@ interface Scope {
   secrets: Record<string, string>;
 }
 
-type Evaluated = { value: string; note?: string } | { missing: string };
+/** A value (its kind when not text: GitHub's false and 0 are falsy, the text 'false' is not), or why not. */
+type Evaluated =
+  { value: string; note?: string; kind?: 'boolean' | 'number' } | { missing: string };
 
 /** One operand: a literal or a context property. */
 function operand(text: string, input: string, scope: Scope): Evaluated {
   const literal = /^'((?:[^']|'')*)'$/.exec(text);
   if (literal) return { value: (literal[1] ?? '').replace(/''/g, "'") };
-  if (/^-?\d+(\.\d+)?$/.test(text) || text === 'true' || text === 'false') return { value: text };
+  if (/^-?\d+(\.\d+)?$/.test(text)) return { value: text, kind: 'number' };
+  if (text === 'true' || text === 'false') return { value: text, kind: 'boolean' };
   if (text === 'null') return { value: '' };
   const property = /^([a-z_]+)\.([A-Za-z0-9_.-]+)$/.exec(text);
-  if (!property) return { missing: 'only literals, context properties and || are evaluated here' };
+  if (!property) {
+    return {
+      missing:
+        'only literals, context properties, ==, !=, !, && and || are evaluated here (no functions or parentheses)',
+    };
+  }
   const [, context = '', name = ''] = property;
   const found = (value: string | undefined, what: string): Evaluated =>
     value === undefined ? { missing: what } : { value };
@@ -294,15 +302,81 @@ function operand(text: string, input: string, scope: Scope): Evaluated {
   }
 }
 
-/** An expression: operands joined by `||` (the first that is not empty), as users write defaults. */
+/** `text` split at each `separator` outside single-quoted literals. */
+function splitOutsideQuotes(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    if (text[i] === "'") quoted = !quoted;
+    else if (!quoted && text.startsWith(separator, i)) {
+      parts.push(text.slice(start, i).trim());
+      start = i + separator.length;
+      i += separator.length - 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts;
+}
+
+/** GitHub's falsy values: false, 0, '' and null (which evaluates to ''). */
+const falsy = (e: { value: string; kind?: 'boolean' | 'number' }): boolean =>
+  e.value === '' ||
+  (e.kind === 'boolean' && e.value === 'false') ||
+  (e.kind === 'number' && Number(e.value) === 0);
+
+/** A comparison (`a == b`, `a != b`; case-insensitive, as GitHub compares strings), a `!x`, or an operand. */
+function comparison(text: string, input: string, scope: Scope): Evaluated {
+  for (const op of ['!=', '==']) {
+    const sides = splitOutsideQuotes(text, op);
+    if (sides.length === 2) {
+      const [left, right] = sides.map((side) => operand(side, input, scope));
+      if (!left || 'missing' in left) return left ?? { missing: 'no left side' };
+      if (!right || 'missing' in right) return right ?? { missing: 'no right side' };
+      const equal = left.value.toLowerCase() === right.value.toLowerCase();
+      const note = left.note ?? right.note;
+      return {
+        value: String(op === '==' ? equal : !equal),
+        kind: 'boolean',
+        ...(note ? { note } : {}),
+      };
+    }
+  }
+  if (text.startsWith('!') && !text.startsWith('!=')) {
+    const inner = operand(text.slice(1).trim(), input, scope);
+    return 'missing' in inner ? inner : { value: String(falsy(inner)), kind: 'boolean' };
+  }
+  return operand(text, input, scope);
+}
+
+/** Comparisons joined by `&&`: the first falsy one, else the last (GitHub's rule). */
+function conjunction(text: string, input: string, scope: Scope): Evaluated {
+  let last: Evaluated = { value: '' };
+  for (const part of splitOutsideQuotes(text, '&&')) {
+    last = comparison(part, input, scope);
+    if ('missing' in last || falsy(last)) return last;
+  }
+  return last;
+}
+
+/**
+ * An expression: `||` (the first operand that is not empty, as users write defaults) of `&&`,
+ * `==`, `!=` and `!` over literals and context properties, as workflows write conditions.
+ */
 function expression(text: string, input: string, scope: Scope): Evaluated {
-  const parts = text.split('||').map((p) => p.trim());
+  if (/[()]/.test(text.replace(/'(?:[^']|'')*'/g, ''))) {
+    return {
+      missing:
+        'only literals, context properties, ==, !=, !, && and || are evaluated here (no functions or parentheses)',
+    };
+  }
+  const parts = splitOutsideQuotes(text, '||');
   let last: Evaluated = { value: '' };
   for (const [index, part] of parts.entries()) {
-    last = operand(part, input, scope);
+    last = conjunction(part, input, scope);
     // An unset repository variable is '' on GitHub too: `vars.X || 'default'` takes the default.
     if ('missing' in last && part.startsWith('vars.') && index < parts.length - 1) continue;
-    if ('missing' in last || last.value !== '') return last;
+    if ('missing' in last || !falsy(last)) return last;
   }
   return last;
 }

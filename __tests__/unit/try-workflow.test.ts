@@ -53,6 +53,31 @@ describe('planTry', () => {
     expect(plan.unresolved).toEqual([]);
   });
 
+  it('evaluates ==, !=, ! and && as GitHub does (strings compared regardless of case)', () => {
+    const plan = planTry(
+      workflow(
+        [
+          '          api-token: ${{ secrets.NF }}',
+          "          dry-run: ${{ github.event_name == 'pull_request' }}",
+          "          wait: ${{ github.event_name != 'PUSH' }}",
+          '          force: ${{ !github.event.pull_request.number }}',
+          "          smoke-test: ${{ github.event_name == 'push' && 'true' || 'false' }}",
+          "          description: ${{ github.event_name == 'pull_request' && 'plan' || 'deploy || ship' }}",
+        ].join('\n'),
+      ),
+      {},
+      context,
+    );
+    expect(plan.inputs).toMatchObject({
+      'dry-run': 'false',
+      wait: 'false',
+      force: 'false',
+      'smoke-test': 'true',
+      description: 'deploy || ship',
+    });
+    expect(plan.unresolved).toEqual([]);
+  });
+
   it('names what it cannot evaluate, with the option that supplies it', () => {
     const plan = planTry(
       workflow(
@@ -69,7 +94,7 @@ describe('planTry', () => {
     expect(plan.unresolved.map((u) => `${u.input}: ${u.reason}`)).toEqual([
       'project-id: a repository variable (give --var PROJECT=…)',
       'deployment-id: needs.* is not known outside a workflow run',
-      'name: only literals, context properties and || are evaluated here',
+      'name: only literals, context properties, ==, !=, !, && and || are evaluated here (no functions or parentheses)',
     ]);
     const given = planTry(
       workflow('          api-token: ${{ secrets.NF }}\n          project-id: ${{ vars.PROJECT }}'),
